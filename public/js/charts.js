@@ -1,0 +1,268 @@
+// Draws every dashboard chart from the JSON the server embedded in #chart-data. No fetch, no inline code.
+(function () {
+  'use strict';
+
+  var source = document.getElementById('chart-data');
+  if (!source || typeof Chart === 'undefined') return;
+  var data = JSON.parse(source.textContent);
+
+  // Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+  var COLORS = {
+    us: '#0072B2',
+    nonUs: '#E69F00',
+    unknown: '#999999',
+    line: '#1d3557',
+    event: '#D55E00',
+    lever: '#009E73',
+  };
+  var reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = '#1b1f24';
+  Chart.defaults.maintainAspectRatio = false;
+  if (reducedMotion) Chart.defaults.animation = false;
+
+  // Lets a test or a screenshot tool know that each chart has been drawn at least once.
+  Chart.register({
+    id: 'drawnMarker',
+    afterRender: function (chart) {
+      chart.canvas.setAttribute('data-drawn', 'true');
+    },
+  });
+
+  function billions(value) {
+    var rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
+    return '$' + rounded.toLocaleString('en-US') + 'B';
+  }
+
+  var monthYear = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+  function hatch(color) {
+    var size = 8;
+    var tile = document.createElement('canvas');
+    tile.width = size;
+    tile.height = size;
+    var ctx = tile.getContext('2d');
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, size, size);
+    ctx.strokeStyle = 'rgba(255,255,255,0.8)';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(0, size);
+    ctx.lineTo(size, 0);
+    ctx.stroke();
+    return ctx.createPattern(tile, 'repeat');
+  }
+
+  // A bar per row needs room: grow the box with the number of bars.
+  function fitHeight(canvas, bars) {
+    var box = canvas.parentElement;
+    box.style.height = Math.max(200, 70 + bars * 42) + 'px';
+  }
+
+  function drawAmounts() {
+    var canvas = document.getElementById('chart-amounts');
+    var d = data.amounts;
+    if (!canvas) return;
+    fitHeight(canvas, d.labels.length);
+    new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.labels,
+        datasets: [
+          { label: 'US', data: d.us, backgroundColor: COLORS.us },
+          { label: 'Outside the US', data: d.nonUs, backgroundColor: COLORS.nonUs },
+          { label: 'US share unknown', data: d.unknownShare, backgroundColor: hatch(COLORS.unknown) },
+        ],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: {
+          x: { stacked: true, beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          y: { stacked: true, ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                return item.dataset.label + ': ' + billions(item.parsed.x);
+              },
+              footer: function (items) {
+                return items.length ? 'Total ' + d.totals[items[0].dataIndex] : '';
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  function drawUsShare() {
+    var canvas = document.getElementById('chart-us-share');
+    var d = data.usShare;
+    if (!canvas) return;
+    fitHeight(canvas, d.labels.length);
+    var usPattern = hatch(COLORS.us);
+    var nonUsPattern = hatch(COLORS.nonUs);
+    new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.labels,
+        datasets: [
+          {
+            label: 'US',
+            data: d.usPct,
+            backgroundColor: d.inferred.map(function (inferred) { return inferred ? usPattern : COLORS.us; }),
+          },
+          {
+            label: 'Outside the US',
+            data: d.nonUsPct,
+            backgroundColor: d.inferred.map(function (inferred) { return inferred ? nonUsPattern : COLORS.nonUs; }),
+          },
+        ],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: {
+          x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } },
+          y: { stacked: true, ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var basis = d.inferred[item.dataIndex] ? ' (inferred)' : '';
+                return item.dataset.label + ': ' + Math.round(item.parsed.x * 10) / 10 + '%' + basis;
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  function drawTimeline() {
+    var canvas = document.getElementById('chart-timeline');
+    var d = data.timeline;
+    if (!canvas) return;
+    var xs = d.points.map(function (p) { return p.x; }).concat(d.events.map(function (e) { return e.x; }));
+    var day = 24 * 3600 * 1000;
+    var min = Math.min.apply(null, xs) - 10 * day;
+    var max = Math.max.apply(null, xs) + 10 * day;
+    var annotations = {};
+    d.events.forEach(function (event, i) {
+      annotations['event' + i] = {
+        type: 'line',
+        scaleID: 'x',
+        value: event.x,
+        borderColor: COLORS.event,
+        borderWidth: 1.5,
+        borderDash: [6, 4],
+        label: {
+          display: true,
+          content: [event.date].concat(event.lines),
+          rotation: -90,
+          position: 'center',
+          textAlign: 'start',
+          backgroundColor: 'rgba(255,255,255,0.9)',
+          color: '#7a2b00',
+          font: { size: 10 },
+          padding: 3,
+        },
+      };
+    });
+    new Chart(canvas, {
+      type: 'line',
+      data: {
+        datasets: [
+          {
+            label: 'Cumulative amount pledged',
+            data: d.points.map(function (p) { return { x: p.x, y: p.y }; }),
+            stepped: 'before',
+            borderColor: COLORS.line,
+            backgroundColor: COLORS.line,
+            pointBackgroundColor: d.points.map(function (p) { return p.disclosed ? COLORS.line : '#ffffff'; }),
+            pointBorderColor: COLORS.line,
+            pointBorderWidth: 2,
+            pointRadius: 6,
+            pointHoverRadius: 8,
+          },
+          {
+            // A legend entry for the event markers, which the annotation plugin draws.
+            label: 'Political event',
+            data: [],
+            borderColor: COLORS.event,
+            borderDash: [6, 4],
+            backgroundColor: COLORS.event,
+          },
+        ],
+      },
+      options: {
+        parsing: false,
+        scales: {
+          x: {
+            type: 'linear',
+            min: min,
+            max: max,
+            ticks: { callback: function (v) { return monthYear.format(v); }, maxTicksLimit: 8 },
+          },
+          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          annotation: { annotations: annotations },
+          tooltip: {
+            callbacks: {
+              title: function (items) {
+                var p = d.points[items[0].dataIndex];
+                return p ? p.date + ': ' + p.label : '';
+              },
+              label: function (item) {
+                var p = d.points[item.dataIndex];
+                return p ? [p.amount, 'Cumulative: ' + billions(item.parsed.y)] : '';
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  function drawLevers() {
+    var canvas = document.getElementById('chart-levers');
+    var d = data.levers;
+    if (!canvas) return;
+    new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.labels,
+        datasets: [{ label: 'Disclosed amount pledged', data: d.amounts, backgroundColor: COLORS.lever }],
+      },
+      options: {
+        scales: {
+          x: { ticks: { autoSkip: false } },
+          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var i = item.dataIndex;
+                var undisclosed = d.undisclosed[i] ? ' (' + d.undisclosed[i] + ' undisclosed)' : '';
+                return [d.totals[i], d.counts[i] + (d.counts[i] === 1 ? ' pledge' : ' pledges') + undisclosed];
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  drawAmounts();
+  drawUsShare();
+  drawTimeline();
+  drawLevers();
+})();

@@ -1,0 +1,87 @@
+// createApp wires middleware, routers, the 404 and the error handler; it never listens.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { apiRouter } from './api.routes.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { eventsRouter } from './events.routes.ts';
+import { ping } from './meta.repository.ts';
+import { pledgesRouter } from './pledges.routes.ts';
+import { viewHelpers } from './views.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+// Chart.js and its annotation plugin are served from node_modules: the app works offline, no CDN.
+const VENDOR_FILES: Record<string, string> = {
+  'chart.umd.min.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
+  'chartjs-plugin-annotation.min.js': path.join(
+    path.dirname(require.resolve('chartjs-plugin-annotation')),
+    'chartjs-plugin-annotation.min.js',
+  ),
+};
+
+export interface AppOptions {
+  db: Db;
+  config: Pick<Config, 'env'>;
+  log?: (error: unknown) => void;
+}
+
+export function createApp({ db, config, log = (error) => console.error(error) }: AppOptions): Express {
+  const app = express();
+  app.set('views', path.join(root, 'views'));
+  app.set('view engine', 'ejs');
+  app.disable('x-powered-by');
+  Object.assign(app.locals, viewHelpers);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'script-src-attr': ["'none'"],
+          // Tighter than helmet's default: no inline style attributes or elements either.
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'font-src': ["'self'"],
+          'object-src': ["'none'"],
+          'base-uri': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          // Served over plain HTTP on a LAN this would break every subresource; HTTPS comes with TRUST_PROXY.
+          'upgrade-insecure-requests': null,
+        },
+      },
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    }),
+  );
+
+  const staticOptions = { maxAge: config.env === 'production' ? '1d' : 0 };
+  app.use(express.static(path.join(root, 'public'), staticOptions));
+  app.get('/vendor/:file', (req, res, next) => {
+    const file = VENDOR_FILES[req.params.file];
+    if (file) res.sendFile(file, staticOptions);
+    else next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    try {
+      ping(db);
+      res.json({ status: 'ok', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+
+  app.use(pledgesRouter(db, log));
+  app.use(eventsRouter(db));
+  app.use(apiRouter(db));
+
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,31 @@
+// The only module that reads process.env: every setting, its default, and a clear failure at start.
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface Config {
+  host: string;
+  port: number;
+  databasePath: string;
+  env: 'development' | 'production' | 'test';
+}
+
+const EnvSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_PATH: z.string().min(1).default('./data/pledges.db'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as it does in most shells and .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const { HOST, PORT, DATABASE_PATH, NODE_ENV } = parsed.data;
+  return { host: HOST, port: PORT, databasePath: path.resolve(DATABASE_PATH), env: NODE_ENV };
+}

@@ -1,0 +1,35 @@
+// The only importer of the SQLite driver: opening, pragmas and read snapshots.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export function openDatabase(file: string): Db {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a pledge acknowledged to an editor survives a power cut, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/**
+ * A second, read-only connection holding one snapshot of the database, for long reads (CSV export)
+ * that must not keep the shared connection busy between chunks. Close it when done.
+ */
+export function openSnapshot(db: Db): Db {
+  const reader = new Database(db.name, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  reader.exec('BEGIN');
+  // A read transaction in WAL mode starts at its first read; pin the snapshot now.
+  reader.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+  return reader;
+}
+
+export function closeSnapshot(reader: Db): void {
+  if (reader.inTransaction) reader.exec('COMMIT');
+  reader.close();
+}

@@ -1,0 +1,45 @@
+// Errors carry their status; one handler, registered last, renders them as HTML or JSON.
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new HttpError(404, `Nothing lives at ${req.path}.`);
+};
+
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/api/') || req.path === '/healthz';
+}
+
+export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) return next(error);
+    // body-parser and friends mark client errors with a status of their own.
+    const candidate = (error as { status?: unknown; statusCode?: unknown }) ?? {};
+    const reported = Number(candidate.status ?? candidate.statusCode);
+    const status = error instanceof HttpError ? error.status : reported >= 400 && reported < 500 ? reported : 500;
+    if (status >= 500) log(error);
+    const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : (error as Error).message;
+    res.status(status);
+    if (wantsJson(req)) {
+      res.json({ error: { status, message } });
+    } else {
+      res.render('errors/error', { title: status === 404 ? 'Not found' : 'Error', status, message });
+    }
+  };
+}
+
+/** A positive integer id from a route parameter, or a 404: a malformed id names nothing. */
+export function parseId(value: unknown, what: string): number {
+  const text = String(value);
+  const id = /^[1-9]\d{0,15}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(id)) throw new HttpError(404, `There is no ${what} with id "${text}".`);
+  return id;
+}

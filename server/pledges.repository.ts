@@ -1,0 +1,216 @@
+// Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
+import type { Db } from './db.ts';
+
+export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
+export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
+export type Status = (typeof STATUSES)[number];
+export type Lever = (typeof LEVERS)[number];
+
+export interface Pledge {
+  id: number;
+  pledger: string;
+  project: string;
+  amount_usd: number | null;
+  amount_note: string;
+  us_share_pct: number | null;
+  us_share_basis: 'stated' | 'inferred' | null;
+  announced_on: string;
+  horizon_years: number | null;
+  horizon_end: string | null;
+  horizon_note: string;
+  sector: string;
+  country: string;
+  status: Status;
+  lever: Lever | null;
+  context_note: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A pledge as listed and exported: its own fields plus its sources and events, flattened. */
+export interface PledgeListRow extends Pledge {
+  us_amount_usd: number | null;
+  source_urls: string;
+  event_ids: string;
+}
+
+export interface Source {
+  url: string;
+  title: string;
+}
+
+/** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
+const SORTS = {
+  pledger: 'p.pledger COLLATE NOCASE',
+  project: 'p.project COLLATE NOCASE',
+  amount: 'p.amount_usd',
+  us_share: 'p.us_share_pct',
+  announced: 'p.announced_on',
+  status: 'p.status',
+  sector: 'p.sector COLLATE NOCASE',
+  country: 'p.country COLLATE NOCASE',
+  lever: 'p.lever',
+} as const;
+export type SortKey = keyof typeof SORTS;
+export const SORT_KEYS = Object.keys(SORTS) as SortKey[];
+
+export interface Sort {
+  key: SortKey;
+  descending: boolean;
+}
+
+export const DEFAULT_SORT: Sort = { key: 'amount', descending: true };
+
+/** `amount`, `-announced`, …; anything else falls back to the default order. */
+export function parseSort(value: unknown): Sort {
+  if (typeof value !== 'string') return DEFAULT_SORT;
+  const descending = value.startsWith('-');
+  const key = descending ? value.slice(1) : value;
+  return (SORT_KEYS as string[]).includes(key) ? { key: key as SortKey, descending } : DEFAULT_SORT;
+}
+
+function orderBy(sort: Sort): string {
+  const direction = sort.descending ? 'DESC' : 'ASC';
+  // Unknown values (an undisclosed amount, an unknown share) go last in either direction.
+  return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ${direction}`;
+}
+
+const LIST_COLUMNS = `
+  p.*,
+  CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL
+       THEN CAST(round(p.amount_usd * p.us_share_pct / 100.0) AS INTEGER) END AS us_amount_usd,
+  coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')
+    AS source_urls,
+  coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')
+    AS event_ids`;
+
+export function countPledges(db: Db): number {
+  return (db.prepare('SELECT count(*) AS n FROM pledges').get() as { n: number }).n;
+}
+
+export function listPledges(db: Db, sort: Sort = DEFAULT_SORT, limit = -1, offset = 0): PledgeListRow[] {
+  return db
+    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`)
+    .all(limit, offset) as PledgeListRow[];
+}
+
+/** Every pledge in id order, one row at a time: for exports that stream. */
+export function iteratePledges(db: Db): IterableIterator<PledgeListRow> {
+  return db.prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ORDER BY p.id`).iterate() as IterableIterator<PledgeListRow>;
+}
+
+export function findPledge(db: Db, id: number): PledgeListRow | undefined {
+  return db.prepare(`SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(id) as PledgeListRow | undefined;
+}
+
+export function sourcesOf(db: Db, pledgeId: number): Source[] {
+  return db
+    .prepare('SELECT url, title FROM pledge_sources WHERE pledge_id = ? ORDER BY position')
+    .all(pledgeId) as Source[];
+}
+
+export type NewPledge = Omit<Pledge, 'id' | 'created_at' | 'updated_at'> & { sources: Source[] };
+
+/** Inserts a pledge with its sources; the caller wraps it in a transaction with whatever goes with it. */
+export function insertPledge(db: Db, pledge: NewPledge): number {
+  const { sources, ...fields } = pledge;
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO pledges (pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
+         horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
+       VALUES (@pledger, @project, @amount_usd, @amount_note, @us_share_pct, @us_share_basis, @announced_on,
+         @horizon_years, @horizon_end, @horizon_note, @sector, @country, @status, @lever, @context_note)`,
+    )
+    .run(fields);
+  const id = Number(lastInsertRowid);
+  const addSource = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
+  return id;
+}
+
+export interface Totals {
+  pledge_count: number;
+  disclosed_count: number;
+  undisclosed_count: number;
+  unknown_share_count: number;
+  pledged_usd: number;
+  /** The sum of the amounts whose US share is known: the base of the overall US share. */
+  share_base_usd: number;
+  us_usd: number;
+  us_share_pct: number | null;
+}
+
+export interface PledgeAmountRow {
+  id: number;
+  pledger: string;
+  project: string;
+  amount_usd: number;
+  us_share_pct: number | null;
+  us_share_basis: 'stated' | 'inferred' | null;
+  us_amount_usd: number | null;
+}
+
+export interface TimelineRow {
+  id: number;
+  pledger: string;
+  project: string;
+  announced_on: string;
+  amount_usd: number | null;
+  cumulative_usd: number;
+}
+
+export interface LeverRow {
+  lever: Lever | null;
+  pledge_count: number;
+  undisclosed_count: number;
+  amount_usd: number;
+  us_amount_usd: number;
+}
+
+export interface Summary {
+  totals: Totals;
+  by_pledge: PledgeAmountRow[];
+  timeline: TimelineRow[];
+  by_lever: LeverRow[];
+}
+
+const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
+
+export function summarize(db: Db): Summary {
+  const totals = db
+    .prepare(
+      `SELECT count(*) AS pledge_count,
+              count(amount_usd) AS disclosed_count,
+              count(*) - count(amount_usd) AS undisclosed_count,
+              count(amount_usd) - count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS unknown_share_count,
+              coalesce(sum(amount_usd), 0) AS pledged_usd,
+              coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
+              coalesce(sum(${US_AMOUNT}), 0) AS us_usd
+         FROM pledges`,
+    )
+    .get() as Omit<Totals, 'us_share_pct'>;
+  const byPledge = db
+    .prepare(
+      `SELECT id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd
+         FROM pledges WHERE amount_usd IS NOT NULL
+        ORDER BY amount_usd DESC, id ASC`,
+    )
+    .all() as PledgeAmountRow[];
+  const timeline = db
+    .prepare(
+      `SELECT id, pledger, project, announced_on, amount_usd,
+              sum(coalesce(amount_usd, 0)) OVER (ORDER BY announced_on, id ROWS UNBOUNDED PRECEDING) AS cumulative_usd
+         FROM pledges ORDER BY announced_on, id`,
+    )
+    .all() as TimelineRow[];
+  const byLever = db
+    .prepare(
+      `SELECT lever, count(*) AS pledge_count, count(*) - count(amount_usd) AS undisclosed_count,
+              coalesce(sum(amount_usd), 0) AS amount_usd, coalesce(sum(${US_AMOUNT}), 0) AS us_amount_usd
+         FROM pledges GROUP BY lever
+        ORDER BY amount_usd DESC, pledge_count DESC, lever IS NULL, lever`,
+    )
+    .all() as LeverRow[];
+  const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
+  return { totals: { ...totals, us_share_pct }, by_pledge: byPledge, timeline, by_lever: byLever };
+}

@@ -1,0 +1,73 @@
+// Reader pages about pledges: the dashboard, the table, one pledge, and the CSV export.
+import { Router } from 'express';
+import { closeSnapshot, openSnapshot, type Db } from './db.ts';
+import { parseId, HttpError } from './errors.ts';
+import { eventsOfPledge, listEvents } from './events.repository.ts';
+import { csvFilename, streamCsv } from './pledges.csv.ts';
+import { shapeCharts, timelineEntries } from './pledges.chart.ts';
+import {
+  DEFAULT_SORT,
+  findPledge,
+  iteratePledges,
+  listPledges,
+  parseSort,
+  sourcesOf,
+  summarize,
+} from './pledges.repository.ts';
+
+const DASHBOARD_ROWS = 50;
+
+export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
+  const router = Router();
+
+  router.get('/', (_req, res) => {
+    const summary = summarize(db);
+    const events = listEvents(db);
+    res.render('dashboard', {
+      title: 'Dashboard',
+      summary,
+      charts: shapeCharts(summary, events),
+      timeline: timelineEntries(summary.timeline, events),
+      events,
+      pledges: listPledges(db, DEFAULT_SORT, DASHBOARD_ROWS),
+      sort: DEFAULT_SORT,
+      sortable: false,
+    });
+  });
+
+  router.get('/pledges', (req, res) => {
+    const sort = parseSort(req.query.sort);
+    res.render('pledges/index', {
+      title: 'Pledges',
+      pledges: listPledges(db, sort),
+      sort,
+      sortable: true,
+    });
+  });
+
+  router.get('/pledges.csv', (_req, res) => {
+    res.type('text/csv; charset=utf-8');
+    res.attachment(csvFilename());
+    // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
+    const snapshot = openSnapshot(db);
+    streamCsv(iteratePledges(snapshot), res, (error) => {
+      closeSnapshot(snapshot);
+      // A client that went away is not a server error. Anything else has already cut the response short.
+      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
+    });
+  });
+
+  router.get('/pledges/:id', (req, res) => {
+    const id = parseId(req.params.id, 'pledge');
+    const pledge = findPledge(db, id);
+    if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
+    res.render('pledges/show', {
+      title: `${pledge.pledger}: ${pledge.project}`,
+      pledge,
+      sources: sourcesOf(db, id),
+      events: eventsOfPledge(db, id),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+// Builds an app on a fresh SQLite file of its own, as the server does, for one test file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../server/app.ts';
+import { openDatabase, type Db } from '../server/db.ts';
+import { migrate } from '../server/migrate.ts';
+import { seedOnce } from '../server/seed.ts';
+
+export interface TestContext {
+  db: Db;
+  file: string;
+  app: ReturnType<typeof createApp>;
+  errors: unknown[];
+  cleanup: () => void;
+}
+
+export function tempDbPath(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-test-'));
+  return path.join(dir, 'pledges.db');
+}
+
+export function freshApp({ seed = true } = {}): TestContext {
+  const file = tempDbPath();
+  const db = openDatabase(file);
+  migrate(db);
+  if (seed) seedOnce(db);
+  const errors: unknown[] = [];
+  const app = createApp({ db, config: { env: 'test' }, log: (error) => errors.push(error) });
+  return {
+    db,
+    file,
+    app,
+    errors,
+    cleanup: () => {
+      db.close();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    },
+  };
+}
