@@ -46,7 +46,13 @@ export function toCsvRecord(row: PledgeListRow): CsvCell[] {
 }
 
 function csvStringifier() {
-  return stringify({ header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows', bom: false });
+  return stringify({
+    header: true,
+    columns: [...CSV_COLUMNS],
+    record_delimiter: 'windows',
+    // With CRLF records csv-stringify only quotes fields holding a whole CRLF; RFC 4180 wants any CR or LF quoted.
+    quoted_match: /[\r\n]/,
+  });
 }
 
 /** Writes rows to out as CSV, reading the next rows only as fast as out takes them. */

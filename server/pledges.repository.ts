@@ -71,8 +71,8 @@ export function parseSort(value: unknown): Sort {
 
 function orderBy(sort: Sort): string {
   const direction = sort.descending ? 'DESC' : 'ASC';
-  // Unknown values (an undisclosed amount, an unknown share) go last in either direction.
-  return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ${direction}`;
+  // Unknown values (an undisclosed amount, an unknown share) go last in either direction; ties by id, oldest first.
+  return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ASC`;
 }
 
 const LIST_COLUMNS = `

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createApp } from '../server/app.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
+import { insertPledge, type NewPledge } from '../server/pledges.repository.ts';
 import { seedOnce } from '../server/seed.ts';
 
 export interface TestContext {
@@ -37,4 +38,31 @@ export function freshApp({ seed = true } = {}): TestContext {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     },
   };
+}
+
+/** A valid pledge with every field filled, for tests to override what they are about. */
+export function pledgeFixture(overrides: Partial<NewPledge> = {}): NewPledge {
+  return {
+    pledger: 'Acme Corp',
+    project: 'Widget plant',
+    amount_usd: 1_000_000_000,
+    amount_note: '',
+    us_share_pct: 100,
+    us_share_basis: 'stated',
+    announced_on: '2025-05-01',
+    horizon_years: 2,
+    horizon_end: null,
+    horizon_note: '',
+    sector: 'Manufacturing',
+    country: 'United States',
+    status: 'announced',
+    lever: 'tariffs',
+    context_note: '',
+    sources: [{ url: 'https://example.com/acme', title: 'Acme press release' }],
+    ...overrides,
+  };
+}
+
+export function addPledge(db: Db, overrides: Partial<NewPledge> = {}): number {
+  return insertPledge(db, pledgeFixture(overrides));
 }

@@ -1,0 +1,87 @@
+/// <reference lib="dom" />
+// Starts the app on a fresh database and Debian's Chromium through playwright-core, for browser tests.
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freshApp, type TestContext } from '../helpers.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Under CI the browser tests must run: a missing Chromium fails them. On a developer's machine without
+ * Chromium they are skipped, and vitest says so.
+ */
+export const browserAvailable = fs.existsSync(CHROMIUM);
+if (!browserAvailable && process.env.CI) {
+  throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium).`);
+}
+
+export interface BrowserContext {
+  ctx: TestContext;
+  server: Server;
+  base: string;
+  browser: Browser;
+  close: () => Promise<void>;
+}
+
+export async function startBrowser(options: { seed?: boolean } = {}): Promise<BrowserContext> {
+  const ctx = freshApp(options);
+  const server = ctx.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  return {
+    ctx,
+    server,
+    base: `http://127.0.0.1:${port}`,
+    browser,
+    close: async () => {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+      ctx.cleanup();
+    },
+  };
+}
+
+export interface PageWatch {
+  consoleErrors: string[];
+  foreignRequests: string[];
+  cspViolations: () => Promise<string[]>;
+}
+
+/** Records console errors, uncaught exceptions, requests to other hosts and CSP violations on a page. */
+export async function watch(page: Page, base: string): Promise<PageWatch> {
+  const consoleErrors: string[] = [];
+  const foreignRequests: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) foreignRequests.push(url);
+  });
+  await page.addInitScript(() => {
+    const list: string[] = [];
+    (window as unknown as { __csp: string[] }).__csp = list;
+    document.addEventListener('securitypolicyviolation', (event) => {
+      list.push(`${event.violatedDirective}: ${event.blockedURI}`);
+    });
+  });
+  return {
+    consoleErrors,
+    foreignRequests,
+    cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp ?? []),
+  };
+}

@@ -1,0 +1,76 @@
+/// <reference lib="dom" />
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, startBrowser, watch, type BrowserContext } from './browser.ts';
+
+const SCREENSHOT = path.resolve(import.meta.dirname, '..', 'screenshots', 'dashboard.png');
+const CHARTS = ['chart-amounts', 'chart-us-share', 'chart-timeline', 'chart-levers'];
+
+describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
+  let b: BrowserContext;
+  beforeAll(async () => {
+    b = await startBrowser();
+  });
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  it('draws every chart, with no console error, no CSP violation and no request to another host', async () => {
+    const page = await b.browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const watched = await watch(page, b.base);
+    await page.goto(`${b.base}/`);
+    for (const id of CHARTS) await page.waitForSelector(`#${id}[data-drawn="true"]`);
+
+    const inked = await page.evaluate((ids) => {
+      return ids.map((id) => {
+        const canvas = document.getElementById(id) as HTMLCanvasElement;
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+        return { id, painted, width: canvas.width, height: canvas.height };
+      });
+    }, CHARTS);
+    for (const chart of inked) {
+      expect(chart.width, chart.id).toBeGreaterThan(100);
+      expect(chart.painted, chart.id).toBeGreaterThan(2000);
+    }
+
+    // The amounts chart has one bar per disclosed pledge: four in the seed data.
+    const bars = await page.evaluate(() => {
+      const chart = (window as unknown as { Chart: { getChart: (id: string) => { data: { labels: unknown[] } } } }).Chart;
+      return chart.getChart('chart-amounts')!.data.labels.length;
+    });
+    expect(bars).toBe(4);
+
+    expect(watched.consoleErrors).toEqual([]);
+    expect(await watched.cspViolations()).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.close();
+  });
+
+  it.each(['/pledges', '/pledges/4', '/events', '/events/5', '/nowhere'])(
+    'renders %s with no console error and no CSP violation',
+    async (url) => {
+      const page = await b.browser.newPage();
+      const watched = await watch(page, b.base);
+      const response = await page.goto(`${b.base}${url}`);
+      expect(response!.status()).toBe(url === '/nowhere' ? 404 : 200);
+      // A 404 answer is logged by Chromium as a console error about the resource itself; nothing else may be.
+      expect(watched.consoleErrors.filter((text) => !text.includes('404'))).toEqual([]);
+      expect(await watched.cspViolations()).toEqual([]);
+      expect(watched.foreignRequests).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it('is readable on a phone: no horizontal scroll outside the table', async () => {
+    const page = await b.browser.newPage({ viewport: { width: 375, height: 800 }, reducedMotion: 'reduce' });
+    await page.goto(`${b.base}/`);
+    for (const id of CHARTS) await page.waitForSelector(`#${id}[data-drawn="true"]`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+});

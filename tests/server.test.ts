@@ -1,0 +1,85 @@
+// The server as a user starts it: a child process on a fresh path, by the same entry point as `npm start`.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../server/db.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-server-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts the server and resolves with its output once it listens, or once it exits. */
+function start(databasePath: string) {
+  const child = spawn(tsx, ['server/server.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' },
+  });
+  let output = '';
+  return new Promise<{ url?: string; code?: number | null; output: string; stop: () => Promise<number | null> }>(
+    (resolve) => {
+      const stop = () =>
+        new Promise<number | null>((done) => {
+          child.once('exit', (code) => done(code));
+          child.kill('SIGTERM');
+        });
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve({ url: match[1], output, stop });
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => resolve({ code, output, stop: async () => code }));
+    },
+  );
+}
+
+describe('npm start', () => {
+  it('creates the database folder, seeds it, serves the dashboard, and stops cleanly on SIGTERM', async () => {
+    const databasePath = path.join(tempDir(), 'nested', 'folder', 'pledges.db');
+    const server = await start(databasePath);
+    expect(server.url, server.output).toBeDefined();
+    expect(server.output).toContain('Seeded');
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Stargate Project');
+    expect(await server.stop()).toBe(0);
+    expect(fs.existsSync(databasePath)).toBe(true);
+
+    const again = await start(databasePath);
+    expect(again.output).not.toContain('Seeded');
+    await again.stop();
+  });
+
+  it('refuses to start, naming the migration, when the database knows one the code does not', async () => {
+    const databasePath = path.join(tempDir(), 'pledges.db');
+    const first = await start(databasePath);
+    await first.stop();
+    const db = openDatabase(databasePath);
+    db.prepare("INSERT INTO schema_migrations (version, name) VALUES (42, '042-added-by-a-newer-version')").run();
+    db.close();
+
+    const refused = await start(databasePath);
+    expect(refused.url).toBeUndefined();
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('042-added-by-a-newer-version');
+  });
+
+  it('refuses to start with a message naming a bad variable', async () => {
+    const child = spawn(tsx, ['server/server.ts'], { cwd: root, env: { ...process.env, PORT: 'abc' } });
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain('PORT');
+  });
+});
