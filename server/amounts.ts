@@ -35,3 +35,48 @@ export function formatPercent(value: number | null): string {
 export function toBillions(amount: number): number {
   return amount / 1e9;
 }
+
+/** The most a pledge may be: $1 quadrillion, as the database's pledges_amount_range constraint says. */
+export const MAX_AMOUNT_USD = 1e15;
+
+const UNIT_EXPONENTS: Record<string, number> = {
+  '': 0,
+  k: 3,
+  thousand: 3,
+  m: 6,
+  mn: 6,
+  mm: 6,
+  million: 6,
+  b: 9,
+  bn: 9,
+  billion: 9,
+  t: 12,
+  tn: 12,
+  trillion: 12,
+};
+
+// "$1.2T", "80 bn", "1,000,000", "0.5 trillion", "500000000000": digits (comma groups of three allowed),
+// an optional decimal part, an optional unit. Nothing else: no sign, no exponent, no second decimal point.
+const AMOUNT_PATTERN = /^(?:US)?\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([a-z]*)\.?$/i;
+
+export type ParsedAmount = { ok: true; value: number | null } | { ok: false; error: string };
+
+/** Reads an amount as people type it; blank means undisclosed (null). Exact: no floating point. */
+export function parseAmount(input: string): ParsedAmount {
+  const text = input.trim().replace(/\s*(?:usd|dollars?)$/i, '').replace(/^usd\s*/i, '');
+  if (text === '') return { ok: true, value: null };
+  if (/^[-−–]/.test(text) || /^\$?\s*-/.test(text)) return { ok: false, error: 'An amount cannot be negative.' };
+  const match = AMOUNT_PATTERN.exec(text);
+  if (!match) {
+    return { ok: false, error: 'Write the amount in digits with an optional unit, like 500B, $1.2T, 80 bn or 250000000.' };
+  }
+  const [, whole, fraction = '', unit] = match;
+  const exponent = UNIT_EXPONENTS[unit.toLowerCase()];
+  if (exponent === undefined) {
+    return { ok: false, error: `Unknown unit "${unit}": use K, M, B or T (or thousand, million, billion, trillion).` };
+  }
+  if (/[1-9]/.test(fraction.slice(exponent))) return { ok: false, error: 'Amounts are whole dollars: drop the cents.' };
+  const dollars = BigInt(whole.replaceAll(',', '') + fraction.slice(0, exponent).padEnd(exponent, '0'));
+  if (dollars > BigInt(MAX_AMOUNT_USD)) return { ok: false, error: 'That is more than $1 quadrillion: check the amount.' };
+  return { ok: true, value: Number(dollars) };
+}

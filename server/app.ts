@@ -5,11 +5,14 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRouter } from './api.routes.ts';
+import { exposeCsrfToken, loadEditor, sameOrigin, sessions } from './auth.ts';
+import { authRouter } from './auth.routes.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsRouter } from './events.routes.ts';
 import { ping } from './meta.repository.ts';
+import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
 import { viewHelpers } from './views.ts';
 
@@ -26,7 +29,7 @@ const VENDOR_FILES: Record<string, string> = {
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'env'>;
+  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'>;
   log?: (error: unknown) => void;
 }
 
@@ -35,6 +38,7 @@ export function createApp({ db, config, log = (error) => console.error(error) }:
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   Object.assign(app.locals, viewHelpers);
 
   app.use(
@@ -77,6 +81,16 @@ export function createApp({ db, config, log = (error) => console.error(error) }:
     }
   });
 
+  // Bodies: forms as flat text fields (a repeated field arrives as a list, which validation refuses).
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 1000 }));
+  app.use('/api', express.json({ limit: '100kb' }));
+  app.use(sameOrigin);
+  app.use(sessions(db, config).middleware);
+  app.use(loadEditor(db));
+  app.use(exposeCsrfToken);
+
+  app.use(authRouter(db));
+  app.use(pledgesEditRouter(db));
   app.use(pledgesRouter(db, log));
   app.use(eventsRouter(db));
   app.use(apiRouter(db));

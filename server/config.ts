@@ -7,6 +7,12 @@ export interface Config {
   port: number;
   databasePath: string;
   env: 'development' | 'production' | 'test';
+  /** The first editor's password; when unset a random one is printed once. */
+  adminPassword: string | undefined;
+  /** Signs session cookies; when unset one is generated and kept in the database. */
+  sessionSecret: string | undefined;
+  /** Express's "trust proxy": false, true, a hop count, or addresses. Set, cookies turn Secure over HTTPS. */
+  trustProxy: boolean | number | string;
 }
 
 const EnvSchema = z.object({
@@ -14,6 +20,13 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_PATH: z.string().min(1).default('./data/pledges.db'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(200).optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[\w.:/, -]+$/, 'must be true, false, a number of hops, or addresses such as loopback')
+    .default('false')
+    .transform((value) => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value)),
 });
 
 export class ConfigError extends Error {}
@@ -26,6 +39,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const { HOST, PORT, DATABASE_PATH, NODE_ENV } = parsed.data;
-  return { host: HOST, port: PORT, databasePath: path.resolve(DATABASE_PATH), env: NODE_ENV };
+  const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY } = parsed.data;
+  return {
+    host: HOST,
+    port: PORT,
+    databasePath: path.resolve(DATABASE_PATH),
+    env: NODE_ENV,
+    adminPassword: ADMIN_PASSWORD,
+    sessionSecret: SESSION_SECRET,
+    trustProxy: TRUST_PROXY,
+  };
 }

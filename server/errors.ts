@@ -31,7 +31,8 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     if (wantsJson(req)) {
       res.json({ error: { status, message } });
     } else {
-      res.render('errors/error', { title: status === 404 ? 'Not found' : 'Error', status, message });
+      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large' };
+      res.render('errors/error', { title: titles[status] ?? 'Error', status, message });
     }
   };
 }

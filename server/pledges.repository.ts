@@ -1,5 +1,6 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
+import { diff, recordRevision, type Editor } from './revisions.repository.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
@@ -213,4 +214,108 @@ export function summarize(db: Db): Summary {
     .all() as LeverRow[];
   const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
   return { totals: { ...totals, us_share_pct }, by_pledge: byPledge, timeline, by_lever: byLever };
+}
+
+export interface StatusStep {
+  status: Status;
+  changed_on: string;
+  evidence_url: string | null;
+}
+
+/** The announcement, then every recorded status change, oldest first. */
+export function statusTimeline(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on'>): StatusStep[] {
+  const first = db.prepare('SELECT url FROM pledge_sources WHERE pledge_id = ? ORDER BY position LIMIT 1').pluck().get(pledge.id) as
+    | string
+    | undefined;
+  const changes = db
+    .prepare('SELECT status, changed_on, evidence_url FROM status_changes WHERE pledge_id = ? ORDER BY changed_on, id')
+    .all(pledge.id) as StatusStep[];
+  return [{ status: 'announced', changed_on: pledge.announced_on, evidence_url: first ?? null }, ...changes];
+}
+
+export function eventIdsOf(db: Db, pledgeId: number): number[] {
+  return db.prepare('SELECT event_id FROM pledge_events WHERE pledge_id = ? ORDER BY event_id').pluck().all(pledgeId) as number[];
+}
+
+export interface PledgeWrite {
+  pledge: NewPledge;
+  eventIds: number[];
+  reason: string;
+  statusChange: { changed_on: string; evidence_url: string } | null;
+}
+
+/** What the revision log compares: every editable field, the sources and the linked events. */
+function snapshot(db: Db, id: number): Record<string, unknown> | null {
+  const row = db.prepare('SELECT * FROM pledges WHERE id = ?').get(id) as Pledge | undefined;
+  if (!row) return null;
+  const { id: _id, created_at: _createdAt, updated_at: _updatedAt, ...fields } = row;
+  return { ...fields, sources: sourcesOf(db, id), event_ids: eventIdsOf(db, id) };
+}
+
+function fieldsOf(pledge: NewPledge): Omit<NewPledge, 'sources'> {
+  const { sources: _sources, ...fields } = pledge;
+  return fields;
+}
+
+function asSnapshot(write: PledgeWrite): Record<string, unknown> {
+  return { ...fieldsOf(write.pledge), sources: write.pledge.sources, event_ids: write.eventIds };
+}
+
+function replaceLinks(db: Db, id: number, write: PledgeWrite): void {
+  db.prepare('DELETE FROM pledge_sources WHERE pledge_id = ?').run(id);
+  const addSource = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  write.pledge.sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
+  db.prepare('DELETE FROM pledge_events WHERE pledge_id = ?').run(id);
+  const link = db.prepare('INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  for (const eventId of write.eventIds) link.run(id, eventId);
+  if (write.statusChange) {
+    db.prepare('INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, ?, ?)').run(
+      id,
+      write.pledge.status,
+      write.statusChange.changed_on,
+      write.statusChange.evidence_url,
+    );
+  }
+}
+
+/** Adds a pledge with its sources, events, status step and revision, all or nothing. */
+export function createPledge(db: Db, write: PledgeWrite, editor: Editor): number {
+  return db.transaction(() => {
+    const id = insertPledge(db, { ...write.pledge, sources: [] });
+    replaceLinks(db, id, write);
+    recordRevision(db, { entity: 'pledge', entityId: id, action: 'create', editor, changes: diff(null, snapshot(db, id)), reason: write.reason });
+    return id;
+  }).immediate();
+}
+
+/** Applies an edit; returns false when the pledge does not exist. An edit that changes nothing writes nothing. */
+export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Editor): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    const changes = diff(before, asSnapshot(write));
+    if (Object.keys(changes).length === 0) return true;
+    db.prepare(
+      `UPDATE pledges SET pledger = @pledger, project = @project, amount_usd = @amount_usd, amount_note = @amount_note,
+         us_share_pct = @us_share_pct, us_share_basis = @us_share_basis, announced_on = @announced_on,
+         horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
+         country = @country, status = @status, lever = @lever, context_note = @context_note,
+         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+       WHERE id = @id`,
+    ).run({ ...fieldsOf(write.pledge), id });
+    replaceLinks(db, id, write);
+    recordRevision(db, { entity: 'pledge', entityId: id, action: 'update', editor, changes, reason: write.reason });
+    return true;
+  }).immediate();
+}
+
+/** Deletes a pledge; its revision keeps every value it had. Returns false when there was nothing to delete. */
+export function deletePledge(db: Db, id: number, editor: Editor, reason: string): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    db.prepare('DELETE FROM pledges WHERE id = ?').run(id);
+    recordRevision(db, { entity: 'pledge', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
+    return true;
+  }).immediate();
 }

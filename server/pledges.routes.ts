@@ -12,8 +12,10 @@ import {
   listPledges,
   parseSort,
   sourcesOf,
+  statusTimeline,
   summarize,
 } from './pledges.repository.ts';
+import { revisionsOf, wasDeleted } from './revisions.repository.ts';
 
 const DASHBOARD_ROWS = 50;
 
@@ -60,12 +62,20 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
   router.get('/pledges/:id', (req, res) => {
     const id = parseId(req.params.id, 'pledge');
     const pledge = findPledge(db, id);
-    if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
+    if (!pledge) {
+      if (!wasDeleted(db, 'pledge', id)) throw new HttpError(404, `There is no pledge with id ${id}.`);
+      // Editors may read what a deleted pledge was; readers learn only that it is gone.
+      if (!req.editor) throw new HttpError(410, `Pledge ${id} was deleted.`);
+      res.status(410).render('pledges/deleted', { title: `Deleted pledge ${id}`, id, revisions: revisionsOf(db, 'pledge', id) });
+      return;
+    }
     res.render('pledges/show', {
       title: `${pledge.pledger}: ${pledge.project}`,
       pledge,
       sources: sourcesOf(db, id),
       events: eventsOfPledge(db, id),
+      statusSteps: statusTimeline(db, pledge),
+      revisions: revisionsOf(db, 'pledge', id),
     });
   });
 

@@ -2,7 +2,7 @@
 import { formatPercent, formatUsdCompact, formatUsdExact } from './amounts.ts';
 import { formatPartialDate } from './dates.ts';
 import { EVENT_KINDS, type EventKind } from './events.repository.ts';
-import type { Lever, Status } from './pledges.repository.ts';
+import { LEVERS, STATUSES, type Lever, type Status } from './pledges.repository.ts';
 
 const JSON_SCRIPT_ESCAPES: Record<string, string> = {
   '<': '\\u003c',
@@ -43,7 +43,18 @@ export const statusLabel = (status: Status): string => STATUS_LABELS[status];
 export const leverLabel = (lever: Lever | null): string => (lever === null ? 'None recorded' : KIND_LABELS[lever]);
 export const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
 
+/** A value from the revision log, as text: lists of sources and events included. */
+export function showValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '—';
+    return value.map((item) => (typeof item === 'object' && item ? (item as { url?: string }).url ?? JSON.stringify(item) : String(item))).join(', ');
+  }
+  return String(value);
+}
+
 export const viewHelpers = {
+  showValue,
   usd: formatUsdCompact,
   usdExact: formatUsdExact,
   percent: formatPercent,
@@ -52,5 +63,7 @@ export const viewHelpers = {
   leverLabel,
   kindLabel,
   jsonForScript,
-  eventKinds: EVENT_KINDS,
+  statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
+  leverOptions: [{ value: '', label: 'None recorded' }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
+  kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),
 };

@@ -9,16 +9,25 @@ describe('loadConfig', () => {
       port: 3000,
       databasePath: path.resolve('data/pledges.db'),
       env: 'development',
+      adminPassword: undefined,
+      sessionSecret: undefined,
+      trustProxy: false,
     });
   });
 
   it('reads HOST, PORT, DATABASE_PATH and NODE_ENV', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080', DATABASE_PATH: '/tmp/x.db', NODE_ENV: 'production' })).toEqual({
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080', DATABASE_PATH: '/tmp/x.db', NODE_ENV: 'production' })).toMatchObject({
       host: '0.0.0.0',
       port: 8080,
       databasePath: '/tmp/x.db',
       env: 'production',
     });
+  });
+
+  it('reads TRUST_PROXY as a boolean, a hop count or addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
   });
 
   it('treats an empty variable as unset', () => {
@@ -29,6 +38,9 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
+    [{ SESSION_SECRET: 'too-short' }, 'SESSION_SECRET'],
+    [{ TRUST_PROXY: 'yes;please' }, 'TRUST_PROXY'],
   ])('fails with a message naming the variable for %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -27,7 +27,11 @@ export function freshApp({ seed = true } = {}): TestContext {
   migrate(db);
   if (seed) seedOnce(db);
   const errors: unknown[] = [];
-  const app = createApp({ db, config: { env: 'test' }, log: (error) => errors.push(error) });
+  const app = createApp({
+    db,
+    config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false },
+    log: (error) => errors.push(error),
+  });
   return {
     db,
     file,

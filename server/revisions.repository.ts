@@ -1,0 +1,68 @@
+// The append-only revision log: who changed what, from what to what, when, and why.
+import type { Db } from './db.ts';
+
+export type Entity = 'pledge' | 'event';
+export type Action = 'create' | 'update' | 'delete';
+export type Changes = Record<string, { from: unknown; to: unknown }>;
+
+export interface Editor {
+  id: number;
+  username: string;
+}
+
+export interface Revision {
+  id: number;
+  action: Action;
+  username: string;
+  at: string;
+  changes: Changes;
+  reason: string;
+}
+
+/** Pure: the fields whose values differ between two snapshots (compared as JSON). */
+export function diff(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Changes {
+  const changes: Changes = {};
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const key of keys) {
+    const from = before?.[key] ?? null;
+    const to = after?.[key] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+export function recordRevision(
+  db: Db,
+  revision: { entity: Entity; entityId: number; action: Action; editor: Editor; changes: Changes; reason: string },
+): void {
+  db.prepare(
+    `INSERT INTO revisions (entity, entity_id, action, user_id, username, changes, reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    revision.entity,
+    revision.entityId,
+    revision.action,
+    revision.editor.id,
+    revision.editor.username,
+    JSON.stringify(revision.changes),
+    revision.reason,
+  );
+}
+
+export function revisionsOf(db: Db, entity: Entity, entityId: number): Revision[] {
+  const rows = db
+    .prepare(
+      `SELECT id, action, username, at, changes, reason FROM revisions
+        WHERE entity = ? AND entity_id = ? ORDER BY id DESC`,
+    )
+    .all(entity, entityId) as (Omit<Revision, 'changes'> & { changes: string })[];
+  return rows.map((row) => ({ ...row, changes: JSON.parse(row.changes) as Changes }));
+}
+
+export function wasDeleted(db: Db, entity: Entity, entityId: number): boolean {
+  return (
+    db
+      .prepare("SELECT 1 FROM revisions WHERE entity = ? AND entity_id = ? AND action = 'delete' LIMIT 1")
+      .get(entity, entityId) !== undefined
+  );
+}

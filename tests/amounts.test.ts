@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseAmount } from '../server/amounts.ts';
+
+describe('parseAmount', () => {
+  it.each([
+    ['500000000000', 500_000_000_000],
+    ['500B', 500_000_000_000],
+    ['500 billion', 500_000_000_000],
+    ['$1.2T', 1_200_000_000_000],
+    ['80 bn', 80_000_000_000],
+    ['250M', 250_000_000],
+    ['1,000,000', 1_000_000],
+    ['0.5 trillion', 500_000_000_000],
+    ['$500B', 500_000_000_000],
+    ['  $ 80B  ', 80_000_000_000],
+    ['5.5bn', 5_500_000_000],
+    ['165 Billion', 165_000_000_000],
+    ['100 million', 100_000_000],
+    ['2.5K', 2_500],
+    ['12 thousand', 12_000],
+    ['3 mn', 3_000_000],
+    ['1.25t', 1_250_000_000_000],
+    ['US$40B', 40_000_000_000],
+    ['40B USD', 40_000_000_000],
+    ['0', 0],
+    ['0.1B', 100_000_000],
+    ['1.000B', 1_000_000_000],
+    ['1000000000000000', 1e15],
+    ['', null],
+    ['   ', null],
+  ])('reads %j as %s', (input, value) => {
+    expect(parseAmount(input)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['lots', /digits/],
+    ['-5B', /negative/],
+    ['−5B', /negative/],
+    ['$-5B', /negative/],
+    ['5X', /Unknown unit "X"/],
+    ['1e400', /Unknown unit|digits/],
+    ['1.2.3B', /digits/],
+    ['12.50', /whole dollars/],
+    ['1.2345678901B', /whole dollars/],
+    ['1,00', /digits/],
+    ['2 quadrillion', /Unknown unit/],
+    ['1000000000000001', /quadrillion/],
+    ['2000T', /quadrillion/],
+    ['NaN', /digits/],
+    ['Infinity', /digits/],
+    ['0x10', /Unknown unit|digits/],
+    ['5 B B', /digits/],
+  ])('refuses %j with a message', (input, message) => {
+    const result = parseAmount(input);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.error).toMatch(message);
+  });
+});
