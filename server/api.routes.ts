@@ -1,17 +1,31 @@
 // The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { requireToken } from './auth.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
-import { eventsOfPledge } from './events.repository.ts';
+import { eventsOfPledge, listEvents } from './events.repository.ts';
 import {
   countPledges,
+  createPledge,
+  deletePledge,
   findPledge,
   listPledges,
   parseSort,
   sourcesOf,
   summarize,
+  updatePledge,
   type PledgeListRow,
+  type Status,
 } from './pledges.repository.ts';
+import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
+import { multiLine, type FieldErrors } from './validation.ts';
+
+/** A 422 whose body names each wrong field. */
+class ValidationFailed extends HttpError {
+  constructor(readonly fields: FieldErrors) {
+    super(422, 'The pledge was not saved: fix the fields listed in "fields".');
+  }
+}
 
 const PER_PAGE_DEFAULT = 100;
 const PER_PAGE_MAX = 1000;
@@ -34,6 +48,27 @@ function positiveInt(value: unknown, name: string, fallback: number, max = Numbe
 
 export function apiRouter(db: Db): Router {
   const router = Router();
+  const authorised = requireToken(db);
+
+  function validBody(req: Request, previousStatus: Status): PledgeChange {
+    if (!req.is('application/json')) throw new HttpError(415, 'Send the pledge as JSON, with Content-Type: application/json.');
+    const { values, errors } = readPledgeJson(req.body);
+    const knownEventIds = new Set(listEvents(db).map((event) => event.id));
+    const result = validatePledge(values, { previousStatus, knownEventIds }, errors);
+    if (!result.ok) throw new ValidationFailed(result.errors);
+    return result.value;
+  }
+
+  function pledgeJson(id: number) {
+    return { ...toJson(findPledge(db, id)!), sources: sourcesOf(db, id), events: eventsOfPledge(db, id) };
+  }
+
+  function existing(id: unknown): PledgeListRow {
+    const pledgeId = parseId(id, 'pledge');
+    const pledge = findPledge(db, pledgeId);
+    if (!pledge) throw new HttpError(404, `There is no pledge with id ${pledgeId}.`);
+    return pledge;
+  }
 
   router.get('/api/pledges', (req, res) => {
     const page = positiveInt(req.query.page, 'page', 1);
@@ -43,10 +78,26 @@ export function apiRouter(db: Db): Router {
   });
 
   router.get('/api/pledges/:id', (req, res) => {
-    const id = parseId(req.params.id, 'pledge');
-    const pledge = findPledge(db, id);
-    if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
-    res.json({ ...toJson(pledge), sources: sourcesOf(db, id), events: eventsOfPledge(db, id) });
+    res.json(pledgeJson(existing(req.params.id).id));
+  });
+
+  router.post('/api/pledges', authorised, (req, res) => {
+    const id = createPledge(db, validBody(req, 'announced'), req.editor!);
+    res.status(201).location(`/api/pledges/${id}`).json(pledgeJson(id));
+  });
+
+  router.put('/api/pledges/:id', authorised, (req, res) => {
+    const pledge = existing(req.params.id);
+    updatePledge(db, pledge.id, validBody(req, pledge.status), req.editor!);
+    res.json(pledgeJson(pledge.id));
+  });
+
+  router.delete('/api/pledges/:id', authorised, (req, res) => {
+    const pledge = existing(req.params.id);
+    const reason = multiLine(500).safeParse(req.query.reason ?? '');
+    if (!reason.success) throw new ValidationFailed({ reason: reason.error.issues[0].message });
+    deletePledge(db, pledge.id, req.editor!, reason.data);
+    res.status(204).end();
   });
 
   router.get('/api/summary', (_req, res) => {

@@ -10,6 +10,7 @@ import { authRouter } from './auth.routes.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { eventsEditRouter } from './events.edit.routes.ts';
 import { eventsRouter } from './events.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
@@ -92,6 +93,7 @@ export function createApp({ db, config, log = (error) => console.error(error) }:
   app.use(authRouter(db));
   app.use(pledgesEditRouter(db));
   app.use(pledgesRouter(db, log));
+  app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(apiRouter(db));
 

@@ -29,7 +29,8 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
     const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : (error as Error).message;
     res.status(status);
     if (wantsJson(req)) {
-      res.json({ error: { status, message } });
+      const fields = (error as { fields?: unknown }).fields;
+      res.json({ error: fields ? { status, message, fields } : { status, message } });
     } else {
       const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large' };
       res.render('errors/error', { title: titles[status] ?? 'Error', status, message });

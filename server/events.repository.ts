@@ -1,5 +1,6 @@
 // Every SQL statement about political events and their links to pledges.
 import type { Db } from './db.ts';
+import { diff, recordRevision, type Editor } from './revisions.repository.ts';
 
 export const EVENT_KINDS = [
   'export_controls',
@@ -82,4 +83,59 @@ export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>): number {
 
 export function linkPledgeToEvent(db: Db, pledgeId: number, eventId: number): void {
   db.prepare('INSERT OR IGNORE INTO pledge_events (pledge_id, event_id) VALUES (?, ?)').run(pledgeId, eventId);
+}
+
+export interface EventWrite {
+  event: Omit<PoliticalEvent, 'id'>;
+  pledgeIds: number[];
+  reason: string;
+}
+
+function snapshot(db: Db, id: number): Record<string, unknown> | null {
+  const event = findEvent(db, id);
+  if (!event) return null;
+  const { id: _id, ...fields } = event;
+  const pledgeIds = db.prepare('SELECT pledge_id FROM pledge_events WHERE event_id = ? ORDER BY pledge_id').pluck().all(id);
+  return { ...fields, pledge_ids: pledgeIds };
+}
+
+function relink(db: Db, id: number, pledgeIds: number[]): void {
+  db.prepare('DELETE FROM pledge_events WHERE event_id = ?').run(id);
+  const link = db.prepare('INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  for (const pledgeId of pledgeIds) link.run(pledgeId, id);
+}
+
+export function createEvent(db: Db, write: EventWrite, editor: Editor): number {
+  return db.transaction(() => {
+    const id = insertEvent(db, write.event);
+    relink(db, id, write.pledgeIds);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'create', editor, changes: diff(null, snapshot(db, id)), reason: write.reason });
+    return id;
+  }).immediate();
+}
+
+export function updateEvent(db: Db, id: number, write: EventWrite, editor: Editor): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    const changes = diff(before, { ...write.event, pledge_ids: write.pledgeIds });
+    if (Object.keys(changes).length === 0) return true;
+    db.prepare(
+      `UPDATE events SET occurred_on = @occurred_on, title = @title, kind = @kind, note = @note, source_url = @source_url,
+         source_title = @source_title, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = @id`,
+    ).run({ ...write.event, id });
+    relink(db, id, write.pledgeIds);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'update', editor, changes, reason: write.reason });
+    return true;
+  }).immediate();
+}
+
+export function deleteEvent(db: Db, id: number, editor: Editor, reason: string): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    db.prepare('DELETE FROM events WHERE id = ?').run(id);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
+    return true;
+  }).immediate();
 }

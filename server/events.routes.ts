@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { findEvent, listEvents, pledgesOfEvent } from './events.repository.ts';
+import { revisionsOf } from './revisions.repository.ts';
 
 export function eventsRouter(db: Db): Router {
   const router = Router();
@@ -15,7 +16,12 @@ export function eventsRouter(db: Db): Router {
     const id = parseId(req.params.id, 'event');
     const event = findEvent(db, id);
     if (!event) throw new HttpError(404, `There is no event with id ${id}.`);
-    res.render('events/show', { title: event.title, event, pledges: pledgesOfEvent(db, id) });
+    res.render('events/show', {
+      title: event.title,
+      event,
+      pledges: pledgesOfEvent(db, id),
+      revisions: revisionsOf(db, 'event', id),
+    });
   });
 
   return router;

@@ -319,3 +319,7 @@ export function deletePledge(db: Db, id: number, editor: Editor, reason: string)
     return true;
   }).immediate();
 }
+
+export function pledgeExists(db: Db, id: number): boolean {
+  return db.prepare('SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
+}
