@@ -121,17 +121,20 @@ export const sameOrigin: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   if (req.get('sec-fetch-site') === 'cross-site') throw new HttpError(403, 'Requests from other sites may not change anything here.');
   const origin = req.get('origin');
-  if (origin !== undefined) {
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = null;
-    }
-    if (host !== req.get('host')) throw new HttpError(403, 'Requests from other sites may not change anything here.');
+  if (origin !== undefined && hostOf(origin) !== req.get('host')) {
+    throw new HttpError(403, 'Requests from other sites may not change anything here.');
   }
   next();
 };
+
+/** The host of an Origin header; null for "null" and anything unparseable. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host || null;
+  } catch {
+    return null;
+  }
+}
 
 const csrf = csrfSync({
   getTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),

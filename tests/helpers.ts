@@ -2,7 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import request from 'supertest';
 import { createApp } from '../server/app.ts';
+import { addEditor } from '../server/editors.ts';
+import { findUserByName } from '../server/users.repository.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
 import { insertPledge, type NewPledge } from '../server/pledges.repository.ts';
@@ -69,4 +72,53 @@ export function pledgeFixture(overrides: Partial<NewPledge> = {}): NewPledge {
 
 export function addPledge(db: Db, overrides: Partial<NewPledge> = {}): number {
   return insertPledge(db, pledgeFixture(overrides));
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** The CSRF token of the first form in a page. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token in the page');
+  return match[1];
+}
+
+/** A supertest agent signed in as a new editor (cookies kept between requests). */
+export async function signedIn(ctx: TestContext, username = 'editor'): Promise<{ agent: request.Agent; csrf: string }> {
+  if (!findUserByName(ctx.db, username)) await addEditor(ctx.db, username, PASSWORD);
+  const agent = request.agent(ctx.app);
+  const login = await agent.get('/login');
+  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), username, password: PASSWORD });
+  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
+  const page = await agent.get('/pledges/new');
+  return { agent, csrf: csrfFrom(page.text) };
+}
+
+export function count(db: Db, table: string): number {
+  return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+}
+
+/** A complete, valid add-pledge form body. */
+export function pledgeForm(overrides: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  return {
+    pledger: 'Acme Semiconductors',
+    project: 'Ohio fab',
+    amount: '$20B',
+    amount_note: '',
+    us_share_pct: '100',
+    us_share_basis: 'stated',
+    announced_on: '2025-06-02',
+    horizon_years: '5',
+    horizon_end: '',
+    horizon_note: '',
+    sector: 'Semiconductors',
+    country: 'United States',
+    status: 'announced',
+    lever: 'tariffs',
+    context_note: 'Announced a week after a tariff threat.',
+    source_url_0: 'https://example.com/acme-ohio',
+    source_title_0: 'Acme press release',
+    reason: '',
+    ...overrides,
+  };
 }
