@@ -1,0 +1,86 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addEditor } from '../../server/editors.ts';
+import { PASSWORD } from '../helpers.ts';
+import { browserAvailable, startBrowser, watch, type BrowserContext } from './browser.ts';
+
+describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
+  let b: BrowserContext;
+  beforeAll(async () => {
+    b = await startBrowser();
+    await addEditor(b.ctx.db, 'maria', PASSWORD);
+  });
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  it('signs in, adds a pledge, sees it in the table and the chart, edits it with a reason, reads the history, deletes it', async () => {
+    const page = await b.browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const watched = await watch(page, b.base);
+
+    await page.goto(`${b.base}/pledges/new`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Username').fill('maria');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${b.base}/pledges/new`);
+
+    // A wrong amount first: the form comes back with the message beside the field and the values kept.
+    await page.locator('#field-pledger').fill('Browser Test Industries');
+    await page.locator('#field-project').fill('Wafer plant');
+    await page.getByLabel('Amount in US dollars').fill('lots');
+    await page.getByLabel('US share (%)').fill('75');
+    await page.locator('#field-announced_on').fill('2025-05-20');
+    await page.locator('#field-source_url_0').fill('https://example.com/wafer');
+    await page.getByRole('button', { name: 'Add the pledge' }).click();
+    await expect.poll(() => page.locator('#field-amount-error').textContent()).toContain('Write the amount in digits');
+    expect(await page.locator('#field-pledger').inputValue()).toBe('Browser Test Industries');
+
+    // Source rows are added by the static script, with no inline code.
+    await page.getByRole('button', { name: 'Add another source' }).click();
+    expect(await page.locator('.source-row').count()).toBe(4);
+    await page.getByLabel('Amount in US dollars').fill('$900B');
+    await page.getByRole('button', { name: 'Add the pledge' }).click();
+    await page.waitForURL(/\/pledges\/\d+$/);
+    const pledgeUrl = page.url();
+    expect(await page.locator('.flash').textContent()).toContain('Pledge added.');
+    expect(await page.locator('h1').textContent()).toBe('Browser Test Industries');
+
+    await page.goto(`${b.base}/pledges`);
+    expect(await page.locator('table.pledges').textContent()).toContain('Browser Test Industries');
+
+    await page.goto(`${b.base}/`);
+    await page.waitForSelector('#chart-amounts[data-drawn="true"]');
+    const chart = await page.evaluate(() => {
+      const c = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[][]; datasets: { data: number[] }[] } } } }).Chart;
+      const amounts = c.getChart('chart-amounts');
+      return { first: amounts.data.labels[0], us: amounts.data.datasets[0].data[0], nonUs: amounts.data.datasets[1].data[0] };
+    });
+    expect(chart.first[0]).toBe('Browser Test Industries');
+    expect(chart.us).toBe(675);
+    expect(chart.nonUs).toBe(225);
+
+    await page.goto(`${pledgeUrl}/edit`);
+    await page.getByLabel('Amount in US dollars').fill('950B');
+    await page.getByLabel('Reason for this change').fill('Company raised the figure');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(pledgeUrl);
+    const history = await page.locator('.history').textContent();
+    expect(history).toContain('Edited');
+    expect(history).toContain('Company raised the figure');
+    expect(history!.indexOf('Edited')).toBeLessThan(history!.indexOf('Created'));
+    expect(await page.locator('.history table.changes').first().textContent()).toContain('950000000000');
+
+    await page.getByRole('link', { name: 'Delete', exact: true }).click();
+    await page.getByLabel('Reason for deleting').fill('Test entry');
+    await page.getByRole('button', { name: 'Delete the pledge' }).click();
+    await page.waitForURL(`${b.base}/pledges`);
+    expect(await page.locator('table.pledges').textContent()).not.toContain('Browser Test Industries');
+
+    // Chromium logs the deliberate 422 above as a failed resource; nothing else may reach the console.
+    expect(watched.consoleErrors.filter((text) => !text.includes('status of 422'))).toEqual([]);
+    expect(await watched.cspViolations()).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+    await page.close();
+  });
+});
