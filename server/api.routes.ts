@@ -17,6 +17,7 @@ import {
   type PledgeListRow,
   type Status,
 } from './pledges.repository.ts';
+import { parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
 import { multiLine, type FieldErrors } from './validation.ts';
 
@@ -73,8 +74,9 @@ export function apiRouter(db: Db): Router {
   router.get('/api/pledges', (req, res) => {
     const page = positiveInt(req.query.page, 'page', 1);
     const perPage = positiveInt(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
-    const rows = listPledges(db, parseSort(req.query.sort), perPage, (page - 1) * perPage);
-    res.json({ total: countPledges(db), page, per_page: perPage, pledges: rows.map(toJson) });
+    const filter = parseFilter(req.query);
+    const rows = listPledges(db, { filter, sort: parseSort(req.query.sort), limit: perPage, offset: (page - 1) * perPage });
+    res.json({ total: countPledges(db, filter), page, per_page: perPage, pledges: rows.map(toJson) });
   });
 
   router.get('/api/pledges/:id', (req, res) => {
@@ -100,8 +102,8 @@ export function apiRouter(db: Db): Router {
     res.status(204).end();
   });
 
-  router.get('/api/summary', (_req, res) => {
-    res.json(summarize(db));
+  router.get('/api/summary', (req, res) => {
+    res.json(summarize(db, parseFilter(req.query)));
   });
 
   return router;

@@ -1,5 +1,6 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
+import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Editor } from './revisions.repository.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
@@ -31,6 +32,7 @@ export interface Pledge {
 /** A pledge as listed and exported: its own fields plus its sources and events, flattened. */
 export interface PledgeListRow extends Pledge {
   us_amount_usd: number | null;
+  per_year_usd: number | null;
   source_urls: string;
   event_ids: string;
 }
@@ -47,6 +49,7 @@ const SORTS = {
   amount: 'p.amount_usd',
   us_share: 'p.us_share_pct',
   announced: 'p.announced_on',
+  per_year: 'per_year_usd',
   status: 'p.status',
   sector: 'p.sector COLLATE NOCASE',
   country: 'p.country COLLATE NOCASE',
@@ -76,8 +79,68 @@ function orderBy(sort: Sort): string {
   return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ASC`;
 }
 
+// Years a pledge runs: its stated horizon, or from the announcement to its end date. NULL when unknown.
+const YEARS = `CASE
+  WHEN p.horizon_years IS NOT NULL THEN p.horizon_years
+  WHEN p.horizon_end IS NOT NULL
+   AND julianday(p.horizon_end) > julianday(substr(p.announced_on || '-01-01', 1, 10))
+  THEN (julianday(p.horizon_end) - julianday(substr(p.announced_on || '-01-01', 1, 10))) / 365.25
+END`;
+
+/** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
+export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
+
+/** The filter as a WHERE clause over pledges p, with its parameters bound. */
+export function whereClause(filter: PledgeFilter): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const anyOf = (column: string, list: string[]) => {
+    if (list.length === 0) return;
+    conditions.push(`${column} IN (${list.map(() => '?').join(', ')})`);
+    params.push(...list);
+  };
+  anyOf('p.sector', filter.sector);
+  anyOf('p.status', filter.status);
+  anyOf('p.country', filter.country);
+  anyOf('p.pledger', filter.pledger);
+  if (filter.lever.length > 0) {
+    const named = filter.lever.filter((lever) => lever !== 'none');
+    const parts = named.length > 0 ? [`p.lever IN (${named.map(() => '?').join(', ')})`] : [];
+    if (filter.lever.includes('none')) parts.push('p.lever IS NULL');
+    conditions.push(`(${parts.join(' OR ')})`);
+    params.push(...named);
+  }
+  if (filter.from !== null) {
+    conditions.push('p.announced_on >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== null) {
+    conditions.push('p.announced_on < ?');
+    params.push(dateAfter(filter.to));
+  }
+  if (filter.min !== null) {
+    conditions.push('p.amount_usd >= ?');
+    params.push(filter.min);
+  }
+  if (filter.max !== null) {
+    conditions.push('p.amount_usd <= ?');
+    params.push(filter.max);
+  }
+  if (filter.q !== null) {
+    // Plain substring search: % and _ typed by the reader are literal characters, not wildcards.
+    const like = `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
+    const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
+    const sources = `EXISTS (SELECT 1 FROM pledge_sources s WHERE s.pledge_id = p.id AND (${matches('s.url')} OR ${matches('s.title')}))`;
+    conditions.push(`(${[...own, sources].join(' OR ')})`);
+    params.push(...Array(own.length + 2).fill(like));
+  }
+  return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
 const LIST_COLUMNS = `
   p.*,
+  ${PER_YEAR} AS per_year_usd,
   CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL
        THEN CAST(round(p.amount_usd * p.us_share_pct / 100.0) AS INTEGER) END AS us_amount_usd,
   coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')
@@ -85,19 +148,27 @@ const LIST_COLUMNS = `
   coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')
     AS event_ids`;
 
-export function countPledges(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM pledges').get() as { n: number }).n;
+export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
+  const where = whereClause(filter);
+  return db.prepare(`SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
 }
 
-export function listPledges(db: Db, sort: Sort = DEFAULT_SORT, limit = -1, offset = 0): PledgeListRow[] {
+export function listPledges(
+  db: Db,
+  { filter = EMPTY_FILTER, sort = DEFAULT_SORT, limit = -1, offset = 0 }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number } = {},
+): PledgeListRow[] {
+  const where = whereClause(filter);
   return db
-    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`)
-    .all(limit, offset) as PledgeListRow[];
+    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ${where.sql} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`)
+    .all(...where.params, limit, offset) as PledgeListRow[];
 }
 
-/** Every pledge in id order, one row at a time: for exports that stream. */
-export function iteratePledges(db: Db): IterableIterator<PledgeListRow> {
-  return db.prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ORDER BY p.id`).iterate() as IterableIterator<PledgeListRow>;
+/** Every matching pledge in id order, one row at a time: for exports that stream. */
+export function iteratePledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<PledgeListRow> {
+  const where = whereClause(filter);
+  return db
+    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ${where.sql} ORDER BY p.id`)
+    .iterate(...where.params) as IterableIterator<PledgeListRow>;
 }
 
 export function findPledge(db: Db, id: number): PledgeListRow | undefined {
@@ -149,6 +220,7 @@ export interface PledgeAmountRow {
   us_share_pct: number | null;
   us_share_basis: 'stated' | 'inferred' | null;
   us_amount_usd: number | null;
+  per_year_usd: number | null;
 }
 
 export interface TimelineRow {
@@ -177,7 +249,8 @@ export interface Summary {
 
 const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
-export function summarize(db: Db): Summary {
+export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary {
+  const where = whereClause(filter);
   const totals = db
     .prepare(
       `SELECT count(*) AS pledge_count,
@@ -187,31 +260,32 @@ export function summarize(db: Db): Summary {
               coalesce(sum(amount_usd), 0) AS pledged_usd,
               coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
               coalesce(sum(${US_AMOUNT}), 0) AS us_usd
-         FROM pledges`,
+         FROM pledges p ${where.sql}`,
     )
-    .get() as Omit<Totals, 'us_share_pct'>;
+    .get(...where.params) as Omit<Totals, 'us_share_pct'>;
   const byPledge = db
     .prepare(
-      `SELECT id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd
-         FROM pledges WHERE amount_usd IS NOT NULL
+      `SELECT id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
+              ${PER_YEAR} AS per_year_usd
+         FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL
         ORDER BY amount_usd DESC, id ASC`,
     )
-    .all() as PledgeAmountRow[];
+    .all(...where.params) as PledgeAmountRow[];
   const timeline = db
     .prepare(
       `SELECT id, pledger, project, announced_on, amount_usd,
               sum(coalesce(amount_usd, 0)) OVER (ORDER BY announced_on, id ROWS UNBOUNDED PRECEDING) AS cumulative_usd
-         FROM pledges ORDER BY announced_on, id`,
+         FROM pledges p ${where.sql} ORDER BY announced_on, id`,
     )
-    .all() as TimelineRow[];
+    .all(...where.params) as TimelineRow[];
   const byLever = db
     .prepare(
       `SELECT lever, count(*) AS pledge_count, count(*) - count(amount_usd) AS undisclosed_count,
               coalesce(sum(amount_usd), 0) AS amount_usd, coalesce(sum(${US_AMOUNT}), 0) AS us_amount_usd
-         FROM pledges GROUP BY lever
+         FROM pledges p ${where.sql} GROUP BY lever
         ORDER BY amount_usd DESC, pledge_count DESC, lever IS NULL, lever`,
     )
-    .all() as LeverRow[];
+    .all(...where.params) as LeverRow[];
   const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
   return { totals: { ...totals, us_share_pct }, by_pledge: byPledge, timeline, by_lever: byLever };
 }
@@ -322,4 +396,48 @@ export function deletePledge(db: Db, id: number, editor: Editor, reason: string)
 
 export function pledgeExists(db: Db, id: number): boolean {
   return db.prepare('SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
+}
+
+export interface FacetValue {
+  value: string;
+  pledge_count: number;
+  amount_usd: number;
+}
+
+export interface Facet {
+  field: FacetField;
+  values: FacetValue[];
+  /** How many distinct values there are in all; the view shows the first few. */
+  distinct: number;
+}
+
+const FACET_COLUMNS = {
+  sector: 'p.sector',
+  status: 'p.status',
+  country: 'p.country',
+  lever: "coalesce(p.lever, 'none')",
+  pledger: 'p.pledger',
+} as const;
+export type FacetField = keyof typeof FACET_COLUMNS;
+export const FACET_FIELDS = Object.keys(FACET_COLUMNS) as FacetField[];
+
+/**
+ * Each field's values among the matching pledges, with their count and summed amount. A field's own
+ * selections are left out of its counts, so choosing a second sector shows what it would add.
+ */
+export function facets(db: Db, filter: PledgeFilter, limit = 10): Facet[] {
+  return FACET_FIELDS.map((field) => {
+    const where = whereClause({ ...filter, [field]: [] });
+    const column = FACET_COLUMNS[field];
+    const nonEmpty = `${column} <> ''`;
+    const condition = where.sql ? `${where.sql} AND ${nonEmpty}` : `WHERE ${nonEmpty}`;
+    const values = db
+      .prepare(
+        `SELECT ${column} AS value, count(*) AS pledge_count, coalesce(sum(p.amount_usd), 0) AS amount_usd
+           FROM pledges p ${condition} GROUP BY 1 ORDER BY pledge_count DESC, value LIMIT ?`,
+      )
+      .all(...where.params, limit) as FacetValue[];
+    const distinct = db.prepare(`SELECT count(DISTINCT ${column}) FROM pledges p ${condition}`).pluck().get(...where.params) as number;
+    return { field, values, distinct };
+  });
 }

@@ -5,8 +5,11 @@ import { parseId, HttpError } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
 import { csvFilename, streamCsv } from './pledges.csv.ts';
 import { shapeCharts, timelineEntries } from './pledges.chart.ts';
+import { parseFilter } from './pledges.filter.ts';
 import {
+  countPledges,
   DEFAULT_SORT,
+  facets,
   findPledge,
   iteratePledges,
   listPledges,
@@ -18,41 +21,64 @@ import {
 import { revisionsOf, wasDeleted } from './revisions.repository.ts';
 
 const DASHBOARD_ROWS = 50;
+export const PAGE_SIZE = 50;
+
+/** ?page=N: a whole number from 1; anything else is a 400 that says so. */
+export function parsePage(value: unknown): number {
+  if (value === undefined) return 1;
+  const page = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (page < 1) throw new HttpError(400, 'The parameter page must be a whole number from 1.');
+  return page;
+}
 
 export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
   const router = Router();
 
-  router.get('/', (_req, res) => {
-    const summary = summarize(db);
+  router.get('/', (req, res) => {
+    const filter = parseFilter(req.query);
+    const summary = summarize(db, filter);
     const events = listEvents(db);
     res.render('dashboard', {
       title: 'Dashboard',
+      filter,
       summary,
       charts: shapeCharts(summary, events),
       timeline: timelineEntries(summary.timeline, events),
       events,
-      pledges: listPledges(db, DEFAULT_SORT, DASHBOARD_ROWS),
+      facets: facets(db, filter),
+      pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS }),
       sort: DEFAULT_SORT,
       sortable: false,
+      basePath: '/',
     });
   });
 
   router.get('/pledges', (req, res) => {
+    const filter = parseFilter(req.query);
     const sort = parseSort(req.query.sort);
+    const page = parsePage(req.query.page);
+    const total = countPledges(db, filter);
     res.render('pledges/index', {
       title: 'Pledges',
-      pledges: listPledges(db, sort),
+      filter,
+      facets: facets(db, filter),
+      pledges: listPledges(db, { filter, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+      total,
+      page,
+      pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
       sort,
       sortable: true,
+      basePath: '/pledges',
     });
   });
 
-  router.get('/pledges.csv', (_req, res) => {
+  router.get('/pledges.csv', (req, res) => {
+    const filter = parseFilter(req.query);
     res.type('text/csv; charset=utf-8');
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
-    streamCsv(iteratePledges(snapshot), res, (error) => {
+    streamCsv(iteratePledges(snapshot, filter), res, (error) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);

@@ -1,6 +1,7 @@
 // Helpers every template may use, registered once as app.locals.
 import { formatPercent, formatUsdCompact, formatUsdExact } from './amounts.ts';
 import { formatPartialDate } from './dates.ts';
+import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { EVENT_KINDS, type EventKind } from './events.repository.ts';
 import { LEVERS, STATUSES, type Lever, type Status } from './pledges.repository.ts';
 
@@ -53,8 +54,37 @@ export function showValue(value: unknown): string {
   return String(value);
 }
 
+const FACET_LABELS: Record<string, string> = {
+  sector: 'Sector',
+  status: 'Status',
+  country: 'Country',
+  lever: 'Political lever',
+  pledger: 'Pledger',
+  from: 'From',
+  to: 'To',
+  min: 'At least',
+  max: 'At most',
+  q: 'Text',
+};
+
+/** How a filter value reads in a chip or a facet: labels for codes, compact money for amounts. */
+export function filterValueLabel(param: string, value: string): string {
+  if (param === 'status') return STATUS_LABELS[value as Status] ?? value;
+  if (param === 'lever') return value === 'none' ? 'None recorded' : (KIND_LABELS[value as Lever] ?? value);
+  if (param === 'min' || param === 'max') return formatUsdCompact(Number(value));
+  if (param === 'from' || param === 'to') return formatPartialDate(value);
+  return value;
+}
+
 export const viewHelpers = {
   showValue,
+  filterValueLabel,
+  filterLabel: (param: string) => FACET_LABELS[param] ?? param,
+  queryString,
+  filterPairs,
+  withValue,
+  withoutValue,
+  isEmptyFilter,
   usd: formatUsdCompact,
   usdExact: formatUsdExact,
   percent: formatPercent,

@@ -85,7 +85,7 @@ describe('GET /pledges', () => {
   it('marks the sorted column for assistive technology', async () => {
     ctx = freshApp();
     const res = await request(ctx.app).get('/pledges?sort=-announced');
-    expect(res.text).toMatch(/aria-sort="descending">\s*<a href="\?sort=announced">Announced/);
+    expect(res.text).toMatch(/aria-sort="descending">\s*<a href="\/pledges\?sort=announced">Announced/);
   });
 });
 
