@@ -20,8 +20,7 @@ export interface PledgeFilter {
 
 export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger', 'from', 'to', 'min', 'max', 'q'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
-const LIST_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger'] as const;
-export type ListParam = (typeof LIST_PARAMS)[number];
+export type ListParam = 'sector' | 'status' | 'country' | 'lever' | 'pledger';
 
 export const EMPTY_FILTER: PledgeFilter = {
   sector: [],

@@ -1,0 +1,106 @@
+// Realistic synthetic pledges for tests and benchmarks, from a seeded generator: the same seed, the same data.
+import type { Db } from './db.ts';
+import { insertEvent, type EventKind } from './events.repository.ts';
+import { LEVERS, STATUSES } from './pledges.repository.ts';
+
+/** mulberry32: a small, fast, seedable PRNG. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PLEDGERS = ['Apple', 'Nvidia', 'TSMC', 'Samsung', 'Microsoft', 'Alphabet', 'Amazon', 'Meta', 'Oracle', 'SoftBank',
+  'Intel', 'Micron', 'GlobalFoundries', 'Hyundai', 'Toyota', 'Honda', 'Johnson & Johnson', 'Eli Lilly', 'Novartis',
+  'Roche', 'AstraZeneca', 'Sanofi', 'IBM', 'Texas Instruments', 'GE Aerospace', 'Siemens', 'Saudi Arabia PIF',
+  'UAE (MGX)', 'Japan', 'South Korea', 'European Union', 'Qatar', 'Foxconn', 'Wistron', 'Merck', 'Pfizer'];
+const SECTORS = ['Semiconductors', 'AI data centers', 'AI infrastructure', 'Pharmaceuticals', 'Automotive', 'Energy',
+  'Manufacturing', 'Aerospace', 'Steel', 'Shipbuilding'];
+const COUNTRIES = ['United States', 'Taiwan', 'South Korea', 'Japan', 'Germany', 'Switzerland', 'United Kingdom',
+  'France', 'Saudi Arabia', 'United Arab Emirates', 'Qatar', 'China', 'Ireland'];
+const PROJECTS = ['new fab', 'data center campus', 'R&D center', 'assembly plant', 'packaging plant', 'expansion',
+  'supply-chain build-out', 'AI supercomputers', 'manufacturing hub', 'research campus'];
+const EVENT_KINDS: EventKind[] = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'administration', 'market'];
+
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  return list[Math.floor(rand() * list.length)];
+}
+
+function isoDate(rand: () => number, fromYear: number, years: number): string {
+  const start = Date.UTC(fromYear, 0, 1);
+  const day = Math.floor(rand() * years * 365.25);
+  return new Date(start + day * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface GenerateOptions {
+  rows: number;
+  seed?: number;
+  batch?: number;
+  onProgress?: (done: number) => void;
+}
+
+/** Adds `rows` pledges (and a few dozen events to link them to), in transactions of `batch` rows. */
+export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress }: GenerateOptions): void {
+  const rand = random(seed);
+  const eventIds = db.transaction(() =>
+    Array.from({ length: 40 }, (_, i) =>
+      insertEvent(db, {
+        occurred_on: isoDate(rand, 2016, 10),
+        title: `Synthetic event ${i + 1}`,
+        kind: pick(rand, EVENT_KINDS),
+        note: '',
+        source_url: `https://example.com/events/${i + 1}`,
+        source_title: `Event source ${i + 1}`,
+      }),
+    ),
+  )();
+  const insert = db.prepare(
+    `INSERT INTO pledges (pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
+       horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
+     VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '')`,
+  );
+  const source = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  const link = db.prepare('INSERT OR IGNORE INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  const insertBatch = db.transaction((count: number) => {
+    for (let i = 0; i < count; i++) {
+      const pledger = pick(rand, PLEDGERS);
+      // Log-uniform from $10M to $1T, one in twelve undisclosed.
+      const amount = rand() < 1 / 12 ? null : Math.round(10 ** (7 + rand() * 5) / 1e6) * 1e6;
+      const share = rand() < 0.1 ? null : Math.round(rand() * 20) * 5;
+      const announced = isoDate(rand, 2016, 10);
+      const horizon = rand();
+      const id = Number(
+        insert.run(
+          pledger,
+          `${pick(rand, PROJECTS)} ${Math.floor(rand() * 1000)}`,
+          amount,
+          share,
+          share === null ? null : rand() < 0.8 ? 'stated' : 'inferred',
+          rand() < 0.05 ? announced.slice(0, 7) : announced,
+          horizon < 0.5 ? 1 + Math.floor(rand() * 10) : null,
+          horizon >= 0.5 && horizon < 0.7 ? `${Number(announced.slice(0, 4)) + 1 + Math.floor(rand() * 5)}-12-31` : null,
+          pick(rand, SECTORS),
+          pick(rand, COUNTRIES),
+          pick(rand, STATUSES),
+          rand() < 0.1 ? null : pick(rand, LEVERS),
+        ).lastInsertRowid,
+      );
+      const sources = 1 + Math.floor(rand() * 3);
+      for (let position = 0; position < sources; position++) {
+        source.run(id, position, `https://example.com/pledges/${id}/${position}`, `Source ${position + 1}`);
+      }
+      if (rand() < 0.2) link.run(id, pick(rand, eventIds));
+    }
+  });
+  for (let done = 0; done < rows; ) {
+    const count = Math.min(batch, rows - done);
+    insertBatch(count);
+    done += count;
+    onProgress?.(done);
+  }
+}
