@@ -139,3 +139,19 @@ export function deleteEvent(db: Db, id: number, editor: Editor, reason: string):
     return true;
   }).immediate();
 }
+
+/** For the events list: each event's largest linked pledges (at most `limit`), in one query. */
+export function topPledgesByEvent(db: Db, limit = 5): Map<number, LinkedPledge[]> {
+  const rows = db
+    .prepare(
+      `SELECT event_id, id, pledger, project, amount_usd, announced_on FROM (
+         SELECT pe.event_id, p.id, p.pledger, p.project, p.amount_usd, p.announced_on,
+                row_number() OVER (PARTITION BY pe.event_id ORDER BY p.amount_usd IS NULL, p.amount_usd DESC, p.id) AS n
+           FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id)
+        WHERE n <= ? ORDER BY event_id, n`,
+    )
+    .all(limit) as (LinkedPledge & { event_id: number })[];
+  const byEvent = new Map<number, LinkedPledge[]>();
+  for (const { event_id: eventId, ...pledge } of rows) byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), pledge]);
+  return byEvent;
+}

@@ -9,6 +9,8 @@ export interface ChartData {
   amounts: {
     /** Two lines each: pledger, then project. */
     labels: string[][];
+    /** The full names, for tooltips and the chart's data download. */
+    names: string[];
     ids: number[];
     /** Billions of dollars, for drawing. */
     us: (number | null)[];
@@ -20,13 +22,15 @@ export interface ChartData {
   };
   usShare: {
     labels: string[][];
+    names: string[];
     usPct: number[];
     nonUsPct: number[];
     inferred: boolean[];
     leftOut: number;
   };
   timeline: {
-    points: { x: number; y: number; label: string; amount: string; disclosed: boolean; date: string }[];
+    /** r: the point's radius, growing with the square root of the amount (area ∝ amount). */
+    points: { x: number; y: number; r: number; label: string; amount: string; disclosed: boolean; date: string }[];
     /** One marker per date; events of the same day share it, one line each. */
     events: { x: number; date: string; lines: string[] }[];
     undisclosed: number;
@@ -38,14 +42,32 @@ export interface ChartData {
     counts: number[];
     undisclosed: number[];
   };
+  perYear: {
+    labels: string[][];
+    names: string[];
+    ids: number[];
+    /** Billions of dollars a year, for drawing. */
+    values: number[];
+    totals: string[];
+    inferred: boolean[];
+    noHorizon: number;
+    leftOut: number;
+  };
 }
+
+/** The per-pledge charts show this many bars at most, largest first. */
+export const MAX_BARS = 20;
 
 function truncate(text: string, length: number): string {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
+function fullName(pledger: string, project: string): string {
+  return project ? `${pledger}: ${project}` : pledger;
+}
+
 function pledgeLabel(pledger: string, project: string): string {
-  return truncate(project ? `${pledger}: ${project}` : pledger, 60);
+  return truncate(fullName(pledger, project), 60);
 }
 
 /** An axis label short enough to stay readable beside a bar. */
@@ -70,9 +92,17 @@ function describe(amount: number): string {
 export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartData {
   const { totals, by_pledge: byPledge, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
+  const largest = Math.max(1, ...byPledge.map((row) => row.amount_usd));
+  const radius = (amount: number | null) => (amount === null ? 5 : 4 + 14 * Math.sqrt(amount / largest));
+  const perYear = byPledge
+    .filter((row) => row.per_year_usd !== null)
+    .sort((a, b) => b.per_year_usd! - a.per_year_usd! || a.id - b.id)
+    .slice(0, MAX_BARS);
+  const withHorizon = byPledge.filter((row) => row.per_year_usd !== null).length;
   return {
     amounts: {
       labels: byPledge.map((row) => barLabel(row.pledger, row.project)),
+      names: byPledge.map((row) => fullName(row.pledger, row.project)),
       ids: byPledge.map((row) => row.id),
       us: byPledge.map((row) => (row.us_amount_usd === null ? null : toBillions(row.us_amount_usd))),
       nonUs: byPledge.map((row) =>
@@ -84,6 +114,7 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
     },
     usShare: {
       labels: [['All pledges'], ...known.map((row) => barLabel(row.pledger, row.project))],
+      names: ['All pledges', ...known.map((row) => fullName(row.pledger, row.project))],
       usPct: [totals.us_share_pct ?? 0, ...known.map((row) => row.us_share_pct ?? 0)],
       nonUsPct: [100 - (totals.us_share_pct ?? 0), ...known.map((row) => 100 - (row.us_share_pct ?? 0))],
       inferred: [false, ...known.map((row) => row.us_share_basis === 'inferred')],
@@ -93,6 +124,7 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
       points: timeline.map((row) => ({
         x: startOf(row.announced_on),
         y: toBillions(row.cumulative_usd),
+        r: radius(row.amount_usd),
         label: pledgeLabel(row.pledger, row.project),
         amount: row.amount_usd === null ? 'Undisclosed amount' : describe(row.amount_usd),
         disclosed: row.amount_usd !== null,
@@ -108,7 +140,57 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
       counts: byLever.map((row) => row.pledge_count),
       undisclosed: byLever.map((row) => row.undisclosed_count),
     },
+    perYear: {
+      labels: perYear.map((row) => barLabel(row.pledger, row.project)),
+      names: perYear.map((row) => fullName(row.pledger, row.project)),
+      ids: perYear.map((row) => row.id),
+      values: perYear.map((row) => toBillions(row.per_year_usd!)),
+      totals: perYear.map((row) => `${describe(row.per_year_usd!)} a year`),
+      inferred: perYear.map((row) => row.us_share_basis === 'inferred'),
+      noHorizon: byPledge.length - withHorizon,
+      leftOut: totals.undisclosed_count + (byPledge.length - withHorizon) + (withHorizon - perYear.length),
+    },
   };
+}
+
+export const CHART_NAMES = ['amounts', 'us-share', 'timeline', 'levers', 'per-year'] as const;
+export type ChartName = (typeof CHART_NAMES)[number];
+
+/** Exactly the numbers a chart draws, as rows for its "download data" CSV. */
+export function chartRows(charts: ChartData, name: ChartName): (string | number | null)[][] {
+  switch (name) {
+    case 'amounts':
+      return [
+        ['pledge_id', 'pledge', 'us_billion_usd', 'non_us_billion_usd', 'unknown_share_billion_usd'],
+        ...charts.amounts.ids.map((id, i) => [id, charts.amounts.names[i], charts.amounts.us[i], charts.amounts.nonUs[i], charts.amounts.unknownShare[i]]),
+      ];
+    case 'us-share':
+      return [
+        ['pledge', 'us_pct', 'non_us_pct', 'basis'],
+        ...charts.usShare.names.map((name, i) => [
+          name,
+          charts.usShare.usPct[i],
+          charts.usShare.nonUsPct[i],
+          i === 0 ? 'computed' : charts.usShare.inferred[i] ? 'inferred' : 'stated',
+        ]),
+      ];
+    case 'timeline':
+      return [
+        ['date', 'kind', 'what', 'cumulative_billion_usd'],
+        ...charts.timeline.points.map((point) => [point.date, 'pledge', `${point.label} (${point.amount})`, point.y]),
+        ...charts.timeline.events.map((event) => [event.date, 'event', event.lines.join('; '), null]),
+      ];
+    case 'levers':
+      return [
+        ['lever', 'pledges', 'undisclosed', 'billion_usd'],
+        ...charts.levers.labels.map((lever, i) => [lever, charts.levers.counts[i], charts.levers.undisclosed[i], charts.levers.amounts[i]]),
+      ];
+    case 'per-year':
+      return [
+        ['pledge_id', 'pledge', 'billion_usd_per_year'],
+        ...charts.perYear.ids.map((id, i) => [id, charts.perYear.names[i], charts.perYear.values[i]]),
+      ];
+  }
 }
 
 export type TimelineEntry =

@@ -1,6 +1,7 @@
 // Pledges as RFC 4180 CSV through csv-stringify, streamed with backpressure, formula cells neutralised.
 import { Readable, type Writable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import type { PledgeListRow } from './pledges.repository.ts';
 
 /** The export's columns, in order; the JSON API uses the same names. */
@@ -45,14 +46,22 @@ export function toCsvRecord(row: PledgeListRow): CsvCell[] {
   });
 }
 
+const CSV_OPTIONS = {
+  record_delimiter: 'windows',
+  // With CRLF records csv-stringify only quotes fields holding a whole CRLF; RFC 4180 wants any CR or LF quoted.
+  quoted_match: /[\r\n]/,
+} as const;
+
 function csvStringifier() {
-  return stringify({
-    header: true,
-    columns: [...CSV_COLUMNS],
-    record_delimiter: 'windows',
-    // With CRLF records csv-stringify only quotes fields holding a whole CRLF; RFC 4180 wants any CR or LF quoted.
-    quoted_match: /[\r\n]/,
-  });
+  return stringify({ ...CSV_OPTIONS, header: true, columns: [...CSV_COLUMNS] });
+}
+
+/** A small table (its first row the header) as CSV text, formula cells neutralised. */
+export function tableCsv(rows: CsvCell[][]): string {
+  return stringifySync(
+    rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutraliseFormula(cell) : cell))),
+    CSV_OPTIONS,
+  );
 }
 
 /** Writes rows to out as CSV, reading the next rows only as fast as out takes them. */

@@ -3,8 +3,8 @@ import { Router } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from './db.ts';
 import { parseId, HttpError } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
-import { csvFilename, streamCsv } from './pledges.csv.ts';
-import { shapeCharts, timelineEntries } from './pledges.chart.ts';
+import { csvFilename, streamCsv, tableCsv } from './pledges.csv.ts';
+import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './pledges.chart.ts';
 import { parseFilter } from './pledges.filter.ts';
 import {
   countPledges,
@@ -83,6 +83,17 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
     });
+  });
+
+  // "Download data" under each chart: exactly the numbers it draws, for the same filter.
+  router.get('/charts/:name.csv', (req, res) => {
+    const name = req.params.name as ChartName;
+    if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
+    const filter = parseFilter(req.query);
+    const charts = shapeCharts(summarize(db, filter), listEvents(db));
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+    res.send(tableCsv(chartRows(charts, name)));
   });
 
   router.get('/pledges/:id', (req, res) => {

@@ -14,7 +14,7 @@ describe('GET /', () => {
     expect(res.text).toContain('title="$1,180,000,000,000">$1.18T</data>');
     expect(res.text).toContain('title="$1,140,000,000,000">$1.14T</data>');
     expect(res.text).toContain('96.6% of the pledged money');
-    for (const id of ['chart-amounts', 'chart-us-share', 'chart-timeline', 'chart-levers']) {
+    for (const id of ['chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-timeline', 'chart-levers']) {
       expect(res.text).toContain(`<canvas id="${id}"`);
     }
     expect(res.text).toContain('Leaves out 1 pledge with an undisclosed amount.');

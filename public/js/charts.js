@@ -22,6 +22,19 @@
   Chart.defaults.maintainAspectRatio = false;
   if (reducedMotion) Chart.defaults.animation = false;
 
+  // A white canvas, so that a downloaded PNG reads on any background.
+  Chart.register({
+    id: 'whiteBackground',
+    beforeDraw: function (chart) {
+      var ctx = chart.canvas.getContext('2d');
+      ctx.save();
+      ctx.globalCompositeOperation = 'destination-over';
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(0, 0, chart.width, chart.height);
+      ctx.restore();
+    },
+  });
+
   // Lets a test or a screenshot tool know that each chart has been drawn at least once.
   Chart.register({
     id: 'drawnMarker',
@@ -87,6 +100,9 @@
             callbacks: {
               label: function (item) {
                 return item.dataset.label + ': ' + billions(item.parsed.x);
+              },
+              title: function (items) {
+                return items.length ? d.names[items[0].dataIndex] : '';
               },
               footer: function (items) {
                 return items.length ? 'Total ' + d.totals[items[0].dataIndex] : '';
@@ -186,8 +202,9 @@
             pointBackgroundColor: d.points.map(function (p) { return p.disclosed ? COLORS.line : '#ffffff'; }),
             pointBorderColor: COLORS.line,
             pointBorderWidth: 2,
-            pointRadius: 6,
-            pointHoverRadius: 8,
+            // Point area grows with the amount; undisclosed amounts are small hollow points.
+            pointRadius: d.points.map(function (p) { return p.r; }),
+            pointHoverRadius: d.points.map(function (p) { return p.r + 2; }),
           },
           {
             // A legend entry for the event markers, which the annotation plugin draws.
@@ -261,8 +278,71 @@
     });
   }
 
+  function drawPerYear() {
+    var canvas = document.getElementById('chart-per-year');
+    var d = data.perYear;
+    if (!canvas) return;
+    fitHeight(canvas, d.labels.length);
+    var inferredPattern = hatch(COLORS.us);
+    new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.labels,
+        datasets: [
+          {
+            label: 'Amount per year (hatched: US share inferred)',
+            data: d.values,
+            backgroundColor: d.inferred.map(function (inferred) { return inferred ? inferredPattern : COLORS.us; }),
+          },
+        ],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: {
+          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars a year' }, ticks: { callback: billions } },
+          y: { ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              title: function (items) {
+                return items.length ? d.names[items[0].dataIndex] : '';
+              },
+              label: function (item) {
+                return d.totals[item.dataIndex];
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  // "Download PNG" under each chart: the canvas as drawn, with no inline code.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-download-png]');
+    if (!button) return;
+    var canvas = document.getElementById(button.getAttribute('data-download-png'));
+    canvas.toBlob(function (blob) {
+      var link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = button.getAttribute('data-filename') + '.png';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+    }, 'image/png');
+  });
+
+  // Printed pages are narrower than the screen: redraw every chart at the paper's width.
+  window.addEventListener('beforeprint', function () {
+    Object.values(Chart.instances).forEach(function (chart) { chart.resize(); });
+  });
+
   drawAmounts();
   drawUsShare();
+  drawPerYear();
   drawTimeline();
   drawLevers();
 })();

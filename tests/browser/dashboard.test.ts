@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, startBrowser, watch, type BrowserContext } from './browser.ts';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '..', 'screenshots', 'dashboard.png');
-const CHARTS = ['chart-amounts', 'chart-us-share', 'chart-timeline', 'chart-levers'];
+const CHARTS = ['chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-timeline', 'chart-levers'];
 
 describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
   let b: BrowserContext;

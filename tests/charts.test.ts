@@ -1,0 +1,92 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listEvents } from '../server/events.repository.ts';
+import { shapeCharts } from '../server/pledges.chart.ts';
+import { summarize } from '../server/pledges.repository.ts';
+import { addPledge, freshApp, type TestContext } from './helpers.ts';
+
+let ctx: TestContext;
+afterEach(() => ctx?.cleanup());
+
+describe('GET /charts/:name.csv', () => {
+  it('gives exactly the numbers the amounts chart draws', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/charts/amounts.csv');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename=amounts-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(res.text).toBe(
+      [
+        'pledge_id,pledge,us_billion_usd,non_us_billion_usd,unknown_share_billion_usd',
+        '1,"OpenAI, SoftBank, Oracle, MGX: Stargate Project",500,0,',
+        '5,"Nvidia: US-made AI supercomputers with TSMC, Foxconn, Wistron, Amkor and SPIL",500,0,',
+        '3,"TSMC: Additional Arizona fabs (3 fabs, 2 advanced packaging plants, R&D center)",100,0,',
+        '2,"Microsoft: AI-enabled data centers, fiscal year 2025",40,40,',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('follows the filter, and neutralises formula-like names', async () => {
+    ctx = freshApp();
+    addPledge(ctx.db, { pledger: '=HYPERLINK("http://evil")', project: '', lever: 'subsidies', amount_usd: 2e9 });
+    const res = await request(ctx.app).get('/charts/levers.csv?lever=subsidies');
+    expect(res.text).toBe('lever,pledges,undisclosed,billion_usd\r\nSubsidies,1,0,2\r\n');
+    const amounts = await request(ctx.app).get('/charts/amounts.csv?lever=subsidies');
+    expect(amounts.text).toContain(`6,"'=HYPERLINK(""http://evil"")",2,0,`);
+  });
+
+  it.each(['us-share', 'timeline', 'per-year'])('serves %s', async (name) => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get(`/charts/${name}.csv`);
+    expect(res.status).toBe(200);
+    expect(res.text.split('\r\n').length).toBeGreaterThan(2);
+  });
+
+  it('answers 404 for an unknown chart', async () => {
+    ctx = freshApp();
+    expect((await request(ctx.app).get('/charts/pie.csv')).status).toBe(404);
+  });
+});
+
+describe('chart shaping for issue-4 views', () => {
+  it('sizes timeline points by amount, the largest biggest, undisclosed small', () => {
+    ctx = freshApp();
+    const { points } = shapeCharts(summarize(ctx.db), listEvents(ctx.db)).timeline;
+    const byLabel = Object.fromEntries(points.map((p) => [p.label.split(':')[0], p.r]));
+    expect(byLabel['OpenAI, SoftBank, Oracle, MGX']).toBe(18);
+    expect(byLabel.TSMC).toBeCloseTo(4 + 14 * Math.sqrt(100 / 500), 10);
+    expect(points.find((p) => !p.disclosed)!.r).toBe(5);
+  });
+
+  it('ranks amounts per year and counts pledges without a horizon apart', () => {
+    ctx = freshApp();
+    addPledge(ctx.db, { amount_usd: 7e9, horizon_years: null, horizon_end: null });
+    const { perYear } = shapeCharts(summarize(ctx.db), listEvents(ctx.db));
+    expect(perYear.ids).toEqual([2, 1, 5, 3]);
+    expect(perYear.values.slice(1)).toEqual([125, 125, 25]);
+    expect(perYear.inferred).toEqual([true, false, false, false]);
+    expect(perYear.noHorizon).toBe(1);
+    expect(perYear.leftOut).toBe(2);
+  });
+});
+
+describe('the political context views', () => {
+  it('/levers lists count and amount per lever, each linking to the filtered table', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/levers');
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/<a href="\/pledges\?lever=export_controls">Export controls<\/a><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>\s*<td class="num"><data value="580000000000"/);
+    const filtered = await request(ctx.app).get('/levers?country=Taiwan');
+    expect(filtered.text).toContain('<a href="/pledges?country=Taiwan&amp;lever=tariffs">Tariffs</a>');
+    expect(filtered.text).not.toContain('Export controls</a>');
+  });
+
+  it('/events lists each event with its pledges', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/events');
+    const dinner = res.text.slice(res.text.indexOf('Huang attends'), res.text.indexOf('The US government tells Nvidia'));
+    expect(dinner).toContain('href="/pledges/5"');
+    expect(dinner).toContain('href="/pledges/4"');
+  });
+});
