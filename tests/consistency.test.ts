@@ -93,6 +93,9 @@ describe('the same filter gives the same rows everywhere', () => {
     expect(res.text).toContain('href="/pledges.csv?min=100000000"');
     expect(res.text).toContain('href="/api/pledges?min=100000000"');
     expect(res.text).toContain('href="/?min=100000000"');
+    // The navigation carries the filter from view to view.
+    expect(res.text).toContain('<li><a href="/levers?min=100000000"');
+    expect(res.text).toContain('<li><a href="/pledges.csv?min=100000000" download>CSV</a></li>');
     expect(res.text).toContain('href="/pledges?min=100000000&amp;sort=-announced&amp;page=2"');
     expect(res.text).toContain('href="/pledges?min=100000000&amp;sort=pledger"');
     expect(res.text).toMatch(/href="\/pledges\?sector=[^"&]+&amp;min=100000000&amp;sort=-announced"/);

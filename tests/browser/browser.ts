@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // Starts the app on a fresh database and Debian's Chromium through playwright-core, for browser tests.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freshApp, type TestContext } from '../helpers.ts';
@@ -84,4 +85,27 @@ export async function watch(page: Page, base: string): Promise<PageWatch> {
     foreignRequests,
     cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp ?? []),
   };
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core in the page and returns its serious and critical violations. The script goes in through
+ * the DevTools protocol (page.evaluate), which the page's CSP does not govern, so the CSP stays strict.
+ */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
