@@ -15,6 +15,7 @@ import { eventsRouter } from './events.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
+import { createLogger, requestLogger, type Logger } from './log.ts';
 import { viewHelpers } from './views.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,17 +32,19 @@ const VENDOR_FILES: Record<string, string> = {
 export interface AppOptions {
   db: Db;
   config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'>;
-  log?: (error: unknown) => void;
+  logger?: Logger;
 }
 
-export function createApp({ db, config, log = (error) => console.error(error) }: AppOptions): Express {
+export function createApp({ db, config, logger = createLogger('silent') }: AppOptions): Express {
   const app = express();
+  const log = (error: unknown) => logger.error({ err: error }, 'request failed');
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   Object.assign(app.locals, viewHelpers);
 
+  app.use(requestLogger(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -57,8 +60,8 @@ export function createApp({ db, config, log = (error) => console.error(error) }:
           'base-uri': ["'self'"],
           'form-action': ["'self'"],
           'frame-ancestors': ["'none'"],
-          // Served over plain HTTP on a LAN this would break every subresource; HTTPS comes with TRUST_PROXY.
-          'upgrade-insecure-requests': null,
+          // Only behind an HTTPS proxy: served over plain HTTP on a LAN it would break every subresource.
+          'upgrade-insecure-requests': config.trustProxy === false ? null : [],
         },
       },
       referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
@@ -98,6 +101,6 @@ export function createApp({ db, config, log = (error) => console.error(error) }:
   app.use(apiRouter(db));
 
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(errorHandler());
   return app;
 }

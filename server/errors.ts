@@ -18,21 +18,29 @@ function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path === '/healthz';
 }
 
-export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+/**
+ * The last middleware. A 4xx says what was wrong; a 5xx says only that it was our fault and which request
+ * it was (its id is in the log line), never a stack trace, SQL or a file path.
+ */
+export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     // body-parser and friends mark client errors with a status of their own.
     const candidate = (error as { status?: unknown; statusCode?: unknown }) ?? {};
     const reported = Number(candidate.status ?? candidate.statusCode);
     const status = error instanceof HttpError ? error.status : reported >= 400 && reported < 500 ? reported : 500;
-    if (status >= 500) log(error);
-    const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : (error as Error).message;
+    const requestId = String(req.id ?? '');
+    if (status >= 500) req.log?.error({ err: error }, 'request failed');
+    const message =
+      status >= 500
+        ? `Something went wrong on our side. Please try again; if it keeps happening, tell us request ${requestId}.`
+        : (error as Error).message;
     res.status(status);
     if (wantsJson(req)) {
       const fields = (error as { fields?: unknown }).fields;
       res.json({ error: fields ? { status, message, fields } : { status, message } });
     } else {
-      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large' };
+      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests' };
       res.render('errors/error', { title: titles[status] ?? 'Error', status, message });
     }
   };

@@ -3,6 +3,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
 import { ensureFirstEditor } from './editors.ts';
+import { createLogger } from './log.ts';
 import { migrate } from './migrate.ts';
 import { seedOnce } from './seed.ts';
 import { SqliteSessionStore } from './sessions.store.ts';
@@ -11,12 +12,14 @@ const HOUR_MS = 60 * 60 * 1000;
 
 async function start(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel);
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
-  if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
-  if (seedOnce(db) === 'seeded') console.log(`Seeded ${config.databasePath} with the sourced pledges of db/seed.json`);
+  if (applied.length > 0) logger.info({ migrations: applied }, `Applied migrations: ${applied.join(', ')}`);
+  if (seedOnce(db) === 'seeded') logger.info(`Seeded ${config.databasePath} with the sourced pledges of db/seed.json`);
   const generated = await ensureFirstEditor(db, config.adminPassword);
   if (generated) {
+    // On the console, not in the log: the one time this password is shown.
     console.log(`Created the first editor "admin" with the password ${generated}`);
     console.log('It is shown only this once: sign in at /login and keep it, or change it with `npm run user -- passwd admin`.');
   }
@@ -24,21 +27,28 @@ async function start(): Promise<void> {
   sessionStore.purgeExpired();
   setInterval(() => sessionStore.purgeExpired(), HOUR_MS).unref();
 
-  const server = createApp({ db, config }).listen(config.port, config.host, () => {
+  const server = createApp({ db, config, logger }).listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    console.log(`Pledge Tracker listening on http://${host}:${port} (database ${config.databasePath})`);
+    logger.info(`Pledge Tracker listening on http://${host}:${port} (database ${config.databasePath})`);
   });
 
-  const stop = () => {
+  // SIGTERM: stop accepting, let requests in flight finish, fold the WAL into the database, close, exit 0.
+  const stop = (signal: string) => {
+    logger.info(`${signal}: finishing requests in flight, then closing`);
     server.close(() => {
+      db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
+      logger.info('Database checkpointed and closed');
       process.exit(0);
     });
+    server.closeIdleConnections();
+    // A client that never finishes does not keep the server up for ever.
+    setTimeout(() => server.closeAllConnections(), 10_000).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 start().catch((error: unknown) => {

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       adminPassword: undefined,
       sessionSecret: undefined,
       trustProxy: false,
+      logLevel: 'info',
     });
   });
 

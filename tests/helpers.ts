@@ -5,6 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../server/app.ts';
 import { addEditor } from '../server/editors.ts';
+import { createLogger } from '../server/log.ts';
 import { findUserByName } from '../server/users.repository.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
@@ -16,6 +17,8 @@ export interface TestContext {
   file: string;
   app: ReturnType<typeof createApp>;
   errors: unknown[];
+  /** Every log line the app wrote, parsed. */
+  logLines: Record<string, unknown>[];
   cleanup: () => void;
 }
 
@@ -30,16 +33,24 @@ export function freshApp({ seed = true } = {}): TestContext {
   migrate(db);
   if (seed) seedOnce(db);
   const errors: unknown[] = [];
+  const lines: Record<string, unknown>[] = [];
   const app = createApp({
     db,
     config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false },
-    log: (error) => errors.push(error),
+    logger: createLogger('info', {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as { level: number; err?: unknown };
+        lines.push(entry);
+        if (entry.level >= 50) errors.push(entry.err ?? entry);
+      },
+    }),
   });
   return {
     db,
     file,
     app,
     errors,
+    logLines: lines,
     cleanup: () => {
       db.close();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });

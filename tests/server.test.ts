@@ -1,6 +1,7 @@
 // The server as a user starts it: a child process on a fresh path, by the same entry point as `npm start`.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,30 @@ function start(databasePath: string) {
 }
 
 describe('npm start', () => {
+  it('on SIGTERM stops accepting, finishes the request in flight, checkpoints, closes and exits 0', async () => {
+    const databasePath = path.join(tempDir(), 'pledges.db');
+    const server = await start(databasePath);
+    const { hostname, port } = new URL(server.url!);
+    // A request in flight: headers sent, body not finished.
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk));
+    socket.write(`POST /login HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16\r\nConnection: close\r\n\r\nusername=`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const exited = server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+
+    socket.write('someone');
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(response).toMatch(/^HTTP\/1.1 403/);
+    expect(await exited).toBe(0);
+    const wal = `${databasePath}-wal`;
+    expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
+  });
+
   it('creates the database folder, seeds it, serves the dashboard, and stops cleanly on SIGTERM', async () => {
     const databasePath = path.join(tempDir(), 'nested', 'folder', 'pledges.db');
     const server = await start(databasePath);
