@@ -1,6 +1,6 @@
 // The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
 import { Router, type Request } from 'express';
-import { requireToken } from './auth.ts';
+import { requireToken, writeLimiter } from './auth.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
@@ -49,7 +49,7 @@ function positiveInt(value: unknown, name: string, fallback: number, max = Numbe
 
 export function apiRouter(db: Db): Router {
   const router = Router();
-  const authorised = requireToken(db);
+  const authorised = [requireToken(db), writeLimiter];
 
   function validBody(req: Request, previousStatus: Status): PledgeChange {
     if (!req.is('application/json')) throw new HttpError(415, 'Send the pledge as JSON, with Content-Type: application/json.');
@@ -83,18 +83,18 @@ export function apiRouter(db: Db): Router {
     res.json(pledgeJson(existing(req.params.id).id));
   });
 
-  router.post('/api/pledges', authorised, (req, res) => {
+  router.post('/api/pledges', ...authorised, (req, res) => {
     const id = createPledge(db, validBody(req, 'announced'), req.editor!);
     res.status(201).location(`/api/pledges/${id}`).json(pledgeJson(id));
   });
 
-  router.put('/api/pledges/:id', authorised, (req, res) => {
+  router.put('/api/pledges/:id', ...authorised, (req, res) => {
     const pledge = existing(req.params.id);
     updatePledge(db, pledge.id, validBody(req, pledge.status), req.editor!);
     res.json(pledgeJson(pledge.id));
   });
 
-  router.delete('/api/pledges/:id', authorised, (req, res) => {
+  router.delete('/api/pledges/:id', ...authorised, (req, res) => {
     const pledge = existing(req.params.id);
     const reason = multiLine(500).safeParse(req.query.reason ?? '');
     if (!reason.success) throw new ValidationFailed({ reason: reason.error.issues[0].message });

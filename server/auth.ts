@@ -1,6 +1,7 @@
 // Who may write: sessions for the forms, bearer tokens for the API, CSRF tokens and origin checks.
 import { randomBytes } from 'node:crypto';
 import { csrfSync } from 'csrf-sync';
+import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import type { Config } from './config.ts';
@@ -153,5 +154,51 @@ export const exposeCsrfToken: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Every HTML write route: a signed-in editor and a valid CSRF token. */
-export const editorWrite: RequestHandler[] = [requireEditor, csrfProtection];
+const MINUTE_MS = 60 * 1000;
+export const WRITES_PER_MINUTE = 120;
+
+function tooMany(message: string): RequestHandler {
+  return (_req, _res, next) => next(new HttpError(429, message));
+}
+
+/** Writes per session (or per API token's editor): a runaway script or a stolen session cannot flood the log. */
+export const writeLimiter: RateLimitRequestHandler = rateLimit({
+  windowMs: MINUTE_MS,
+  limit: WRITES_PER_MINUTE,
+  standardHeaders: 'draft-7',
+  legacyHeaders: false,
+  keyGenerator: (req) => (req.sessionID && req.session?.userId ? `session:${req.sessionID}` : `editor:${req.editor?.id ?? 'none'}`),
+  handler: tooMany(`More than ${WRITES_PER_MINUTE} changes in a minute: wait a moment, then try again.`),
+});
+
+/** Every HTML write route: a signed-in editor, a valid CSRF token, and a sane pace. */
+export const editorWrite: RequestHandler[] = [requireEditor, csrfProtection, writeLimiter];
+
+export const LOGIN_FAILURES = 10;
+const LOGIN_WINDOW_MS = 15 * MINUTE_MS;
+
+/**
+ * Sign-in limits: 10 failures in 15 minutes per address, and per account (whatever the address), then 429
+ * with Retry-After. A successful sign-in clears the account's count.
+ */
+export function loginLimiters(): { byAddress: RateLimitRequestHandler; byAccount: RateLimitRequestHandler } {
+  const message = 'Too many failed sign-ins. Wait before trying again: the Retry-After header says how long, in seconds.';
+  const common = {
+    windowMs: LOGIN_WINDOW_MS,
+    limit: LOGIN_FAILURES,
+    standardHeaders: 'draft-7' as const,
+    legacyHeaders: false,
+    handler: tooMany(message),
+  };
+  return {
+    byAddress: rateLimit({ ...common, skipSuccessfulRequests: true }),
+    byAccount: rateLimit({
+      ...common,
+      keyGenerator: (req) => `account:${accountKey(req.body?.username)}`,
+    }),
+  };
+}
+
+export function accountKey(username: unknown): string {
+  return typeof username === 'string' ? username.trim().toLowerCase().slice(0, 64) : '';
+}
