@@ -31,7 +31,7 @@ const VENDOR_FILES: Record<string, string> = {
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'>;
+  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute'>>;
   logger?: Logger;
 }
 
@@ -43,6 +43,7 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   Object.assign(app.locals, viewHelpers);
+  app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
   app.use(

@@ -1,6 +1,6 @@
 // Signing in and out, and the editor's account page with API tokens.
 import { Router, type Request } from 'express';
-import { accountKey, csrfProtection, editorWrite, flash, loginLimiters, requireEditor, safeNext, SESSION_COOKIE } from './auth.ts';
+import { accountKey, csrfProtection, editorWrite, flash, LoginLimiter, requireEditor, safeNext, SESSION_COOKIE } from './auth.ts';
 import type { Db } from './db.ts';
 import { authenticate } from './editors.ts';
 import { HttpError, parseId } from './errors.ts';
@@ -19,23 +19,31 @@ function save(req: Request): Promise<void> {
 
 export function authRouter(db: Db): Router {
   const router = Router();
-  const limit = loginLimiters();
+  const limiter = new LoginLimiter();
 
   router.get('/login', (req, res) => {
     if (req.editor) return res.redirect(303, safeNext(req.query.next));
     res.render('login', { title: 'Sign in', next: safeNext(req.query.next), username: '', error: null });
   });
 
-  router.post('/login', limit.byAddress, limit.byAccount, csrfProtection, async (req, res) => {
+  router.post('/login', csrfProtection, async (req, res) => {
     const username = typeof req.body?.username === 'string' ? req.body.username.trim() : '';
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     const next = safeNext(req.body?.next);
+    const address = req.ip ?? '';
+    const account = accountKey(username);
+    const wait = await limiter.retryAfter(address, account);
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      throw new HttpError(429, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`);
+    }
     const editor = username && password ? await authenticate(db, username, password) : null;
     if (!editor) {
+      await limiter.failed(address, account);
       res.status(401).render('login', { title: 'Sign in', next, username, error: WRONG });
       return;
     }
-    await limit.byAccount.resetKey(`account:${accountKey(username)}`);
+    await limiter.succeeded(account);
     // A new session id at sign-in: a session id planted before it is worth nothing after.
     await regenerate(req);
     req.session.userId = editor.id;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { csrfSync } from 'csrf-sync';
 import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import type { Config } from './config.ts';
@@ -164,39 +165,44 @@ function tooMany(message: string): RequestHandler {
 /** Writes per session (or per API token's editor): a runaway script or a stolen session cannot flood the log. */
 export const writeLimiter: RateLimitRequestHandler = rateLimit({
   windowMs: MINUTE_MS,
-  limit: WRITES_PER_MINUTE,
+  // WRITES_PER_MINUTE, as configured for this app.
+  limit: (req) => (req.app.locals.writesPerMinute as number | undefined) ?? WRITES_PER_MINUTE,
   standardHeaders: 'draft-7',
   legacyHeaders: false,
   keyGenerator: (req) => (req.sessionID && req.session?.userId ? `session:${req.sessionID}` : `editor:${req.editor?.id ?? 'none'}`),
-  handler: tooMany(`More than ${WRITES_PER_MINUTE} changes in a minute: wait a moment, then try again.`),
+  handler: tooMany('Too many changes in a minute: wait a moment, then try again.'),
 });
 
 /** Every HTML write route: a signed-in editor, a valid CSRF token, and a sane pace. */
 export const editorWrite: RequestHandler[] = [requireEditor, csrfProtection, writeLimiter];
 
 export const LOGIN_FAILURES = 10;
-const LOGIN_WINDOW_MS = 15 * MINUTE_MS;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 /**
- * Sign-in limits: 10 failures in 15 minutes per address, and per account (whatever the address), then 429
- * with Retry-After. A successful sign-in clears the account's count.
+ * Sign-in limits: 10 failures in 15 minutes per address, and per account whatever the address, then 429
+ * with Retry-After. Only failures count (a newsroom behind one address may sign in together), and a
+ * successful sign-in clears the account's count.
  */
-export function loginLimiters(): { byAddress: RateLimitRequestHandler; byAccount: RateLimitRequestHandler } {
-  const message = 'Too many failed sign-ins. Wait before trying again: the Retry-After header says how long, in seconds.';
-  const common = {
-    windowMs: LOGIN_WINDOW_MS,
-    limit: LOGIN_FAILURES,
-    standardHeaders: 'draft-7' as const,
-    legacyHeaders: false,
-    handler: tooMany(message),
-  };
-  return {
-    byAddress: rateLimit({ ...common, skipSuccessfulRequests: true }),
-    byAccount: rateLimit({
-      ...common,
-      keyGenerator: (req) => `account:${accountKey(req.body?.username)}`,
-    }),
-  };
+export class LoginLimiter {
+  private readonly byAddress = new RateLimiterMemory({ points: LOGIN_FAILURES, duration: LOGIN_WINDOW_SECONDS });
+  private readonly byAccount = new RateLimiterMemory({ points: LOGIN_FAILURES, duration: LOGIN_WINDOW_SECONDS });
+
+  /** Seconds to wait before another try, or 0 when one is allowed. */
+  async retryAfter(address: string, account: string): Promise<number> {
+    const states = await Promise.all([this.byAddress.get(address), this.byAccount.get(account)]);
+    const blocked = states.filter((state) => state !== null && state.consumedPoints >= LOGIN_FAILURES);
+    return blocked.length === 0 ? 0 : Math.ceil(Math.max(...blocked.map((state) => state!.msBeforeNext)) / 1000);
+  }
+
+  async failed(address: string, account: string): Promise<void> {
+    // consume() rejects once the points are spent; the count is what matters here, not the rejection.
+    await Promise.allSettled([this.byAddress.consume(address), this.byAccount.consume(account)]);
+  }
+
+  async succeeded(account: string): Promise<void> {
+    await this.byAccount.delete(account);
+  }
 }
 
 export function accountKey(username: unknown): string {

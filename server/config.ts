@@ -13,6 +13,8 @@ export interface Config {
   sessionSecret: string | undefined;
   /** Express's "trust proxy": false, true, a hop count, or addresses. Set, cookies turn Secure over HTTPS. */
   trustProxy: boolean | number | string;
+  /** Writes one session (or API token) may make per minute before 429. */
+  writesPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -23,6 +25,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(200).optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
     .string()
@@ -41,7 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY, LOG_LEVEL } = parsed.data;
+  const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY, LOG_LEVEL, WRITES_PER_MINUTE } = parsed.data;
   return {
     host: HOST,
     port: PORT,
@@ -51,5 +54,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: SESSION_SECRET,
     trustProxy: TRUST_PROXY,
     logLevel: LOG_LEVEL,
+    writesPerMinute: WRITES_PER_MINUTE,
   };
 }

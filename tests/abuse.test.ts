@@ -29,6 +29,7 @@ describe('sign-in limits', () => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect(locked.text).toContain('Too many failed sign-ins');
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
     // Another account is not locked by maria's failures.
     await addEditor(ctx.db, 'omar', PASSWORD);
     expect((await attempt(app, '10.0.1.2', 'omar', PASSWORD)).status).toBe(303);

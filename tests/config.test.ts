@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       sessionSecret: undefined,
       trustProxy: false,
       logLevel: 'info',
+      writesPerMinute: 120,
     });
   });
 

@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db.ts';
+import { root, startServer as start, tsx } from './process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
@@ -16,32 +15,6 @@ function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-server-'));
   dirs.push(dir);
   return dir;
-}
-
-/** Starts the server and resolves with its output once it listens, or once it exits. */
-function start(databasePath: string) {
-  const child = spawn(tsx, ['server/server.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test' },
-  });
-  let output = '';
-  return new Promise<{ url?: string; code?: number | null; output: string; stop: () => Promise<number | null> }>(
-    (resolve) => {
-      const stop = () =>
-        new Promise<number | null>((done) => {
-          child.once('exit', (code) => done(code));
-          child.kill('SIGTERM');
-        });
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match) resolve({ url: match[1], output, stop });
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (code) => resolve({ code, output, stop: async () => code }));
-    },
-  );
 }
 
 describe('npm start', () => {

@@ -1,0 +1,77 @@
+// The server as a user runs it: a child process started by the same entry point as `npm start`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..');
+export const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+export interface RunningServer {
+  url?: string;
+  code?: number | null;
+  output: string;
+  child: ChildProcess;
+  /** Sends a signal and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/** Starts the server and resolves once it listens, or once it exits. */
+export function startServer(databasePath: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  // Without a shell wrapper around node: a signal sent to the child reaches the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', ...env },
+  });
+  let output = '';
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (exitCode === undefined) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
+      if (match) resolve({ url: match[1], output, child, stop });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => resolve({ code, output, child, stop }));
+  });
+}
+
+/** A browser-like client for a running server: keeps the session cookie, never follows redirects. */
+export class Client {
+  private cookie = '';
+  constructor(readonly base: string) {}
+
+  async request(pathname: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+    const res = await fetch(`${this.base}${pathname}`, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: {
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('pledge_tracker.sid='));
+    if (set) this.cookie = set.split(';')[0];
+    return res;
+  }
+
+  /** Signs in and returns a CSRF token for the forms. */
+  async signIn(username: string, password: string): Promise<string> {
+    const page = await (await this.request('/login')).text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+    const res = await this.request('/login', { form: { _csrf: token, username, password } });
+    if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
+    const form = await (await this.request('/pledges/new')).text();
+    return /name="_csrf" value="([^"]+)"/.exec(form)![1];
+  }
+}
