@@ -37,11 +37,11 @@ export function startServer(databasePath: string, env: Record<string, string> = 
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (match) resolve({ url: match[1], output, child, stop });
+      if (match) resolve({ url: match[1], get output() { return output; }, child, stop });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    void exited.then((code) => resolve({ code, output, child, stop }));
+    void exited.then((code) => resolve({ code, get output() { return output; }, child, stop }));
   });
 }
 
