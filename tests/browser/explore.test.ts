@@ -95,7 +95,7 @@ describe.skipIf(!browserAvailable)('exploring in Chromium', () => {
     await page.close();
   });
 
-  describe('axe-core finds no serious or critical violation', () => {
+  describe('axe-core finds no serious or critical violation, and the CSP blocks nothing', () => {
     it.each([
       ['the dashboard', '/', false],
       ['the table', '/pledges?sort=-announced', false],
@@ -119,9 +119,12 @@ describe.skipIf(!browserAvailable)('exploring in Chromium', () => {
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.waitForURL(`${b.base}/`);
       }
+      const watched = await watch(page, b.base);
       await page.goto(`${b.base}${path}`);
       if (path === '/') await page.waitForSelector('#chart-levers[data-drawn="true"]');
       expect(await seriousA11yViolations(page)).toEqual([]);
+      expect(await watched.cspViolations()).toEqual([]);
+      expect(watched.consoleErrors).toEqual([]);
       await context.close();
     });
   });
