@@ -1,7 +1,7 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
 import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
-import { diff, recordRevision, type Editor } from './revisions.repository.ts';
+import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
@@ -183,17 +183,20 @@ export function sourcesOf(db: Db, pledgeId: number): Source[] {
 
 export type NewPledge = Omit<Pledge, 'id' | 'created_at' | 'updated_at'> & { sources: Source[] };
 
-/** Inserts a pledge with its sources; the caller wraps it in a transaction with whatever goes with it. */
-export function insertPledge(db: Db, pledge: NewPledge): number {
+/**
+ * Inserts a pledge with its sources; the caller wraps it in a transaction with whatever goes with it.
+ * An id is given only by an import that restores exported rows.
+ */
+export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | null = null): number {
   const { sources, ...fields } = pledge;
   const { lastInsertRowid } = db
     .prepare(
-      `INSERT INTO pledges (pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
+      `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
          horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
-       VALUES (@pledger, @project, @amount_usd, @amount_note, @us_share_pct, @us_share_basis, @announced_on,
+       VALUES (@id, @pledger, @project, @amount_usd, @amount_note, @us_share_pct, @us_share_basis, @announced_on,
          @horizon_years, @horizon_end, @horizon_note, @sector, @country, @status, @lever, @context_note)`,
     )
-    .run(fields);
+    .run({ ...fields, id: requestedId });
   const id = Number(lastInsertRowid);
   const addSource = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
   sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
@@ -319,6 +322,20 @@ export interface PledgeWrite {
 }
 
 /** What the revision log compares: every editable field, the sources and the linked events. */
+/** What an edit would change, without writing: for an import's preview. Null when the pledge is gone. */
+export function pendingChanges(db: Db, id: number, write: PledgeWrite): Changes | null {
+  const before = snapshot(db, id);
+  return before && diff(before, asSnapshot(write));
+}
+
+/** The pledge an import row without an id means: same pledger, project and announcement date. */
+export function findPledgeByIdentity(db: Db, pledger: string, project: string, announcedOn: string): number | undefined {
+  return db
+    .prepare('SELECT id FROM pledges WHERE pledger = ? AND project = ? AND announced_on = ? ORDER BY id LIMIT 1')
+    .pluck()
+    .get(pledger, project, announcedOn) as number | undefined;
+}
+
 function snapshot(db: Db, id: number): Record<string, unknown> | null {
   const row = db.prepare('SELECT * FROM pledges WHERE id = ?').get(id) as Pledge | undefined;
   if (!row) return null;
@@ -353,17 +370,17 @@ function replaceLinks(db: Db, id: number, write: PledgeWrite): void {
 }
 
 /** Adds a pledge with its sources, events, status step and revision, all or nothing. */
-export function createPledge(db: Db, write: PledgeWrite, editor: Editor): number {
+export function createPledge(db: Db, write: PledgeWrite, editor: Author, id: number | null = null): number {
   return db.transaction(() => {
-    const id = insertPledge(db, { ...write.pledge, sources: [] });
-    replaceLinks(db, id, write);
-    recordRevision(db, { entity: 'pledge', entityId: id, action: 'create', editor, changes: diff(null, snapshot(db, id)), reason: write.reason });
-    return id;
+    const created = insertPledge(db, { ...write.pledge, sources: [] }, id);
+    replaceLinks(db, created, write);
+    recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes: diff(null, snapshot(db, created)), reason: write.reason });
+    return created;
   }).immediate();
 }
 
 /** Applies an edit; returns false when the pledge does not exist. An edit that changes nothing writes nothing. */
-export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Editor): boolean {
+export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Author): boolean {
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
@@ -384,7 +401,7 @@ export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Edi
 }
 
 /** Deletes a pledge; its revision keeps every value it had. Returns false when there was nothing to delete. */
-export function deletePledge(db: Db, id: number, editor: Editor, reason: string): boolean {
+export function deletePledge(db: Db, id: number, editor: Author, reason: string): boolean {
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;

@@ -56,6 +56,8 @@ export interface PledgeRules {
   /** The status before this change: 'announced' for a new pledge. */
   previousStatus: Status;
   knownEventIds: ReadonlySet<number>;
+  /** A bulk import sets statuses as its file says, without a date and evidence for each change. */
+  requireStatusEvidence?: boolean;
 }
 
 const ONE_STRING = 'Send this field once, as text.';
@@ -192,7 +194,7 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
   const data = parsed.data;
   let statusChange: PledgeChange['statusChange'] = null;
-  if (data.status !== rules.previousStatus) {
+  if (data.status !== rules.previousStatus && rules.requireStatusEvidence !== false) {
     if (!data.status_changed_on) errors.status_changed_on = 'Say when the status changed.';
     if (!data.status_evidence_url) errors.status_evidence_url = 'Link the evidence for the new status.';
     if (data.status_changed_on && data.status_evidence_url) {

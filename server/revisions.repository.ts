@@ -10,6 +10,12 @@ export interface Editor {
   username: string;
 }
 
+/** Who a revision names: an editor, or a tool run from the command line (no account, id null). */
+export interface Author {
+  id: number | null;
+  username: string;
+}
+
 export interface Revision {
   id: number;
   action: Action;
@@ -33,7 +39,7 @@ export function diff(before: Record<string, unknown> | null, after: Record<strin
 
 export function recordRevision(
   db: Db,
-  revision: { entity: Entity; entityId: number; action: Action; editor: Editor; changes: Changes; reason: string },
+  revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes; reason: string },
 ): void {
   db.prepare(
     `INSERT INTO revisions (entity, entity_id, action, user_id, username, changes, reason)

@@ -1,0 +1,64 @@
+// npm run import -- FILE.csv [--dry-run]: validates the whole file, then imports all of it or nothing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './db.ts';
+import { migrate } from './migrate.ts';
+import { applyImport, planImport, readImport } from './pledges.import.ts';
+
+const USAGE = 'Usage: npm run import -- FILE.csv [--dry-run]   (DATABASE_PATH names the database)';
+
+async function main(args: string[]): Promise<number> {
+  const dryRun = args.includes('--dry-run');
+  const files = args.filter((arg) => arg !== '--dry-run');
+  if (files.length !== 1 || files[0].startsWith('--')) {
+    console.error(USAGE);
+    return 2;
+  }
+  const file = path.resolve(files[0]);
+  if (!fs.existsSync(file)) {
+    console.error(`There is no file ${file}.`);
+    return 1;
+  }
+  const db = openDatabase(loadConfig().databasePath);
+  try {
+    migrate(db);
+    const started = Date.now();
+    const { rows, problems } = await readImport(db, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), {
+      onProgress: (count) => process.stderr.write(`\rRead ${count.toLocaleString('en-US')} rows`),
+    });
+    process.stderr.write('\n');
+    if (problems.length > 0) {
+      for (const problem of problems) {
+        console.error(`line ${problem.line}${problem.column ? `, column ${problem.column}` : ''}: ${problem.message}`);
+      }
+      console.error(`Nothing was imported: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in ${path.basename(file)}.`);
+      return 1;
+    }
+    const plan = planImport(db, rows);
+    const summary = `${plan.created.length} new, ${plan.changed.length} changed, ${plan.unchanged.length} unchanged`;
+    if (dryRun) {
+      for (const row of plan.changed.slice(0, 50)) {
+        const fields = Object.entries(row.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+        console.log(`line ${row.line}, pledge ${row.id}: ${fields.join('; ')}`);
+      }
+      console.log(`Dry run, nothing written: ${summary}.`);
+      return 0;
+    }
+    applyImport(db, plan, { id: null, username: `${os.userInfo().username} (command line)` }, path.basename(file));
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`Imported ${path.basename(file)}: ${summary} (${rows.length.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s).`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`Import failed, nothing written: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
