@@ -1,5 +1,6 @@
 // Every SQL statement about political events and their links to pledges.
 import type { Db } from './db.ts';
+import { statement } from './statements.ts';
 import { diff, recordRevision, type Editor } from './revisions.repository.ts';
 
 export const EVENT_KINDS = [
@@ -82,7 +83,7 @@ export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>): number {
 }
 
 export function linkPledgeToEvent(db: Db, pledgeId: number, eventId: number): void {
-  db.prepare('INSERT OR IGNORE INTO pledge_events (pledge_id, event_id) VALUES (?, ?)').run(pledgeId, eventId);
+  statement(db, 'INSERT OR IGNORE INTO pledge_events (pledge_id, event_id) VALUES (?, ?)').run(pledgeId, eventId);
 }
 
 export interface EventWrite {
@@ -95,13 +96,13 @@ function snapshot(db: Db, id: number): Record<string, unknown> | null {
   const event = findEvent(db, id);
   if (!event) return null;
   const { id: _id, ...fields } = event;
-  const pledgeIds = db.prepare('SELECT pledge_id FROM pledge_events WHERE event_id = ? ORDER BY pledge_id').pluck().all(id);
+  const pledgeIds = statement(db, 'SELECT pledge_id FROM pledge_events WHERE event_id = ? ORDER BY pledge_id').pluck().all(id);
   return { ...fields, pledge_ids: pledgeIds };
 }
 
 function relink(db: Db, id: number, pledgeIds: number[]): void {
-  db.prepare('DELETE FROM pledge_events WHERE event_id = ?').run(id);
-  const link = db.prepare('INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  statement(db, 'DELETE FROM pledge_events WHERE event_id = ?').run(id);
+  const link = statement(db, 'INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
   for (const pledgeId of pledgeIds) link.run(pledgeId, id);
 }
 
@@ -120,7 +121,7 @@ export function updateEvent(db: Db, id: number, write: EventWrite, editor: Edito
     if (!before) return false;
     const changes = diff(before, { ...write.event, pledge_ids: write.pledgeIds });
     if (Object.keys(changes).length === 0) return true;
-    db.prepare(
+    statement(db, 
       `UPDATE events SET occurred_on = @occurred_on, title = @title, kind = @kind, note = @note, source_url = @source_url,
          source_title = @source_title, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = @id`,
     ).run({ ...write.event, id });
@@ -134,7 +135,7 @@ export function deleteEvent(db: Db, id: number, editor: Editor, reason: string):
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
-    db.prepare('DELETE FROM events WHERE id = ?').run(id);
+    statement(db, 'DELETE FROM events WHERE id = ?').run(id);
     recordRevision(db, { entity: 'event', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
     return true;
   }).immediate();

@@ -5,12 +5,12 @@ import { parse } from 'csv-parse';
 import type { Db } from './db.ts';
 import { listEvents } from './events.repository.ts';
 import {
-  createPledge,
+  addPledgeWithRevision,
+  changePledgeWithRevision,
   findPledgeByIdentity,
   pendingChanges,
   pledgeExists,
   sourcesOf,
-  updatePledge,
   type PledgeWrite,
 } from './pledges.repository.ts';
 import { emptyPledgeForm, validatePledge, type PledgeFormValues } from './pledges.validation.ts';
@@ -254,8 +254,8 @@ export function planImport(db: Db, rows: ImportRow[]): ImportPlan {
 export function applyImport(db: Db, plan: ImportPlan, author: Author, filename: string): { created: number; changed: number } {
   const reason = `import ${filename}`;
   return db.transaction(() => {
-    for (const row of plan.created) createPledge(db, { ...row.write, reason }, author, row.id);
-    for (const row of plan.changed) updatePledge(db, row.id, { ...row.write, reason }, author);
+    for (const row of plan.created) addPledgeWithRevision(db, { ...row.write, reason }, author, row.id);
+    for (const row of plan.changed) changePledgeWithRevision(db, row.id, { ...row.write, reason }, author, row.changes);
     return { created: plan.created.length, changed: plan.changed.length };
   }).immediate();
 }

@@ -1,5 +1,6 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
+import { statement } from './statements.ts';
 import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
 
@@ -150,7 +151,7 @@ const LIST_COLUMNS = `
 
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
   const where = whereClause(filter);
-  return db.prepare(`SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
+  return statement(db, `SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
 }
 
 export function listPledges(
@@ -172,7 +173,7 @@ export function iteratePledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): Ite
 }
 
 export function findPledge(db: Db, id: number): PledgeListRow | undefined {
-  return db.prepare(`SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(id) as PledgeListRow | undefined;
+  return statement(db, `SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(id) as PledgeListRow | undefined;
 }
 
 export function sourcesOf(db: Db, pledgeId: number): Source[] {
@@ -198,7 +199,7 @@ export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | nu
     )
     .run({ ...fields, id: requestedId });
   const id = Number(lastInsertRowid);
-  const addSource = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  const addSource = statement(db, 'INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
   sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
   return id;
 }
@@ -301,7 +302,7 @@ export interface StatusStep {
 
 /** The announcement, then every recorded status change, oldest first. */
 export function statusTimeline(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on'>): StatusStep[] {
-  const first = db.prepare('SELECT url FROM pledge_sources WHERE pledge_id = ? ORDER BY position LIMIT 1').pluck().get(pledge.id) as
+  const first = statement(db, 'SELECT url FROM pledge_sources WHERE pledge_id = ? ORDER BY position LIMIT 1').pluck().get(pledge.id) as
     | string
     | undefined;
   const changes = db
@@ -311,7 +312,7 @@ export function statusTimeline(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on
 }
 
 export function eventIdsOf(db: Db, pledgeId: number): number[] {
-  return db.prepare('SELECT event_id FROM pledge_events WHERE pledge_id = ? ORDER BY event_id').pluck().all(pledgeId) as number[];
+  return statement(db, 'SELECT event_id FROM pledge_events WHERE pledge_id = ? ORDER BY event_id').pluck().all(pledgeId) as number[];
 }
 
 export interface PledgeWrite {
@@ -337,7 +338,7 @@ export function findPledgeByIdentity(db: Db, pledger: string, project: string, a
 }
 
 function snapshot(db: Db, id: number): Record<string, unknown> | null {
-  const row = db.prepare('SELECT * FROM pledges WHERE id = ?').get(id) as Pledge | undefined;
+  const row = statement(db, 'SELECT * FROM pledges WHERE id = ?').get(id) as Pledge | undefined;
   if (!row) return null;
   const { id: _id, created_at: _createdAt, updated_at: _updatedAt, ...fields } = row;
   return { ...fields, sources: sourcesOf(db, id), event_ids: eventIdsOf(db, id) };
@@ -353,14 +354,14 @@ function asSnapshot(write: PledgeWrite): Record<string, unknown> {
 }
 
 function replaceLinks(db: Db, id: number, write: PledgeWrite): void {
-  db.prepare('DELETE FROM pledge_sources WHERE pledge_id = ?').run(id);
-  const addSource = db.prepare('INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  statement(db, 'DELETE FROM pledge_sources WHERE pledge_id = ?').run(id);
+  const addSource = statement(db, 'INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
   write.pledge.sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
-  db.prepare('DELETE FROM pledge_events WHERE pledge_id = ?').run(id);
-  const link = db.prepare('INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  statement(db, 'DELETE FROM pledge_events WHERE pledge_id = ?').run(id);
+  const link = statement(db, 'INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
   for (const eventId of write.eventIds) link.run(id, eventId);
   if (write.statusChange) {
-    db.prepare('INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, ?, ?)').run(
+    statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, ?, ?)').run(
       id,
       write.pledge.status,
       write.statusChange.changed_on,
@@ -371,12 +372,7 @@ function replaceLinks(db: Db, id: number, write: PledgeWrite): void {
 
 /** Adds a pledge with its sources, events, status step and revision, all or nothing. */
 export function createPledge(db: Db, write: PledgeWrite, editor: Author, id: number | null = null): number {
-  return db.transaction(() => {
-    const created = insertPledge(db, { ...write.pledge, sources: [] }, id);
-    replaceLinks(db, created, write);
-    recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes: diff(null, snapshot(db, created)), reason: write.reason });
-    return created;
-  }).immediate();
+  return db.transaction(() => addPledgeWithRevision(db, write, editor, id)).immediate();
 }
 
 /** Applies an edit; returns false when the pledge does not exist. An edit that changes nothing writes nothing. */
@@ -384,20 +380,34 @@ export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Aut
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
-    const changes = diff(before, asSnapshot(write));
-    if (Object.keys(changes).length === 0) return true;
-    db.prepare(
-      `UPDATE pledges SET pledger = @pledger, project = @project, amount_usd = @amount_usd, amount_note = @amount_note,
-         us_share_pct = @us_share_pct, us_share_basis = @us_share_basis, announced_on = @announced_on,
-         horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
-         country = @country, status = @status, lever = @lever, context_note = @context_note,
-         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-       WHERE id = @id`,
-    ).run({ ...fieldsOf(write.pledge), id });
-    replaceLinks(db, id, write);
-    recordRevision(db, { entity: 'pledge', entityId: id, action: 'update', editor, changes, reason: write.reason });
+    changePledgeWithRevision(db, id, write, editor, diff(before, asSnapshot(write)));
     return true;
   }).immediate();
+}
+
+/** The body of createPledge, for a caller that already holds a transaction (an import of many rows). */
+export function addPledgeWithRevision(db: Db, write: PledgeWrite, editor: Author, id: number | null = null): number {
+  const created = insertPledge(db, { ...write.pledge, sources: [] }, id);
+  replaceLinks(db, created, write);
+  // The snapshot of what was just written is the write itself: no need to read it back.
+  recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes: diff(null, asSnapshot(write)), reason: write.reason });
+  return created;
+}
+
+/** The body of updatePledge, given the changes already computed; inside the caller's transaction. */
+export function changePledgeWithRevision(db: Db, id: number, write: PledgeWrite, editor: Author, changes: Changes): void {
+  if (Object.keys(changes).length === 0) return;
+  statement(
+    db,
+    `UPDATE pledges SET pledger = @pledger, project = @project, amount_usd = @amount_usd, amount_note = @amount_note,
+       us_share_pct = @us_share_pct, us_share_basis = @us_share_basis, announced_on = @announced_on,
+       horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
+       country = @country, status = @status, lever = @lever, context_note = @context_note,
+       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+     WHERE id = @id`,
+  ).run({ ...fieldsOf(write.pledge), id });
+  replaceLinks(db, id, write);
+  recordRevision(db, { entity: 'pledge', entityId: id, action: 'update', editor, changes, reason: write.reason });
 }
 
 /** Deletes a pledge; its revision keeps every value it had. Returns false when there was nothing to delete. */
@@ -405,14 +415,14 @@ export function deletePledge(db: Db, id: number, editor: Author, reason: string)
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
-    db.prepare('DELETE FROM pledges WHERE id = ?').run(id);
+    statement(db, 'DELETE FROM pledges WHERE id = ?').run(id);
     recordRevision(db, { entity: 'pledge', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
     return true;
   }).immediate();
 }
 
 export function pledgeExists(db: Db, id: number): boolean {
-  return db.prepare('SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
+  return statement(db, 'SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
 }
 
 export interface FacetValue {
@@ -454,7 +464,7 @@ export function facets(db: Db, filter: PledgeFilter, limit = 10): Facet[] {
            FROM pledges p ${condition} GROUP BY 1 ORDER BY pledge_count DESC, value LIMIT ?`,
       )
       .all(...where.params, limit) as FacetValue[];
-    const distinct = db.prepare(`SELECT count(DISTINCT ${column}) FROM pledges p ${condition}`).pluck().get(...where.params) as number;
+    const distinct = statement(db, `SELECT count(DISTINCT ${column}) FROM pledges p ${condition}`).pluck().get(...where.params) as number;
     return { field, values, distinct };
   });
 }

@@ -1,5 +1,6 @@
 // The append-only revision log: who changed what, from what to what, when, and why.
 import type { Db } from './db.ts';
+import { statement } from './statements.ts';
 
 export type Entity = 'pledge' | 'event';
 export type Action = 'create' | 'update' | 'delete';
@@ -41,7 +42,7 @@ export function recordRevision(
   db: Db,
   revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes; reason: string },
 ): void {
-  db.prepare(
+  statement(db, 
     `INSERT INTO revisions (entity, entity_id, action, user_id, username, changes, reason)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ).run(
