@@ -12,6 +12,7 @@ import type { Db } from './db.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsEditRouter } from './events.edit.routes.ts';
 import { eventsRouter } from './events.routes.ts';
+import { importRouter } from './import.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
@@ -31,7 +32,7 @@ const VENDOR_FILES: Record<string, string> = {
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute'>>;
+  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes'>>;
   logger?: Logger;
 }
 
@@ -95,6 +96,7 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.use(exposeCsrfToken);
 
   app.use(authRouter(db));
+  app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
   app.use(pledgesRouter(db, log));
   app.use(eventsEditRouter(db));

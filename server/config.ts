@@ -13,6 +13,8 @@ export interface Config {
   sessionSecret: string | undefined;
   /** Express's "trust proxy": false, true, a hop count, or addresses. Set, cookies turn Secure over HTTPS. */
   trustProxy: boolean | number | string;
+  /** The largest CSV an editor may upload to /pledges/import, in bytes. */
+  importMaxBytes: number;
   /** Writes one session (or API token) may make per minute before 429. */
   writesPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -25,6 +27,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(200).optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  IMPORT_MAX_MB: z.coerce.number().positive().max(1024).default(20),
   WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
@@ -44,7 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY, LOG_LEVEL, WRITES_PER_MINUTE } = parsed.data;
+  const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY, LOG_LEVEL, WRITES_PER_MINUTE, IMPORT_MAX_MB } = parsed.data;
   return {
     host: HOST,
     port: PORT,
@@ -55,5 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: TRUST_PROXY,
     logLevel: LOG_LEVEL,
     writesPerMinute: WRITES_PER_MINUTE,
+    importMaxBytes: Math.round(IMPORT_MAX_MB * 1024 * 1024),
   };
 }

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       writesPerMinute: 120,
+      importMaxBytes: 20 * 1024 * 1024,
     });
   });
 

@@ -1,0 +1,80 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../server/app.ts';
+import { count, csrfFrom, freshApp, signedIn, type TestContext } from './helpers.ts';
+
+let ctx: TestContext;
+afterEach(() => ctx?.cleanup());
+
+const GOOD = 'Pledger;Project;Amount;US share;Announced date;Source URL\r\nAcme;Plant;5 bn;50;2025-03;https://example.com/x\r\nTSMC;Additional Arizona fabs (3 fabs, 2 advanced packaging plants, R&D center);120B;100;2025-03-03;https://evertiq.com/x\r\n';
+
+describe('the import page', () => {
+  it('is for editors only', async () => {
+    ctx = freshApp();
+    expect((await request(ctx.app).get('/pledges/import')).headers.location).toBe('/login?next=%2Fpledges%2Fimport');
+    const res = await request(ctx.app).post('/pledges/import').attach('file', Buffer.from(GOOD), 'good.csv');
+    expect(res.status).toBe(303);
+    expect(count(ctx.db, 'pledges')).toBe(5);
+  });
+
+  it('refuses an upload without a CSRF token', async () => {
+    ctx = freshApp();
+    const { agent } = await signedIn(ctx);
+    const res = await agent.post('/pledges/import').attach('file', Buffer.from(GOOD), 'good.csv');
+    expect(res.status).toBe(403);
+  });
+
+  it('previews new and changed rows with their differences, writes nothing until confirmed, then imports it all', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const form = await agent.get('/pledges/import');
+    expect(form.text).toContain('enctype="multipart/form-data"');
+    const preview = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', Buffer.from(GOOD), 'newsroom.csv');
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('<strong>newsroom.csv</strong>: 1 new, 1 changed, 0 unchanged.');
+    expect(preview.text).toMatch(/<th scope="row">amount_usd<\/th><td>100000000000<\/td><td>120000000000<\/td>/);
+    expect(count(ctx.db, 'pledges')).toBe(5);
+
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(preview.text)![1];
+    const confirmed = await agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), token });
+    expect(confirmed.status).toBe(303);
+    expect(count(ctx.db, 'pledges')).toBe(6);
+    expect(ctx.db.prepare('SELECT amount_usd FROM pledges WHERE id = 3').pluck().get()).toBe(120e9);
+    expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import newsroom.csv'").pluck().get()).toBe(2);
+    expect((await agent.get('/pledges')).text).toContain('Imported newsroom.csv: 1 new, 1 changed.');
+
+    const again = await agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrf, token });
+    expect(again.status).toBe(409);
+  });
+
+  it('lists every problem with its line and writes nothing', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const res = await agent
+      .post('/pledges/import')
+      .field('_csrf', csrf)
+      .attach('file', Buffer.from('pledger,amount,announced_on,source_urls\nA,lots,2025-01-01,https://example.com/a\nB,1B,2025-02-30,https://example.com/b\n'), 'bad.csv');
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('2 problems in bad.csv: nothing was imported');
+    expect(res.text).toContain('Line 2, column amount: Write the amount in digits');
+    expect(res.text).toContain('Line 3, column announced_on: Use a real date');
+    expect(count(ctx.db, 'pledges')).toBe(5);
+  });
+
+  it('refuses a file over the upload limit with 413 and a clear message, and a missing file with 422', async () => {
+    ctx = freshApp();
+    const small = createApp({ db: ctx.db, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false, importMaxBytes: 1024 } });
+    const agent = request.agent(small);
+    const { addEditor } = await import('../server/editors.ts');
+    await addEditor(ctx.db, 'maria', 'correct horse battery staple');
+    const login = await agent.get('/login');
+    await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), username: 'maria', password: 'correct horse battery staple' });
+    const csrf = csrfFrom((await agent.get('/pledges/import')).text);
+    const big = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', Buffer.alloc(5000, 'a'), 'big.csv');
+    expect(big.status).toBe(413);
+    expect(big.text).toContain('The file is larger than 1 kB');
+    const none = await agent.post('/pledges/import').field('_csrf', csrf);
+    expect(none.status).toBe(422);
+    expect(none.text).toContain('Choose a CSV file to import.');
+  });
+});
