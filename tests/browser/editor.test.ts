@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEditor } from '../../server/editors.ts';
 import { PASSWORD } from '../helpers.ts';
-import { browserAvailable, startBrowser, watch, type BrowserContext } from './browser.ts';
+import { browserAvailable, seriousA11yViolations, startBrowser, watch, type BrowserContext } from './browser.ts';
 
 describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
   let b: BrowserContext;
@@ -12,6 +12,32 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
   });
   afterAll(async () => {
     await b?.close();
+  });
+
+  it('imports a CSV through the page: upload, preview with the differences, confirm', async () => {
+    const page = await b.browser.newPage({ reducedMotion: 'reduce' });
+    const watched = await watch(page, b.base);
+    await page.goto(`${b.base}/login?next=/pledges/import`);
+    await page.locator('#field-username').fill('maria');
+    await page.locator('#field-password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${b.base}/pledges/import`);
+    await page.locator('#field-file').setInputFiles({
+      name: 'newsroom.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('Pledger;Project;Amount;US share;Announced date;Source URL\r\nImported Industries;Browser plant;7 bn;60;2025-08;https://example.com/imported\r\n'),
+    });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await page.waitForSelector('text=1 new, 0 changed');
+    expect(await page.locator('table').first().textContent()).toContain('Imported Industries');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Import 1 pledge', exact: true }).click();
+    await page.waitForURL(`${b.base}/pledges`);
+    expect(await page.locator('.flash').textContent()).toContain('Imported newsroom.csv: 1 new, 0 changed.');
+    expect(await page.locator('table.pledges').textContent()).toContain('Imported Industries');
+    expect(watched.consoleErrors).toEqual([]);
+    expect(await watched.cspViolations()).toEqual([]);
+    await page.close();
   });
 
   it('signs in, adds a pledge, sees it in the table and the chart, edits it with a reason, reads the history, deletes it', async () => {
