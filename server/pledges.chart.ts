@@ -11,7 +11,8 @@ export interface ChartData {
     labels: string[][];
     /** The full names, for tooltips and the chart's data download. */
     names: string[];
-    ids: number[];
+    /** null for the "all others" bar. */
+    ids: (number | null)[];
     /** Billions of dollars, for drawing. */
     us: (number | null)[];
     nonUs: (number | null)[];
@@ -55,8 +56,6 @@ export interface ChartData {
   };
 }
 
-/** The per-pledge charts show this many bars at most, largest first. */
-export const MAX_BARS = 20;
 
 function truncate(text: string, length: number): string {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
@@ -89,35 +88,49 @@ function describe(amount: number): string {
   return `${formatUsdCompact(amount)} (${formatUsdExact(amount)})`;
 }
 
+function othersLabel(count: number): string[] {
+  return ['All others', `${count.toLocaleString('en-US')} ${count === 1 ? 'pledge' : 'pledges'}`];
+}
+
 export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartData {
-  const { totals, by_pledge: byPledge, timeline, by_lever: byLever } = summary;
+  const { totals, by_pledge: byPledge, others, by_per_year: byPerYear, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
-  const largest = Math.max(1, ...byPledge.map((row) => row.amount_usd));
+  const largest = Math.max(1, ...timeline.map((row) => row.amount_usd ?? 0));
   const radius = (amount: number | null) => (amount === null ? 5 : 4 + 14 * Math.sqrt(amount / largest));
-  const perYear = byPledge
-    .filter((row) => row.per_year_usd !== null)
-    .sort((a, b) => b.per_year_usd! - a.per_year_usd! || a.id - b.id)
-    .slice(0, MAX_BARS);
-  const withHorizon = byPledge.filter((row) => row.per_year_usd !== null).length;
+  const withOthers = others.pledge_count > 0;
+  const othersName = `All others (${others.pledge_count.toLocaleString('en-US')} pledges)`;
+  const withHorizon = totals.disclosed_count - summary.no_horizon_count;
+  const othersShare = others.share_base_usd > 0 ? (100 * others.us_amount_usd) / others.share_base_usd : null;
   return {
     amounts: {
-      labels: byPledge.map((row) => barLabel(row.pledger, row.project)),
-      names: byPledge.map((row) => fullName(row.pledger, row.project)),
-      ids: byPledge.map((row) => row.id),
-      us: byPledge.map((row) => (row.us_amount_usd === null ? null : toBillions(row.us_amount_usd))),
-      nonUs: byPledge.map((row) =>
-        row.us_amount_usd === null ? null : toBillions(row.amount_usd - row.us_amount_usd),
-      ),
-      unknownShare: byPledge.map((row) => (row.us_amount_usd === null ? toBillions(row.amount_usd) : null)),
-      totals: byPledge.map((row) => describe(row.amount_usd)),
+      labels: [...byPledge.map((row) => barLabel(row.pledger, row.project)), ...(withOthers ? [othersLabel(others.pledge_count)] : [])],
+      names: [...byPledge.map((row) => fullName(row.pledger, row.project)), ...(withOthers ? [othersName] : [])],
+      ids: [...byPledge.map((row) => row.id), ...(withOthers ? [null] : [])],
+      us: [
+        ...byPledge.map((row) => (row.us_amount_usd === null ? null : toBillions(row.us_amount_usd))),
+        ...(withOthers ? [toBillions(others.us_amount_usd)] : []),
+      ],
+      nonUs: [
+        ...byPledge.map((row) => (row.us_amount_usd === null ? null : toBillions(row.amount_usd - row.us_amount_usd))),
+        ...(withOthers ? [toBillions(others.share_base_usd - others.us_amount_usd)] : []),
+      ],
+      unknownShare: [
+        ...byPledge.map((row) => (row.us_amount_usd === null ? toBillions(row.amount_usd) : null)),
+        ...(withOthers ? [toBillions(others.amount_usd - others.share_base_usd)] : []),
+      ],
+      totals: [...byPledge.map((row) => describe(row.amount_usd)), ...(withOthers ? [describe(others.amount_usd)] : [])],
       leftOut: totals.undisclosed_count,
     },
     usShare: {
-      labels: [['All pledges'], ...known.map((row) => barLabel(row.pledger, row.project))],
-      names: ['All pledges', ...known.map((row) => fullName(row.pledger, row.project))],
-      usPct: [totals.us_share_pct ?? 0, ...known.map((row) => row.us_share_pct ?? 0)],
-      nonUsPct: [100 - (totals.us_share_pct ?? 0), ...known.map((row) => 100 - (row.us_share_pct ?? 0))],
-      inferred: [false, ...known.map((row) => row.us_share_basis === 'inferred')],
+      labels: [['All pledges'], ...known.map((row) => barLabel(row.pledger, row.project)), ...(othersShare !== null ? [othersLabel(others.pledge_count)] : [])],
+      names: ['All pledges', ...known.map((row) => fullName(row.pledger, row.project)), ...(othersShare !== null ? [othersName] : [])],
+      usPct: [totals.us_share_pct ?? 0, ...known.map((row) => row.us_share_pct ?? 0), ...(othersShare !== null ? [othersShare] : [])],
+      nonUsPct: [
+        100 - (totals.us_share_pct ?? 0),
+        ...known.map((row) => 100 - (row.us_share_pct ?? 0)),
+        ...(othersShare !== null ? [100 - othersShare] : []),
+      ],
+      inferred: [false, ...known.map((row) => row.us_share_basis === 'inferred'), ...(othersShare !== null ? [false] : [])],
       leftOut: totals.undisclosed_count + totals.unknown_share_count,
     },
     timeline: {
@@ -125,7 +138,7 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
         x: startOf(row.announced_on),
         y: toBillions(row.cumulative_usd),
         r: radius(row.amount_usd),
-        label: pledgeLabel(row.pledger, row.project),
+        label: row.pledge_count === 1 ? pledgeLabel(row.pledger, row.project) : `${row.pledge_count.toLocaleString('en-US')} pledges`,
         amount: row.amount_usd === null ? 'Undisclosed amount' : describe(row.amount_usd),
         disclosed: row.amount_usd !== null,
         date: formatPartialDate(row.announced_on),
@@ -141,14 +154,14 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
       undisclosed: byLever.map((row) => row.undisclosed_count),
     },
     perYear: {
-      labels: perYear.map((row) => barLabel(row.pledger, row.project)),
-      names: perYear.map((row) => fullName(row.pledger, row.project)),
-      ids: perYear.map((row) => row.id),
-      values: perYear.map((row) => toBillions(row.per_year_usd!)),
-      totals: perYear.map((row) => `${describe(row.per_year_usd!)} a year`),
-      inferred: perYear.map((row) => row.us_share_basis === 'inferred'),
-      noHorizon: byPledge.length - withHorizon,
-      leftOut: totals.undisclosed_count + (byPledge.length - withHorizon) + (withHorizon - perYear.length),
+      labels: byPerYear.map((row) => barLabel(row.pledger, row.project)),
+      names: byPerYear.map((row) => fullName(row.pledger, row.project)),
+      ids: byPerYear.map((row) => row.id),
+      values: byPerYear.map((row) => toBillions(row.per_year_usd!)),
+      totals: byPerYear.map((row) => `${describe(row.per_year_usd!)} a year`),
+      inferred: byPerYear.map((row) => row.us_share_basis === 'inferred'),
+      noHorizon: summary.no_horizon_count,
+      leftOut: totals.undisclosed_count + summary.no_horizon_count + (withHorizon - byPerYear.length),
     },
   };
 }

@@ -227,11 +227,14 @@ export interface PledgeAmountRow {
   per_year_usd: number | null;
 }
 
+/** The pledges announced on one date: named when there is one, counted when there are several. */
 export interface TimelineRow {
   id: number;
   pledger: string;
   project: string;
+  pledge_count: number;
   announced_on: string;
+  /** The sum of the disclosed amounts of the date; null when none was disclosed. */
   amount_usd: number | null;
   cumulative_usd: number;
 }
@@ -246,10 +249,20 @@ export interface LeverRow {
 
 export interface Summary {
   totals: Totals;
+  /** The largest disclosed pledges (at most MAX_BARS), largest first. */
   by_pledge: PledgeAmountRow[];
+  /** Every other disclosed pledge, summed: the "all others" bar. */
+  others: { pledge_count: number; amount_usd: number; us_amount_usd: number; share_base_usd: number };
+  /** The largest amounts per year (at most MAX_BARS), and how many disclosed pledges have no horizon. */
+  by_per_year: PledgeAmountRow[];
+  no_horizon_count: number;
+  /** One row per announcement date, with the running total. */
   timeline: TimelineRow[];
   by_lever: LeverRow[];
 }
+
+/** Per-pledge charts draw this many bars, then one for all the others. */
+export const MAX_BARS = 20;
 
 const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
@@ -267,19 +280,22 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary 
          FROM pledges p ${where.sql}`,
     )
     .get(...where.params) as Omit<Totals, 'us_share_pct'>;
+  const disclosed = `FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
+  const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
+              ${PER_YEAR} AS per_year_usd`;
   const byPledge = db
-    .prepare(
-      `SELECT id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
-              ${PER_YEAR} AS per_year_usd
-         FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL
-        ORDER BY amount_usd DESC, id ASC`,
-    )
-    .all(...where.params) as PledgeAmountRow[];
+    .prepare(`SELECT ${amountColumns} ${disclosed} ORDER BY amount_usd DESC, id ASC LIMIT ?`)
+    .all(...where.params, MAX_BARS) as PledgeAmountRow[];
+  const byPerYear = db
+    .prepare(`SELECT ${amountColumns} ${disclosed} AND ${PER_YEAR} IS NOT NULL ORDER BY per_year_usd DESC, id ASC LIMIT ?`)
+    .all(...where.params, MAX_BARS) as PledgeAmountRow[];
+  const noHorizon = db.prepare(`SELECT count(*) ${disclosed} AND ${PER_YEAR} IS NULL`).pluck().get(...where.params) as number;
   const timeline = db
     .prepare(
-      `SELECT id, pledger, project, announced_on, amount_usd,
-              sum(coalesce(amount_usd, 0)) OVER (ORDER BY announced_on, id ROWS UNBOUNDED PRECEDING) AS cumulative_usd
-         FROM pledges p ${where.sql} ORDER BY announced_on, id`,
+      `SELECT min(id) AS id, min(pledger) AS pledger, min(project) AS project, count(*) AS pledge_count, announced_on,
+              sum(amount_usd) AS amount_usd,
+              sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
+         FROM pledges p ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
     )
     .all(...where.params) as TimelineRow[];
   const byLever = db
@@ -291,7 +307,22 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary 
     )
     .all(...where.params) as LeverRow[];
   const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
-  return { totals: { ...totals, us_share_pct }, by_pledge: byPledge, timeline, by_lever: byLever };
+  const sum = (rows: PledgeAmountRow[], value: (row: PledgeAmountRow) => number) => rows.reduce((total, row) => total + value(row), 0);
+  const others = {
+    pledge_count: totals.disclosed_count - byPledge.length,
+    amount_usd: totals.pledged_usd - sum(byPledge, (row) => row.amount_usd),
+    us_amount_usd: totals.us_usd - sum(byPledge, (row) => row.us_amount_usd ?? 0),
+    share_base_usd: totals.share_base_usd - sum(byPledge, (row) => (row.us_share_pct === null ? 0 : row.amount_usd)),
+  };
+  return {
+    totals: { ...totals, us_share_pct },
+    by_pledge: byPledge,
+    others,
+    by_per_year: byPerYear,
+    no_horizon_count: noHorizon,
+    timeline,
+    by_lever: byLever,
+  };
 }
 
 export interface StatusStep {

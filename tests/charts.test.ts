@@ -90,3 +90,42 @@ describe('the political context views', () => {
     expect(dinner).toContain('href="/pledges/4"');
   });
 });
+
+describe('top 20 and all others', () => {
+  it('draws the 20 largest pledges and one bar for the rest, which adds up exactly', () => {
+    ctx = freshApp({ seed: false });
+    for (let i = 1; i <= 25; i++) {
+      addPledge(ctx.db, { pledger: `P${i}`, amount_usd: i * 1e9, us_share_pct: i <= 3 ? null : 40, announced_on: `2025-01-${String(i).padStart(2, '0')}` });
+    }
+    addPledge(ctx.db, { pledger: 'Secret', amount_usd: null });
+    const summary = summarize(ctx.db);
+    expect(summary.by_pledge.map((row) => row.pledger)).toEqual(Array.from({ length: 20 }, (_, i) => `P${25 - i}`));
+    // P1..P5 are the others: 15B, of which P1..P3 (6B) have no known share; P4, P5 (9B) are 40% US.
+    expect(summary.others).toEqual({ pledge_count: 5, amount_usd: 15e9, us_amount_usd: 3.6e9, share_base_usd: 9e9 });
+    const { amounts, usShare } = shapeCharts(summary, []);
+    expect(amounts.labels).toHaveLength(21);
+    expect(amounts.labels[20]).toEqual(['All others', '5 pledges']);
+    expect(amounts.ids[20]).toBeNull();
+    expect(amounts.us[20]).toBeCloseTo(3.6, 10);
+    expect(amounts.nonUs[20]).toBeCloseTo(5.4, 10);
+    expect(amounts.unknownShare[20]).toBeCloseTo(6, 10);
+    expect(usShare.names.at(-1)).toBe('All others (5 pledges)');
+    expect(usShare.usPct.at(-1)).toBeCloseTo(40, 10);
+    expect(amounts.leftOut).toBe(1);
+  });
+
+  it('groups the timeline by date, counting the pledges of a date', () => {
+    ctx = freshApp({ seed: false });
+    addPledge(ctx.db, { pledger: 'A', amount_usd: 1e9, announced_on: '2025-01-01' });
+    addPledge(ctx.db, { pledger: 'B', amount_usd: 2e9, announced_on: '2025-01-01' });
+    addPledge(ctx.db, { pledger: 'C', amount_usd: null, announced_on: '2025-02' });
+    const { timeline } = summarize(ctx.db);
+    expect(timeline.map((row) => [row.announced_on, row.pledge_count, row.amount_usd, row.cumulative_usd])).toEqual([
+      ['2025-01-01', 2, 3e9, 3e9],
+      ['2025-02', 1, null, 3e9],
+    ]);
+    const points = shapeCharts(summarize(ctx.db), []).timeline.points;
+    expect(points.map((p) => p.label)).toEqual(['2 pledges', 'C: Widget plant']);
+    expect(points[1].disclosed).toBe(false);
+  });
+});
