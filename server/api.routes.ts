@@ -1,6 +1,7 @@
 // The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
 import { Router, type Request } from 'express';
 import { requireToken, writeLimiter } from './auth.ts';
+import { cachedSummary, ReadCache } from './cache.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
@@ -12,7 +13,6 @@ import {
   listPledges,
   parseSort,
   sourcesOf,
-  summarize,
   updatePledge,
   type PledgeListRow,
   type Status,
@@ -47,7 +47,7 @@ function positiveInt(value: unknown, name: string, fallback: number, max = Numbe
   return number;
 }
 
-export function apiRouter(db: Db): Router {
+export function apiRouter(db: Db, cache = new ReadCache(db)): Router {
   const router = Router();
   const authorised = [requireToken(db), writeLimiter];
 
@@ -103,7 +103,8 @@ export function apiRouter(db: Db): Router {
   });
 
   router.get('/api/summary', (req, res) => {
-    res.json(summarize(db, parseFilter(req.query)));
+    const filter = parseFilter(req.query);
+    res.json(cachedSummary(cache, db, filter));
   });
 
   return router;

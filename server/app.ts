@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compression from 'compression';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRouter } from './api.routes.ts';
@@ -16,6 +17,7 @@ import { importRouter } from './import.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
+import { ReadCache } from './cache.ts';
 import { createLogger, requestLogger, type Logger } from './log.ts';
 import { viewHelpers } from './views.ts';
 
@@ -47,6 +49,8 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
+  // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.
+  app.use(compression());
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -98,10 +102,11 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.use(authRouter(db));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
-  app.use(pledgesRouter(db, log));
+  const cache = new ReadCache(db);
+  app.use(pledgesRouter(db, log, cache));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
-  app.use(apiRouter(db));
+  app.use(apiRouter(db, cache));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -5,18 +5,17 @@ import { parseId, HttpError } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
 import { csvFilename, streamCsv, tableCsv } from './pledges.csv.ts';
 import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './pledges.chart.ts';
-import { parseFilter } from './pledges.filter.ts';
+import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
+import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import {
   countPledges,
   DEFAULT_SORT,
-  facets,
   findPledge,
   iteratePledges,
   listPledges,
   parseSort,
   sourcesOf,
   statusTimeline,
-  summarize,
 } from './pledges.repository.ts';
 import { revisionsOf, wasDeleted } from './revisions.repository.ts';
 
@@ -31,12 +30,15 @@ export function parsePage(value: unknown): number {
   return page;
 }
 
-export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
+export function pledgesRouter(db: Db, log: (error: unknown) => void, cache = new ReadCache(db)): Router {
   const router = Router();
+  // The aggregates behind the dashboard are the same for every reader until something is written.
+  const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
+  const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
 
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query);
-    const summary = summarize(db, filter);
+    const summary = summaryOf(filter);
     const events = listEvents(db);
     res.render('dashboard', {
       title: 'Dashboard',
@@ -45,7 +47,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
       charts: shapeCharts(summary, events),
       timeline: timelineEntries(summary.timeline, events),
       events,
-      facets: facets(db, filter),
+      facets: facetsOf(filter),
       pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS }),
       sort: DEFAULT_SORT,
       sortable: false,
@@ -61,7 +63,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
     res.render('pledges/index', {
       title: 'Pledges',
       filter,
-      facets: facets(db, filter),
+      facets: facetsOf(filter),
       pledges: listPledges(db, { filter, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
       total,
       page,
@@ -90,7 +92,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void): Router {
     const name = req.params.name as ChartName;
     if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
     const filter = parseFilter(req.query);
-    const charts = shapeCharts(summarize(db, filter), listEvents(db));
+    const charts = shapeCharts(summaryOf(filter), listEvents(db));
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
     res.send(tableCsv(chartRows(charts, name)));

@@ -1,0 +1,50 @@
+// Results of expensive reads (summaries, facets), kept until the database changes.
+import type { Db } from './db.ts';
+import type { PledgeFilter } from './pledges.filter.ts';
+import { facets, summarize, type Facet, type Summary } from './pledges.repository.ts';
+import { statement } from './statements.ts';
+
+const MAX_ENTRIES = 500;
+
+/**
+ * The database's version as this connection sees it: total_changes() counts this connection's own writes,
+ * data_version moves when another connection (an import from the command line, say) commits.
+ */
+function version(db: Db): string {
+  return statement(db, "SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes()").pluck().get() as string;
+}
+
+export class ReadCache {
+  private seen = '';
+  private readonly entries = new Map<string, unknown>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly db: Db) {}
+
+  /** The cached value for key, computed afresh after any write. */
+  get<T>(key: string, compute: () => T): T {
+    const current = version(this.db);
+    if (current !== this.seen) {
+      this.entries.clear();
+      this.seen = current;
+    }
+    if (this.entries.has(key)) {
+      this.hits++;
+      return this.entries.get(key) as T;
+    }
+    this.misses++;
+    const value = compute();
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
+  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter));
+}
+
+export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {
+  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter));
+}
