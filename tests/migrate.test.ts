@@ -83,3 +83,25 @@ describe('pledge constraints', () => {
     );
   });
 });
+
+describe('indexes', () => {
+  it('serve the table’s default order without sorting every row', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT id FROM pledges p ORDER BY p.amount_usd IS NULL, p.amount_usd DESC, p.id ASC LIMIT 50 OFFSET 500000')
+      .all() as { detail: string }[];
+    const details = plan.map((row) => row.detail).join(' | ');
+    expect(details).toContain('pledges_default_order_idx');
+    expect(details).not.toContain('USE TEMP B-TREE FOR ORDER BY');
+  });
+
+  it('serve an import’s lookup by pledger, project and date', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT id FROM pledges WHERE pledger = 'a' AND project = 'b' AND announced_on = 'c'")
+      .all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' | ')).toContain('pledges_identity_idx');
+  });
+});
