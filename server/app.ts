@@ -17,6 +17,7 @@ import { importRouter } from './import.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
+import { createAssets } from './assets.ts';
 import { ReadCache } from './cache.ts';
 import { createLogger, requestLogger, type Logger } from './log.ts';
 import { viewHelpers } from './views.ts';
@@ -74,6 +75,17 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
     }),
   );
 
+  const assets = createAssets({
+    '/css/site.css': path.join(root, 'public/css/site.css'),
+    '/js/charts.js': path.join(root, 'public/js/charts.js'),
+    '/js/forms.js': path.join(root, 'public/js/forms.js'),
+    '/favicon.svg': path.join(root, 'public/favicon.svg'),
+    '/vendor/chart.umd.min.js': VENDOR_FILES['chart.umd.min.js'],
+    '/vendor/chartjs-plugin-annotation.min.js': VENDOR_FILES['chartjs-plugin-annotation.min.js'],
+  });
+  app.locals.asset = assets.url;
+  app.use(assets.router);
+  // The plain paths still work (bookmarks, old pages), with a short cache.
   const staticOptions = { maxAge: config.env === 'production' ? '1d' : 0 };
   app.use(express.static(path.join(root, 'public'), staticOptions));
   app.get('/vendor/:file', (req, res, next) => {

@@ -49,3 +49,28 @@ describe('compression', () => {
     expect(res.headers['content-encoding']).toBe('gzip');
   });
 });
+
+describe('HTTP caching', () => {
+  it('links static files by content hash and serves them as immutable for a year', async () => {
+    ctx = freshApp();
+    const page = (await request(ctx.app).get('/')).text;
+    const urls = [...page.matchAll(/(?:src|href)="(\/assets\/[0-9a-f]{12}\/[\w.-]+)"/g)].map((m) => m[1]);
+    expect(urls).toEqual(
+      expect.arrayContaining([expect.stringMatching(/site\.css$/), expect.stringMatching(/charts\.js$/), expect.stringMatching(/chart\.umd\.min\.js$/)]),
+    );
+    for (const url of new Set(urls)) {
+      const res = await request(ctx.app).get(url);
+      expect(res.status, url).toBe(200);
+      expect(res.headers['cache-control'], url).toBe('public, max-age=31536000, immutable');
+    }
+    expect((await request(ctx.app).get('/assets/000000000000/site.css')).status).toBe(404);
+  });
+
+  it('answers a page the reader already has with 304 Not Modified', async () => {
+    ctx = freshApp();
+    const first = await request(ctx.app).get('/pledges');
+    expect(first.headers.etag).toBeDefined();
+    const again = await request(ctx.app).get('/pledges').set('If-None-Match', first.headers.etag);
+    expect(again.status).toBe(304);
+  });
+});

@@ -90,7 +90,7 @@ async function send(fixture: Fixture): Promise<request.Response> {
 /** What a page must never contain, whatever was stored: a script, handler or javascript: URL of the user's. */
 function expectHarmlessHtml(html: string, where: string): void {
   for (const [, attributes] of html.matchAll(/<script\b([^>]*)>/gi)) {
-    expect(attributes.trim(), where).toMatch(/^(type="application\/json" id="chart-data"|src="\/(vendor|js)\/[\w.-]+")$/);
+    expect(attributes.trim(), where).toMatch(/^(type="application\/json" id="chart-data"|src="\/assets\/[0-9a-f]{12}\/[\w.-]+")$/);
   }
   expect(html, where).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
   expect(html, where).not.toMatch(/(href|src)\s*=\s*["']?\s*(javascript|data|vbscript):/i);
