@@ -19,7 +19,7 @@ import {
 } from './pledges.repository.ts';
 import { parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
-import { multiLine, type FieldErrors } from './validation.ts';
+import { readReason, type FieldErrors } from './validation.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -96,9 +96,9 @@ export function apiRouter(db: Db, cache = new ReadCache(db)): Router {
 
   router.delete('/api/pledges/:id', ...authorised, (req, res) => {
     const pledge = existing(req.params.id);
-    const reason = multiLine(500).safeParse(req.query.reason ?? '');
-    if (!reason.success) throw new ValidationFailed({ reason: reason.error.issues[0].message });
-    deletePledge(db, pledge.id, req.editor!, reason.data);
+    const reason = readReason(req.query.reason);
+    if (!reason.ok) throw new ValidationFailed(reason.errors);
+    deletePledge(db, pledge.id, req.editor!, reason.reason);
     res.status(204).end();
   });
 

@@ -6,7 +6,7 @@ import { HttpError, parseId } from './errors.ts';
 import { createEvent, deleteEvent, findEvent, pledgesOfEvent, updateEvent, type PoliticalEvent } from './events.repository.ts';
 import { emptyEventForm, readEventForm, validateEvent, type EventFormValues } from './events.validation.ts';
 import { pledgeExists } from './pledges.repository.ts';
-import { multiLine, type FieldErrors } from './validation.ts';
+import { readReason, type FieldErrors } from './validation.ts';
 
 export function eventsEditRouter(db: Db): Router {
   const router = Router();
@@ -77,17 +77,12 @@ export function eventsEditRouter(db: Db): Router {
 
   router.post('/events/:id/delete', ...editorWrite, (req, res) => {
     const event = existing(req.params.id);
-    const reason = multiLine(500).safeParse(req.body?.reason ?? '');
-    if (!reason.success) {
-      res.status(422).render('events/delete', {
-        title: 'Delete event',
-        event,
-        reason: typeof req.body?.reason === 'string' ? req.body.reason : '',
-        errors: { reason: reason.error.issues[0].message },
-      });
+    const reason = readReason(req.body?.reason);
+    if (!reason.ok) {
+      res.status(422).render('events/delete', { title: 'Delete event', event, reason: reason.typed, errors: reason.errors });
       return;
     }
-    deleteEvent(db, event.id, req.editor!, reason.data);
+    deleteEvent(db, event.id, req.editor!, reason.reason);
     flash(req, 'Event deleted.');
     res.redirect(303, '/events');
   });

@@ -21,7 +21,7 @@ import {
   validatePledge,
   type PledgeFormValues,
 } from './pledges.validation.ts';
-import { multiLine, type FieldErrors } from './validation.ts';
+import { readReason, type FieldErrors } from './validation.ts';
 
 /** An amount as the form shows it: compact when that reads back exactly ($500B), digits otherwise. */
 function amountText(amount: number | null): string {
@@ -114,17 +114,12 @@ export function pledgesEditRouter(db: Db): Router {
 
   router.post('/pledges/:id/delete', ...editorWrite, (req, res) => {
     const pledge = existing(req.params.id);
-    const reason = multiLine(500).safeParse(req.body?.reason ?? '');
-    if (!reason.success) {
-      res.status(422).render('pledges/delete', {
-        title: 'Delete pledge',
-        pledge,
-        reason: typeof req.body?.reason === 'string' ? req.body.reason : '',
-        errors: { reason: reason.error.issues[0].message },
-      });
+    const reason = readReason(req.body?.reason);
+    if (!reason.ok) {
+      res.status(422).render('pledges/delete', { title: 'Delete pledge', pledge, reason: reason.typed, errors: reason.errors });
       return;
     }
-    deletePledge(db, pledge.id, req.editor!, reason.data);
+    deletePledge(db, pledge.id, req.editor!, reason.reason);
     flash(req, `Pledge ${pledge.id} deleted. Its history stays at its address.`);
     res.redirect(303, '/pledges');
   });

@@ -106,3 +106,12 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   }
   return errors;
 }
+
+const REASON = multiLine(500);
+
+/** The optional "reason for this change" of a delete: the text, or a message and what was typed. */
+export function readReason(value: unknown): { ok: true; reason: string } | { ok: false; typed: string; errors: FieldErrors } {
+  const parsed = REASON.safeParse(value ?? '');
+  if (parsed.success) return { ok: true, reason: parsed.data };
+  return { ok: false, typed: typeof value === 'string' ? value : '', errors: { reason: parsed.error.issues[0].message } };
+}
