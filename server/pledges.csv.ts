@@ -37,6 +37,11 @@ export function neutraliseFormula(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
+/** Undoes neutraliseFormula: "'=1+1" was "=1+1" before it was exported. */
+export function unneutraliseFormula(text: string): string {
+  return text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+}
+
 type CsvCell = string | number | null;
 
 export function toCsvRecord(row: PledgeListRow): CsvCell[] {

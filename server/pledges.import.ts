@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Db } from './db.ts';
 import { listEvents } from './events.repository.ts';
+import { unneutraliseFormula } from './pledges.csv.ts';
 import {
   addPledgeWithRevision,
   changePledgeWithRevision,
@@ -51,7 +52,6 @@ const HEADER_ALIASES: Record<string, string> = {
   usshare: 'us_share_pct',
   ussharepercent: 'us_share_pct',
   usshareinpercent: 'us_share_pct',
-  usssharebasis: 'us_share_basis',
   ussharebasis: 'us_share_basis',
   announcedon: 'announced_on',
   announced: 'announced_on',
@@ -79,11 +79,6 @@ const IGNORED = new Set(['created_at', 'updated_at']);
 
 export function canonicalHeader(name: string): string | undefined {
   return HEADER_ALIASES[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
-}
-
-/** Undoes the export's formula neutralising: "'=1+1" was "=1+1" before it was exported. */
-function unneutralise(text: string): string {
-  return /^'[=+\-@\t\r\n\0\uFF1D\uFF0B\uFF0D\uFF20]/.test(text) ? text.slice(1) : text;
 }
 
 /** Looks at the first chunk to refuse UTF-16 and pick the separator (comma, or semicolon as European spreadsheets write). */
@@ -199,7 +194,7 @@ function readRow(
   const problemsBefore = problems.length;
   headers.forEach((name, i) => {
     if (name === undefined || IGNORED.has(name)) return;
-    const cell = unneutralise(record[i] ?? '');
+    const cell = unneutraliseFormula(record[i] ?? '');
     if (name === 'id') {
       if (cell.trim() === '') return;
       if (!/^\d{1,15}$/.test(cell.trim())) problems.push({ line, column: 'id', message: 'An id is a whole number.' });

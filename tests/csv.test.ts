@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertEvent, linkPledgeToEvent } from '../server/events.repository.ts';
-import { neutraliseFormula } from '../server/pledges.csv.ts';
+import { neutraliseFormula, unneutraliseFormula } from '../server/pledges.csv.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -146,9 +146,11 @@ describe('GET /pledges.csv', () => {
 describe('neutraliseFormula', () => {
   it.each(['=', '+', '-', '@', '\t', '\r', '\n', '\0', '＝', '＋', '－', '＠'])('prefixes a cell starting with %j', (trigger) => {
     expect(neutraliseFormula(`${trigger}1+1`)).toBe(`'${trigger}1+1`);
+    expect(unneutraliseFormula(neutraliseFormula(`${trigger}1+1`))).toBe(`${trigger}1+1`);
   });
 
   it.each(['plain', 'a=1', ' =1', '1-2', ''])('leaves %j alone', (text) => {
     expect(neutraliseFormula(text)).toBe(text);
+    expect(unneutraliseFormula(`'${text}`)).toBe(`'${text}`);
   });
 });
