@@ -164,12 +164,15 @@ export function listPledges(
     .all(...where.params, limit, offset) as PledgeListRow[];
 }
 
+/** The export's query: every matching pledge with its sources and events, in id order. */
+export function exportSql(whereSql = ''): string {
+  return `SELECT ${LIST_COLUMNS} FROM pledges p ${whereSql} ORDER BY p.id`;
+}
+
 /** Every matching pledge in id order, one row at a time: for exports that stream. */
 export function iteratePledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<PledgeListRow> {
   const where = whereClause(filter);
-  return db
-    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ${where.sql} ORDER BY p.id`)
-    .iterate(...where.params) as IterableIterator<PledgeListRow>;
+  return db.prepare(exportSql(where.sql)).iterate(...where.params) as IterableIterator<PledgeListRow>;
 }
 
 export function findPledge(db: Db, id: number): PledgeListRow | undefined {

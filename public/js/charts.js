@@ -39,7 +39,10 @@
   Chart.register({
     id: 'drawnMarker',
     afterRender: function (chart) {
+      if (chart.canvas.hasAttribute('data-drawn')) return;
       chart.canvas.setAttribute('data-drawn', 'true');
+      // When, in milliseconds after navigation started: the benchmark reads it.
+      chart.canvas.setAttribute('data-drawn-at', String(Math.round(performance.now())));
     },
   });
 

@@ -1,0 +1,495 @@
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom" />
+// npm run bench: builds a small and a large database, measures the tracker beside its yardsticks (the sqlite3
+// command-line tool, a bare Express route) in one run on this machine, prints a table and writes
+// bench/results.json. Options: --rows N (large database, default 1,000,000), --duration S (autocannon
+// seconds per route, default 10), --dir DIR (work files, default a folder under the system's temp dir).
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { chromium } from 'playwright-core';
+import { CSV_COLUMNS } from '../server/pledges.csv.ts';
+import { exportSql } from '../server/pledges.repository.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  if (index === -1) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} takes a whole number`);
+  return value;
+}
+const LARGE = option('--rows', 1_000_000);
+const DURATION = option('--duration', 10);
+const SLOW_SECONDS = option('--slow-seconds', 15);
+const dirIndex = process.argv.indexOf('--dir');
+const workDir = dirIndex === -1 ? path.join(os.tmpdir(), 'pledge-tracker-bench') : path.resolve(process.argv[dirIndex + 1]);
+const SIZES = [1_000, LARGE];
+const FILTERED = '/?sector=Semiconductors';
+const ROUTES = ['/', '/api/summary', FILTERED, '/pledges?page=10000'];
+// Filters no earlier request asked for: each is computed from the database, not from the cache.
+const UNCACHED = ['/?sector=Energy', '/?status=completed&country=Japan', '/?pledger=Nvidia&from=2020', '/?lever=tariffs&min=1000000000'];
+const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html,application/json' };
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+// ---- processes and memory ---------------------------------------------------------------------------
+
+interface Child {
+  child: ChildProcess;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+function startNode(script: string, env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
+      if (match) {
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({ child, url: match[1], stop: () => (child.kill('SIGTERM'), exited) });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`${script} exited before listening:\n${output}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The tracker as in production, request lines not logged (LOG_LEVEL=warn): ready once /healthz answers. */
+async function startTracker(databasePath: string): Promise<Child> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_PATH: databasePath,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ADMIN_PASSWORD: 'bench-admin-password-1234',
+      SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error('The tracker exited before it listened');
+    const ready = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    if (ready) return { child, url, stop: () => (child.kill('SIGTERM'), exited) };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('The tracker did not answer /healthz within a minute');
+}
+
+/** Resident memory of a process, now and at its peak since the last reset, in MB (Linux /proc). */
+function memory(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** Starts a new peak-RSS measurement for the process (writing 5 to clear_refs resets VmHWM). */
+function resetPeak(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+// ---- HTTP -------------------------------------------------------------------------------------------
+
+interface Fetched {
+  status: number;
+  ms: number;
+  bytes: number;
+}
+
+/** One GET, read to the end: time and bytes on the wire (compressed when the server compressed). */
+function get(url: string, { headers = BROWSER_HEADERS as Record<string, string>, to }: { headers?: Record<string, string>; to?: string } = {}): Promise<Fetched> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        let bytes = 0;
+        const file = to ? fs.createWriteStream(to) : null;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (file && !file.write(chunk)) {
+            res.pause();
+            file.once('drain', () => res.resume());
+          }
+        });
+        res.on('end', () => {
+          const finish = () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, bytes });
+          if (file) file.end(finish);
+          else finish();
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** Reads a response at about bytesPerSecond for a while, sampling the server's memory once a second. */
+function slowRead(url: string, pid: number, bytesPerSecond: number, duration: number): Promise<{ samples: number[]; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const samples: number[] = [memory(pid).rss];
+    const req = http.get(url, { headers: { 'accept-encoding': 'identity' } }, (res) => {
+      let bytes = 0;
+      let allowance = bytesPerSecond / 10;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        allowance -= chunk.length;
+        if (allowance <= 0) res.pause();
+      });
+      const tick = setInterval(() => {
+        allowance = Math.min(allowance + bytesPerSecond / 10, bytesPerSecond / 10);
+        if (allowance > 0) res.resume();
+      }, 100);
+      const sampler = setInterval(() => samples.push(memory(pid).rss), 1000);
+      setTimeout(() => {
+        clearInterval(tick);
+        clearInterval(sampler);
+        req.destroy();
+        resolve({ samples, bytes });
+      }, duration * 1000);
+    });
+    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+  });
+}
+
+interface Load {
+  requests_per_s: number;
+  p99_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+async function load(url: string): Promise<Load> {
+  const result = await autocannon({ url, connections: 10, duration: DURATION, headers: BROWSER_HEADERS });
+  return {
+    requests_per_s: Math.round(result.requests.average),
+    p99_ms: result.latency.p99,
+    non_2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+// ---- the steps ----------------------------------------------------------------------------------------
+
+function run(command: string, args: string[], env: Record<string, string> = {}): { ms: number; peakMb: number; output: string } {
+  // GNU time reports the child's peak RSS (%M, in kB) on the last line of stderr.
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', command, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = performance.now() - started;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  const peak = /peak-kb (\d+)/.exec(result.stderr);
+  return { ms, peakMb: peak ? Number(peak[1]) / 1024 : NaN, output: `${result.stdout}${result.stderr}` };
+}
+
+function ensureSqliteCli(): string {
+  const found = spawnSync('sqlite3', ['--version'], { encoding: 'utf8' });
+  if (found.status === 0) return found.stdout.trim();
+  log('sqlite3 is missing: installing Debian\'s package');
+  execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'sqlite3'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return execFileSync('sqlite3', ['--version'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * The export's own query for the sqlite3 tool. Debian 12's sqlite3 (3.40) predates ORDER BY inside an aggregate
+ * (3.44), so there each list is concatenated from an ordered subquery: the same rows, the same work.
+ */
+function cliExportSql(): string {
+  const sql = exportSql().replace(
+    /group_concat\((\w+)\.(\w+), ' ' ORDER BY (\w+\.\w+)\) FROM (\w+) \1 WHERE ([^)]*)\)/g,
+    (_all, alias: string, column: string, order: string, table: string, where: string) =>
+      `group_concat(${column}, ' ') FROM (SELECT ${alias}.${column} FROM ${table} ${alias} WHERE ${where} ORDER BY ${order}))`,
+  );
+  if (sql.includes("' ' ORDER BY")) throw new Error('The export query changed shape: update cliExportSql');
+  return sql;
+}
+
+function generate(file: string, rows: number): number {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+  log(`Generating ${rows.toLocaleString('en-US')} pledges into ${file}`);
+  const { ms } = run(process.execPath, ['--import', 'tsx', 'server/generate.cli.ts', '--rows', String(rows)], { DATABASE_PATH: file });
+  return ms;
+}
+
+async function browserTimings(url: string): Promise<{ transferred_bytes: number; charts_drawn_ms: number; charts: number }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let transferred = 0;
+    cdp.on('Network.loadingFinished', (event) => {
+      transferred += event.encodedDataLength;
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction(() => {
+      const canvases = [...document.querySelectorAll('canvas')];
+      return canvases.length > 0 && canvases.every((canvas) => canvas.dataset.drawnAt !== undefined);
+    });
+    // Each chart stamps performance.now() (milliseconds since navigation started) when first drawn.
+    const stamps = await page.$$eval('canvas', (canvases) => canvases.map((canvas) => Number(canvas.dataset.drawnAt)));
+    await page.waitForLoadState('networkidle');
+    return { transferred_bytes: transferred, charts_drawn_ms: Math.round(Math.max(...stamps)), charts: stamps.length };
+  } finally {
+    await browser.close();
+  }
+}
+
+interface SizeResult {
+  rows: number;
+  generate_s: number;
+  database_mb: number;
+  csv: { http_s: number; http_mb: number; server_peak_rss_mb: number; sqlite3_s: number; sqlite3_mb: number; ratio: number };
+  slow_client: { bytes_read_mb: number; rss_start_mb: number; rss_max_mb: number; growth_mb: number };
+  uncached_ms: Record<string, number>;
+  load: Record<string, Load>;
+  browser?: { transferred_bytes: number; charts_drawn_ms: number; charts: number };
+  server_rss_mb: number;
+}
+
+async function measureSize(rows: number, sqliteVersion: string): Promise<SizeResult> {
+  const file = path.join(workDir, `pledges-${rows}.db`);
+  const generateMs = generate(file, rows);
+  log('Starting the tracker');
+  const server = await startTracker(file);
+  const pid = server.child.pid!;
+  try {
+    // Before anything is cached: the first request to each page computes it from the database.
+    const uncached: Record<string, number> = {};
+    for (const route of [...UNCACHED, '/pledges?page=10000', '/api/summary', '/']) {
+      const fetched = await get(`${server.url}${route}`);
+      if (fetched.status !== 200) throw new Error(`${route} answered ${fetched.status}`);
+      uncached[route] = Math.round(fetched.ms);
+    }
+
+    log('CSV export over HTTP');
+    const csvFile = path.join(workDir, `export-${rows}.csv`);
+    resetPeak(pid);
+    const viaHttp = await get(`${server.url}/pledges.csv`, { headers: { 'accept-encoding': 'identity' }, to: csvFile });
+    const serverPeak = memory(pid).peak;
+    log('CSV export with the sqlite3 command-line tool');
+    const columns = CSV_COLUMNS.join(', ');
+    const cliFile = path.join(workDir, `sqlite3-${rows}.csv`);
+    const started = performance.now();
+    execFileSync('sh', ['-c', 'sqlite3 -readonly -csv -header "$1" "$2" > "$3"', 'sh', file, `SELECT ${columns} FROM (${cliExportSql()})`, cliFile]);
+    const cliMs = performance.now() - started;
+    log(`  (${sqliteVersion})`);
+
+    log(`Slow client reading /pledges.csv at 1 MB/s for ${SLOW_SECONDS} s`);
+    const slow = await slowRead(`${server.url}/pledges.csv`, pid, 1024 * 1024, SLOW_SECONDS);
+
+    const loads: Record<string, Load> = {};
+    for (const route of ROUTES) {
+      log(`autocannon ${route} (${DURATION} s)`);
+      loads[route] = await load(`${server.url}${route}`);
+    }
+
+    let browser: SizeResult['browser'];
+    if (fs.existsSync(CHROMIUM)) {
+      log('Chromium: the dashboard');
+      browser = await browserTimings(`${server.url}/`);
+    } else log(`No Chromium at ${CHROMIUM}: browser timings left out`);
+
+    const size = (name: string) => fs.statSync(name).size / 1e6;
+    return {
+      rows,
+      generate_s: seconds(generateMs),
+      database_mb: Math.round(size(file)),
+      csv: {
+        http_s: seconds(viaHttp.ms),
+        http_mb: Math.round(viaHttp.bytes / 1e6),
+        server_peak_rss_mb: Math.round(serverPeak),
+        sqlite3_s: seconds(cliMs),
+        sqlite3_mb: Math.round(size(cliFile)),
+        ratio: Math.round((viaHttp.ms / cliMs) * 100) / 100,
+      },
+      slow_client: {
+        bytes_read_mb: Math.round(slow.bytes / 1e5) / 10,
+        rss_start_mb: Math.round(slow.samples[0]),
+        rss_max_mb: Math.round(Math.max(...slow.samples)),
+        growth_mb: Math.round(Math.max(...slow.samples) - slow.samples[0]),
+      },
+      uncached_ms: uncached,
+      load: loads,
+      browser,
+      server_rss_mb: Math.round(memory(pid).rss),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureImport(largeDb: string): Promise<{ rows: number; seconds: number; rows_per_s: number; peak_rss_mb: number; file_mb: number }> {
+  // A 100,000-row file in the export's own format: the first rows of the large database's export.
+  const source = path.join(workDir, `export-${LARGE}.csv`);
+  const file = path.join(workDir, 'import-100k.csv');
+  const lines = fs.readFileSync(source, 'utf8').split('\r\n');
+  const rows = Math.min(100_000, lines.length - 2);
+  fs.writeFileSync(file, `${lines.slice(0, rows + 1).join('\r\n')}\r\n`);
+  const target = path.join(workDir, 'import-target.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
+  log(`Importing ${rows.toLocaleString('en-US')} rows into an empty database`);
+  const result = run(process.execPath, ['--import', 'tsx', 'server/import.cli.ts', file], { DATABASE_PATH: target });
+  void largeDb;
+  return {
+    rows,
+    seconds: seconds(result.ms),
+    rows_per_s: Math.round(rows / (result.ms / 1000)),
+    peak_rss_mb: Math.round(result.peakMb),
+    file_mb: Math.round(fs.statSync(file).size / 1e6),
+  };
+}
+
+// ---- report ---------------------------------------------------------------------------------------------
+
+interface Target {
+  what: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function targets(large: SizeResult, hello: Load, imported: Awaited<ReturnType<typeof measureImport>>): Target[] {
+  const dashboard = large.load['/'];
+  const uncachedFiltered = Math.max(...UNCACHED.map((route) => large.uncached_ms[route]));
+  const list: Target[] = [
+    { what: 'CSV export vs sqlite3 CLI', target: '≤ 2×', measured: `${large.csv.ratio}× (${large.csv.http_s} s vs ${large.csv.sqlite3_s} s)`, met: large.csv.ratio <= 2 },
+    { what: 'server peak RSS during CSV export', target: '≤ 150 MB', measured: `${large.csv.server_peak_rss_mb} MB`, met: large.csv.server_peak_rss_mb <= 150 },
+    { what: 'slow client (1 MB/s): server memory growth', target: '≤ 10 MB', measured: `${large.slow_client.growth_mb} MB`, met: large.slow_client.growth_mb <= 10 },
+    { what: 'dashboard requests/s vs hello world', target: '≥ 50%', measured: `${Math.round((100 * dashboard.requests_per_s) / hello.requests_per_s)}% (${dashboard.requests_per_s} vs ${hello.requests_per_s})`, met: dashboard.requests_per_s >= hello.requests_per_s / 2 },
+    { what: 'dashboard p99', target: '≤ 50 ms', measured: `${dashboard.p99_ms} ms`, met: dashboard.p99_ms <= 50 },
+    { what: 'uncached filtered dashboard (slowest of 4)', target: '≤ 300 ms', measured: `${uncachedFiltered} ms`, met: uncachedFiltered <= 300 },
+    { what: 'page 10,000 of the table (uncached)', target: '≤ 50 ms', measured: `${large.uncached_ms['/pledges?page=10000']} ms`, met: large.uncached_ms['/pledges?page=10000'] <= 50 },
+    { what: 'page 10,000 p99 under load', target: '≤ 50 ms', measured: `${large.load['/pledges?page=10000'].p99_ms} ms`, met: large.load['/pledges?page=10000'].p99_ms <= 50 },
+    { what: 'import rate (100,000 rows)', target: '≥ 50,000 rows/s', measured: `${imported.rows_per_s.toLocaleString('en-US')} rows/s`, met: imported.rows_per_s >= 50_000 },
+    { what: 'import peak memory', target: '≤ 200 MB', measured: `${imported.peak_rss_mb} MB`, met: imported.peak_rss_mb <= 200 },
+  ];
+  if (large.browser) {
+    list.push(
+      { what: 'dashboard transferred (compressed)', target: '≤ 150 kB', measured: `${Math.round(large.browser.transferred_bytes / 1000)} kB`, met: large.browser.transferred_bytes <= 150_000 },
+      { what: 'all charts drawn after navigation', target: '≤ 500 ms', measured: `${large.browser.charts_drawn_ms} ms`, met: large.browser.charts_drawn_ms <= 500 },
+    );
+  }
+  return list;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`).join('\n');
+}
+
+function report(results: SizeResult[], hello: Load, checks: Target[]): string {
+  const header = ['measure', ...results.map((result) => `${result.rows.toLocaleString('en-US')} rows`)];
+  const line = (name: string, value: (result: SizeResult) => string) => [name, ...results.map(value)];
+  const measures = [
+    header,
+    header.map(() => '---'),
+    line('generate (s)', (r) => String(r.generate_s)),
+    line('database file (MB)', (r) => String(r.database_mb)),
+    line('CSV over HTTP (s / MB)', (r) => `${r.csv.http_s} / ${r.csv.http_mb}`),
+    line('CSV by sqlite3 CLI (s / MB)', (r) => `${r.csv.sqlite3_s} / ${r.csv.sqlite3_mb}`),
+    line('server peak RSS during CSV (MB)', (r) => String(r.csv.server_peak_rss_mb)),
+    line('slow client: RSS start → max (MB)', (r) => `${r.slow_client.rss_start_mb} → ${r.slow_client.rss_max_mb}`),
+    ...Object.keys(results[0].uncached_ms).map((route) => line(`uncached ${route} (ms)`, (r) => String(r.uncached_ms[route]))),
+    ...ROUTES.map((route) => line(`load ${route} (req/s, p99 ms)`, (r) => `${r.load[route].requests_per_s}, ${r.load[route].p99_ms}`)),
+    line('hello world (req/s, p99 ms)', () => `${hello.requests_per_s}, ${hello.p99_ms}`),
+    line('Chromium: dashboard kB transferred', (r) => (r.browser ? String(Math.round(r.browser.transferred_bytes / 1000)) : '-')),
+    line('Chromium: all charts drawn (ms)', (r) => (r.browser ? String(r.browser.charts_drawn_ms) : '-')),
+  ];
+  const verdicts = [
+    ['target', 'wanted', 'measured', 'met'],
+    ['---', '---', '---', '---'],
+    ...checks.map((check) => [check.what, check.target, check.measured, check.met ? 'yes' : 'NO']),
+  ];
+  return `${table(measures)}\n\n${table(verdicts)}\n`;
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(workDir, { recursive: true });
+  const sqliteVersion = ensureSqliteCli();
+  const startedAt = new Date();
+
+  log('Hello-world yardstick');
+  const helloServer = await startNode('bench/hello.ts', {});
+  let hello: Load;
+  try {
+    hello = await load(helloServer.url);
+  } finally {
+    await helloServer.stop();
+  }
+
+  const results: SizeResult[] = [];
+  for (const rows of SIZES) results.push(await measureSize(rows, sqliteVersion));
+  const imported = await measureImport(path.join(workDir, `pledges-${LARGE}.db`));
+  const large = results[results.length - 1];
+  const checks = targets(large, hello, imported);
+
+  const cpus = os.cpus();
+  const output = {
+    date: startedAt.toISOString(),
+    machine: {
+      cores: cpus.length,
+      cpu: cpus[0]?.model ?? 'unknown',
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      sqlite3_cli: sqliteVersion,
+    },
+    settings: { duration_s: DURATION, connections: 10, slow_client_s: SLOW_SECONDS },
+    hello_world: hello,
+    sizes: results,
+    import: imported,
+    targets: checks,
+  };
+  const resultsFile = path.join(root, 'bench', 'results.json');
+  fs.writeFileSync(resultsFile, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(`\n${startedAt.toISOString().slice(0, 10)}, ${cpus.length} cores (${output.machine.cpu}), ${output.machine.memory_gb} GB, Node ${process.version}\n`);
+  console.log(report(results, hello, checks));
+  console.log(`Written to ${path.relative(root, resultsFile)}; work files in ${workDir}.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
