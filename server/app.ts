@@ -19,6 +19,7 @@ import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
 import { createAssets } from './assets.ts';
 import { ReadCache } from './cache.ts';
+import { pageCache, ResponseCache } from './pages.cache.ts';
 import { createLogger, requestLogger, type Logger } from './log.ts';
 import { viewHelpers } from './views.ts';
 
@@ -50,6 +51,9 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
+  // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
+  // sent with the headers (security policy included) that the first answer carried.
+  app.use(pageCache(new ResponseCache(db)));
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.
   app.use(compression());
   app.use(

@@ -10,7 +10,7 @@ const MAX_ENTRIES = 500;
  * The database's version as this connection sees it: total_changes() counts this connection's own writes,
  * data_version moves when another connection (an import from the command line, say) commits.
  */
-function version(db: Db): string {
+export function databaseVersion(db: Db): string {
   return statement(db, "SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes()").pluck().get() as string;
 }
 
@@ -24,7 +24,7 @@ export class ReadCache {
 
   /** The cached value for key, computed afresh after any write. */
   get<T>(key: string, compute: () => T): T {
-    const current = version(this.db);
+    const current = databaseVersion(this.db);
     if (current !== this.seen) {
       this.entries.clear();
       this.seen = current;

@@ -259,8 +259,9 @@ export interface Summary {
   /** The largest amounts per year (at most MAX_BARS), and how many disclosed pledges have no horizon. */
   by_per_year: PledgeAmountRow[];
   no_horizon_count: number;
-  /** One row per announcement date, with the running total. */
+  /** One row per announcement date (or month, or year: see timeline_grouping), with the running total. */
   timeline: TimelineRow[];
+  timeline_grouping: TimelineGrouping;
   by_lever: LeverRow[];
 }
 
@@ -293,7 +294,7 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary 
     .prepare(`SELECT ${amountColumns} ${disclosed} AND ${PER_YEAR} IS NOT NULL ORDER BY per_year_usd DESC, id ASC LIMIT ?`)
     .all(...where.params, MAX_BARS) as PledgeAmountRow[];
   const noHorizon = db.prepare(`SELECT count(*) ${disclosed} AND ${PER_YEAR} IS NULL`).pluck().get(...where.params) as number;
-  const timeline = db
+  const byDate = db
     .prepare(
       `SELECT min(id) AS id, min(pledger) AS pledger, min(project) AS project, count(*) AS pledge_count, announced_on,
               sum(amount_usd) AS amount_usd,
@@ -301,6 +302,7 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary 
          FROM pledges p ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
     )
     .all(...where.params) as TimelineRow[];
+  const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDate);
   const byLever = db
     .prepare(
       `SELECT lever, count(*) AS pledge_count, count(*) - count(amount_usd) AS undisclosed_count,
@@ -324,8 +326,37 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary 
     by_per_year: byPerYear,
     no_horizon_count: noHorizon,
     timeline,
+    timeline_grouping: timelineGrouping,
     by_lever: byLever,
   };
+}
+
+/** A timeline with more dates than this is drawn (and tabled) per month, or per year when months are too many. */
+export const MAX_TIMELINE_POINTS = 240;
+
+export type TimelineGrouping = 'date' | 'month' | 'year';
+
+/**
+ * Folds a per-date timeline into months or years when it has too many points to read. A period's key is a
+ * partial date ('2024-03', '2024'), the same notation as a pledge announced with month or year precision.
+ */
+export function coarsenTimeline(byDate: TimelineRow[]): { rows: TimelineRow[]; grouping: TimelineGrouping } {
+  if (byDate.length <= MAX_TIMELINE_POINTS) return { rows: byDate, grouping: 'date' };
+  const fold = (length: number): TimelineRow[] => {
+    const periods: TimelineRow[] = [];
+    for (const row of byDate) {
+      const key = row.announced_on.slice(0, length);
+      const last = periods.at(-1);
+      if (last && last.announced_on === key) {
+        last.pledge_count += row.pledge_count;
+        if (row.amount_usd !== null) last.amount_usd = (last.amount_usd ?? 0) + row.amount_usd;
+        last.cumulative_usd = row.cumulative_usd;
+      } else periods.push({ ...row, announced_on: key });
+    }
+    return periods;
+  };
+  const months = fold(7);
+  return months.length <= MAX_TIMELINE_POINTS ? { rows: months, grouping: 'month' } : { rows: fold(4), grouping: 'year' };
 }
 
 export interface StatusStep {

@@ -74,3 +74,57 @@ describe('HTTP caching', () => {
     expect(again.status).toBe(304);
   });
 });
+
+describe('the page cache (readers without a session)', () => {
+  it('answers a repeated page from memory with the same body and the same security headers', async () => {
+    ctx = freshApp();
+    const first = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
+    const second = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
+    expect(first.headers['x-cache']).toBe('miss');
+    expect(second.headers['x-cache']).toBe('hit');
+    expect(second.text).toBe(first.text);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'content-type', 'etag']) {
+      expect(second.headers[header], header).toBe(first.headers[header]);
+    }
+    expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+  });
+
+  it('sends the encoding the reader accepts, and 304 to a reader who has the page', async () => {
+    ctx = freshApp();
+    const plain = await request(ctx.app).get('/api/summary').set('Accept-Encoding', 'identity');
+    for (const encoding of ['gzip', 'br']) {
+      const res = await request(ctx.app).get('/api/summary').set('Accept-Encoding', encoding);
+      expect(res.headers['x-cache']).toBe('hit');
+      expect(res.headers['content-encoding']).toBe(encoding);
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(res.body).toEqual(plain.body);
+    }
+    const again = await request(ctx.app).get('/api/summary').set('If-None-Match', plain.headers.etag);
+    expect(again.status).toBe(304);
+  });
+
+  it('drops every page after a write, whichever connection made it', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    expect((await request(ctx.app).get('/')).headers['x-cache']).toBe('hit');
+    const other = openDatabase(ctx.file);
+    other.prepare("INSERT INTO pledges (pledger, project, announced_on) VALUES ('Zephyr Fabs', 'Cache test', '2025-01-01')").run();
+    other.close();
+    const after = await request(ctx.app).get('/pledges?sort=-announced');
+    expect(after.headers['x-cache']).toBe('miss');
+    const dashboard = await request(ctx.app).get('/');
+    expect(dashboard.headers['x-cache']).toBe('miss');
+    expect(dashboard.text).toContain('Zephyr Fabs: Cache test');
+    expect(dashboard.text).toMatch(/<h2>Pledges<\/h2>\s*<p class="big">6<\/p>/);
+  });
+
+  it('never serves an editor (or anyone with a session) from it', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    const { agent } = await signedIn(ctx);
+    const page = await agent.get('/');
+    expect(page.headers['x-cache']).toBeUndefined();
+    expect(page.text).toContain('Sign out');
+    expect((await request(ctx.app).get('/')).text).not.toContain('Sign out');
+  });
+});

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listEvents } from '../server/events.repository.ts';
 import { shapeCharts } from '../server/pledges.chart.ts';
-import { summarize } from '../server/pledges.repository.ts';
+import { generatePledges } from '../server/generate.ts';
+import { coarsenTimeline, MAX_TIMELINE_POINTS, summarize } from '../server/pledges.repository.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -127,5 +128,39 @@ describe('top 20 and all others', () => {
     const points = shapeCharts(summarize(ctx.db), []).timeline.points;
     expect(points.map((p) => p.label)).toEqual(['2 pledges', 'C: Widget plant']);
     expect(points[1].disclosed).toBe(false);
+  });
+
+  it('folds a timeline of too many dates into months, then years, keeping counts and running totals', () => {
+    const day = (n: number) => new Date(Date.UTC(2020, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+    const byDate = Array.from({ length: MAX_TIMELINE_POINTS + 1 }, (_, n) => ({
+      id: n + 1, pledger: `P${n}`, project: '', pledge_count: 1, announced_on: day(n),
+      amount_usd: n === 0 ? null : 1e9, cumulative_usd: n * 1e9,
+    }));
+    const months = coarsenTimeline(byDate);
+    expect(months.grouping).toBe('month');
+    expect(months.rows.map((row) => row.announced_on).slice(0, 3)).toEqual(['2020-01', '2020-02', '2020-03']);
+    expect(months.rows[0]).toMatchObject({ pledge_count: 31, amount_usd: 30e9, cumulative_usd: 30e9 });
+    expect(months.rows.reduce((n, row) => n + row.pledge_count, 0)).toBe(byDate.length);
+    expect(months.rows.at(-1)!.cumulative_usd).toBe(byDate.at(-1)!.cumulative_usd);
+    expect(coarsenTimeline(byDate.slice(0, MAX_TIMELINE_POINTS)).grouping).toBe('date');
+
+    const manyMonths = Array.from({ length: 300 }, (_, n) => ({
+      ...byDate[0], amount_usd: 1e9, announced_on: `${2000 + Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}-01`, cumulative_usd: (n + 1) * 1e9,
+    }));
+    const years = coarsenTimeline(manyMonths);
+    expect(years.grouping).toBe('year');
+    expect(years.rows).toHaveLength(25);
+    expect(years.rows[0]).toMatchObject({ announced_on: '2000', pledge_count: 12, amount_usd: 12e9, cumulative_usd: 12e9 });
+  });
+
+  it('draws a large database timeline per month, and says so', async () => {
+    ctx = freshApp({ seed: false });
+    generatePledges(ctx.db, { rows: 3000, seed: 3, batch: 1000 });
+    const summary = summarize(ctx.db);
+    expect(summary.timeline_grouping).toBe('month');
+    expect(summary.timeline.length).toBeLessThanOrEqual(MAX_TIMELINE_POINTS);
+    expect(summary.timeline.reduce((n, row) => n + row.pledge_count, 0)).toBe(3000);
+    const page = await request(ctx.app).get('/');
+    expect(page.text).toContain('One point per month');
   });
 });
