@@ -38,9 +38,11 @@ export interface AppOptions {
   db: Db;
   config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes'>>;
   logger?: Logger;
+  /** The aggregates' cache; the server passes one it has already warmed. */
+  cache?: ReadCache;
 }
 
-export function createApp({ db, config, logger = createLogger('silent') }: AppOptions): Express {
+export function createApp({ db, config, logger = createLogger('silent'), cache = new ReadCache(db) }: AppOptions): Express {
   const app = express();
   const log = (error: unknown) => logger.error({ err: error }, 'request failed');
   app.set('views', path.join(root, 'views'));
@@ -118,7 +120,6 @@ export function createApp({ db, config, logger = createLogger('silent') }: AppOp
   app.use(authRouter(db));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
-  const cache = new ReadCache(db);
   app.use(pledgesRouter(db, log, cache));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));

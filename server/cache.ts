@@ -1,7 +1,8 @@
 // Results of expensive reads (summaries, facets), kept until the database changes.
 import type { Db } from './db.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
-import { facets, summarize, type Facet, type Summary } from './pledges.repository.ts';
+import { cubeKey, cubeOf, type CubeGroup } from './pledges.cube.ts';
+import { facets, summarize, whereClause, type Facet, type Summary } from './pledges.repository.ts';
 import { statement } from './statements.ts';
 
 const MAX_ENTRIES = 500;
@@ -41,10 +42,18 @@ export class ReadCache {
   }
 }
 
+/**
+ * The grouped pass behind totals, levers and facets depends only on the filter's dates, amounts and search:
+ * every selection of sectors, statuses, countries, levers and pledgers under them shares it.
+ */
+export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
+  return cache.get(`cube:${JSON.stringify(cubeKey(filter))}`, () => cubeOf(db, filter, whereClause));
+}
+
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
-  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter));
+  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter)));
 }
 
 export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {
-  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter));
+  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter, 10, cachedCube(cache, db, filter)));
 }

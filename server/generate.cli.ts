@@ -25,7 +25,12 @@ function main(args: string[]): number {
   try {
     migrate(db);
     const started = Date.now();
+    // Ctrl-C stops after the batch in hand, so that the indexes dropped for the bulk load are built again.
+    let interrupted = false;
+    process.once('SIGINT', () => (interrupted = true));
     generatePledges(db, {
+      shouldStop: () => interrupted,
+      onIndexing: () => process.stderr.write('\nBuilding the indexes'),
       rows,
       seed,
       batch: 20_000,
@@ -34,6 +39,8 @@ function main(args: string[]): number {
         process.stderr.write(`\rGenerated ${done.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} pledges (${rate.toLocaleString('en-US')}/s)`);
       },
     });
+    process.stderr.write('\nUpdating the query planner\'s statistics');
+    db.exec('ANALYZE');
     db.pragma('wal_checkpoint(TRUNCATE)');
     process.stderr.write('\n');
     console.log(`Added ${rows.toLocaleString('en-US')} pledges to ${config.databasePath} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

@@ -1,8 +1,9 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
 import { statement } from './statements.ts';
-import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { dateAfter, EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
+import { cubeOf, MANY, matches, unmatchedField, type CubeGroup } from './pledges.cube.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
@@ -270,47 +271,70 @@ export const MAX_BARS = 20;
 
 const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
-export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER): Summary {
+export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter, whereClause)): Summary {
   const where = whereClause(filter);
-  const totals = db
-    .prepare(
-      `SELECT count(*) AS pledge_count,
-              count(amount_usd) AS disclosed_count,
-              count(*) - count(amount_usd) AS undisclosed_count,
-              count(amount_usd) - count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS unknown_share_count,
-              coalesce(sum(amount_usd), 0) AS pledged_usd,
-              coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
-              coalesce(sum(${US_AMOUNT}), 0) AS us_usd
-         FROM pledges p ${where.sql}`,
-    )
-    .get(...where.params) as Omit<Totals, 'us_share_pct'>;
+  const totals: Omit<Totals, 'us_share_pct'> = {
+    pledge_count: 0,
+    disclosed_count: 0,
+    undisclosed_count: 0,
+    unknown_share_count: 0,
+    pledged_usd: 0,
+    share_base_usd: 0,
+    us_usd: 0,
+  };
+  let noHorizon = 0;
+  const levers = new Map<Lever | null, LeverRow>();
+  for (const group of groups) {
+    if (!matches(group, filter)) continue;
+    totals.pledge_count += group.pledge_count;
+    totals.disclosed_count += group.disclosed_count;
+    totals.unknown_share_count += group.disclosed_count - group.known_share_count;
+    totals.pledged_usd += group.amount_usd;
+    totals.share_base_usd += group.share_base_usd;
+    totals.us_usd += group.us_usd;
+    noHorizon += group.no_horizon_count;
+    const lever = group.lever === 'none' ? null : (group.lever as Lever);
+    const row = levers.get(lever) ?? { lever, pledge_count: 0, undisclosed_count: 0, amount_usd: 0, us_amount_usd: 0 };
+    row.pledge_count += group.pledge_count;
+    row.undisclosed_count += group.pledge_count - group.disclosed_count;
+    row.amount_usd += group.amount_usd;
+    row.us_amount_usd += group.us_usd;
+    levers.set(lever, row);
+  }
+  totals.undisclosed_count = totals.pledge_count - totals.disclosed_count;
+  // Largest amount first, then most pledges; no lever after the named ones, which go alphabetically.
+  const byLever = [...levers.values()].sort(
+    (a, b) =>
+      b.amount_usd - a.amount_usd ||
+      b.pledge_count - a.pledge_count ||
+      Number(a.lever === null) - Number(b.lever === null) ||
+      ((a.lever ?? '') < (b.lever ?? '') ? -1 : 1),
+  );
   const disclosed = `FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
               ${PER_YEAR} AS per_year_usd`;
-  const byPledge = db
-    .prepare(`SELECT ${amountColumns} ${disclosed} ORDER BY amount_usd DESC, id ASC LIMIT ?`)
-    .all(...where.params, MAX_BARS) as PledgeAmountRow[];
-  const byPerYear = db
-    .prepare(`SELECT ${amountColumns} ${disclosed} AND ${PER_YEAR} IS NOT NULL ORDER BY per_year_usd DESC, id ASC LIMIT ?`)
-    .all(...where.params, MAX_BARS) as PledgeAmountRow[];
-  const noHorizon = db.prepare(`SELECT count(*) ${disclosed} AND ${PER_YEAR} IS NULL`).pluck().get(...where.params) as number;
+  // The ranking reads only what an index holds (id, amount, horizon); the few winners are then read whole.
+  const ranked = (order: string, extra = '') =>
+    (db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][]).map(
+      ([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow,
+    );
+  const byPledge = ranked('amount_usd DESC, id ASC');
+  const byPerYear = ranked('per_year_usd DESC, id ASC', `AND ${PER_YEAR} IS NOT NULL`);
+  // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards, and only
+  // for the dates that have a single pledge and are drawn one by one.
   const byDate = db
     .prepare(
-      `SELECT min(id) AS id, min(pledger) AS pledger, min(project) AS project, count(*) AS pledge_count, announced_on,
+      `SELECT min(id) AS id, '' AS pledger, '' AS project, count(*) AS pledge_count, announced_on,
               sum(amount_usd) AS amount_usd,
               sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
          FROM pledges p ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
     )
     .all(...where.params) as TimelineRow[];
   const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDate);
-  const byLever = db
-    .prepare(
-      `SELECT lever, count(*) AS pledge_count, count(*) - count(amount_usd) AS undisclosed_count,
-              coalesce(sum(amount_usd), 0) AS amount_usd, coalesce(sum(${US_AMOUNT}), 0) AS us_amount_usd
-         FROM pledges p ${where.sql} GROUP BY lever
-        ORDER BY amount_usd DESC, pledge_count DESC, lever IS NULL, lever`,
-    )
-    .all(...where.params) as LeverRow[];
+  const nameOf = statement(db, 'SELECT pledger, project FROM pledges WHERE id = ?');
+  for (const row of timeline) {
+    if (row.pledge_count === 1) Object.assign(row, nameOf.get(row.id));
+  }
   const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
   const sum = (rows: PledgeAmountRow[], value: (row: PledgeAmountRow) => number) => rows.reduce((total, row) => total + value(row), 0);
   const others = {
@@ -503,33 +527,36 @@ export interface Facet {
   distinct: number;
 }
 
-const FACET_COLUMNS = {
-  sector: 'p.sector',
-  status: 'p.status',
-  country: 'p.country',
-  lever: "coalesce(p.lever, 'none')",
-  pledger: 'p.pledger',
-} as const;
-export type FacetField = keyof typeof FACET_COLUMNS;
-export const FACET_FIELDS = Object.keys(FACET_COLUMNS) as FacetField[];
+/** The fields a reader narrows by from the facets; the grouped pass of pledges.cube.ts groups by them. */
+export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger'] as const satisfies readonly ListParam[];
+export type FacetField = (typeof FACET_FIELDS)[number];
 
 /**
  * Each field's values among the matching pledges, with their count and summed amount. A field's own
  * selections are left out of its counts, so choosing a second sector shows what it would add.
  */
-export function facets(db: Db, filter: PledgeFilter, limit = 10): Facet[] {
+export function facets(db: Db, filter: PledgeFilter, limit = 10, groups: CubeGroup[] = cubeOf(db, filter, whereClause)): Facet[] {
+  const values = new Map(FACET_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
+  const add = (field: FacetField, group: CubeGroup) => {
+    const value = group[field];
+    if (value === '') return;
+    const byValue = values.get(field)!;
+    const row = byValue.get(value);
+    if (row) {
+      row.pledge_count += group.pledge_count;
+      row.amount_usd += group.amount_usd;
+    } else byValue.set(value, { value, pledge_count: group.pledge_count, amount_usd: group.amount_usd });
+  };
+  // One pass: a group meeting every selection counts in every facet; one missing a single field's selection
+  // counts only in that field's facet (whose own selection is left out); any other group in none.
+  for (const group of groups) {
+    const missed = unmatchedField(group, filter);
+    if (missed === null) for (const field of FACET_FIELDS) add(field, group);
+    else if (missed !== MANY) add(missed, group);
+  }
   return FACET_FIELDS.map((field) => {
-    const where = whereClause({ ...filter, [field]: [] });
-    const column = FACET_COLUMNS[field];
-    const nonEmpty = `${column} <> ''`;
-    const condition = where.sql ? `${where.sql} AND ${nonEmpty}` : `WHERE ${nonEmpty}`;
-    const values = db
-      .prepare(
-        `SELECT ${column} AS value, count(*) AS pledge_count, coalesce(sum(p.amount_usd), 0) AS amount_usd
-           FROM pledges p ${condition} GROUP BY 1 ORDER BY pledge_count DESC, value LIMIT ?`,
-      )
-      .all(...where.params, limit) as FacetValue[];
-    const distinct = statement(db, `SELECT count(DISTINCT ${column}) FROM pledges p ${condition}`).pluck().get(...where.params) as number;
-    return { field, values, distinct };
+    const byValue = values.get(field)!;
+    const sorted = [...byValue.values()].sort((a, b) => b.pledge_count - a.pledge_count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return { field, values: sorted.slice(0, limit), distinct: byValue.size };
   });
 }

@@ -1,0 +1,120 @@
+// Each filterable column has an index that the dashboard's statements use (EXPLAIN QUERY PLAN), on a database
+// with enough rows and statistics for the planner to choose as it would at scale.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../server/db.ts';
+import { generatePledges } from '../server/generate.ts';
+import { migrate } from '../server/migrate.ts';
+import { cubeOf } from '../server/pledges.cube.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
+import { countPledges, listPledges, summarize, whereClause } from '../server/pledges.repository.ts';
+import { tempDbPath } from './helpers.ts';
+
+let db: Db;
+beforeAll(() => {
+  db = openDatabase(tempDbPath());
+  migrate(db);
+  generatePledges(db, { rows: 20_000, seed: 5, batch: 5_000 });
+  db.exec('ANALYZE');
+});
+afterAll(() => db.close());
+
+/** Every statement that reading the dashboard for this filter runs, with its query plan. */
+function plansFor(filter: PledgeFilter): { sql: string; plan: string }[] {
+  const seen: { sql: string; params: unknown[] }[] = [];
+  const prepare = db.prepare.bind(db);
+  const spy = (sql: string) => {
+    const statement = prepare(sql);
+    const wrap = (method: 'all' | 'get' | 'iterate') => {
+      const original = statement[method].bind(statement) as (...params: unknown[]) => unknown;
+      (statement as unknown as Record<string, unknown>)[method] = (...params: unknown[]) => {
+        seen.push({ sql, params });
+        return original(...params);
+      };
+    };
+    (['all', 'get', 'iterate'] as const).forEach(wrap);
+    return statement;
+  };
+  // The statement cache would hand back statements prepared before the spy: a fresh connection has none.
+  const fresh = openDatabase(db.name);
+  fresh.prepare = spy as typeof fresh.prepare;
+  try {
+    summarize(fresh, filter, cubeOf(fresh, filter, whereClause));
+    countPledges(fresh, filter);
+    listPledges(fresh, { filter, limit: 50 });
+  } finally {
+    fresh.prepare = prepare;
+  }
+  const plans = seen
+    .filter(({ sql }) => !/WHERE id = \?$/.test(sql.trim()))
+    .map(({ sql, params }) => ({
+      sql,
+      plan: (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join(' | '),
+    }));
+  fresh.close();
+  return plans;
+}
+
+const CASES: [string, Partial<PledgeFilter>, string][] = [
+  ['sector', { sector: ['Semiconductors'] }, 'pledges_sector_idx'],
+  ['status', { status: ['completed'] }, 'pledges_status_idx'],
+  ['country', { country: ['Japan'] }, 'pledges_country_idx'],
+  ['lever', { lever: ['tariffs'] }, 'pledges_lever_idx'],
+  ['pledger', { pledger: ['Nvidia'] }, 'pledges_pledger_idx'],
+  ['from and to', { from: '2020', to: '2020' }, 'pledges_announced_on_idx'],
+  ['min', { min: 500_000_000_000 }, 'pledges_amount_idx'],
+  ['max', { max: 20_000_000 }, 'pledges_amount_idx'],
+];
+
+describe('indexes for each filterable column', () => {
+  it.each(CASES)('a filter on %s is served by its index, and nothing reads the whole table', (_name, partial, index) => {
+    const plans = plansFor({ ...EMPTY_FILTER, ...partial });
+    expect(plans.length).toBeGreaterThanOrEqual(5);
+    const details = plans.map((p) => p.plan).join('\n');
+    expect(details).toContain(index);
+    for (const { sql, plan } of plans) {
+      // "SCAN p" alone is a pass over the table rows; a scan of a covering index reads only its narrow entries.
+      expect(plan, sql).not.toMatch(/SCAN (p|pledges)\b(?! USING (COVERING )?INDEX)/);
+    }
+  });
+
+  it('the unfiltered dashboard reads covering indexes, not the table', () => {
+    for (const { sql, plan } of plansFor(EMPTY_FILTER)) {
+      expect(plan, sql).not.toMatch(/SCAN (p|pledges)\b(?! USING (COVERING )?INDEX)/);
+    }
+  });
+});
+
+describe('npm run generate as a bulk load', () => {
+  const indexNames = (target: Db) =>
+    (target.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[]);
+
+  it('drops the secondary indexes for a large run and builds every one of them again', () => {
+    const target = openDatabase(tempDbPath());
+    migrate(target);
+    const before = indexNames(target);
+    let indexing = false;
+    generatePledges(target, {
+      rows: 3_000,
+      batch: 1_000,
+      bulkFrom: 1_000,
+      onProgress: () => expect(indexNames(target)).toEqual([]),
+      onIndexing: () => (indexing = true),
+    });
+    expect(indexing).toBe(true);
+    expect(indexNames(target)).toEqual(before);
+    expect(before).toContain('pledges_cube_idx');
+    expect(target.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+    target.close();
+  });
+
+  it('builds them again when stopped part-way (Ctrl-C)', () => {
+    const target = openDatabase(tempDbPath());
+    migrate(target);
+    const before = indexNames(target);
+    let batches = 0;
+    generatePledges(target, { rows: 10_000, batch: 1_000, bulkFrom: 1_000, onProgress: () => batches++, shouldStop: () => batches >= 2 });
+    expect(target.prepare('SELECT count(*) FROM pledges').pluck().get()).toBe(2_000);
+    expect(indexNames(target)).toEqual(before);
+    target.close();
+  });
+});
