@@ -370,11 +370,14 @@ async function measureImport(largeDb: string): Promise<{ rows: number; seconds: 
   const lines = fs.readFileSync(source, 'utf8').split('\r\n');
   const rows = Math.min(100_000, lines.length - 2);
   fs.writeFileSync(file, `${lines.slice(0, rows + 1).join('\r\n')}\r\n`);
+  // The file's event ids name the large database's synthetic events: the same generator with no pledges
+  // gives the empty target database those same events.
   const target = path.join(workDir, 'import-target.db');
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
+  generate(target, 0);
   log(`Importing ${rows.toLocaleString('en-US')} rows into an empty database`);
   const result = run(process.execPath, ['--import', 'tsx', 'server/import.cli.ts', file], { DATABASE_PATH: target });
   void largeDb;
+  if (!result.output.includes(`${rows} new`)) throw new Error(`The import did not add ${rows} pledges:\n${result.output}`);
   return {
     rows,
     seconds: seconds(result.ms),

@@ -93,6 +93,26 @@ function sniff(head: Buffer): { delimiter: string } {
 
 export class ImportFileError extends Error {}
 
+/** The stream's first chunk (empty for an empty stream), left unread for the parser to take again. */
+async function firstChunk(input: Readable): Promise<Buffer> {
+  for (;;) {
+    const chunk = input.read() as Buffer | string | null;
+    if (chunk !== null) return Buffer.from(chunk);
+    if (input.readableEnded || input.destroyed) return Buffer.alloc(0);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        input.off('readable', done);
+        input.off('end', done);
+        input.off('error', done);
+        resolve();
+      };
+      input.on('readable', done);
+      input.on('end', done);
+      input.on('error', done);
+    });
+  }
+}
+
 export interface ReadOptions {
   onProgress?: (rows: number) => void;
 }
@@ -104,15 +124,14 @@ export interface ReadOptions {
 export async function readImport(db: Db, input: Readable, options: ReadOptions = {}): Promise<{ rows: ImportRow[]; problems: ImportProblem[] }> {
   const problems: ImportProblem[] = [];
   const rows: ImportRow[] = [];
-  // One iterator for the whole file: the first chunk is looked at, then parsed with the rest.
-  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await chunks.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  // The first chunk is looked at (encoding, separator), put back, and the whole stream piped into the parser,
+  // which holds the file back (backpressure) while rows are validated.
+  const head = await firstChunk(input);
   let sniffed: { delimiter: string };
   try {
     sniffed = sniff(head);
   } catch (error) {
-    await chunks.return?.();
+    input.destroy();
     return { rows, problems: [{ line: 1, column: null, message: (error as Error).message }] };
   }
   const knownEventIds = new Set(listEvents(db).map((event) => event.id));
@@ -127,13 +146,9 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
     skip_empty_lines: true,
     info: true,
   });
-  const feed = (async () => {
-    parser.write(head);
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      if (!parser.write(next.value)) await new Promise((resolve) => parser.once('drain', resolve));
-    }
-    parser.end();
-  })();
+  if (head.length > 0) input.unshift(head);
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (headers.length === 0) {
@@ -173,8 +188,9 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
             : `The file cannot be read as CSV: ${err.message.split('\n')[0]}`;
     problems.push({ line: err.lines ?? 0, column: null, message });
   } finally {
+    input.unpipe(parser);
+    input.destroy();
     parser.destroy();
-    await feed.catch(() => {});
   }
   if (headers.length === 0 && problems.length === 0) problems.push({ line: 1, column: null, message: 'The file is empty.' });
   options.onProgress?.(rows.length);

@@ -181,9 +181,7 @@ export function findPledge(db: Db, id: number): PledgeListRow | undefined {
 }
 
 export function sourcesOf(db: Db, pledgeId: number): Source[] {
-  return db
-    .prepare('SELECT url, title FROM pledge_sources WHERE pledge_id = ? ORDER BY position')
-    .all(pledgeId) as Source[];
+  return statement(db, 'SELECT url, title FROM pledge_sources WHERE pledge_id = ? ORDER BY position').all(pledgeId) as Source[];
 }
 
 export type NewPledge = Omit<Pledge, 'id' | 'created_at' | 'updated_at'> & { sources: Source[] };
@@ -194,8 +192,8 @@ export type NewPledge = Omit<Pledge, 'id' | 'created_at' | 'updated_at'> & { sou
  */
 export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | null = null): number {
   const { sources, ...fields } = pledge;
-  const { lastInsertRowid } = db
-    .prepare(
+  const { lastInsertRowid } = statement(
+      db,
       `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
          horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
        VALUES (@id, @pledger, @project, @amount_usd, @amount_note, @us_share_pct, @us_share_basis, @announced_on,
@@ -420,8 +418,7 @@ export function pendingChanges(db: Db, id: number, write: PledgeWrite): Changes 
 
 /** The pledge an import row without an id means: same pledger, project and announcement date. */
 export function findPledgeByIdentity(db: Db, pledger: string, project: string, announcedOn: string): number | undefined {
-  return db
-    .prepare('SELECT id FROM pledges WHERE pledger = ? AND project = ? AND announced_on = ? ORDER BY id LIMIT 1')
+  return statement(db, 'SELECT id FROM pledges WHERE pledger = ? AND project = ? AND announced_on = ? ORDER BY id LIMIT 1')
     .pluck()
     .get(pledger, project, announcedOn) as number | undefined;
 }
