@@ -85,6 +85,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
     '/css/site.css': path.join(root, 'public/css/site.css'),
     '/js/charts.js': path.join(root, 'public/js/charts.js'),
     '/js/forms.js': path.join(root, 'public/js/forms.js'),
+    '/js/import.js': path.join(root, 'public/js/import.js'),
     '/favicon.svg': path.join(root, 'public/favicon.svg'),
     '/vendor/chart.umd.min.js': VENDOR_FILES['chart.umd.min.js'],
     '/vendor/chartjs-plugin-annotation.min.js': VENDOR_FILES['chartjs-plugin-annotation.min.js'],

@@ -25,8 +25,10 @@ async function main(args: string[]): Promise<number> {
   try {
     migrate(db);
     const started = Date.now();
+    const size = fs.statSync(file).size;
     const { rows, problems } = await readImport(db, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), {
-      onProgress: (count) => process.stderr.write(`\rRead ${count.toLocaleString('en-US')} rows`),
+      onProgress: (count, bytes) =>
+        process.stderr.write(`\rRead ${count.toLocaleString('en-US')} rows (${size > 0 ? Math.round((100 * bytes) / size) : 100}%)`),
     });
     process.stderr.write('\n');
     if (problems.length > 0) {

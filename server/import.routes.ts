@@ -40,20 +40,44 @@ export function importRouter(db: Db, maxBytes: number): Router {
     });
   };
 
+  // How far the server has read each upload, for the page's progress bar: keyed by session and a random job
+  // id the form carries; forgotten a minute after the file was read.
+  const progress = new Map<string, { rows: number; percent: number; done: boolean }>();
+  const jobKey = (req: { sessionID: string }, job: unknown) => (typeof job === 'string' && /^[0-9a-f]{32}$/.test(job) ? `${req.sessionID}:${job}` : null);
+  const newJob = () => randomBytes(16).toString('hex');
+
   router.get('/pledges/import', requireEditor, (_req, res) => {
-    res.render('pledges/import', { title: 'Import pledges', megabytes, problems: null, plan: null, name: null, token: null });
+    res.render('pledges/import', { title: 'Import pledges', megabytes, problems: null, plan: null, name: null, token: null, job: newJob() });
+  });
+
+  router.get('/pledges/import/progress', requireEditor, (req, res) => {
+    const key = jobKey(req, req.query.job);
+    if (!key) throw new HttpError(400, 'The parameter job must be the 32-character id the import form carries.');
+    const state = progress.get(key);
+    res.set('Cache-Control', 'no-store');
+    res.json(state ? { phase: state.done ? 'done' : 'reading', rows: state.rows, percent: state.percent } : { phase: 'waiting', rows: 0, percent: 0 });
   });
 
   router.post('/pledges/import', requireEditor, receive, ...editorWrite, async (req, res) => {
     const file = req.file;
     if (!file || file.size === 0) {
-      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: [{ line: 0, column: 'file', message: 'Choose a CSV file to import.' }], plan: null, name: null, token: null });
+      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: [{ line: 0, column: 'file', message: 'Choose a CSV file to import.' }], plan: null, name: null, token: null, job: newJob() });
       return;
     }
     const name = path.basename(file.originalname).slice(0, 200);
-    const { rows, problems } = await readImport(db, Readable.from([file.buffer]));
+    const key = jobKey(req, req.body?.job);
+    const report = (rows: number, bytes: number, done = false) => {
+      if (key) progress.set(key, { rows, percent: Math.min(100, Math.round((100 * bytes) / file.size)), done });
+    };
+    // Fed in slices, so that the parser (and the progress it reports) moves while the page asks.
+    const slices = (function* () {
+      for (let offset = 0; offset < file.buffer.length; offset += 256 * 1024) yield file.buffer.subarray(offset, offset + 256 * 1024);
+    })();
+    const { rows, problems } = await readImport(db, Readable.from(slices), { onProgress: (count, bytes) => report(count, bytes) });
+    report(rows.length, file.size, true);
+    if (key) setTimeout(() => progress.delete(key), 60_000).unref();
     if (problems.length > 0) {
-      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems, plan: null, name, token: null });
+      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems, plan: null, name, token: null, job: newJob() });
       return;
     }
     const token = randomBytes(16).toString('hex');
@@ -62,7 +86,7 @@ export function importRouter(db: Db, maxBytes: number): Router {
     const previous = req.session.pendingImport;
     if (previous) fs.rmSync(pendingFile(previous.token), { force: true });
     req.session.pendingImport = { token, name };
-    res.render('pledges/import', { title: 'Import pledges: preview', megabytes, problems: null, plan: planImport(db, rows), name, token });
+    res.render('pledges/import', { title: 'Import pledges: preview', megabytes, problems: null, plan: planImport(db, rows), name, token, job: null });
   });
 
   router.post('/pledges/import/confirm', ...editorWrite, async (req, res) => {

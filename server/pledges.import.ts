@@ -93,6 +93,8 @@ function sniff(head: Buffer): { delimiter: string } {
 
 export class ImportFileError extends Error {}
 
+const PROGRESS_EVERY = 2_000;
+
 /** The stream's first chunk (empty for an empty stream), left unread for the parser to take again. */
 async function firstChunk(input: Readable): Promise<Buffer> {
   for (;;) {
@@ -114,7 +116,8 @@ async function firstChunk(input: Readable): Promise<Buffer> {
 }
 
 export interface ReadOptions {
-  onProgress?: (rows: number) => void;
+  /** Called every few thousand rows and at the end: rows read so far, and bytes of the file parsed. */
+  onProgress?: (rows: number, bytes: number) => void;
 }
 
 /**
@@ -138,6 +141,7 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
   // The same pledge twice in one file would make a re-import ambiguous: refuse it.
   const seen = new Map<string, number>();
   let headers: (string | undefined)[] = [];
+  let bytes = 0;
   const parser = parse({
     bom: true,
     delimiter: sniffed.delimiter,
@@ -150,7 +154,8 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+      bytes = info.bytes;
       if (headers.length === 0) {
         headers = record.map(canonicalHeader);
         const missing = REQUIRED.filter((name) => !headers.includes(name));
@@ -170,7 +175,11 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
           rows.push(row);
         }
       }
-      if (options.onProgress && (rows.length + problems.length) % 10_000 === 0) options.onProgress(rows.length);
+      if ((rows.length + problems.length) % PROGRESS_EVERY === 0) {
+        options.onProgress?.(rows.length, bytes);
+        // Let the server answer other requests (the progress bar's among them) between slices of a large file.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (problems.length >= 1000) {
         problems.push({ line, column: null, message: 'Stopped after 1000 problems.' });
         break;
@@ -193,7 +202,7 @@ export async function readImport(db: Db, input: Readable, options: ReadOptions =
     parser.destroy();
   }
   if (headers.length === 0 && problems.length === 0) problems.push({ line: 1, column: null, message: 'The file is empty.' });
-  options.onProgress?.(rows.length);
+  options.onProgress?.(rows.length, bytes);
   return { rows, problems };
 }
 

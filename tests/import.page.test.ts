@@ -78,3 +78,39 @@ describe('the import page', () => {
     expect(none.text).toContain('Choose a CSV file to import.');
   });
 });
+
+describe('the import page’s progress', () => {
+  it('reports rows and percent while the server reads the upload, then done', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const form = await agent.get('/pledges/import');
+    const job = /name="job" value="([0-9a-f]{32})"/.exec(form.text)![1];
+    expect(form.text).toContain(`data-progress-url="/pledges/import/progress?job=${job}"`);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `Pledger ${i},Plant ${i},${i + 1} million,50,2025-01-01,https://example.com/${i}`);
+    const file = Buffer.from(`pledger,project,amount,us share,announced,source url\r\n${lines.join('\r\n')}\r\n`);
+
+    const upload = agent.post('/pledges/import').field('_csrf', csrf).field('job', job).attach('file', file, 'big.csv').then((res) => res);
+    let finished = false;
+    void upload.then(() => (finished = true));
+    const seen: { phase: string; rows: number; percent: number }[] = [];
+    while (!finished) {
+      seen.push((await agent.get(`/pledges/import/progress?job=${job}`)).body);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect((await upload).status).toBe(200);
+    const reading = seen.filter((state) => state.phase === 'reading');
+    expect(reading.length).toBeGreaterThan(0);
+    expect(reading.some((state) => state.rows > 0 && state.rows < 20_000 && state.percent > 0 && state.percent < 100)).toBe(true);
+    expect(reading.map((state) => state.rows)).toEqual([...reading.map((state) => state.rows)].sort((a, b) => a - b));
+    expect((await agent.get(`/pledges/import/progress?job=${job}`)).body).toEqual({ phase: 'done', rows: 20_000, percent: 100 });
+  });
+
+  it('answers only editors, only for a well-formed job id, and never for another session', async () => {
+    ctx = freshApp();
+    const job = 'a'.repeat(32);
+    expect((await request(ctx.app).get(`/pledges/import/progress?job=${job}`)).status).toBe(303);
+    const { agent } = await signedIn(ctx);
+    expect((await agent.get('/pledges/import/progress?job=nope')).status).toBe(400);
+    expect((await agent.get(`/pledges/import/progress?job=${job}`)).body).toEqual({ phase: 'waiting', rows: 0, percent: 0 });
+  });
+});

@@ -40,6 +40,46 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     await page.close();
   });
 
+  it('shows a progress bar fed by the server while it reads a large upload', async () => {
+    const page = await b.browser.newPage({ reducedMotion: 'reduce' });
+    const watched = await watch(page, b.base);
+    await page.goto(`${b.base}/login?next=/pledges/import`);
+    await page.locator('#field-username').fill('maria');
+    await page.locator('#field-password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${b.base}/pledges/import`);
+    const lines = Array.from({ length: 60_000 }, (_, i) => `Progress ${i},Plant ${i},${i + 1} million,50,2025-01-01,https://example.com/p/${i}`);
+    await page.locator('#field-file').setInputFiles({
+      name: 'large.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`pledger,project,amount,us share,announced,source url\r\n${lines.join('\r\n')}\r\n`),
+    });
+    expect(await page.locator('#import-progress').isHidden()).toBe(true);
+    // What the page's own polling receives from the server while the upload is read.
+    const answers: { phase: string; rows: number; percent: number }[] = [];
+    await page.route('**/pledges/import/progress*', async (route) => {
+      const response = await route.fetch();
+      answers.push(await response.json());
+      await route.fulfill({ response });
+    });
+    // Watched from inside the page, started before the click: the click returns once the preview has arrived.
+    const shown = page.waitForFunction(() => {
+      const box = document.getElementById('import-progress');
+      const bar = box?.querySelector('progress');
+      const text = document.getElementById('import-progress-text')?.textContent ?? '';
+      return box && !box.hidden && bar && bar.value > 0 && /^Reading… [\d,]+ rows \(\d+%\)$/.test(text) ? text : false;
+    }, undefined, { polling: 50 });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    expect(await (await shown).jsonValue()).toMatch(/^Reading… [\d,]+ rows \(\d+%\)$/);
+    await page.waitForSelector('text=60000 new, 0 changed');
+    const reading = answers.filter((answer) => answer.phase === 'reading');
+    expect(reading.length, JSON.stringify(answers)).toBeGreaterThan(0);
+    expect(reading.every((answer) => answer.rows > 0 && answer.rows < 60_000 && answer.percent > 0 && answer.percent < 100)).toBe(true);
+    expect(watched.consoleErrors).toEqual([]);
+    expect(await watched.cspViolations()).toEqual([]);
+    await page.close();
+  });
+
   it('signs in, adds a pledge, sees it in the table and the chart, edits it with a reason, reads the history, deletes it', async () => {
     const page = await b.browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     const watched = await watch(page, b.base);

@@ -1,0 +1,37 @@
+// The import page's progress bar: while the upload is read, ask the server how far it has got.
+(function () {
+  'use strict';
+
+  var box = document.getElementById('import-progress');
+  if (!box) return;
+  var form = box.closest('form');
+  var bar = box.querySelector('progress');
+  var text = document.getElementById('import-progress-text');
+  var url = box.getAttribute('data-progress-url');
+
+  function poll() {
+    fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
+      .then(function (state) {
+        if (state && state.phase !== 'waiting') {
+          bar.value = state.percent;
+          text.textContent =
+            (state.phase === 'done' ? 'Read ' : 'Reading… ') + state.rows.toLocaleString('en-US') + ' rows (' + state.percent + '%)';
+        }
+        // The page is replaced by the preview when the server answers; until then, keep asking.
+        setTimeout(poll, 300);
+      })
+      .catch(function () {
+        setTimeout(poll, 1000);
+      });
+  }
+
+  form.addEventListener('submit', function () {
+    if (!form.querySelector('input[type=file]').value) return;
+    box.hidden = false;
+    bar.removeAttribute('value');
+    setTimeout(poll, 300);
+  });
+})();
