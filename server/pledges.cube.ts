@@ -5,7 +5,7 @@
 // lever and pledger selection under those conditions.
 import type { Db } from './db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
-import { FACET_FIELDS, type FacetField } from './pledges.repository.ts';
+import { FACET_FIELDS, PER_YEAR, US_AMOUNT, type FacetField } from './pledges.repository.ts';
 import { statement } from './statements.ts';
 
 export interface CubeGroup {
@@ -32,11 +32,6 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
   return { ...EMPTY_FILTER, from: filter.from, to: filter.to, min: filter.min, max: filter.max, q: filter.q };
 }
 
-const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
-// A disclosed amount has no horizon when neither a number of years nor an end after the announcement is known.
-const NO_HORIZON = `amount_usd IS NOT NULL AND horizon_years IS NULL
-  AND (horizon_end IS NULL OR julianday(horizon_end) <= julianday(substr(announced_on || '-01-01', 1, 10)))`;
-
 export function cubeOf(db: Db, filter: PledgeFilter, where: (filter: PledgeFilter) => { sql: string; params: unknown[] }): CubeGroup[] {
   const key = cubeKey(filter);
   const clause = where(key);
@@ -56,20 +51,10 @@ export function cubeOf(db: Db, filter: PledgeFilter, where: (filter: PledgeFilte
             coalesce(sum(amount_usd), 0) AS amount_usd,
             coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
-            count(CASE WHEN ${NO_HORIZON} THEN 1 END) AS no_horizon_count
+            count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
       GROUP BY sector, status, country, lever, pledger`,
   ).all(...clause.params) as CubeGroup[];
-}
-
-/** Whether a group meets the filter's facet selections, leaving out one field's own (for that field's facet). */
-export function matches(group: CubeGroup, filter: PledgeFilter, except: FacetField | null = null): boolean {
-  for (const field of FACET_FIELDS) {
-    if (field === except) continue;
-    const wanted = filter[field] as string[];
-    if (wanted.length > 0 && !wanted.includes(group[field])) return false;
-  }
-  return true;
 }
 
 export const MANY = 'many';

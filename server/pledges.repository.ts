@@ -3,7 +3,7 @@ import type { Db } from './db.ts';
 import { statement } from './statements.ts';
 import { dateAfter, EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
-import { cubeOf, MANY, matches, unmatchedField, type CubeGroup } from './pledges.cube.ts';
+import { cubeOf, MANY, unmatchedField, type CubeGroup } from './pledges.cube.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
@@ -267,7 +267,8 @@ export interface Summary {
 /** Per-pledge charts draw this many bars, then one for all the others. */
 export const MAX_BARS = 20;
 
-const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
+/** The US part of a pledge, in whole dollars; NULL when the amount or the share is unknown. */
+export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
 export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter, whereClause)): Summary {
   const where = whereClause(filter);
@@ -283,7 +284,7 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
   let noHorizon = 0;
   const levers = new Map<Lever | null, LeverRow>();
   for (const group of groups) {
-    if (!matches(group, filter)) continue;
+    if (unmatchedField(group, filter) !== null) continue;
     totals.pledge_count += group.pledge_count;
     totals.disclosed_count += group.disclosed_count;
     totals.unknown_share_count += group.disclosed_count - group.known_share_count;

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEditor } from '../../server/editors.ts';
 import { PASSWORD } from '../helpers.ts';
@@ -14,14 +15,19 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     await b?.close();
   });
 
-  it('imports a CSV through the page: upload, preview with the differences, confirm', async () => {
-    const page = await b.browser.newPage({ reducedMotion: 'reduce' });
-    const watched = await watch(page, b.base);
-    await page.goto(`${b.base}/login?next=/pledges/import`);
+  /** Signs in as maria from the sign-in page, landing on next. */
+  async function signInTo(page: Page, next: string): Promise<void> {
+    await page.goto(`${b.base}/login?next=${next}`);
     await page.locator('#field-username').fill('maria');
     await page.locator('#field-password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${b.base}/pledges/import`);
+    await page.waitForURL(`${b.base}${next}`);
+  }
+
+  it('imports a CSV through the page: upload, preview with the differences, confirm', async () => {
+    const page = await b.browser.newPage({ reducedMotion: 'reduce' });
+    const watched = await watch(page, b.base);
+    await signInTo(page, '/pledges/import');
     await page.locator('#field-file').setInputFiles({
       name: 'newsroom.csv',
       mimeType: 'text/csv',
@@ -43,11 +49,7 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
   it('shows a progress bar fed by the server while it reads a large upload', async () => {
     const page = await b.browser.newPage({ reducedMotion: 'reduce' });
     const watched = await watch(page, b.base);
-    await page.goto(`${b.base}/login?next=/pledges/import`);
-    await page.locator('#field-username').fill('maria');
-    await page.locator('#field-password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${b.base}/pledges/import`);
+    await signInTo(page, '/pledges/import');
     const lines = Array.from({ length: 60_000 }, (_, i) => `Progress ${i},Plant ${i},${i + 1} million,50,2025-01-01,https://example.com/p/${i}`);
     await page.locator('#field-file').setInputFiles({
       name: 'large.csv',
