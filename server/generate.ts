@@ -1,7 +1,7 @@
 // Realistic synthetic pledges for tests and benchmarks, from a seeded generator: the same seed, the same data.
 import type { Db } from './db.ts';
 import { insertEvent, type EventKind } from './events.repository.ts';
-import { LEVERS, STATUSES } from './pledges.repository.ts';
+import { buildIndexes, dropPledgeIndexes, LEVERS, STATUSES } from './pledges.repository.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. */
 export function random(seed: number): () => number {
@@ -104,7 +104,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
     }
   });
   // A bulk load writes faster without the secondary indexes, which are then built once, in order.
-  const indexes = rows >= bulkFrom ? dropIndexes(db) : [];
+  const indexes = rows >= bulkFrom ? db.transaction(() => dropPledgeIndexes(db))() : [];
   try {
     for (let done = 0; done < rows && !shouldStop?.(); ) {
       const count = Math.min(batch, rows - done);
@@ -115,18 +115,10 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
   } finally {
     if (indexes.length > 0) {
       onIndexing?.();
-      db.transaction(() => indexes.forEach((sql) => db.exec(sql)))();
+      db.transaction(() => buildIndexes(db, indexes))();
     }
   }
 }
 
 /** From this many rows, generate drops the pledges' secondary indexes and builds them again at the end. */
 export const BULK_ROWS = 100_000;
-
-function dropIndexes(db: Db): string[] {
-  const indexes = db
-    .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL")
-    .all() as { name: string; sql: string }[];
-  db.transaction(() => indexes.forEach(({ name }) => db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`)))();
-  return indexes.map(({ sql }) => sql);
-}

@@ -1,11 +1,11 @@
-// npm run import -- FILE.csv [--dry-run]: validates the whole file, then imports all of it or nothing.
+// npm run import -- FILE.csv [--dry-run]: imports all of the file or, when any row is invalid, nothing.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
 import { migrate } from './migrate.ts';
-import { applyImport, planImport, readImport } from './pledges.import.ts';
+import { importCsv } from './pledges.import.ts';
 
 const USAGE = 'Usage: npm run import -- FILE.csv [--dry-run]   (DATABASE_PATH names the database)';
 
@@ -26,31 +26,35 @@ async function main(args: string[]): Promise<number> {
     migrate(db);
     const started = Date.now();
     const size = fs.statSync(file).size;
-    const { rows, problems } = await readImport(db, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), {
+    const outcome = await importCsv(db, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), {
+      write: dryRun ? undefined : { author: { id: null, username: `${os.userInfo().username} (command line)` }, filename: path.basename(file) },
+      keep: 50,
+      onIndexing: () => process.stderr.write('\nBuilding the indexes again…'),
       onProgress: (count, bytes) =>
         process.stderr.write(`\rRead ${count.toLocaleString('en-US')} rows (${size > 0 ? Math.round((100 * bytes) / size) : 100}%)`),
     });
     process.stderr.write('\n');
-    if (problems.length > 0) {
-      for (const problem of problems) {
+    if (outcome.problems.length > 0) {
+      for (const problem of outcome.problems) {
         console.error(`line ${problem.line}${problem.column ? `, column ${problem.column}` : ''}: ${problem.message}`);
       }
-      console.error(`Nothing was imported: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in ${path.basename(file)}.`);
+      const count = outcome.problems.length;
+      console.error(`Nothing was imported: ${count} ${count === 1 ? 'problem' : 'problems'} in ${path.basename(file)}.`);
       return 1;
     }
-    const plan = planImport(db, rows);
-    const summary = `${plan.created.length} new, ${plan.changed.length} changed, ${plan.unchanged.length} unchanged`;
+    const summary = `${outcome.created} new, ${outcome.changed} changed, ${outcome.unchanged} unchanged`;
     if (dryRun) {
-      for (const row of plan.changed.slice(0, 50)) {
+      for (const row of outcome.sample.changed) {
         const fields = Object.entries(row.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
         console.log(`line ${row.line}, pledge ${row.id}: ${fields.join('; ')}`);
       }
+      if (outcome.changed > outcome.sample.changed.length) console.log(`and ${outcome.changed - outcome.sample.changed.length} more changed rows`);
       console.log(`Dry run, nothing written: ${summary}.`);
       return 0;
     }
-    applyImport(db, plan, { id: null, username: `${os.userInfo().username} (command line)` }, path.basename(file));
+    const rows = outcome.created + outcome.changed + outcome.unchanged;
     const seconds = (Date.now() - started) / 1000;
-    console.log(`Imported ${path.basename(file)}: ${summary} (${rows.length.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s).`);
+    console.log(`Imported ${path.basename(file)}: ${summary} (${rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s).`);
     return 0;
   } finally {
     db.close();

@@ -9,7 +9,7 @@ import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
 import type { Db } from './db.ts';
 import { HttpError } from './errors.ts';
-import { applyImport, planImport, readImport } from './pledges.import.ts';
+import { importCsv, importCsvSync } from './pledges.import.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -47,7 +47,7 @@ export function importRouter(db: Db, maxBytes: number): Router {
   const newJob = () => randomBytes(16).toString('hex');
 
   router.get('/pledges/import', requireEditor, (_req, res) => {
-    res.render('pledges/import', { title: 'Import pledges', megabytes, problems: null, plan: null, name: null, token: null, job: newJob() });
+    res.render('pledges/import', { title: 'Import pledges', megabytes, problems: null, outcome: null, name: null, token: null, job: newJob() });
   });
 
   router.get('/pledges/import/progress', requireEditor, (req, res) => {
@@ -61,7 +61,7 @@ export function importRouter(db: Db, maxBytes: number): Router {
   router.post('/pledges/import', requireEditor, receive, ...editorWrite, async (req, res) => {
     const file = req.file;
     if (!file || file.size === 0) {
-      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: [{ line: 0, column: 'file', message: 'Choose a CSV file to import.' }], plan: null, name: null, token: null, job: newJob() });
+      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: [{ line: 0, column: 'file', message: 'Choose a CSV file to import.' }], outcome: null, name: null, token: null, job: newJob() });
       return;
     }
     const name = path.basename(file.originalname).slice(0, 200);
@@ -73,11 +73,12 @@ export function importRouter(db: Db, maxBytes: number): Router {
     const slices = (function* () {
       for (let offset = 0; offset < file.buffer.length; offset += 256 * 1024) yield file.buffer.subarray(offset, offset + 256 * 1024);
     })();
-    const { rows, problems } = await readImport(db, Readable.from(slices), { onProgress: (count, bytes) => report(count, bytes) });
-    report(rows.length, file.size, true);
+    let rows = 0;
+    const outcome = await importCsv(db, Readable.from(slices), { onProgress: (count, bytes) => report((rows = count), bytes) });
+    report(rows, file.size, true);
     if (key) setTimeout(() => progress.delete(key), 60_000).unref();
-    if (problems.length > 0) {
-      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems, plan: null, name, token: null, job: newJob() });
+    if (outcome.problems.length > 0) {
+      res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: outcome.problems, outcome: null, name, token: null, job: newJob() });
       return;
     }
     const token = randomBytes(16).toString('hex');
@@ -86,7 +87,7 @@ export function importRouter(db: Db, maxBytes: number): Router {
     const previous = req.session.pendingImport;
     if (previous) fs.rmSync(pendingFile(previous.token), { force: true });
     req.session.pendingImport = { token, name };
-    res.render('pledges/import', { title: 'Import pledges: preview', megabytes, problems: null, plan: planImport(db, rows), name, token, job: null });
+    res.render('pledges/import', { title: 'Import pledges: preview', megabytes, problems: null, outcome, name, token, job: null });
   });
 
   router.post('/pledges/import/confirm', ...editorWrite, async (req, res) => {
@@ -94,12 +95,13 @@ export function importRouter(db: Db, maxBytes: number): Router {
     if (!pending || req.body?.token !== pending.token || !fs.existsSync(pendingFile(pending.token))) {
       throw new HttpError(409, 'There is no upload waiting for confirmation: upload the file again.');
     }
-    // Read and plan again: the database may have changed since the preview.
-    const { rows, problems } = await readImport(db, fs.createReadStream(pendingFile(pending.token)));
+    // Read and sort again as it is written: the database may have changed since the preview. In one go on this
+    // connection, so that no other request runs inside the import's transaction.
+    const data = fs.readFileSync(pendingFile(pending.token));
     fs.rmSync(pendingFile(pending.token), { force: true });
     delete req.session.pendingImport;
-    if (problems.length > 0) throw new HttpError(409, 'The file no longer imports cleanly: upload it again to see why.');
-    const result = applyImport(db, planImport(db, rows), req.editor!, pending.name);
+    const result = importCsvSync(db, data, { write: { author: req.editor!, filename: pending.name }, keep: 0 });
+    if (!result.written) throw new HttpError(409, 'The file no longer imports cleanly: upload it again to see why.');
     flash(req, `Imported ${pending.name}: ${result.created} new, ${result.changed} changed.`);
     res.redirect(303, '/pledges');
   });

@@ -558,3 +558,26 @@ export function facets(db: Db, filter: PledgeFilter, limit = 10, groups: CubeGro
     return { field, values: sorted.slice(0, limit), distinct: byValue.size };
   });
 }
+
+/**
+ * Drops the pledges' secondary indexes (all but those named in keep) for a bulk load, inside the caller's
+ * transaction; returns their definitions for buildIndexes once the rows are in.
+ */
+export function dropPledgeIndexes(db: Db, keep: readonly string[] = []): string[] {
+  const indexes = (
+    db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL").all() as {
+      name: string;
+      sql: string;
+    }[]
+  ).filter(({ name }) => !keep.includes(name));
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
+  return indexes.map(({ sql }) => sql);
+}
+
+/** Builds again the indexes dropPledgeIndexes returned: each in one pass over the table, in order. */
+export function buildIndexes(db: Db, definitions: readonly string[]): void {
+  for (const sql of definitions) db.exec(sql);
+}
+
+/** The index the import looks rows up by (pledger + project + date): kept through a bulk load. */
+export const IDENTITY_INDEX = 'pledges_identity_idx';

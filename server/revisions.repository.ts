@@ -29,6 +29,15 @@ export interface Revision {
 /** Pure: the fields whose values differ between two snapshots (compared as JSON). */
 export function diff(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Changes {
   const changes: Changes = {};
+  if (before === null || after === null) {
+    // A creation or a deletion: every field that has a value (the common case of a bulk import, kept cheap).
+    for (const [key, value] of Object.entries(before ?? after ?? {})) {
+      const present = value ?? null;
+      if (present === null || (typeof present === 'number' && !Number.isFinite(present))) continue;
+      changes[key] = before === null ? { from: null, to: present } : { from: present, to: null };
+    }
+    return changes;
+  }
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   for (const key of keys) {
     const from = before?.[key] ?? null;

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linkPledgeToEvent } from '../server/events.repository.ts';
-import { applyImport, planImport, readImport } from '../server/pledges.import.ts';
+import { importCsv } from '../server/pledges.import.ts';
 import { addPledge, count, freshApp, type TestContext } from './helpers.ts';
 import { root, tsx } from './process.ts';
 
@@ -20,11 +20,7 @@ function app(seed = true): TestContext {
 const AUTHOR = { id: null, username: 'test (command line)' };
 
 async function importText(ctx: TestContext, text: string | Buffer, filename = 'file.csv') {
-  const { rows, problems } = await readImport(ctx.db, Readable.from([Buffer.from(text)]));
-  if (problems.length > 0) return { problems, plan: null };
-  const plan = planImport(ctx.db, rows);
-  applyImport(ctx.db, plan, AUTHOR, filename);
-  return { problems, plan };
+  return importCsv(ctx.db, Readable.from([Buffer.from(text)]), { write: { author: AUTHOR, filename } });
 }
 
 /** The export without its timestamps, which an import does not carry over. */
@@ -62,10 +58,9 @@ describe('import round trip', () => {
     const first = await exported(a);
 
     const b = app();
-    const { problems, plan } = await importText(b, (await request(a.app).get('/pledges.csv')).text, 'pledges.csv');
-    expect(problems).toEqual([]);
-    expect(plan!.created).toHaveLength(2);
-    expect(plan!.unchanged).toHaveLength(5);
+    const outcome = await importText(b, (await request(a.app).get('/pledges.csv')).text, 'pledges.csv');
+    expect(outcome.problems).toEqual([]);
+    expect(outcome).toMatchObject({ created: 2, changed: 0, unchanged: 5, written: true });
     expect(await exported(b)).toBe(first);
     expect(b.db.prepare('SELECT pledger FROM pledges WHERE id = ?').pluck().get(tricky)).toBe('=1+1 "quoted", with commas');
   });
@@ -76,29 +71,26 @@ describe('import round trip', () => {
     await importText(ctx, file, 'newsroom.csv');
     expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import newsroom.csv'").pluck().get()).toBe(1);
     const revisions = count(ctx.db, 'revisions');
-    const { plan } = await importText(ctx, file, 'newsroom.csv');
-    expect(plan).toMatchObject({ created: [], changed: [] });
-    expect(plan!.unchanged).toHaveLength(1);
+    expect(await importText(ctx, file, 'newsroom.csv')).toMatchObject({ created: 0, changed: 0, unchanged: 1 });
     expect(count(ctx.db, 'revisions')).toBe(revisions);
     expect(count(ctx.db, 'pledges')).toBe(6);
   });
 
   it('updates by id, or by pledger + project + date, showing each field’s difference', async () => {
     const ctx = app();
-    const { rows } = await readImport(
+    const plan = await importCsv(
       ctx.db,
       Readable.from([
         'id,pledger,project,amount_usd,announced_on,source_urls\r\n' +
           '3,TSMC,"Additional Arizona fabs (3 fabs, 2 advanced packaging plants, R&D center)",165000000000,2025-03-03,https://evertiq.com/x\r\n',
       ]),
     );
-    const plan = planImport(ctx.db, rows);
-    expect(plan.changed).toHaveLength(1);
-    expect(plan.changed[0].changes.amount_usd).toEqual({ from: 100e9, to: 165e9 });
-    const byIdentity = await readImport(ctx.db, Readable.from(['pledger,project,announced_on,source_urls,amount\r\nMicrosoft,"AI-enabled data centers, fiscal year 2025",2025-01-03,https://x.example/,90B\r\n']));
-    const second = planImport(ctx.db, byIdentity.rows);
-    expect(second.changed[0]).toMatchObject({ id: 2 });
-    expect(second.changed[0].changes.amount_usd).toEqual({ from: 80e9, to: 90e9 });
+    expect(plan).toMatchObject({ created: 0, changed: 1, written: false });
+    expect(plan.sample.changed[0].changes.amount_usd).toEqual({ from: 100e9, to: 165e9 });
+    const second = await importCsv(ctx.db, Readable.from(['pledger,project,announced_on,source_urls,amount\r\nMicrosoft,"AI-enabled data centers, fiscal year 2025",2025-01-03,https://x.example/,90B\r\n']));
+    expect(second.sample.changed[0]).toMatchObject({ id: 2 });
+    expect(second.sample.changed[0].changes.amount_usd).toEqual({ from: 80e9, to: 90e9 });
+    expect(ctx.db.prepare('SELECT amount_usd FROM pledges WHERE id = 2').pluck().get()).toBe(80e9);
   });
 });
 
@@ -145,6 +137,54 @@ describe('import refusals: nothing is written', () => {
     expect(problems.length).toBeGreaterThan(0);
     expect(problems).toContainEqual({ line: expected.line, column: expected.column, message: expect.stringMatching(expected.message) });
     expect([count(ctx.db, 'pledges'), count(ctx.db, 'revisions')]).toEqual(before);
+  });
+});
+
+describe('large imports', () => {
+  const indexesOf = (ctx: TestContext) =>
+    ctx.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' ORDER BY name").all();
+  const rowsFile = (rows: number, last = '') =>
+    `pledger,project,amount,announced_on,sector,source_urls\n${Array.from({ length: rows }, (_, i) => `Co ${i % 37},Plant ${i},${i + 1} m,2024-0${1 + (i % 9)}-1${i % 10},S${i % 7},https://example.com/${i}`).join('\n')}\n${last}`;
+
+  it('drops the secondary indexes for a bulk load and has every one back, with every row, when it commits', async () => {
+    const ctx = app(false);
+    const before = indexesOf(ctx);
+    let rebuilt = 0;
+    const outcome = await importCsv(ctx.db, Readable.from([rowsFile(3000)]), {
+      write: { author: AUTHOR, filename: 'bulk.csv' },
+      bulkFrom: 500,
+      onIndexing: () => (rebuilt += 1),
+    });
+    expect(outcome).toMatchObject({ problems: [], created: 3000, written: true });
+    expect(rebuilt).toBe(1);
+    expect(indexesOf(ctx)).toEqual(before);
+    expect(count(ctx.db, 'pledges')).toBe(3000);
+    expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import bulk.csv'").pluck().get()).toBe(3000);
+    expect(ctx.db.prepare("SELECT count(*) FROM pledges WHERE sector = 'S3'").pluck().get()).toBe(ctx.db.prepare("SELECT count(*) FROM pledges NOT INDEXED WHERE sector = 'S3'").pluck().get());
+    expect(ctx.db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('a bad row after the indexes were dropped rolls everything back, indexes included', async () => {
+    const ctx = app(false);
+    const before = indexesOf(ctx);
+    const outcome = await importCsv(ctx.db, Readable.from([rowsFile(3000, 'Late,Bad,1 m,2024-13-01,S1,https://example.com/late\n')]), {
+      write: { author: AUTHOR, filename: 'bulk.csv' },
+      bulkFrom: 500,
+    });
+    expect(outcome.written).toBe(false);
+    expect(outcome.problems).toEqual([{ line: 3002, column: 'announced_on', message: expect.any(String) }]);
+    expect(count(ctx.db, 'pledges')).toBe(0);
+    expect(count(ctx.db, 'revisions')).toBe(0);
+    expect(indexesOf(ctx)).toEqual(before);
+    expect(ctx.db.inTransaction).toBe(false);
+  });
+
+  it('keeps only the first rows of each kind for the preview, and counts them all', async () => {
+    const ctx = app(false);
+    const outcome = await importCsv(ctx.db, Readable.from([rowsFile(250)]), { keep: 20 });
+    expect(outcome).toMatchObject({ created: 250, written: false });
+    expect(outcome.sample.created.map((row) => row.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    expect(count(ctx.db, 'pledges')).toBe(0);
   });
 });
 
