@@ -15,9 +15,9 @@ export interface RunningServer {
 }
 
 /** Starts the server and resolves once it listens, or once it exits. */
-export function startServer(databasePath: string, env: Record<string, string> = {}): Promise<RunningServer> {
+export function startServer(databasePath: string, env: Record<string, string> = {}, entry = ['--import', 'tsx', 'server/server.ts']): Promise<RunningServer> {
   // Without a shell wrapper around node: a signal sent to the child reaches the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+  const child = spawn(process.execPath, entry, {
     cwd: root,
     env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', ...env },
   });

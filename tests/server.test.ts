@@ -1,5 +1,5 @@
 // The server as a user starts it: a child process on a fresh path, by the same entry point as `npm start`.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -40,6 +40,18 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     const wal = `${databasePath}-wal`;
     expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
+  });
+
+  it('runs the build `npm start` makes: dashboard, every script it names (Chart.js from node_modules), a clean stop', async () => {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: root });
+    const server = await start(path.join(tempDir(), 'pledges.db'), {}, ['dist/server.js']);
+    expect(server.url, server.output).toBeDefined();
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain('Stargate Project');
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]);
+    expect(scripts.some((src) => src.includes('chart.umd'))).toBe(true);
+    for (const src of scripts) expect((await fetch(`${server.url}${src}`)).status, src).toBe(200);
+    expect(await server.stop()).toBe(0);
   });
 
   it('creates the database folder, seeds it, serves the dashboard, and stops cleanly on SIGTERM', async () => {
