@@ -2,7 +2,7 @@
 import type { Db } from './db.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
 import { cubeKey, cubeOf, type CubeGroup } from './pledges.cube.ts';
-import { facets, summarize, whereClause, type Facet, type Summary } from './pledges.repository.ts';
+import { facets, pledgerValues, summarize, whereClause, type Facet, type FacetValue, type Summary } from './pledges.repository.ts';
 import { statement } from './statements.ts';
 
 const MAX_ENTRIES = 500;
@@ -43,8 +43,8 @@ export class ReadCache {
 }
 
 /**
- * The grouped pass behind totals, levers and facets depends only on the filter's dates, amounts and search:
- * every selection of sectors, statuses, countries, levers and pledgers under them shares it.
+ * The grouped pass behind totals, levers and facets depends only on the filter's dates, amounts, search and
+ * pledgers: every selection of sectors, statuses, countries and levers under them shares it.
  */
 export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
   return cache.get(`cube:${JSON.stringify(cubeKey(filter))}`, () => cubeOf(db, filter, whereClause));
@@ -55,5 +55,10 @@ export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): S
 }
 
 export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {
-  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter, 10, cachedCube(cache, db, filter)));
+  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter, 10, cachedCube(cache, db, filter), cachedPledgers(cache, db, filter)));
+}
+
+/** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
+function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
+  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () => pledgerValues(db, filter));
 }

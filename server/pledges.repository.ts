@@ -3,7 +3,7 @@ import type { Db } from './db.ts';
 import { statement } from './statements.ts';
 import { dateAfter, EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
-import { cubeOf, MANY, unmatchedField, type CubeGroup } from './pledges.cube.ts';
+import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './pledges.cube.ts';
 
 export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'withdrawn'] as const;
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
@@ -309,7 +309,11 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
       Number(a.lever === null) - Number(b.lever === null) ||
       ((a.lever ?? '') < (b.lever ?? '') ? -1 : 1),
   );
-  const disclosed = `FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
+  // Two or more facet fields chosen: no single-field index narrows by both, and reading table rows to check the
+  // second costs more than a skip-scan of the cube index, which holds every field and every column read here.
+  const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0).length;
+  const source = `pledges p ${chosen >= 2 ? 'INDEXED BY pledges_cube_idx' : ''}`;
+  const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
               ${PER_YEAR} AS per_year_usd`;
   // The ranking reads only what an index holds (id, amount, horizon); the few winners are then read whole.
@@ -326,7 +330,7 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
       `SELECT min(id) AS id, '' AS pledger, '' AS project, count(*) AS pledge_count, announced_on,
               sum(amount_usd) AS amount_usd,
               sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
-         FROM pledges p ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
+         FROM ${source} ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
     )
     .all(...where.params) as TimelineRow[];
   const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDate);
@@ -528,17 +532,24 @@ export interface Facet {
 /** The fields a reader narrows by from the facets; the grouped pass of pledges.cube.ts groups by them. */
 export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger'] as const satisfies readonly ListParam[];
 export type FacetField = (typeof FACET_FIELDS)[number];
+type CubeField = (typeof CUBE_FIELDS)[number];
 
 /**
  * Each field's values among the matching pledges, with their count and summed amount. A field's own
  * selections are left out of its counts, so choosing a second sector shows what it would add.
  */
-export function facets(db: Db, filter: PledgeFilter, limit = 10, groups: CubeGroup[] = cubeOf(db, filter, whereClause)): Facet[] {
-  const values = new Map(FACET_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
+export function facets(
+  db: Db,
+  filter: PledgeFilter,
+  limit = 10,
+  groups: CubeGroup[] = cubeOf(db, filter, whereClause),
+  pledgers: FacetValue[] = pledgerValues(db, filter),
+): Facet[] {
+  const values = new Map(CUBE_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
   const add = (field: FacetField, group: CubeGroup) => {
-    const value = group[field];
+    const value = group[field as CubeField];
     if (value === '') return;
-    const byValue = values.get(field)!;
+    const byValue = values.get(field as CubeField)!;
     const row = byValue.get(value);
     if (row) {
       row.pledge_count += group.pledge_count;
@@ -549,14 +560,29 @@ export function facets(db: Db, filter: PledgeFilter, limit = 10, groups: CubeGro
   // counts only in that field's facet (whose own selection is left out); any other group in none.
   for (const group of groups) {
     const missed = unmatchedField(group, filter);
-    if (missed === null) for (const field of FACET_FIELDS) add(field, group);
+    if (missed === null) for (const field of CUBE_FIELDS) add(field, group);
     else if (missed !== MANY) add(missed, group);
   }
   return FACET_FIELDS.map((field) => {
-    const byValue = values.get(field)!;
-    const sorted = [...byValue.values()].sort((a, b) => b.pledge_count - a.pledge_count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    return { field, values: sorted.slice(0, limit), distinct: byValue.size };
+    const all = field === 'pledger' ? pledgers : [...values.get(field)!.values()].sort(byCountThenValue);
+    return { field, values: all.slice(0, limit), distinct: all.length };
   });
+}
+
+const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pledge_count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+
+/** The pledger facet: every pledger among the pledges matching the filter but for its pledger selection. */
+export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
+  const where = whereClause({ ...filter, pledger: [] });
+  // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
+  // itself the planner may walk the pledger index and read each table row (seconds at a million pledges).
+  const grouped = CUBE_FIELDS.some((field) => filter[field].length > 0);
+  const rows = statement(
+    db,
+    `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+       FROM pledges p ${grouped ? 'INDEXED BY pledges_cube_idx' : ''} ${where.sql} GROUP BY pledger`,
+  ).all(...where.params) as FacetValue[];
+  return rows.sort(byCountThenValue);
 }
 
 /**
