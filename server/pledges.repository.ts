@@ -1,6 +1,7 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
 import { statement } from './statements.ts';
+import { CSV_COLUMNS, type CsvCell } from './pledges.csv.ts';
 import { dateAfter, EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './pledges.cube.ts';
@@ -140,15 +141,17 @@ export function whereClause(filter: PledgeFilter): { sql: string; params: unknow
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
+// A pledge's source URLs in order, and its event ids, each space-separated: as the table and the CSV show them.
+const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')`;
+const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
+
 const LIST_COLUMNS = `
   p.*,
   ${PER_YEAR} AS per_year_usd,
   CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL
        THEN CAST(round(p.amount_usd * p.us_share_pct / 100.0) AS INTEGER) END AS us_amount_usd,
-  coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')
-    AS source_urls,
-  coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')
-    AS event_ids`;
+  ${SOURCE_URLS} AS source_urls,
+  ${EVENT_IDS} AS event_ids`;
 
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
   const where = whereClause(filter);
@@ -165,15 +168,18 @@ export function listPledges(
     .all(...where.params, limit, offset) as PledgeListRow[];
 }
 
-/** The export's query: every matching pledge with its sources and events, in id order. */
+/** The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out). */
 export function exportSql(whereSql = ''): string {
-  return `SELECT ${LIST_COLUMNS} FROM pledges p ${whereSql} ORDER BY p.id`;
+  const columns = CSV_COLUMNS.map((column) =>
+    column === 'source_urls' ? `${SOURCE_URLS} AS source_urls` : column === 'event_ids' ? `${EVENT_IDS} AS event_ids` : `p.${column}`,
+  );
+  return `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`;
 }
 
-/** Every matching pledge in id order, one row at a time: for exports that stream. */
-export function iteratePledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<PledgeListRow> {
+/** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
+export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
   const where = whereClause(filter);
-  return db.prepare(exportSql(where.sql)).iterate(...where.params) as IterableIterator<PledgeListRow>;
+  return db.prepare(exportSql(where.sql)).raw().iterate(...where.params) as IterableIterator<CsvCell[]>;
 }
 
 export function findPledge(db: Db, id: number): PledgeListRow | undefined {

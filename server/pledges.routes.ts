@@ -11,7 +11,7 @@ import {
   countPledges,
   DEFAULT_SORT,
   findPledge,
-  iteratePledges,
+  iterateExport,
   listPledges,
   parseSort,
   sourcesOf,
@@ -80,7 +80,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, cache = new
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
-    streamCsv(iteratePledges(snapshot, filter), res, (error) => {
+    streamCsv(iterateExport(snapshot, filter), res, (error) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertEvent, linkPledgeToEvent } from '../server/events.repository.ts';
-import { neutraliseFormula, unneutraliseFormula } from '../server/pledges.csv.ts';
+import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../server/pledges.csv.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -152,5 +152,18 @@ describe('neutraliseFormula', () => {
   it.each(['plain', 'a=1', ' =1', '1-2', ''])('leaves %j alone', (text) => {
     expect(neutraliseFormula(text)).toBe(text);
     expect(unneutraliseFormula(`'${text}`)).toBe(`'${text}`);
+  });
+});
+
+describe('the export writer', () => {
+  it('writes every cell of the hostile corpus byte for byte as csv-stringify does', () => {
+    const corpus = JSON.parse(fs.readFileSync(new URL('./fixtures/hostile.json', import.meta.url), 'utf8')) as { body: unknown }[];
+    const texts = corpus.flatMap(({ body }) => (body && typeof body === 'object' ? Object.values(body) : [body])).filter((value): value is string => typeof value === 'string');
+    expect(texts.length).toBeGreaterThan(1000);
+    const cells: CsvCell[] = [...texts, '', ' ', '"', ',', '\r', '\n', '\r\n', "'=1", 0, -1.5, 12.5, 1e21, 2 ** 53, null];
+    for (let i = 0; i < cells.length; i += 7) {
+      const row = cells.slice(i, i + 7);
+      expect(csvLine(row)).toBe(tableCsv([row]));
+    }
   });
 });
