@@ -1,8 +1,7 @@
 // Structured logs: one JSON line per request (method, path, status, duration), never a secret.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 
 export type { Logger };
 
@@ -17,22 +16,37 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-export function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const id = randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // Only what a request line needs: no headers (cookies, tokens), no query string, no body.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: (req, res, duration) => `${req.method} ${req.url?.split('?')[0]} ${res.statusCode} ${Math.round(duration)}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${req.url?.split('?')[0]} ${res.statusCode}`,
-    customAttributeKeys: { responseTime: 'duration_ms' },
-  });
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request's id: in the X-Request-Id header, the request line, and the 500 page. */
+    id: string;
+    /** The logger, bound to this request's id and path. */
+    log: Logger;
+  }
+}
+
+/**
+ * One line per request when it finishes: info for success, warn for 4xx, error for 5xx, with method, path (no
+ * query string), status and duration; nothing else of the request (no headers, cookies or body). Cheap when the
+ * level leaves request lines out: the bound logger is made only when something logs through it.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = randomUUID();
+    const path = (req.originalUrl ?? req.url).split('?')[0];
+    const fields = () => ({ req: { id, method: req.method, path } });
+    let bound: Logger | undefined;
+    req.id = id;
+    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child(fields())) });
+    res.setHeader('X-Request-Id', id);
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const duration = Math.round(performance.now() - started);
+      logger[level]({ ...fields(), res: { status }, duration_ms: duration }, `${req.method} ${path} ${status} ${duration}ms`);
+    });
+    next();
+  };
 }
