@@ -375,7 +375,9 @@ async function measureImport(largeDb: string): Promise<{ rows: number; seconds: 
   const target = path.join(workDir, 'import-target.db');
   generate(target, 0);
   log(`Importing ${rows.toLocaleString('en-US')} rows into an empty database`);
-  const result = run(process.execPath, ['dist/import.cli.js', file], { DATABASE_PATH: target });
+  // As `npm run import` runs it (package.json): a young generation of 2 MB keeps the garbage of a streamed
+  // file from piling up between collections (about 30 MB less at the peak, no slower).
+  const result = run(process.execPath, ['--max-semi-space-size=2', 'dist/import.cli.js', file], { DATABASE_PATH: target });
   void largeDb;
   if (!result.output.includes(`${rows} new`)) throw new Error(`The import did not add ${rows} pledges:\n${result.output}`);
   return {
