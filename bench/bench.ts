@@ -82,11 +82,22 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The arguments `npm start` or `npm run import` give node (package.json: "npm run build && node ARGS"), so that
+ * the bench runs the server and the import exactly as they do, V8 flags included.
+ */
+function npmScriptNodeArgs(script: string): string[] {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const match = /&& node (.+)$/.exec(scripts[script] ?? '');
+  if (!match) throw new Error(`package.json's "${script}" script does not end with "&& node ARGS"`);
+  return match[1].split(/\s+/);
+}
+
 /** The tracker as in production, request lines not logged (LOG_LEVEL=warn): ready once /healthz answers. */
 async function startTracker(databasePath: string): Promise<Child> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, npmScriptNodeArgs('start'), {
     cwd: root,
     env: {
       ...process.env,
@@ -375,9 +386,7 @@ async function measureImport(largeDb: string): Promise<{ rows: number; seconds: 
   const target = path.join(workDir, 'import-target.db');
   generate(target, 0);
   log(`Importing ${rows.toLocaleString('en-US')} rows into an empty database`);
-  // As `npm run import` runs it (package.json): a young generation of 2 MB keeps the garbage of a streamed
-  // file from piling up between collections (about 30 MB less at the peak, no slower).
-  const result = run(process.execPath, ['--max-semi-space-size=2', 'dist/import.cli.js', file], { DATABASE_PATH: target });
+  const result = run(process.execPath, [...npmScriptNodeArgs('import'), file], { DATABASE_PATH: target });
   void largeDb;
   if (!result.output.includes(`${rows} new`)) throw new Error(`The import did not add ${rows} pledges:\n${result.output}`);
   return {

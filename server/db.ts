@@ -13,8 +13,14 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma(`cache_size = ${PAGE_CACHE}`);
   return db;
 }
+
+// SQLite's own page cache, per connection: 2 MB (better-sqlite3 asks for 16). The operating system's file cache
+// holds the database anyway; at a million pledges the dashboard's queries ran no slower, and the server and
+// its export connection keep about 30 MB less.
+const PAGE_CACHE = -2000;
 
 /**
  * A second, read-only connection holding one snapshot of the database, for long reads (CSV export)
@@ -23,6 +29,7 @@ export function openDatabase(file: string): Db {
 export function openSnapshot(db: Db): Db {
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
+  reader.pragma(`cache_size = ${PAGE_CACHE}`);
   reader.exec('BEGIN');
   // A read transaction in WAL mode starts at its first read; pin the snapshot now.
   reader.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
