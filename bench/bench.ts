@@ -83,24 +83,28 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The arguments `npm start` or `npm run import` give node (package.json: "npm run build && node ARGS"), so that
- * the bench runs the server and the import exactly as they do, V8 flags included.
+ * What `npm start` or `npm run import` runs after the build (package.json: "npm run build && [VAR=value ...]
+ * node ARGS"): the environment variables and node's arguments, so that the bench runs the server and the
+ * import exactly as they do, V8 and allocator settings included.
  */
-function npmScriptNodeArgs(script: string): string[] {
+function npmScriptCommand(script: string): { env: Record<string, string>; args: string[] } {
   const scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const match = /&& node (.+)$/.exec(scripts[script] ?? '');
-  if (!match) throw new Error(`package.json's "${script}" script does not end with "&& node ARGS"`);
-  return match[1].split(/\s+/);
+  const match = /&& ((?:\w+=\S+ )*)node (.+)$/.exec(scripts[script] ?? '');
+  if (!match) throw new Error(`package.json's "${script}" script does not end with "&& [VAR=value ...] node ARGS"`);
+  const env = Object.fromEntries(match[1].trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+  return { env, args: match[2].split(/\s+/) };
 }
 
 /** The tracker as in production, request lines not logged (LOG_LEVEL=warn): ready once /healthz answers. */
 async function startTracker(databasePath: string): Promise<Child> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, npmScriptNodeArgs('start'), {
+  const start = npmScriptCommand('start');
+  const child = spawn(process.execPath, start.args, {
     cwd: root,
     env: {
       ...process.env,
+      ...start.env,
       DATABASE_PATH: databasePath,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -386,7 +390,8 @@ async function measureImport(largeDb: string): Promise<{ rows: number; seconds: 
   const target = path.join(workDir, 'import-target.db');
   generate(target, 0);
   log(`Importing ${rows.toLocaleString('en-US')} rows into an empty database`);
-  const result = run(process.execPath, [...npmScriptNodeArgs('import'), file], { DATABASE_PATH: target });
+  const command = npmScriptCommand('import');
+  const result = run(process.execPath, [...command.args, file], { ...command.env, DATABASE_PATH: target });
   void largeDb;
   if (!result.output.includes(`${rows} new`)) throw new Error(`The import did not add ${rows} pledges:\n${result.output}`);
   return {
