@@ -8,11 +8,12 @@ import { statement } from './statements.ts';
 const MAX_ENTRIES = 500;
 
 /**
- * The database's version as this connection sees it: total_changes() counts this connection's own writes,
- * data_version moves when another connection (an import from the command line, say) commits.
+ * The version of the tracker's data: a counter the database's own triggers move on every change to pledges,
+ * sources, events, links and status changes, by any connection (migration 006). Sessions, accounts and
+ * tokens leave it alone.
  */
 export function databaseVersion(db: Db): string {
-  return statement(db, "SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes()").pluck().get() as string;
+  return statement(db, "SELECT value FROM app_meta WHERE key = 'data_version'").pluck().get() as string;
 }
 
 export class ReadCache {

@@ -30,6 +30,19 @@ describe('the read cache', () => {
     expect(cache.get('k', () => ++computed)).toBe(2);
   });
 
+  it('keeps its answers while a signed-in editor browses (session writes are not data), drops them on an edit', async () => {
+    ctx = freshApp();
+    const cache = new ReadCache(ctx.db);
+    let computed = 0;
+    cache.get('k', () => ++computed);
+    const { agent, csrf } = await signedIn(ctx);
+    for (const path of ['/', '/pledges', '/events', '/pledges/new']) expect((await agent.get(path)).status).toBe(200);
+    expect(ctx.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBeGreaterThan(0);
+    expect(cache.get('k', () => ++computed)).toBe(1);
+    await agent.post('/pledges').type('form').send(pledgeForm({ _csrf: csrf }));
+    expect(cache.get('k', () => ++computed)).toBe(2);
+  });
+
   it('never serves a stale summary after a write through the forms', async () => {
     ctx = freshApp();
     expect((await request(ctx.app).get('/api/summary')).body.totals.pledge_count).toBe(5);
