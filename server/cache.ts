@@ -2,7 +2,7 @@
 import type { Db } from './db.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
 import { cubeKey, cubeOf, type CubeGroup } from './pledges.cube.ts';
-import { facets, pledgerValues, summarize, whereClause, type Facet, type FacetValue, type Summary } from './pledges.repository.ts';
+import { facets, pledgerValues, summarize, type Facet, type FacetValue, type Summary } from './pledges.repository.ts';
 import { statement } from './statements.ts';
 
 const MAX_ENTRIES = 500;
@@ -48,7 +48,7 @@ export class ReadCache {
  * pledgers: every selection of sectors, statuses, countries and levers under them shares it.
  */
 export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
-  return cache.get(`cube:${JSON.stringify(cubeKey(filter))}`, () => cubeOf(db, filter, whereClause));
+  return cache.get(`cube:${JSON.stringify(cubeKey(filter))}`, () => cubeOf(db, filter));
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {

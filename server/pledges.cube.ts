@@ -7,7 +7,7 @@
 // query of its own (pledgerValues in the repository).
 import type { Db } from './db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
-import { PER_YEAR, US_AMOUNT, type FacetField } from './pledges.repository.ts';
+import { countPledges, PER_YEAR, US_AMOUNT, whereClause, type FacetField } from './pledges.repository.ts';
 import { statement } from './statements.ts';
 
 export interface CubeGroup {
@@ -27,7 +27,6 @@ export interface CubeGroup {
   no_horizon_count: number;
 }
 
-
 /** The facet fields the pass groups by; pledger is not among them. */
 export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever'] as const satisfies readonly FacetField[];
 
@@ -36,15 +35,15 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
   return { ...EMPTY_FILTER, from: filter.from, to: filter.to, min: filter.min, max: filter.max, q: filter.q, pledger: filter.pledger };
 }
 
-export function cubeOf(db: Db, filter: PledgeFilter, where: (filter: PledgeFilter) => { sql: string; params: unknown[] }): CubeGroup[] {
+export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
-  const clause = where(key);
+  const clause = whereClause(key);
   // Both indexes hold every column the pass reads. Left to itself the planner may prefer a skip-scan of a
   // narrower index and then read a table row for each entry: several times slower at a million pledges.
   // A date range reads its part of the date index, then sorts it into groups; past about a quarter of the
   // pledges, walking the whole cube index (already in group order) is faster.
   const dated = key.from !== null || key.to !== null;
-  const narrow = dated && 4 * rangeCount(db, key, where) < (statement(db, 'SELECT count(*) FROM pledges').pluck().get() as number);
+  const narrow = dated && 4 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
   // A pledger selection is best read from the pledger index: the planner's choice.
   const index = key.pledger.length > 0 ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
   return statement(
@@ -77,9 +76,4 @@ export function unmatchedField(group: CubeGroup, filter: PledgeFilter): FacetFie
     missed = field;
   }
   return missed;
-}
-
-function rangeCount(db: Db, key: PledgeFilter, where: (filter: PledgeFilter) => { sql: string; params: unknown[] }): number {
-  const dates = where({ ...EMPTY_FILTER, from: key.from, to: key.to });
-  return statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_announced_on_idx ${dates.sql}`).pluck().get(...dates.params) as number;
 }

@@ -12,6 +12,7 @@ import {
   addPledgeWithRevision,
   buildIndexes,
   changePledgeWithRevision,
+  countPledges,
   dropPledgeIndexes,
   findPledgeByIdentity,
   IDENTITY_INDEX,
@@ -118,7 +119,7 @@ function sniff(head: Buffer): { delimiter: string } {
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || head.subarray(0, 200).includes(0)) {
     throw new ImportFileError('The file looks like UTF-16 (or binary): save it as "CSV UTF-8" and import again.');
   }
-  const firstLine = head.toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+  const firstLine = head.subarray(0, 64 * 1024).toString('utf8').split(/\r?\n/, 1)[0] ?? '';
   const count = (char: string) => firstLine.split(char).length - 1;
   return { delimiter: count(';') > count(',') ? ';' : ',' };
 }
@@ -175,7 +176,7 @@ class ImportRun {
     this.writing = options.write !== undefined;
     if (this.writing) {
       db.exec('BEGIN IMMEDIATE');
-      this.tableRows = db.prepare('SELECT count(*) FROM pledges').pluck().get() as number;
+      this.tableRows = countPledges(db);
     }
   }
 

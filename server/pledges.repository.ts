@@ -276,7 +276,7 @@ export const MAX_BARS = 20;
 /** The US part of a pledge, in whole dollars; NULL when the amount or the share is unknown. */
 export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
-export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter, whereClause)): Summary {
+export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter)): Summary {
   const where = whereClause(filter);
   const totals: Omit<Totals, 'us_share_pct'> = {
     pledge_count: 0,
@@ -535,7 +535,7 @@ export interface Facet {
   distinct: number;
 }
 
-/** The fields a reader narrows by from the facets; the grouped pass of pledges.cube.ts groups by them. */
+/** The fields a reader narrows by from the facets; the grouped pass of pledges.cube.ts groups by all but pledger. */
 export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger'] as const satisfies readonly ListParam[];
 export type FacetField = (typeof FACET_FIELDS)[number];
 type CubeField = (typeof CUBE_FIELDS)[number];
@@ -548,7 +548,7 @@ export function facets(
   db: Db,
   filter: PledgeFilter,
   limit = 10,
-  groups: CubeGroup[] = cubeOf(db, filter, whereClause),
+  groups: CubeGroup[] = cubeOf(db, filter),
   pledgers: FacetValue[] = pledgerValues(db, filter),
 ): Facet[] {
   const values = new Map(CUBE_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));

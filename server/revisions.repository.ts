@@ -38,10 +38,10 @@ export function diff(before: Record<string, unknown> | null, after: Record<strin
     }
     return changes;
   }
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {
-    const from = before?.[key] ?? null;
-    const to = after?.[key] ?? null;
+    const from = before[key] ?? null;
+    const to = after[key] ?? null;
     if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
   }
   return changes;

@@ -6,7 +6,7 @@ import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
 import { cubeOf } from '../server/pledges.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import { countPledges, facets, listPledges, summarize, whereClause } from '../server/pledges.repository.ts';
+import { countPledges, facets, listPledges, summarize } from '../server/pledges.repository.ts';
 import { tempDbPath } from './helpers.ts';
 
 let db: Db;
@@ -38,7 +38,7 @@ function plansFor(filter: PledgeFilter): { sql: string; plan: string }[] {
   const fresh = openDatabase(db.name);
   fresh.prepare = spy as typeof fresh.prepare;
   try {
-    summarize(fresh, filter, cubeOf(fresh, filter, whereClause));
+    summarize(fresh, filter, cubeOf(fresh, filter));
     facets(fresh, filter);
     countPledges(fresh, filter);
     listPledges(fresh, { filter, limit: 50 });
