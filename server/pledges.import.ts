@@ -10,15 +10,16 @@ import { listEvents } from './events.repository.ts';
 import { unneutraliseFormula } from './pledges.csv.ts';
 import {
   addPledgeWithRevision,
-  buildIndexes,
+  beginBulkLoad,
   changePledgeWithRevision,
   countPledges,
-  dropPledgeIndexes,
+  endBulkLoad,
   findPledgeByIdentity,
   IDENTITY_INDEX,
   pendingChanges,
   pledgeExists,
   sourcesOf,
+  type BulkLoad,
   type PledgeWrite,
 } from './pledges.repository.ts';
 import { emptyPledgeForm, validatePledge, type PledgeFormValues } from './pledges.validation.ts';
@@ -59,9 +60,10 @@ export interface ImportOptions {
   /** How many rows of each kind the outcome keeps for a preview (100 unless said). */
   keep?: number;
   /**
-   * A write that has created this many pledges, and at least as many as the table held, drops the secondary
-   * indexes and builds them again before committing: one sorted pass each instead of a million scattered
-   * inserts (2,000 unless said).
+   * A write that has created this many pledges, and at least as many as the table held, becomes a bulk load
+   * (beginBulkLoad): the secondary indexes are dropped and built again before committing, one sorted pass each
+   * instead of a million scattered inserts, and the data version moves once instead of on every row (2,000
+   * unless said).
    */
   bulkFrom?: number;
   /** Called when a bulk load's indexes are being built again, before the commit. */
@@ -163,7 +165,7 @@ class ImportRun {
   private readonly reason: string;
   private writing: boolean;
   private tableRows = 0;
-  private droppedIndexes: string[] | null = null;
+  private bulkLoad: BulkLoad | null = null;
 
   constructor(
     private readonly db: Db,
@@ -225,9 +227,9 @@ class ImportRun {
     if (!this.hasHeader && this.problems.length === 0) this.problem({ line: 1, column: null, message: 'The file is empty.' });
     if (this.full) this.problem({ line: this.problems.at(-1)!.line, column: null, message: `Stopped after ${MAX_PROBLEMS} problems.` });
     if (this.writing) {
-      if (this.droppedIndexes) {
+      if (this.bulkLoad) {
         this.options.onIndexing?.();
-        buildIndexes(this.db, this.droppedIndexes);
+        endBulkLoad(this.db, this.bulkLoad);
       }
       this.db.exec('COMMIT');
       this.writing = false;
@@ -255,8 +257,8 @@ class ImportRun {
       if (outcome.sample.created.length < this.keep) outcome.sample.created.push({ line: row.line, id: row.id, write: row.write });
       if (this.writing) {
         addPledgeWithRevision(db, { ...row.write, reason: this.reason }, this.options.write!.author, row.id);
-        if (!this.droppedIndexes && outcome.created >= this.bulkFrom && outcome.created >= this.tableRows) {
-          this.droppedIndexes = dropPledgeIndexes(db, [IDENTITY_INDEX]);
+        if (!this.bulkLoad && outcome.created >= this.bulkFrom && outcome.created >= this.tableRows) {
+          this.bulkLoad = beginBulkLoad(db, [IDENTITY_INDEX]);
         }
       }
       return;

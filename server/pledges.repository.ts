@@ -611,5 +611,32 @@ export function buildIndexes(db: Db, definitions: readonly string[]): void {
   for (const sql of definitions) db.exec(sql);
 }
 
+/** What beginBulkLoad took away, for endBulkLoad to put back. */
+export interface BulkLoad {
+  indexes: string[];
+  triggers: string[];
+}
+
+/**
+ * Readies the tables for a bulk load inside the caller's transaction: drops the pledges' secondary indexes
+ * (all but those named in keepIndexes) and the triggers that move the data version (migration 006), which
+ * would otherwise fire on every row written (they cost more than the rows themselves). Other connections never
+ * see the tables without them: endBulkLoad puts them back before the same transaction commits.
+ */
+export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
+  const triggers = db
+    .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name GLOB '*_data_version'")
+    .all() as { name: string; sql: string }[];
+  for (const { name } of triggers) db.exec(`DROP TRIGGER "${name.replaceAll('"', '""')}"`);
+  return { indexes: dropPledgeIndexes(db, keepIndexes), triggers: triggers.map(({ sql }) => sql) };
+}
+
+/** Builds the indexes again, re-creates the triggers and moves the data version once for the whole load. */
+export function endBulkLoad(db: Db, load: BulkLoad): void {
+  buildIndexes(db, load.indexes);
+  for (const sql of load.triggers) db.exec(sql);
+  db.prepare("UPDATE app_meta SET value = value + 1 WHERE key = 'data_version'").run();
+}
+
 /** The index the import looks rows up by (pledger + project + date): kept through a bulk load. */
 export const IDENTITY_INDEX = 'pledges_identity_idx';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseVersion } from '../server/cache.ts';
 import { linkPledgeToEvent } from '../server/events.repository.ts';
 import { importCsv } from '../server/pledges.import.ts';
 import { addPledge, count, freshApp, type TestContext } from './helpers.ts';
@@ -142,13 +143,15 @@ describe('import refusals: nothing is written', () => {
 
 describe('large imports', () => {
   const indexesOf = (ctx: TestContext) =>
-    ctx.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' ORDER BY name").all();
+    ctx.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = 'pledges' ORDER BY name").all();
+  const version = (ctx: TestContext) => Number(databaseVersion(ctx.db));
   const rowsFile = (rows: number, last = '') =>
     `pledger,project,amount,announced_on,sector,source_urls\n${Array.from({ length: rows }, (_, i) => `Co ${i % 37},Plant ${i},${i + 1} m,2024-0${1 + (i % 9)}-1${i % 10},S${i % 7},https://example.com/${i}`).join('\n')}\n${last}`;
 
   it('drops the secondary indexes for a bulk load and has every one back, with every row, when it commits', async () => {
     const ctx = app(false);
     const before = indexesOf(ctx);
+    const versionBefore = version(ctx);
     let rebuilt = 0;
     const outcome = await importCsv(ctx.db, Readable.from([rowsFile(3000)]), {
       write: { author: AUTHOR, filename: 'bulk.csv' },
@@ -158,6 +161,11 @@ describe('large imports', () => {
     expect(outcome).toMatchObject({ problems: [], created: 3000, written: true });
     expect(rebuilt).toBe(1);
     expect(indexesOf(ctx)).toEqual(before);
+    // The data version's triggers are back and work, and the load moved the version (caches see it).
+    expect(version(ctx)).toBeGreaterThan(versionBefore);
+    const afterLoad = version(ctx);
+    ctx.db.prepare("UPDATE pledges SET context_note = 'x' WHERE id = 1").run();
+    expect(version(ctx)).toBe(afterLoad + 1);
     expect(count(ctx.db, 'pledges')).toBe(3000);
     expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import bulk.csv'").pluck().get()).toBe(3000);
     expect(ctx.db.prepare("SELECT count(*) FROM pledges WHERE sector = 'S3'").pluck().get()).toBe(ctx.db.prepare("SELECT count(*) FROM pledges NOT INDEXED WHERE sector = 'S3'").pluck().get());
@@ -176,6 +184,7 @@ describe('large imports', () => {
     expect(count(ctx.db, 'pledges')).toBe(0);
     expect(count(ctx.db, 'revisions')).toBe(0);
     expect(indexesOf(ctx)).toEqual(before);
+    expect(ctx.db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name GLOB '*_data_version'").pluck().get()).toBe(15);
     expect(ctx.db.inTransaction).toBe(false);
   });
 
