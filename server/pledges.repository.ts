@@ -273,6 +273,9 @@ export interface Summary {
 /** Per-pledge charts draw this many bars, then one for all the others. */
 export const MAX_BARS = 20;
 
+/** How many pledges of an ordered index summarize checks, in turn, before sorting what the filter matches. */
+const RANKING_HEADS = [256, 4096];
+
 /** The US part of a pledge, in whole dollars; NULL when the amount or the share is unknown. */
 export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
@@ -323,12 +326,29 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
               ${PER_YEAR} AS per_year_usd`;
   // The ranking reads only what an index holds (id, amount, horizon); the few winners are then read whole.
-  const ranked = (order: string, extra = '') =>
-    (db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][]).map(
-      ([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow,
-    );
-  const byPledge = ranked('amount_usd DESC, id ASC');
-  const byPerYear = ranked('per_year_usd DESC, id ASC', `AND ${PER_YEAR} IS NOT NULL`);
+  // First the head of an index already in the ranking's order is checked against the filter, a few hundred
+  // pledges, then a few thousand: when enough of them match, they are the top (nothing further down can rank
+  // higher), and a filter matching a tenth of a million pledges is not sorted whole. A narrow filter, or one
+  // whose pledges rank low (a maximum amount), falls through to sorting what it matches.
+  const ranked = (order: string, walk: { index: string; order: string }, extra = '') => {
+    let ids: [number][] = [];
+    for (const head of RANKING_HEADS) {
+      ids = statement(
+        db,
+        `SELECT p.id, ${PER_YEAR} AS per_year_usd
+           FROM (SELECT p.id FROM pledges p INDEXED BY ${walk.index} WHERE p.amount_usd IS NOT NULL ORDER BY ${walk.order} LIMIT ?) AS head
+           CROSS JOIN pledges p ON p.id = head.id
+           ${where.sql ? `${where.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`,
+      ).raw().all(head, ...where.params, MAX_BARS) as [number][];
+      if (ids.length === MAX_BARS) break;
+    }
+    if (ids.length < MAX_BARS) {
+      ids = db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][];
+    }
+    return ids.map(([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow);
+  };
+  const byPledge = ranked('p.amount_usd DESC, p.id ASC', { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' });
+  const byPerYear = ranked('per_year_usd DESC, p.id ASC', { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` }, `AND ${PER_YEAR} IS NOT NULL`);
   // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards, and only
   // for the dates that have a single pledge and are drawn one by one.
   const byDate = db

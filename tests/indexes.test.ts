@@ -64,7 +64,10 @@ const CASES: [string, Partial<PledgeFilter>, string][] = [
   ['status and country', { status: ['completed'], country: ['Japan'] }, 'pledges_cube_idx'],
   ['sector and pledger', { sector: ['Energy'], pledger: ['Nvidia'] }, 'pledges_cube_idx'],
   ['from and to', { from: '2020', to: '2020' }, 'pledges_announced_on_idx'],
-  ['min', { min: 500_000_000_000 }, 'pledges_amount_idx'],
+  // A minimum inside an amount band: the band's pledges above it are read through the amount index.
+  ['min', { min: 600_000_000_000 }, 'pledges_amount_idx'],
+  // A minimum on a band's edge: the grouped figures are added up from the pre-grouped bands alone.
+  ['min on a band edge', { min: 500_000_000_000 }, 'pledge_bands'],
   ['max', { max: 20_000_000 }, 'pledges_amount_idx'],
 ];
 
