@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finishInterruptedBulkLoad } from './bulk-load.ts';
 import type { Db } from './db.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations/', import.meta.url));
@@ -26,7 +27,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
-/** Brings the schema up to date; returns the names of the migrations it applied. */
+/** Brings the schema up to date (and finishes an interrupted bulk load); returns the names of the migrations it applied. */
 export function migrate(db: Db, migrations = readMigrations()): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -56,5 +57,7 @@ export function migrate(db: Db, migrations = readMigrations()): string[] {
     })();
     ran.push(migration.name);
   }
+  // A bulk load killed part-way left indexes and triggers aside: put them back before anything reads.
+  finishInterruptedBulkLoad(db);
   return ran;
 }

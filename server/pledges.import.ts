@@ -5,21 +5,19 @@
 import type { Readable } from 'node:stream';
 import { parse, type Options as ParseOptions } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { beginBulkLoad, endBulkLoad, type BulkLoad } from './bulk-load.ts';
 import type { Db } from './db.ts';
 import { listEvents } from './events.repository.ts';
 import { unneutraliseFormula } from './pledges.csv.ts';
 import {
   addPledgeWithRevision,
-  beginBulkLoad,
   changePledgeWithRevision,
   countPledges,
-  endBulkLoad,
   findPledgeByIdentity,
   IDENTITY_INDEX,
   pendingChanges,
   pledgeExists,
   sourcesOf,
-  type BulkLoad,
   type PledgeWrite,
 } from './pledges.repository.ts';
 import { emptyPledgeForm, validatePledge, type PledgeFormValues } from './pledges.validation.ts';

@@ -2,7 +2,7 @@
 import type { Db } from './db.ts';
 import { statement } from './statements.ts';
 import { CSV_COLUMNS, type CsvCell } from './pledges.csv.ts';
-import { dateAfter, EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
+import { dateAfter, EMPTY_FILTER, isEmptyFilter, type ListParam, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from './revisions.repository.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './pledges.cube.ts';
 
@@ -599,6 +599,7 @@ const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pl
 
 /** The pledger facet: every pledger among the pledges matching the filter but for its pledger selection. */
 export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
+  if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null })) return pledgersByMonth(db, filter.from, filter.to);
   const where = whereClause({ ...filter, pledger: [] });
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
   // itself the planner may walk the pledger index and read each table row (seconds at a million pledges).
@@ -612,50 +613,41 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
 }
 
 /**
- * Drops the pledges' secondary indexes (all but those named in keep) for a bulk load, inside the caller's
- * transaction; returns their definitions for buildIndexes once the rows are in.
+ * The pledger facet of the pledges announced from `from` up to `to` (either may be null), from pledger_months
+ * (migration 008): the periods the range covers whole are added up, and only the pledges of a month it cuts (a
+ * range starting or ending on a day) are read, through the date index. A period's smallest date is the period
+ * itself ('2025-04', or '2025' for a year alone), and every date in a month starts with the month.
  */
-export function dropPledgeIndexes(db: Db, keep: readonly string[] = []): string[] {
-  const indexes = (
-    db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL").all() as {
-      name: string;
-      sql: string;
-    }[]
-  ).filter(({ name }) => !keep.includes(name));
-  for (const { name } of indexes) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
-  return indexes.map(({ sql }) => sql);
-}
-
-/** Builds again the indexes dropPledgeIndexes returned: each in one pass over the table, in order. */
-export function buildIndexes(db: Db, definitions: readonly string[]): void {
-  for (const sql of definitions) db.exec(sql);
-}
-
-/** What beginBulkLoad took away, for endBulkLoad to put back. */
-export interface BulkLoad {
-  indexes: string[];
-  triggers: string[];
-}
-
-/**
- * Readies the tables for a bulk load inside the caller's transaction: drops the pledges' secondary indexes
- * (all but those named in keepIndexes) and the triggers that move the data version (migration 006), which
- * would otherwise fire on every row written (they cost more than the rows themselves). Other connections never
- * see the tables without them: endBulkLoad puts them back before the same transaction commits.
- */
-export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
-  const triggers = db
-    .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name GLOB '*_data_version'")
-    .all() as { name: string; sql: string }[];
-  for (const { name } of triggers) db.exec(`DROP TRIGGER "${name.replaceAll('"', '""')}"`);
-  return { indexes: dropPledgeIndexes(db, keepIndexes), triggers: triggers.map(({ sql }) => sql) };
-}
-
-/** Builds the indexes again, re-creates the triggers and moves the data version once for the whole load. */
-export function endBulkLoad(db: Db, load: BulkLoad): void {
-  buildIndexes(db, load.indexes);
-  for (const sql of load.triggers) db.exec(sql);
-  db.prepare("UPDATE app_meta SET value = value + 1 WHERE key = 'data_version'").run();
+export function pledgersByMonth(db: Db, from: string | null, to: string | null): FacetValue[] {
+  const end = to === null ? null : dateAfter(to);
+  const before = end === null ? null : end.slice(0, 7);
+  const whole = statement(
+    db,
+    `SELECT pledger AS value, sum(pledge_count) AS pledge_count, sum(amount_usd) AS amount_usd
+       FROM pledger_months WHERE period >= ? ${before === null ? '' : 'AND period < ?'} GROUP BY pledger`,
+  ).all(...[from ?? '', ...(before === null ? [] : [before])]) as FacetValue[];
+  const cut = new Set([from, end].filter((date): date is string => date !== null && date.length === 10).map((date) => date.slice(0, 7)));
+  if (cut.size === 0) return whole.sort(byCountThenValue);
+  const values = new Map(whole.map((row) => [row.value, row]));
+  for (const month of cut) {
+    const low = from !== null && from > month ? from : month;
+    const next = dateAfter(month);
+    const high = end !== null && end < next ? end : next;
+    const rows = statement(
+      db,
+      `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+         FROM pledges p INDEXED BY pledges_announced_on_idx WHERE p.announced_on >= ? AND p.announced_on < ? GROUP BY pledger`,
+    ).all(low, high) as FacetValue[];
+    for (const row of rows) {
+      const known = values.get(row.value);
+      if (!known) values.set(row.value, row);
+      else {
+        known.pledge_count += row.pledge_count;
+        known.amount_usd += row.amount_usd;
+      }
+    }
+  }
+  return [...values.values()].sort(byCountThenValue);
 }
 
 /** The index the import looks rows up by (pledger + project + date): kept through a bulk load. */

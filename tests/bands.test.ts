@@ -2,12 +2,21 @@
 // shortcut through the head of an ordered index: each must give exactly what the plain pass over the pledges
 // gives, on data with every kind of amount, share and horizon, after any write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRE_GROUPED } from '../server/bulk-load.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
 import { amountBand, bandedCube, bandRange, cubeScan, type CubeGroup } from '../server/pledges.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import { deletePledge, MAX_BARS, PER_YEAR, summarize, updatePledge, whereClause } from '../server/pledges.repository.ts';
+import {
+  deletePledge,
+  MAX_BARS,
+  PER_YEAR,
+  pledgersByMonth,
+  summarize,
+  updatePledge,
+  whereClause,
+} from '../server/pledges.repository.ts';
 import { addPledge, pledgeFixture, tempDbPath } from './helpers.ts';
 
 const EDITOR = { id: null, username: 'test' };
@@ -25,6 +34,10 @@ const sorted = (groups: CubeGroup[]) =>
   groups.map((group) => ({ ...group })).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 const key = (group: CubeGroup) => [group.sector, group.status, group.country, group.lever].join('\u0000');
 const scanned = (min: number | null, max: number | null) => sorted(cubeScan(db, { ...EMPTY_FILTER, min, max }));
+
+/** Rows the triggers' table holds that its view, computing afresh, does not, and the other way round. */
+const drift = (table: string) =>
+  db.prepare(`SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${table}_computed UNION ALL SELECT * FROM ${table}_computed EXCEPT SELECT * FROM ${table})`).pluck().get();
 
 describe('amount bands', () => {
   it('numbers three bands a decade, 1-2-5, that follow one another without a gap', () => {
@@ -94,6 +107,37 @@ describe('amount bands', () => {
       expect(sorted(bandedCube(db, low, high)), `band ${band}`).toEqual(scanned(low, high));
     }
     expect(db.prepare('SELECT count(*) FROM pledge_bands WHERE pledge_count <= 0').pluck().get()).toBe(0);
+    for (const table of PRE_GROUPED) expect(drift(table), table).toBe(0);
+  });
+});
+
+describe('pledgers by month', () => {
+  /** The pledger facet for a date range by a plain pass over the pledges. */
+  const reference = (from: string | null, to: string | null) => {
+    const where = whereClause({ ...EMPTY_FILTER, from, to });
+    return db
+      .prepare(`SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${where.sql} GROUP BY pledger`)
+      .all(...where.params);
+  };
+  const byValue = (rows: unknown[]) => [...(rows as { value: string }[])].sort((a, b) => (a.value < b.value ? -1 : 1));
+
+  it('gives the pledgers of any range of years, months or days, pledges announced with a year or a month alone included', () => {
+    // Dates of every precision, on the edges the ranges below cut.
+    for (const announced_on of ['2020', '2020-03', '2020-03-01', '2020-03-15', '2020-03-31', '2020-04', '2020-04-01', '2021', '2019-12-31']) {
+      addPledge(db, { pledger: `Precise ${announced_on.length}`, announced_on, amount_usd: announced_on.length === 4 ? null : 1_000 });
+    }
+    const bounds = [null, '2019', '2020', '2020-03', '2020-03-15', '2020-03-31', '2020-04', '2020-04-01', '2021-06-30', '2030'];
+    let compared = 0;
+    for (const from of bounds) {
+      for (const to of bounds) {
+        if (from !== null && to !== null && from > to) continue;
+        const expected = reference(from, to);
+        expect(byValue(pledgersByMonth(db, from, to)), `${from}..${to}`).toEqual(byValue(expected));
+        compared += expected.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(1_000);
+    expect(drift('pledger_months')).toBe(0);
   });
 });
 

@@ -1,6 +1,9 @@
 // Each filterable column has an index that the dashboard's statements use (EXPLAIN QUERY PLAN), on a database
 // with enough rows and statistics for the planner to choose as it would at scale.
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beginBulkLoad, PRE_GROUPED } from '../server/bulk-load.ts';
+import { databaseVersion } from '../server/cache.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
@@ -101,6 +104,59 @@ function wholeTable(sql: string): RegExp {
 describe('npm run generate as a bulk load', () => {
   const indexNames = (target: Db) =>
     (target.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[]);
+  const triggerNames = (target: Db) => target.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").pluck().all() as string[];
+  /** Rows of a pre-grouped table and its view that differ. */
+  const drift = (target: Db, table: string) =>
+    target
+      .prepare(`SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${table}_computed UNION ALL SELECT * FROM ${table}_computed EXCEPT SELECT * FROM ${table})`)
+      .pluck()
+      .get();
+  const marker = (target: Db) => target.prepare("SELECT value FROM app_meta WHERE key = 'bulk_load'").pluck().get();
+
+  it('sets the per-row triggers aside too, and has them back with the pre-grouped tables refilled', () => {
+    const target = openDatabase(tempDbPath());
+    migrate(target);
+    const triggers = triggerNames(target);
+    const version = databaseVersion(target);
+    generatePledges(target, { rows: 3_000, batch: 1_000, bulkFrom: 1_000, onProgress: () => expect(triggerNames(target)).toEqual(['revisions_append_only_delete', 'revisions_append_only_update']) });
+    expect(triggerNames(target)).toEqual(triggers);
+    expect(triggers.length).toBeGreaterThan(20);
+    for (const table of PRE_GROUPED) expect([table, drift(target, table)]).toEqual([table, 0]);
+    expect(target.prepare('SELECT sum(pledge_count) FROM pledge_bands').pluck().get()).toBe(3_000);
+    expect(databaseVersion(target)).not.toBe(version);
+    expect(marker(target)).toBeUndefined();
+    target.close();
+  });
+
+  it('a load whose process was killed is finished by the next process to open the database, one still running is left alone', () => {
+    const target = openDatabase(tempDbPath());
+    migrate(target);
+    const indexes = indexNames(target);
+    const triggers = triggerNames(target);
+    const stamp = (pid: number) => {
+      const load = JSON.parse(marker(target) as string) as { pid: number };
+      target.prepare("UPDATE app_meta SET value = ? WHERE key = 'bulk_load'").run(JSON.stringify({ ...load, pid }));
+    };
+    target.transaction(() => beginBulkLoad(target))();
+    generatePledges(target, { rows: 500, batch: 500 });
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      stamp(sleeper.pid!);
+      migrate(target);
+      expect(indexNames(target)).toEqual([]);
+      expect(marker(target)).toBeDefined();
+    } finally {
+      sleeper.kill();
+    }
+    // A process that has ended: the load is finished.
+    stamp(spawnSync('true').pid!);
+    migrate(target);
+    expect([indexNames(target), triggerNames(target)]).toEqual([indexes, triggers]);
+    for (const table of PRE_GROUPED) expect([table, drift(target, table)]).toEqual([table, 0]);
+    expect(target.prepare('SELECT sum(pledge_count) FROM pledger_months').pluck().get()).toBe(500);
+    expect(marker(target)).toBeUndefined();
+    target.close();
+  });
 
   it('drops the secondary indexes for a large run and builds every one of them again', () => {
     const target = openDatabase(tempDbPath());

@@ -1,0 +1,84 @@
+// Bulk loads (a large import, npm run generate): the pledges' secondary indexes and the triggers that fire on
+// every row written are set aside while the rows go in, then put back, with the pre-grouped tables refilled in
+// one grouped pass each: one sorted pass per index instead of a million scattered inserts, and no per-row work
+// that costs more than the row itself.
+//
+// What was set aside is written down in app_meta (key 'bulk_load') in the same transaction. An import does its
+// whole load in one transaction, so no other connection ever sees the tables without them. `npm run generate`
+// commits batch by batch; if it is killed before it puts them back, the next process to open the database
+// (migrate) finishes the load, once the process that started it is gone.
+import type { Db } from './db.ts';
+
+interface SchemaObject {
+  name: string;
+  sql: string;
+}
+
+/** What beginBulkLoad set aside, for endBulkLoad to put back. */
+export interface BulkLoad {
+  indexes: SchemaObject[];
+  triggers: SchemaObject[];
+  /** The process that started the load. */
+  pid: number;
+}
+
+/** The tables that triggers keep as sums over the pledges, each with a view computing them afresh (007, 008). */
+export const PRE_GROUPED = ['pledge_bands', 'pledger_months'] as const;
+
+/**
+ * Sets aside, inside the caller's transaction, the pledges' secondary indexes (all but those named in
+ * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007, 008).
+ */
+export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
+  const objects = (where: string) => db.prepare(`SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ${where} ORDER BY name`).all() as SchemaObject[];
+  const load: BulkLoad = {
+    indexes: objects("type = 'index' AND tbl_name = 'pledges'").filter(({ name }) => !keepIndexes.includes(name)),
+    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*')"),
+    pid: process.pid,
+  };
+  for (const { name } of load.triggers) db.exec(`DROP TRIGGER ${quote(name)}`);
+  for (const { name } of load.indexes) db.exec(`DROP INDEX ${quote(name)}`);
+  db.prepare("INSERT INTO app_meta (key, value) VALUES ('bulk_load', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(load));
+  return load;
+}
+
+/**
+ * Builds the indexes again, refills the pre-grouped tables from their views, re-creates the triggers and moves
+ * the data version once for the whole load, inside the caller's transaction. Whatever is already back is left.
+ */
+export function endBulkLoad(db: Db, load: Pick<BulkLoad, 'indexes' | 'triggers'>): void {
+  const exists = db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').pluck();
+  for (const { name, sql } of load.indexes) if (!exists.get(name)) db.exec(sql);
+  for (const table of PRE_GROUPED) db.exec(`DELETE FROM ${table}; INSERT INTO ${table} SELECT * FROM ${table}_computed;`);
+  for (const { name, sql } of load.triggers) if (!exists.get(name)) db.exec(sql);
+  db.prepare("UPDATE app_meta SET value = value + 1 WHERE key = 'data_version'").run();
+  db.prepare("DELETE FROM app_meta WHERE key = 'bulk_load'").run();
+}
+
+/**
+ * Finishes a bulk load whose process ended before putting everything back (killed, out of memory). Returns
+ * true when there was one. A load whose process still runs is left to it.
+ */
+export function finishInterruptedBulkLoad(db: Db): boolean {
+  if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'app_meta'").get()) return false;
+  const value = db.prepare("SELECT value FROM app_meta WHERE key = 'bulk_load'").pluck().get() as string | undefined;
+  if (value === undefined) return false;
+  const load = JSON.parse(value) as BulkLoad;
+  if (load.pid !== process.pid && running(load.pid)) return false;
+  db.transaction(() => endBulkLoad(db, load)).immediate();
+  return true;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
