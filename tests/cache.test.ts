@@ -116,6 +116,21 @@ describe('the page cache (readers without a session)', () => {
     expect(again.status).toBe(304);
   });
 
+  it('sends brotli to a browser, which lists gzip first, and follows a weight the reader gives', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    const cases: [string, string | undefined][] = [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['br;q=0.5, gzip', 'gzip'],
+      ['gzip, br;q=0', 'gzip'],
+      ['deflate', undefined],
+    ];
+    for (const [accepted, expected] of cases) {
+      const res = await request(ctx.app).get('/').set('Accept-Encoding', accepted);
+      expect([accepted, res.status, res.headers['x-cache'], res.headers['content-encoding']]).toEqual([accepted, 200, 'hit', expected]);
+    }
+  });
+
   it('drops every page after a write, whichever connection made it', async () => {
     ctx = freshApp();
     await request(ctx.app).get('/');
