@@ -266,29 +266,43 @@ function generate(file: string, rows: number): number {
   return ms;
 }
 
-async function browserTimings(url: string): Promise<{ transferred_bytes: number; charts_drawn_ms: number; charts: number }> {
+/** Navigations timed in Chromium; the median is reported, with the range. */
+const NAVIGATIONS = 5;
+
+async function browserTimings(url: string): Promise<{ transferred_bytes: number; charts_drawn_ms: number; charts_drawn_range_ms: [number, number]; charts: number }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   try {
-    const page = await browser.newPage();
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    let transferred = 0;
-    cdp.on('Network.loadingFinished', (event) => {
-      transferred += event.encodedDataLength;
-    });
-    await page.goto(url, { waitUntil: 'load' });
-    await page.waitForFunction(() => {
-      const canvases = [...document.querySelectorAll('canvas')];
-      return canvases.length > 0 && canvases.every((canvas) => canvas.dataset.drawnAt !== undefined);
-    });
-    // Each chart stamps performance.now() (milliseconds since navigation started) when first drawn.
-    const stamps = await page.$$eval('canvas', (canvases) => canvases.map((canvas) => Number(canvas.dataset.drawnAt)));
-    await page.waitForLoadState('networkidle');
-    return { transferred_bytes: transferred, charts_drawn_ms: Math.round(Math.max(...stamps)), charts: stamps.length };
+    const runs: { transferred: number; drawn: number; charts: number }[] = [];
+    for (let i = 0; i < NAVIGATIONS; i++) {
+      const page = await browser.newPage();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+      let transferred = 0;
+      cdp.on('Network.loadingFinished', (event) => {
+        transferred += event.encodedDataLength;
+      });
+      await page.goto(url, { waitUntil: 'load' });
+      await page.waitForFunction(() => {
+        const canvases = [...document.querySelectorAll('canvas')];
+        return canvases.length > 0 && canvases.every((canvas) => canvas.dataset.drawnAt !== undefined);
+      });
+      // Each chart stamps performance.now() (milliseconds since navigation started) when first drawn.
+      const stamps = await page.$$eval('canvas', (canvases) => canvases.map((canvas) => Number(canvas.dataset.drawnAt)));
+      await page.waitForLoadState('networkidle');
+      runs.push({ transferred, drawn: Math.round(Math.max(...stamps)), charts: stamps.length });
+      await page.close();
+    }
+    const drawn = runs.map((run) => run.drawn).sort((a, b) => a - b);
+    return {
+      transferred_bytes: Math.max(...runs.map((run) => run.transferred)),
+      charts_drawn_ms: drawn[Math.floor(drawn.length / 2)],
+      charts_drawn_range_ms: [drawn[0], drawn.at(-1)!],
+      charts: runs[0].charts,
+    };
   } finally {
     await browser.close();
   }
@@ -302,11 +316,13 @@ interface SizeResult {
   slow_client: { bytes_read_mb: number; rss_start_mb: number; rss_max_mb: number; growth_mb: number };
   uncached_ms: Record<string, number>;
   load: Record<string, Load>;
-  browser?: { transferred_bytes: number; charts_drawn_ms: number; charts: number };
+  /** The hello-world route, measured before and after the routes (requests/s: their mean). */
+  hello: { requests_per_s: number; p99_ms: number; before: Load; after: Load };
+  browser?: { transferred_bytes: number; charts_drawn_ms: number; charts_drawn_range_ms: [number, number]; charts: number };
   server_rss_mb: number;
 }
 
-async function measureSize(rows: number, sqliteVersion: string): Promise<SizeResult> {
+async function measureSize(rows: number, sqliteVersion: string, helloUrl: string): Promise<SizeResult> {
   const file = path.join(workDir, `pledges-${rows}.db`);
   const generateMs = generate(file, rows);
   log('Starting the tracker');
@@ -338,10 +354,22 @@ async function measureSize(rows: number, sqliteVersion: string): Promise<SizeRes
     const slow = await slowRead(`${server.url}/pledges.csv`, pid, 1024 * 1024, SLOW_SECONDS);
 
     const loads: Record<string, Load> = {};
+    // The yardstick right before and right after the tracker's routes, on the same machine in the same
+    // minute: this machine's speed drifts by a third over a run.
+    log(`autocannon hello world (${DURATION} s)`);
+    const helloBefore = await load(helloUrl);
     for (const route of ROUTES) {
       log(`autocannon ${route} (${DURATION} s)`);
       loads[route] = await load(`${server.url}${route}`);
     }
+    log(`autocannon hello world (${DURATION} s)`);
+    const helloAfter = await load(helloUrl);
+    const hello = {
+      requests_per_s: Math.round((helloBefore.requests_per_s + helloAfter.requests_per_s) / 2),
+      p99_ms: Math.max(helloBefore.p99_ms, helloAfter.p99_ms),
+      before: helloBefore,
+      after: helloAfter,
+    };
 
     let browser: SizeResult['browser'];
     if (fs.existsSync(CHROMIUM)) {
@@ -370,6 +398,7 @@ async function measureSize(rows: number, sqliteVersion: string): Promise<SizeRes
       },
       uncached_ms: uncached,
       load: loads,
+      hello,
       browser,
       server_rss_mb: Math.round(memory(pid).rss),
     };
@@ -412,7 +441,8 @@ interface Target {
   met: boolean;
 }
 
-function targets(large: SizeResult, hello: Load, imported: Awaited<ReturnType<typeof measureImport>>): Target[] {
+function targets(large: SizeResult, imported: Awaited<ReturnType<typeof measureImport>>): Target[] {
+  const { hello } = large;
   const dashboard = large.load['/'];
   const uncachedFiltered = Math.max(...UNCACHED.map((route) => large.uncached_ms[route]));
   const list: Target[] = [
@@ -430,7 +460,7 @@ function targets(large: SizeResult, hello: Load, imported: Awaited<ReturnType<ty
   if (large.browser) {
     list.push(
       { what: 'dashboard transferred (compressed)', target: '≤ 150 kB', measured: `${Math.round(large.browser.transferred_bytes / 1000)} kB`, met: large.browser.transferred_bytes <= 150_000 },
-      { what: 'all charts drawn after navigation', target: '≤ 500 ms', measured: `${large.browser.charts_drawn_ms} ms`, met: large.browser.charts_drawn_ms <= 500 },
+      { what: 'all charts drawn after navigation', target: '≤ 500 ms', measured: `${large.browser.charts_drawn_ms} ms (median of ${NAVIGATIONS}; ${large.browser.charts_drawn_range_ms.join('–')})`, met: large.browser.charts_drawn_ms <= 500 },
     );
   }
   return list;
@@ -441,7 +471,7 @@ function table(rows: string[][]): string {
   return rows.map((row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`).join('\n');
 }
 
-function report(results: SizeResult[], hello: Load, checks: Target[]): string {
+function report(results: SizeResult[], checks: Target[]): string {
   const header = ['measure', ...results.map((result) => `${result.rows.toLocaleString('en-US')} rows`)];
   const line = (name: string, value: (result: SizeResult) => string) => [name, ...results.map(value)];
   const measures = [
@@ -455,9 +485,9 @@ function report(results: SizeResult[], hello: Load, checks: Target[]): string {
     line('slow client: RSS start → max (MB)', (r) => `${r.slow_client.rss_start_mb} → ${r.slow_client.rss_max_mb}`),
     ...Object.keys(results[0].uncached_ms).map((route) => line(`uncached ${route} (ms)`, (r) => String(r.uncached_ms[route]))),
     ...ROUTES.map((route) => line(`load ${route} (req/s, p99 ms)`, (r) => `${r.load[route].requests_per_s}, ${r.load[route].p99_ms}`)),
-    line('hello world (req/s, p99 ms)', () => `${hello.requests_per_s}, ${hello.p99_ms}`),
+    line('hello world, before → after (req/s)', (r) => `${r.hello.before.requests_per_s} → ${r.hello.after.requests_per_s}`),
     line('Chromium: dashboard kB transferred', (r) => (r.browser ? String(Math.round(r.browser.transferred_bytes / 1000)) : '-')),
-    line('Chromium: all charts drawn (ms)', (r) => (r.browser ? String(r.browser.charts_drawn_ms) : '-')),
+    line('Chromium: all charts drawn (ms, median; range)', (r) => (r.browser ? `${r.browser.charts_drawn_ms}; ${r.browser.charts_drawn_range_ms.join('–')}` : '-')),
   ];
   const verdicts = [
     ['target', 'wanted', 'measured', 'met'],
@@ -475,20 +505,17 @@ async function main(): Promise<void> {
   log('Building dist/');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 
-  log('Hello-world yardstick');
+  log('Starting the hello-world yardstick');
   const helloServer = await startNode('bench/hello.ts', {});
-  let hello: Load;
+  const results: SizeResult[] = [];
   try {
-    hello = await load(helloServer.url);
+    for (const rows of SIZES) results.push(await measureSize(rows, sqliteVersion, helloServer.url));
   } finally {
     await helloServer.stop();
   }
-
-  const results: SizeResult[] = [];
-  for (const rows of SIZES) results.push(await measureSize(rows, sqliteVersion));
   const imported = await measureImport(path.join(workDir, `pledges-${LARGE}.db`));
   const large = results[results.length - 1];
-  const checks = targets(large, hello, imported);
+  const checks = targets(large, imported);
 
   const cpus = os.cpus();
   const output = {
@@ -501,7 +528,6 @@ async function main(): Promise<void> {
       sqlite3_cli: sqliteVersion,
     },
     settings: { duration_s: DURATION, connections: 10, slow_client_s: SLOW_SECONDS },
-    hello_world: hello,
     sizes: results,
     import: imported,
     targets: checks,
@@ -509,7 +535,7 @@ async function main(): Promise<void> {
   const resultsFile = path.join(root, 'bench', 'results.json');
   fs.writeFileSync(resultsFile, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`\n${startedAt.toISOString().slice(0, 10)}, ${cpus.length} cores (${output.machine.cpu}), ${output.machine.memory_gb} GB, Node ${process.version}\n`);
-  console.log(report(results, hello, checks));
+  console.log(report(results, checks));
   console.log(`Written to ${path.relative(root, resultsFile)}; work files in ${workDir}.`);
 }
 
