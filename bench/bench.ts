@@ -147,11 +147,12 @@ interface Fetched {
 }
 
 /** One GET, read to the end: time and bytes on the wire (compressed when the server compressed). */
+// Each request on a connection of its own: no kept-alive socket that the server may be closing as it is reused.
 function get(url: string, { headers = BROWSER_HEADERS as Record<string, string>, to }: { headers?: Record<string, string>; to?: string } = {}): Promise<Fetched> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers }, (res) => {
+      .get(url, { agent: false, headers }, (res) => {
         let bytes = 0;
         const file = to ? fs.createWriteStream(to) : null;
         res.on('data', (chunk: Buffer) => {
@@ -176,7 +177,10 @@ function get(url: string, { headers = BROWSER_HEADERS as Record<string, string>,
 function slowRead(url: string, pid: number, bytesPerSecond: number, duration: number): Promise<{ samples: number[]; bytes: number }> {
   return new Promise((resolve, reject) => {
     const samples: number[] = [memory(pid).rss];
-    const req = http.get(url, { headers: { 'accept-encoding': 'identity' } }, (res) => {
+    let finished = false;
+    // A connection of its own: a kept-alive one from an earlier request may be closing as it is reused (the
+    // server drops idle ones after 5 s), and the request would die before any answer.
+    const req = http.get(url, { agent: false, headers: { 'accept-encoding': 'identity' } }, (res) => {
       let bytes = 0;
       let allowance = bytesPerSecond / 10;
       res.on('data', (chunk: Buffer) => {
@@ -192,11 +196,12 @@ function slowRead(url: string, pid: number, bytesPerSecond: number, duration: nu
       setTimeout(() => {
         clearInterval(tick);
         clearInterval(sampler);
+        finished = true;
         req.destroy();
         resolve({ samples, bytes });
       }, duration * 1000);
     });
-    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    req.on('error', (error) => (finished ? undefined : reject(error)));
   });
 }
 
