@@ -134,7 +134,9 @@ export function whereClause(filter: PledgeFilter): { sql: string; params: unknow
     const like = `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
     const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
     const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
-    const sources = `EXISTS (SELECT 1 FROM pledge_sources s WHERE s.pledge_id = p.id AND (${matches('s.url')} OR ${matches('s.title')}))`;
+    // The pledges with a matching source, found once per statement (a pass over the sources, kept in an
+    // ephemeral index) rather than looked up for every pledge: half of a search's time at a million pledges.
+    const sources = `p.id IN (SELECT s.pledge_id FROM pledge_sources s WHERE ${matches('s.url')} OR ${matches('s.title')})`;
     conditions.push(`(${[...own, sources].join(' OR ')})`);
     params.push(...Array(own.length + 2).fill(like));
   }
