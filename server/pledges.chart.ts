@@ -19,6 +19,12 @@ export interface ChartData {
     unknownShare: (number | null)[];
     /** What a tooltip says: "$80B ($80,000,000,000)". */
     totals: string[];
+    /**
+     * Where the amount axis ends (billions) when the "all others" bar would flatten every other bar (more than
+     * OTHERS_CUT times the largest pledge): that bar is then cut at the axis's end, and its label says so and
+     * gives its total. null: the axis fits every bar.
+     */
+    axisMax: number | null;
     leftOut: number;
   };
   usShare: {
@@ -92,6 +98,9 @@ function othersLabel(count: number): string[] {
   return ['All others', `${count.toLocaleString('en-US')} ${count === 1 ? 'pledge' : 'pledges'}`];
 }
 
+/** The "all others" bar is cut when it is more than this many times the largest pledge drawn. */
+export const OTHERS_CUT = 4;
+
 export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartData {
   const { totals, by_pledge: byPledge, others, by_per_year: byPerYear, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
@@ -101,9 +110,14 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
   const othersName = `All others (${others.pledge_count.toLocaleString('en-US')} pledges)`;
   const withHorizon = totals.disclosed_count - summary.no_horizon_count;
   const othersShare = others.share_base_usd > 0 ? (100 * others.us_amount_usd) / others.share_base_usd : null;
+  const top = Math.max(0, ...byPledge.map((row) => row.amount_usd));
+  const cut = withOthers && top > 0 && others.amount_usd > OTHERS_CUT * top;
   return {
     amounts: {
-      labels: [...byPledge.map((row) => barLabel(row.pledger, row.project)), ...(withOthers ? [othersLabel(others.pledge_count)] : [])],
+      labels: [
+        ...byPledge.map((row) => barLabel(row.pledger, row.project)),
+        ...(withOthers ? [[...othersLabel(others.pledge_count), ...(cut ? [`${formatUsdCompact(others.amount_usd)}, bar cut`] : [])]] : []),
+      ],
       names: [...byPledge.map((row) => fullName(row.pledger, row.project)), ...(withOthers ? [othersName] : [])],
       ids: [...byPledge.map((row) => row.id), ...(withOthers ? [null] : [])],
       us: [
@@ -119,6 +133,7 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
         ...(withOthers ? [toBillions(others.amount_usd - others.share_base_usd)] : []),
       ],
       totals: [...byPledge.map((row) => describe(row.amount_usd)), ...(withOthers ? [describe(others.amount_usd)] : [])],
+      axisMax: cut ? toBillions(top) * 1.25 : null,
       leftOut: totals.undisclosed_count,
     },
     usShare: {

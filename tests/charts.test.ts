@@ -113,6 +113,18 @@ describe('top 20 and all others', () => {
     expect(usShare.names.at(-1)).toBe('All others (5 pledges)');
     expect(usShare.usPct.at(-1)).toBeCloseTo(40, 10);
     expect(amounts.leftOut).toBe(1);
+    // 15B of others against a largest pledge of 25B: the axis fits every bar.
+    expect(amounts.axisMax).toBeNull();
+  });
+
+  it('cuts an "all others" bar that would flatten the rest, and says so in its label', () => {
+    ctx = freshApp({ seed: false });
+    for (let i = 1; i <= 120; i++) addPledge(ctx.db, { pledger: `P${i}`, amount_usd: 1e9, announced_on: '2025-01-01' });
+    const { amounts } = shapeCharts(summarize(ctx.db), []);
+    // 100 others of $1B each: $100B, 100 times the largest bar.
+    expect(amounts.labels[20]).toEqual(['All others', '100 pledges', '$100B, bar cut']);
+    expect(amounts.axisMax).toBeCloseTo(1.25, 10);
+    expect(amounts.totals[20]).toBe('$100B ($100,000,000,000)');
   });
 
   it('groups the timeline by date, counting the pledges of a date', () => {

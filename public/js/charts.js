@@ -94,7 +94,8 @@
       options: {
         indexAxis: 'y',
         scales: {
-          x: { stacked: true, beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          // An "all others" bar that would flatten the rest is cut at the axis's end (its label says so).
+          x: { stacked: true, beginAtZero: true, max: d.axisMax === null ? undefined : d.axisMax, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
           y: { stacked: true, ticks: { autoSkip: false } },
         },
         plugins: {
