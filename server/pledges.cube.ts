@@ -85,14 +85,12 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
   // The whole bands, and the cut ones' amounts read from the pledges.
   const firstWhole = low === bandRange(lowBand).low ? lowBand : lowBand + 1;
   const lastWhole = max === null || high === bandRange(highBand).high ? highBand : highBand - 1;
-  const parts: CubeGroup[][] = [];
-  const cut: [number, number][] = [];
-  if (firstWhole <= lastWhole) {
-    parts.push(fromBands(firstWhole, lastWhole));
-    if (firstWhole > lowBand) cut.push([low, bandRange(lowBand).high]);
-    if (lastWhole < highBand) cut.push([bandRange(highBand).low, high]);
-  } else if (lowBand === highBand) cut.push([low, high]);
-  else cut.push([low, bandRange(lowBand).high], [bandRange(highBand).low, high]);
+  const parts: CubeGroup[][] = firstWhole <= lastWhole ? [fromBands(firstWhole, lastWhole)] : [];
+  // A range inside one band cuts it once; otherwise each end band not covered whole is cut from its edge.
+  const cut: [number, number][] =
+    lowBand === highBand && firstWhole > lastWhole
+      ? [[low, high]]
+      : [...(firstWhole > lowBand ? [[low, bandRange(lowBand).high] as [number, number]] : []), ...(lastWhole < highBand ? [[bandRange(highBand).low, high] as [number, number]] : [])];
   if (cut.length > 0) {
     const where = { sql: `WHERE ${cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')}`, params: cut.flat() };
     // A few pledges are read through the amount index, a table row each. Past a few thousand, one walk of the
