@@ -10,7 +10,7 @@ import { migrate } from '../server/migrate.ts';
 import { cubeOf } from '../server/pledges.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
 import { countPledges, facets, listPledges, summarize } from '../server/pledges.repository.ts';
-import { tempDbPath } from './helpers.ts';
+import { drift, tempDbPath } from './helpers.ts';
 
 let db: Db;
 beforeAll(() => {
@@ -105,12 +105,6 @@ describe('npm run generate as a bulk load', () => {
   const indexNames = (target: Db) =>
     (target.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'pledges' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[]);
   const triggerNames = (target: Db) => target.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").pluck().all() as string[];
-  /** Rows of a pre-grouped table and its view that differ. */
-  const drift = (target: Db, table: string) =>
-    target
-      .prepare(`SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${table}_computed UNION ALL SELECT * FROM ${table}_computed EXCEPT SELECT * FROM ${table})`)
-      .pluck()
-      .get();
   const marker = (target: Db) => target.prepare("SELECT value FROM app_meta WHERE key = 'bulk_load'").pluck().get();
 
   it('sets the per-row triggers aside too, and has them back with the pre-grouped tables refilled', () => {
