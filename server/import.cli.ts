@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
 import { migrate } from './migrate.ts';
-import { importCsv } from './pledges.import.ts';
+import { importCsvFile } from './pledges.import.ts';
 
 const USAGE = 'Usage: npm run import -- FILE.csv [--dry-run]   (DATABASE_PATH names the database)';
 
@@ -26,7 +26,7 @@ async function main(args: string[]): Promise<number> {
     migrate(db);
     const started = Date.now();
     const size = fs.statSync(file).size;
-    const outcome = await importCsv(db, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), {
+    const outcome = await importCsvFile(db, file, {
       write: dryRun ? undefined : { author: { id: null, username: `${os.userInfo().username} (command line)` }, filename: path.basename(file) },
       keep: 50,
       onIndexing: () => process.stderr.write('\nBuilding the indexes again…'),

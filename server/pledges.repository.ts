@@ -527,12 +527,19 @@ export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Aut
   }).immediate();
 }
 
-/** The body of createPledge, for a caller that already holds a transaction (an import of many rows). */
-export function addPledgeWithRevision(db: Db, write: PledgeWrite, editor: Author, id: number | null = null): number {
+/** Pure: the changes a pledge's creation revision records (every field with a value), from the write itself. */
+export function creationChanges(write: PledgeWrite): Changes {
+  return diff(null, asSnapshot(write));
+}
+
+/**
+ * The body of createPledge, for a caller that already holds a transaction (an import of many rows), which may
+ * have written the creation's changes as JSON already (on another thread).
+ */
+export function addPledgeWithRevision(db: Db, write: PledgeWrite, editor: Author, id: number | null = null, changes: Changes | string = creationChanges(write)): number {
   const created = insertPledge(db, { ...write.pledge, sources: [] }, id);
   replaceLinks(db, created, write, true);
-  // The snapshot of what was just written is the write itself: no need to read it back.
-  recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes: diff(null, asSnapshot(write)), reason: write.reason });
+  recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes, reason: write.reason });
   return created;
 }
 

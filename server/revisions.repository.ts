@@ -49,7 +49,7 @@ export function diff(before: Record<string, unknown> | null, after: Record<strin
 
 export function recordRevision(
   db: Db,
-  revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes; reason: string },
+  revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes | string; reason: string },
 ): void {
   statement(db, 
     `INSERT INTO revisions (entity, entity_id, action, user_id, username, changes, reason)
@@ -60,7 +60,7 @@ export function recordRevision(
     revision.action,
     revision.editor.id,
     revision.editor.username,
-    JSON.stringify(revision.changes),
+    typeof revision.changes === 'string' ? revision.changes : JSON.stringify(revision.changes),
     revision.reason,
   );
 }

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseVersion } from '../server/cache.ts';
 import { linkPledgeToEvent } from '../server/events.repository.ts';
-import { importCsv } from '../server/pledges.import.ts';
+import { importCsv, importCsvFile } from '../server/pledges.import.ts';
 import { PRE_GROUPED } from '../server/bulk-load.ts';
 import { addPledge, count, drift, freshApp, type TestContext } from './helpers.ts';
 import { root, tsx } from './process.ts';
@@ -122,8 +122,7 @@ describe('import formats', () => {
   });
 });
 
-describe('import refusals: nothing is written', () => {
-  it.each([
+const REFUSALS: [string, string | Buffer, { line: number; column: string | null; message: RegExp }][] = [
     ['one bad row', 'pledger,announced_on,source_urls\nGood,2025-01-01,https://example.com/g\nBad,2025-02-30,https://example.com/b\n', { line: 3, column: 'announced_on', message: /real date/ }],
     ['an unbalanced quote', 'pledger,announced_on,source_urls\n"Open,2025-01-01,https://example.com/g\n', { line: 2, column: null, message: /quote/ }],
     ['a wrong column count', 'pledger,announced_on,source_urls\nA,2025-01-01,https://example.com/a,extra\n', { line: 2, column: null, message: /number of columns/ }],
@@ -132,7 +131,11 @@ describe('import refusals: nothing is written', () => {
     ['binary junk', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0xff, 0x00]), { line: 1, column: null, message: /UTF-16|binary/ }],
     ['a 10 MB field', `pledger,announced_on,source_urls\n${'x'.repeat(10 * 1024 * 1024)},2025-01-01,https://example.com/a\n`, { line: 2, column: null, message: /larger than/ }],
     ['the same pledge twice', 'pledger,announced_on,source_urls\nA,2025-01-01,https://example.com/a\nA,2025-01-01,https://example.com/b\n', { line: 3, column: null, message: /same pledge as line 2/ }],
-  ])('refuses %s with its line, column and message', async (_what, text, expected) => {
+    ['an empty file', '', { line: 1, column: null, message: /empty/ }],
+];
+
+describe('import refusals: nothing is written', () => {
+  it.each(REFUSALS)('refuses %s with its line, column and message', async (_what, text, expected) => {
     const ctx = app();
     const before = [count(ctx.db, 'pledges'), count(ctx.db, 'revisions')];
     const { problems } = await importText(ctx, text);
@@ -143,8 +146,6 @@ describe('import refusals: nothing is written', () => {
 });
 
 describe('large imports', () => {
-  const indexesOf = (ctx: TestContext) =>
-    ctx.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = 'pledges' ORDER BY name").all();
   const version = (ctx: TestContext) => Number(databaseVersion(ctx.db));
   const rowsFile = (rows: number, last = '') =>
     `pledger,project,amount,announced_on,sector,source_urls\n${Array.from({ length: rows }, (_, i) => `Co ${i % 37},Plant ${i},${i + 1} m,2024-0${1 + (i % 9)}-1${i % 10},S${i % 7},https://example.com/${i}`).join('\n')}\n${last}`;
@@ -201,6 +202,92 @@ describe('large imports', () => {
     expect(count(ctx.db, 'pledges')).toBe(0);
   });
 });
+
+describe('the command line reads on a thread of its own', () => {
+  const header = 'id,pledger,project,amount,announced_on,source_urls\n';
+  const row = (i: number, id: number | '' = '') => `${id},Co ${i % 37},Plant ${i},${i + 1} m,2024-0${1 + (i % 9)}-1${i % 10},https://example.com/${i}`;
+  const fileOf = (ctx: TestContext, text: string | Buffer) => {
+    const file = path.join(path.dirname(ctx.file), 'import.csv');
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const write = (filename: string) => ({ write: { author: AUTHOR, filename }, bulkFrom: 100 });
+
+  it.each(REFUSALS)('refuses %s as the in-process reader does', async (_what, text) => {
+    const ctx = app();
+    const inProcess = await importCsv(ctx.db, Readable.from([Buffer.from(text)]));
+    expect(await importCsvFile(ctx.db, fileOf(ctx, text))).toEqual(inProcess);
+    expect(inProcess.problems.length).toBeGreaterThan(0);
+  });
+
+  it('lists the problems of many batches in line order, the writing side’s among the reading side’s', async () => {
+    const ctx = app(false);
+    const lines = Array.from({ length: 700 }, (_, i) => row(i + 2));
+    lines[120 - 2] = lines[120 - 2].replace('2024-0', '2024-1'); // line 120: month 1x, found while reading
+    lines[130 - 2] = row(50); // line 130 names the pledge of line 50 again: found by the writing side
+    lines[300 - 2] = lines[300 - 2].replace('https://', 'javascript:');
+    lines[650 - 2] = row(2); // a repeat in a later batch
+    const text = `${header}${lines.join('\n')}\n`;
+    const expected = [
+      { line: 120, column: 'announced_on', message: expect.stringMatching(/real date/) },
+      { line: 130, column: null, message: 'This row is the same pledge as line 50.' },
+      { line: 300, column: 'source_urls', message: expect.stringMatching(/web address/) },
+      { line: 650, column: null, message: 'This row is the same pledge as line 2.' },
+    ];
+    const threaded = await importCsvFile(ctx.db, fileOf(ctx, text), write('many.csv'));
+    expect(threaded.problems).toEqual(expected);
+    expect(threaded.written).toBe(false);
+    expect(await importCsv(ctx.db, Readable.from([text]), write('many.csv'))).toEqual(threaded);
+    expect([count(ctx.db, 'pledges'), count(ctx.db, 'revisions'), ctx.db.inTransaction]).toEqual([0, 0, false]);
+  });
+
+  it('writes what the in-process reader writes, revisions included, and puts every index back', async () => {
+    const text = `${header}${Array.from({ length: 600 }, (_, i) => row(i + 2, i % 3 === 0 ? i + 1000 : '')).join('\n')}\n`;
+    const [a, b] = [app(false), app(false)];
+    const indexes = indexesOf(a);
+    const threaded = await importCsvFile(a.db, fileOf(a, text), write('same.csv'));
+    const inProcess = await importCsv(b.db, Readable.from([text]), write('same.csv'));
+    expect(threaded).toEqual(inProcess);
+    expect(threaded).toMatchObject({ problems: [], created: 600, written: true });
+    const contents = (ctx: TestContext) => [
+      ctx.db.prepare('SELECT id, pledger, project, amount_usd, announced_on FROM pledges ORDER BY id').all(),
+      ctx.db.prepare('SELECT pledge_id, position, url FROM pledge_sources ORDER BY pledge_id, position').all(),
+      ctx.db.prepare('SELECT entity_id, action, username, changes, reason FROM revisions ORDER BY id').all(),
+    ];
+    expect(contents(a)).toEqual(contents(b));
+    expect(indexesOf(a)).toEqual(indexes);
+    expect(a.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import same.csv'").pluck().get()).toBe(600);
+  });
+
+  it('into an empty table, finds again a pledge it created, by id and by pledger + project + date', async () => {
+    const ctx = app(false);
+    // Line 3 names line 2's pledge without its id; line 5 names, by id, the pledge line 4 created without one.
+    const text =
+      'id,pledger,project,amount,announced_on,source_urls\n' +
+      '7,Acme,Plant,1 bn,2025-01,https://example.com/a\n' +
+      ',Acme,Plant,2 bn,2025-01,https://example.com/a\n' +
+      ',Beta,Mill,3 bn,2025-02,https://example.com/b\n' +
+      '8,Beta,Mill,4 bn,2025-02,https://example.com/b\n';
+    const outcome = await importCsvFile(ctx.db, fileOf(ctx, text), { write: { author: AUTHOR, filename: 'again.csv' }, bulkFrom: 1 });
+    expect(outcome).toMatchObject({ problems: [], created: 2, changed: 2, written: true });
+    expect(ctx.db.prepare('SELECT id, amount_usd FROM pledges ORDER BY id').all()).toEqual([
+      { id: 7, amount_usd: 2e9 },
+      { id: 8, amount_usd: 4e9 },
+    ]);
+    expect(indexesOf(ctx).map((index) => index.name)).toContain('pledges_identity_idx');
+  });
+
+  it('a reader that fails writes nothing and says why', async () => {
+    const ctx = app();
+    const before = count(ctx.db, 'pledges');
+    await expect(importCsvFile(ctx.db, path.dirname(ctx.file), write('dir'))).rejects.toThrow(/EISDIR/);
+    expect([count(ctx.db, 'pledges'), ctx.db.inTransaction]).toEqual([before, false]);
+  });
+});
+
+function indexesOf(ctx: TestContext) {
+  return ctx.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = 'pledges' ORDER BY name").all() as { name: string }[];
+}
 
 function cli(args: string[], databasePath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
