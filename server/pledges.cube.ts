@@ -112,7 +112,7 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
 
 /** The grouped pass over the pledges matching key (a cubeKey). */
 export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
-  const clause = whereClause(key);
+  const clause = whereClause(key, db);
   // Both indexes hold every column the pass reads. Left to itself the planner may prefer a skip-scan of a
   // narrower index and then read a table row for each entry: several times slower at a million pledges.
   // A date range reads its part of the date index, then sorts it into groups; past about an eighth of the
@@ -121,8 +121,8 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
   // 205 ms).
   const dated = key.from !== null || key.to !== null;
   const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
-  // A pledger selection is best read from the pledger index: the planner's choice.
-  const index = key.pledger.length > 0 ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
+  // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
+  const index = key.pledger.length > 0 || key.q !== null ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
   return groupedPass(db, clause, index);
 }
 

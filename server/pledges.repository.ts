@@ -93,8 +93,12 @@ END`;
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
 export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
 
-/** The filter as a WHERE clause over pledges p, with its parameters bound. */
-export function whereClause(filter: PledgeFilter): { sql: string; params: unknown[] } {
+/**
+ * The filter as a WHERE clause over pledges p, with its parameters bound. Given the connection the clause will
+ * run on, a search reads the pledges it matches from that connection's search table (searchHits) instead of
+ * matching text in every statement.
+ */
+export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const anyOf = (column: string, list: string[]) => {
@@ -130,17 +134,59 @@ export function whereClause(filter: PledgeFilter): { sql: string; params: unknow
     params.push(filter.max);
   }
   if (filter.q !== null) {
-    // Plain substring search: % and _ typed by the reader are literal characters, not wildcards.
-    const like = `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
-    const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
-    // The pledges with a matching source, found once per statement (a pass over the sources, kept in an
-    // ephemeral index) rather than looked up for every pledge: half of a search's time at a million pledges.
-    const sources = `p.id IN (SELECT s.pledge_id FROM pledge_sources s WHERE ${matches('s.url')} OR ${matches('s.title')})`;
-    conditions.push(`(${[...own, sources].join(' OR ')})`);
-    params.push(...Array(own.length + 2).fill(like));
+    const search = db ? searchHits(db, filter.q) : searchCondition(filter.q);
+    conditions.push(search.sql);
+    params.push(...search.params);
   }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** A plain substring search over the pledges' text and their sources, as a condition on pledges p. */
+function searchCondition(q: string): { sql: string; params: unknown[] } {
+  // % and _ typed by the reader are literal characters, not wildcards.
+  const like = `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
+  const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
+  // The pledges with a matching source, found once per statement (a pass over the sources, kept in an
+  // ephemeral index) rather than looked up for every pledge: half of a search's time at a million pledges.
+  const sources = `p.id IN (SELECT s.pledge_id FROM pledge_sources s WHERE ${matches('s.url')} OR ${matches('s.title')})`;
+  return { sql: `(${[...own, sources].join(' OR ')})`, params: Array(own.length + 2).fill(like) };
+}
+
+/** Searches a connection keeps the matches of, per data version. */
+const SEARCHES_KEPT = 8;
+const searchTables = new WeakSet<Db>();
+
+/**
+ * The pledges a search matches, found by one pass (searchCondition) the first time a connection is asked for
+ * them at this data version, and kept in a temporary table of that connection (never shared, gone with it)
+ * that every later statement reads by id: a dashboard's dozen statements each made their own pass over six
+ * columns and the sources, 8.4 s for q=Nvidia at a million pledges. A write moves the data version, which
+ * drops what was kept. Returns the condition on pledges p.
+ */
+export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
+  if (!searchTables.has(db)) {
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS search_runs (version TEXT NOT NULL, q TEXT NOT NULL, PRIMARY KEY (version, q));
+             CREATE TEMP TABLE IF NOT EXISTS search_hits (version TEXT NOT NULL, q TEXT NOT NULL, id INTEGER NOT NULL,
+                                                          PRIMARY KEY (version, q, id)) WITHOUT ROWID;`);
+    searchTables.add(db);
+  }
+  const version = statement(db, "SELECT value FROM app_meta WHERE key = 'data_version'").pluck().get() as string;
+  if (!statement(db, 'SELECT 1 FROM temp.search_runs WHERE version = ? AND q = ?').get(version, q)) {
+    db.transaction(() => {
+      statement(db, 'DELETE FROM temp.search_hits WHERE version <> ?').run(version);
+      statement(db, 'DELETE FROM temp.search_runs WHERE version <> ?').run(version);
+      const oldest = statement(db, 'SELECT q FROM temp.search_runs ORDER BY rowid DESC LIMIT -1 OFFSET ?').pluck().all(SEARCHES_KEPT - 1);
+      for (const old of oldest) {
+        statement(db, 'DELETE FROM temp.search_hits WHERE version = ? AND q = ?').run(version, old);
+        statement(db, 'DELETE FROM temp.search_runs WHERE version = ? AND q = ?').run(version, old);
+      }
+      const search = searchCondition(q);
+      statement(db, `INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+      statement(db, 'INSERT INTO temp.search_runs (version, q) VALUES (?, ?)').run(version, q);
+    })();
+  }
+  return { sql: 'p.id IN (SELECT h.id FROM temp.search_hits h WHERE h.version = ? AND h.q = ?)', params: [version, q] };
 }
 
 // A pledge's source URLs in order, and its event ids, each space-separated: as the table and the CSV show them.
@@ -156,7 +202,7 @@ const LIST_COLUMNS = `
   ${EVENT_IDS} AS event_ids`;
 
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
-  const where = whereClause(filter);
+  const where = whereClause(filter, db);
   return statement(db, `SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
 }
 
@@ -164,7 +210,7 @@ export function listPledges(
   db: Db,
   { filter = EMPTY_FILTER, sort = DEFAULT_SORT, limit = -1, offset = 0 }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number } = {},
 ): PledgeListRow[] {
-  const where = whereClause(filter);
+  const where = whereClause(filter, db);
   return db
     .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ${where.sql} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`)
     .all(...where.params, limit, offset) as PledgeListRow[];
@@ -180,7 +226,7 @@ export function exportSql(whereSql = ''): string {
 
 /** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
 export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
-  const where = whereClause(filter);
+  const where = whereClause(filter, db);
   return db.prepare(exportSql(where.sql)).raw().iterate(...where.params) as IterableIterator<CsvCell[]>;
 }
 
@@ -298,7 +344,7 @@ const RANKING_HEADS = [256, 4096];
 export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
 
 export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter)): Summary {
-  const where = whereClause(filter);
+  const where = whereClause(filter, db);
   const totals: Omit<Totals, 'us_share_pct'> = {
     pledge_count: 0,
     disclosed_count: 0,
@@ -632,10 +678,11 @@ const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pl
 /** The pledger facet: every pledger among the pledges matching the filter but for its pledger selection. */
 export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
   if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null })) return pledgersByMonth(db, filter.from, filter.to);
-  const where = whereClause({ ...filter, pledger: [] });
+  const where = whereClause({ ...filter, pledger: [] }, db);
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
   // itself the planner may walk the pledger index and read each table row (seconds at a million pledges).
-  const grouped = CUBE_FIELDS.some((field) => filter[field].length > 0);
+  // A search reads its own matches by id: the planner's choice.
+  const grouped = filter.q === null && CUBE_FIELDS.some((field) => filter[field].length > 0);
   const rows = statement(
     db,
     `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
