@@ -161,6 +161,8 @@ export interface ImportBatch {
  * batch copied to the writing thread dies young there, instead of filling its old generation.
  */
 const BATCH_ROWS = 250;
+/** Nor more than this much of the file in a batch: a file of rows at their largest stays in bounds too. */
+const BATCH_BYTES = 1024 * 1024;
 const MAX_PROBLEMS = 1000;
 
 /**
@@ -171,6 +173,8 @@ class RecordReader {
   batch: ImportBatch = { rows: [], problems: [], bytes: 0 };
   private readRow: ReturnType<typeof rowReader> | null = null;
   private problemCount = 0;
+  /** Where in the file the batch being filled starts. */
+  private batchStart = 0;
 
   constructor(private readonly knownEventIds: ReadonlySet<number>) {}
 
@@ -193,11 +197,12 @@ class RecordReader {
     return this.problemCount < MAX_PROBLEMS;
   }
 
-  /** The batch filled so far, once it holds enough rows to hand over (or always, with `force`). */
+  /** The batch filled so far, once it holds enough rows or bytes to hand over (or always, with `force`). */
   take(force = false): ImportBatch | null {
     const { batch } = this;
-    if (!force && batch.rows.length + batch.problems.length < BATCH_ROWS) return null;
+    if (!force && batch.rows.length + batch.problems.length < BATCH_ROWS && batch.bytes - this.batchStart < BATCH_BYTES) return null;
     this.batch = { rows: [], problems: [], bytes: batch.bytes };
+    this.batchStart = batch.bytes;
     return batch;
   }
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseVersion } from '../server/cache.ts';
 import { linkPledgeToEvent } from '../server/events.repository.ts';
-import { importCsv, importCsvFile } from '../server/pledges.import.ts';
+import { importCsv, importCsvFile, readBatches } from '../server/pledges.import.ts';
 import { PRE_GROUPED } from '../server/bulk-load.ts';
 import { addPledge, count, drift, freshApp, type TestContext } from './helpers.ts';
 import { root, tsx } from './process.ts';
@@ -275,6 +275,22 @@ describe('the command line reads on a thread of its own', () => {
       { id: 8, amount_usd: 4e9 },
     ]);
     expect(indexesOf(ctx).map((index) => index.name)).toContain('pledges_identity_idx');
+  });
+
+  it('hands rows over in batches of at most 250 rows and about a megabyte of the file', async () => {
+    const batchesOf = async (text: string) => {
+      const batches: { rows: number; bytes: number }[] = [];
+      for await (const batch of readBatches(Readable.from([text]), new Set())) batches.push({ rows: batch.rows.length, bytes: batch.bytes });
+      return batches;
+    };
+    const small = await batchesOf(`${header}${Array.from({ length: 600 }, (_, i) => row(i + 2)).join('\n')}\n`);
+    expect(small.map((batch) => batch.rows)).toEqual([250, 250, 100]);
+    // Rows at their largest (20 sources of 1,900 characters each: about 40 kB a row).
+    const fat = (i: number) => `,Co ${i},Plant ${i},1 bn,2024-01-01,${Array.from({ length: 20 }, (_, j) => `https://example.com/${i}/${j}/${'x'.repeat(1900)}`).join(' ')}`;
+    const large = await batchesOf(`${header}${Array.from({ length: 60 }, (_, i) => fat(i)).join('\n')}\n`);
+    expect(large.reduce((total, batch) => total + batch.rows, 0)).toBe(60);
+    expect(large.length).toBeGreaterThanOrEqual(3);
+    large.forEach((batch, i) => expect(batch.bytes - (large[i - 1]?.bytes ?? 0)).toBeLessThan(1024 * 1024 + 50_000));
   });
 
   it('a reader that fails writes nothing and says why', async () => {
