@@ -28,19 +28,25 @@ export function errorHandler(): ErrorRequestHandler {
     // body-parser and friends mark client errors with a status of their own.
     const candidate = (error as { status?: unknown; statusCode?: unknown }) ?? {};
     const reported = Number(candidate.status ?? candidate.statusCode);
-    const status = error instanceof HttpError ? error.status : reported >= 400 && reported < 500 ? reported : 500;
+    // Another connection (an import from the command line, a backup) held the write lock past the busy timeout:
+    // not a fault, and what was being written was rolled back.
+    const busy = String((candidate as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+    const status = error instanceof HttpError ? error.status : busy ? 503 : reported >= 400 && reported < 500 ? reported : 500;
     const requestId = String(req.id ?? '');
-    if (status >= 500) req.log?.error({ err: error }, 'request failed');
-    const message =
-      status >= 500
+    if (busy) req.log?.warn({ err: error }, 'database busy');
+    else if (status >= 500) req.log?.error({ err: error }, 'request failed');
+    const message = busy
+      ? 'The database is busy with another write (a large import, perhaps). Nothing was saved by this request: try again in a few seconds.'
+      : status >= 500
         ? `Something went wrong on our side. Please try again; if it keeps happening, tell us request ${requestId}.`
         : (error as Error).message;
+    if (busy) res.set('Retry-After', '5');
     res.status(status);
     if (wantsJson(req)) {
       const fields = (error as { fields?: unknown }).fields;
       res.json({ error: fields ? { status, message, fields } : { status, message } });
     } else {
-      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests' };
+      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests', 503: 'Busy' };
       res.render('errors/error', { title: titles[status] ?? 'Error', status, message });
     }
   };

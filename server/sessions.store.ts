@@ -49,8 +49,15 @@ export class SqliteSessionStore extends session.Store {
     }
   }
 
-  override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(this.expiry(data), sid);
+  override touch(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+    try {
+      this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(this.expiry(data), sid);
+    } catch (error) {
+      // Another connection holding the database past the busy timeout (a large import) leaves the expiry as
+      // it was: not worth failing the answer for. Anything else is an error. (Thrown, it escaped
+      // express-session's end of the response and left the request hanging.)
+      if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return callback?.(error);
+    }
     callback?.();
   }
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../server/db.ts';
 import { count, csrfFrom, freshApp, pledgeForm, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -289,5 +290,35 @@ describe('the add form', () => {
       expect(res.text, name).toContain(`name="${name}"`);
     }
     expect(csrfFrom(res.text)).toMatch(/.{20,}/);
+  });
+});
+
+describe('a write while another connection holds the database', () => {
+  it('gets 503 with Retry-After and a plain message once the busy timeout passes, and writes nothing', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    await agent.post('/account/tokens').type('form').send({ _csrf: csrf, name: 'script' });
+    const token = /<code class="secret">(pt_[\w-]+)<\/code>/.exec((await agent.get('/account')).text)![1];
+    ctx.db.pragma('busy_timeout = 200');
+    const other = openDatabase(ctx.file);
+    const before = [count(ctx.db, 'pledges'), count(ctx.db, 'revisions')];
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await agent.post('/pledges').type('form').send({ ...pledgeForm({ pledger: 'Blocked Co' }), _csrf: csrf });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.text).toContain('The database is busy with another write');
+      expect(res.text).not.toMatch(/SQLITE|at .*\.ts:\d+/);
+      const api = await request(ctx.app)
+        .post('/api/pledges')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ pledger: 'Blocked Co', announced_on: '2025-01-01', sources: [{ url: 'https://example.com/b' }] });
+      expect([api.status, api.headers['retry-after'], api.body.error?.message]).toEqual([503, '5', expect.stringContaining('busy')]);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect([count(ctx.db, 'pledges'), count(ctx.db, 'revisions')]).toEqual(before);
+    expect(ctx.db.prepare("SELECT count(*) FROM pledges WHERE pledger = 'Blocked Co'").pluck().get()).toBe(0);
   });
 });
