@@ -403,16 +403,17 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
   // pledges, then a few thousand: when enough of them match, they are the top (nothing further down can rank
   // higher), and a filter matching a tenth of a million pledges is not sorted whole. A narrow filter, or one
   // whose pledges rank low (a maximum amount), falls through to sorting what it matches.
-  const ranked = (order: string, walk: { index: string; order: string }, extra = '') => {
+  const ranked = (order: string, walk: { index: string; order: string; where?: string; params?: unknown[] }, extra = '') => {
     let ids: [number][] = [];
     for (const head of RANKING_HEADS) {
       ids = statement(
         db,
         `SELECT p.id, ${PER_YEAR} AS per_year_usd
-           FROM (SELECT p.id FROM pledges p INDEXED BY ${walk.index} WHERE p.amount_usd IS NOT NULL ORDER BY ${walk.order} LIMIT ?) AS head
+           FROM (SELECT p.id FROM pledges p INDEXED BY ${walk.index} WHERE p.amount_usd IS NOT NULL ${walk.where ?? ''}
+                  ORDER BY ${walk.order} LIMIT ?) AS head
            CROSS JOIN pledges p ON p.id = head.id
            ${where.sql ? `${where.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`,
-      ).raw().all(head, ...where.params, MAX_BARS) as [number][];
+      ).raw().all(...(walk.params ?? []), head, ...where.params, MAX_BARS) as [number][];
       if (ids.length === MAX_BARS) break;
     }
     if (ids.length < MAX_BARS) {
@@ -420,7 +421,19 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
     }
     return ids.map(([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow);
   };
-  const byPledge = ranked('p.amount_usd DESC, p.id ASC', { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' });
+  // An amount range is walked from its top, in the amount index (SQLite sorts only pledges of equal amounts by
+  // id as it goes): the head of the range, not of all pledges, whose largest a maximum leaves out (at a million
+  // pledges, max=1000000000 with a date: a sort of 700,000 pledges, 50–110 ms, against 1 ms).
+  const range = [
+    ...(filter.min !== null ? [{ sql: 'AND p.amount_usd >= ?', param: filter.min }] : []),
+    ...(filter.max !== null ? [{ sql: 'AND p.amount_usd <= ?', param: filter.max }] : []),
+  ];
+  const byPledge = ranked(
+    'p.amount_usd DESC, p.id ASC',
+    range.length > 0
+      ? { index: 'pledges_amount_idx', order: 'p.amount_usd DESC, p.id', where: range.map((term) => term.sql).join(' '), params: range.map((term) => term.param) }
+      : { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' },
+  );
   const byPerYear = ranked('per_year_usd DESC, p.id ASC', { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` }, `AND ${PER_YEAR} IS NOT NULL`);
   // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards, and only
   // for the dates that have a single pledge and are drawn one by one.

@@ -150,7 +150,9 @@ describe('the ranked bars', () => {
   it.each<[string, Partial<PledgeFilter>]>([
     ['no filter', {}],
     ['a lever and a minimum (found in the head of the index)', { lever: ['tariffs'], min: 1_000_000_000 }],
-    ['a maximum (its pledges rank last: the whole set is sorted)', { max: 50_000_000 }],
+    ['a maximum (walked from the top of its range)', { max: 50_000_000 }],
+    ['an amount range with a date', { min: 10_000_000, max: 1_000_000_000, from: '2019' }],
+    ['a maximum and a sector (few pledges in the head of the range)', { max: 200_000_000, sector: ['Energy'] }],
     ['one pledger from a date (few pledges)', { pledger: ['Nvidia'], from: '2020' }],
     ['a search', { q: 'center 1' }],
   ])('are the largest amounts and the largest per year for %s', (_name, partial) => {

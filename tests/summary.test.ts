@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { summarize } from '../server/pledges.repository.ts';
+import { EMPTY_FILTER } from '../server/pledges.filter.ts';
+import { MAX_BARS, summarize } from '../server/pledges.repository.ts';
 import { shapeCharts } from '../server/pledges.chart.ts';
 import { listEvents } from '../server/events.repository.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
@@ -74,5 +75,16 @@ describe('chart shaping', () => {
     expect(charts.timeline.events).toHaveLength(5);
     expect(charts.timeline.events[1].lines).toHaveLength(2);
     expect(charts.levers.labels).toEqual(['Export controls', 'White House event', 'Tariffs']);
+  });
+});
+
+describe('the largest pledges under an amount range', () => {
+  it('are the first by id among equal amounts, however many share the amount', () => {
+    ctx = freshApp();
+    // More equal amounts than the first head of the range holds (256): its cut falls inside them.
+    const tied = Array.from({ length: 300 }, (_, i) => addPledge(ctx.db, { pledger: `Tied ${i}`, amount_usd: 500_000_000 }));
+    addPledge(ctx.db, { pledger: 'Above the range', amount_usd: 2_000_000_000 });
+    const { by_pledge: byPledge } = summarize(ctx.db, { ...EMPTY_FILTER, max: 1_000_000_000 });
+    expect(byPledge.map((row) => row.id)).toEqual(tied.slice(0, MAX_BARS));
   });
 });
