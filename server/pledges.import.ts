@@ -154,6 +154,8 @@ export interface ImportBatch {
   problems: ImportProblem[];
   /** Bytes of the file read so far. */
   bytes: number;
+  /** The last batch of the file. */
+  last?: true;
 }
 
 /**
@@ -214,7 +216,7 @@ class RecordReader {
     } else if (!this.readRow && this.batch.problems.length === 0) {
       this.batch.problems.push({ line: 1, column: null, message: 'The file is empty.' });
     }
-    return this.take(true)!;
+    return { ...this.take(true)!, last: true };
   }
 }
 
@@ -404,8 +406,9 @@ export async function importCsv(db: Db, input: Readable, options: ImportOptions 
     for await (const batch of readBatches(input, run.knownEventIds)) {
       run.take(batch);
       options.onProgress?.(run.rows, run.bytes);
-      if (run.full) break;
-      // Let the server answer other requests (the progress bar's among them) between batches of a large file.
+      if (run.full || batch.last) break;
+      // Let the server answer other requests (the progress bar's among them) between batches of a large file:
+      // not after the last, whose progress is all of the file while the outcome is still being made.
       await new Promise((resolve) => setImmediate(resolve));
     }
     return run.finish();

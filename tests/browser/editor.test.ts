@@ -76,7 +76,9 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     await page.waitForSelector('text=60000 new, 0 changed');
     const reading = answers.filter((answer) => answer.phase === 'reading');
     expect(reading.length, JSON.stringify(answers)).toBeGreaterThan(0);
-    expect(reading.every((answer) => answer.rows > 0 && answer.rows < 60_000 && answer.percent > 0 && answer.percent < 100)).toBe(true);
+    // Rows and percent move while reading; the last batch may report the whole file just before the preview.
+    expect(reading.every((answer) => answer.rows > 0 && answer.rows <= 60_000 && answer.percent > 0 && answer.percent <= 100), JSON.stringify(reading)).toBe(true);
+    expect(reading.some((answer) => answer.rows < 60_000 && answer.percent < 100), JSON.stringify(reading)).toBe(true);
     expect(watched.consoleErrors).toEqual([]);
     expect(await watched.cspViolations()).toEqual([]);
     await page.close();
