@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Router } from 'express';
-import Negotiator from 'negotiator';
+import { compressedEncoding } from './pages.cache.ts';
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 
@@ -43,8 +43,6 @@ function compressInBackground(hash: string, data: Buffer): void {
   );
 }
 
-const ENCODINGS = ['br', 'gzip', 'identity'];
-
 export function createAssets(files: Record<string, string>): Assets {
   const urls = new Map<string, string>();
   const byHashedPath = new Map<string, { file: string; hash: string }>();
@@ -61,9 +59,8 @@ export function createAssets(files: Record<string, string>): Assets {
     const asset = byHashedPath.get(`/assets/${req.params.hash}/${req.params.name}`);
     if (!asset) return next();
     const forms = compressedForms.get(asset.hash);
-    // Brotli whenever the client takes it: browsers list gzip first, and that order is not a preference.
-    const encoding = forms ? new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) : undefined;
-    if (!forms || (encoding !== 'br' && encoding !== 'gzip')) {
+    const encoding = forms ? compressedEncoding(req) : 'identity';
+    if (!forms || encoding === 'identity') {
       res.sendFile(asset.file, { maxAge: YEAR_MS, immutable: true });
       return;
     }

@@ -3,18 +3,9 @@ import type { Db } from './db.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
 import { cubeKey, cubeOf, type CubeGroup } from './pledges.cube.ts';
 import { facets, pledgerValues, summarize, type Facet, type FacetValue, type Summary } from './pledges.repository.ts';
-import { statement } from './statements.ts';
+import { databaseVersion } from './meta.repository.ts';
 
 const MAX_ENTRIES = 500;
-
-/**
- * The version of the tracker's data: a counter the database's own triggers move on every change to pledges,
- * sources, events, links and status changes, by any connection (migration 006). Sessions, accounts and
- * tokens leave it alone.
- */
-export function databaseVersion(db: Db): string {
-  return statement(db, "SELECT value FROM app_meta WHERE key = 'data_version'").pluck().get() as string;
-}
 
 export class ReadCache {
   private seen = '';

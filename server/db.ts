@@ -5,6 +5,11 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/** True for SQLite's "database is locked": another connection held the write lock past the busy timeout. */
+export function isBusy(error: unknown): boolean {
+  return String((error as { code?: unknown } | null)?.code).startsWith('SQLITE_BUSY');
+}
+
 export function openDatabase(file: string): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);

@@ -1,5 +1,6 @@
 // Errors carry their status; one handler, registered last, renders them as HTML or JSON.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { isBusy } from './db.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -30,7 +31,7 @@ export function errorHandler(): ErrorRequestHandler {
     const reported = Number(candidate.status ?? candidate.statusCode);
     // Another connection (an import from the command line, a backup) held the write lock past the busy timeout:
     // not a fault, and what was being written was rolled back.
-    const busy = String((candidate as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+    const busy = isBusy(error);
     const status = error instanceof HttpError ? error.status : busy ? 503 : reported >= 400 && reported < 500 ? reported : 500;
     const requestId = String(req.id ?? '');
     if (busy) req.log?.warn({ err: error }, 'database busy');

@@ -1,5 +1,6 @@
 // Facts about the database itself, kept in app_meta.
 import type { Db } from './db.ts';
+import { statement } from './statements.ts';
 
 export function getMeta(db: Db, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM app_meta WHERE key = ?').get(key) as { value: string } | undefined;
@@ -11,6 +12,15 @@ export function setMeta(db: Db, key: string, value: string): void {
     key,
     value,
   );
+}
+
+/**
+ * The version of the tracker's data: a counter the database's own triggers move on every change to pledges,
+ * sources, events, links and status changes, by any connection (migration 006). Sessions, accounts and
+ * tokens leave it alone.
+ */
+export function databaseVersion(db: Db): string {
+  return statement(db, "SELECT value FROM app_meta WHERE key = 'data_version'").pluck().get() as string;
 }
 
 /** One round trip to the database, for the health check. */

@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import Negotiator from 'negotiator';
 import type { Db } from './db.ts';
 import { SESSION_COOKIE } from './auth.ts';
-import { databaseVersion } from './cache.ts';
+import { databaseVersion } from './meta.repository.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/api/summary']);
@@ -84,6 +84,15 @@ const OWN_HEADERS = new Set(['x-request-id', 'content-length', 'content-encoding
 
 const ENCODINGS = ['br', 'gzip', 'identity'];
 
+/**
+ * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (19 kB for a
+ * dashboard against gzip's 23), for browsers list gzip first and the order of equally weighted encodings is
+ * not a preference; else gzip, else none (also when the client refuses every encoding: the body as it is).
+ */
+export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {
+  return (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as 'br' | 'gzip' | 'identity';
+}
+
 function send(req: Request, res: Response, entry: Entry): void {
   for (const [name, value] of entry.headers) res.setHeader(name, value);
   res.setHeader('ETag', entry.etag);
@@ -92,9 +101,7 @@ function send(req: Request, res: Response, entry: Entry): void {
     res.status(304).end();
     return;
   }
-  // Brotli (19 kB for a dashboard against gzip's 23) whenever the client takes it: browsers list gzip first,
-  // and the order of equally weighted encodings is not a preference.
-  const encoding = new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS });
+  const encoding = compressedEncoding(req);
   const body = encoding === 'br' ? entry.br : encoding === 'gzip' ? entry.gzip : entry.identity;
   if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', body.length);

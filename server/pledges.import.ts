@@ -430,10 +430,9 @@ export async function importCsvFile(db: Db, file: string, options: ImportOptions
   try {
     for await (const [message] of on(worker, 'message') as AsyncIterable<[ReaderMessage]>) {
       if (message.type === 'refused') return refused(message.message);
-      if (message.type === 'end') break;
       run.take(message.batch);
       options.onProgress?.(run.rows, run.bytes);
-      if (run.full) break;
+      if (run.full || message.batch.last) break;
       worker.postMessage('more');
     }
     return run.finish();
@@ -449,8 +448,8 @@ export interface ReaderInput {
   knownEventIds: number[];
 }
 
-/** What the reader thread says, in order: batches, then the end (or, instead of all, a refusal). */
-export type ReaderMessage = { type: 'batch'; batch: ImportBatch } | { type: 'end' } | { type: 'refused'; message: string };
+/** What the reader thread says: batches in file order, the last marked so (or, instead of all, a refusal). */
+export type ReaderMessage = { type: 'batch'; batch: ImportBatch } | { type: 'refused'; message: string };
 
 /** Batches the reader thread may send ahead of the writing thread: a bound on the memory they hold. */
 export const READ_AHEAD = 4;

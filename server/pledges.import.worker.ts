@@ -24,7 +24,6 @@ try {
     credit -= 1;
     send({ type: 'batch', batch });
   }
-  send({ type: 'end' });
 } catch (error) {
   if (!(error instanceof ImportFileError)) throw error;
   send({ type: 'refused', message: error.message });

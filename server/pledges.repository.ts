@@ -1,5 +1,6 @@
 // Every SQL statement about pledges and their sources, with bound parameters; aggregates in SQL.
 import type { Db } from './db.ts';
+import { databaseVersion } from './meta.repository.ts';
 import { statement } from './statements.ts';
 import { CSV_COLUMNS, type CsvCell } from './pledges.csv.ts';
 import { dateAfter, EMPTY_FILTER, isEmptyFilter, type ListParam, type PledgeFilter } from './pledges.filter.ts';
@@ -174,7 +175,7 @@ export function searchHits(db: Db, q: string): { sql: string; params: unknown[] 
                                                           PRIMARY KEY (version, q, id)) WITHOUT ROWID;`);
     searchTables.add(db);
   }
-  const version = statement(db, "SELECT value FROM app_meta WHERE key = 'data_version'").pluck().get() as string;
+  const version = databaseVersion(db);
   if (!statement(db, 'SELECT 1 FROM temp.search_runs WHERE version = ? AND q = ?').get(version, q)) {
     db.transaction(() => {
       statement(db, 'DELETE FROM temp.search_hits WHERE version <> ?').run(version);

@@ -1,7 +1,7 @@
 // An express-session store in the application's own SQLite file: sessions survive a restart.
 // (The published better-sqlite3 stores are unmaintained; this is the few lines the Store contract needs.)
 import session from 'express-session';
-import type { Db } from './db.ts';
+import { isBusy, type Db } from './db.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -56,7 +56,7 @@ export class SqliteSessionStore extends session.Store {
       // Another connection holding the database past the busy timeout (a large import) leaves the expiry as
       // it was: not worth failing the answer for. Anything else is an error. (Thrown, it escaped
       // express-session's end of the response and left the request hanging.)
-      if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return callback?.(error);
+      if (!isBusy(error)) return callback?.(error);
     }
     callback?.();
   }

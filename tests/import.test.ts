@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseVersion } from '../server/cache.ts';
+import { databaseVersion } from '../server/meta.repository.ts';
 import { linkPledgeToEvent } from '../server/events.repository.ts';
 import { importCsv, importCsvFile, readBatches } from '../server/pledges.import.ts';
 import { PRE_GROUPED } from '../server/bulk-load.ts';

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginBulkLoad, PRE_GROUPED } from '../server/bulk-load.ts';
-import { databaseVersion } from '../server/cache.ts';
+import { databaseVersion } from '../server/meta.repository.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
