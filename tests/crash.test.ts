@@ -30,9 +30,10 @@ describe('crash safety', () => {
       const server = await startServer(databasePath, { ADMIN_PASSWORD: 'unused-admin-password', WRITES_PER_MINUTE: '100000' });
       expect(server.url, server.output).toBeDefined();
       let killed = false;
+      let signedIn = 0;
       const writers = Array.from({ length: WRITERS }, async (_, w) => {
         const client = new Client(server.url!);
-        const csrf = await client.signIn(`writer${w}`, PASSWORD);
+        const csrf = await client.signIn(`writer${w}`, PASSWORD).finally(() => signedIn++);
         for (let i = 0; !killed; i++) {
           requests++;
           try {
@@ -47,7 +48,9 @@ describe('crash safety', () => {
           }
         }
       });
-      // Kill at a random moment while the writers are busy.
+      // Kill at a random moment while the writers are busy: once each has signed in or failed to (a sign-in cut short is no
+      // write, and on a loaded machine it can take longer than the wait).
+      while (signedIn < WRITERS) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 300 + rand() * 700));
       server.child.kill('SIGKILL');
       await server.stop();
