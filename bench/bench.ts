@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
+import { beginBulkLoad, endBulkLoad } from '../server/bulk-load.ts';
+import { openDatabase } from '../server/db.ts';
 import { CSV_COLUMNS } from '../server/pledges.csv.ts';
-import { exportSql } from '../server/pledges.repository.ts';
+import { exportSql, IDENTITY_INDEX } from '../server/pledges.repository.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -422,7 +424,18 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
   }
 }
 
-async function measureImport(largeDb: string): Promise<{ rows: number; seconds: number; rows_per_s: number; peak_rss_mb: number; file_mb: number }> {
+interface ImportResult {
+  rows: number;
+  seconds: number;
+  rows_per_s: number;
+  peak_rss_mb: number;
+  file_mb: number;
+  /** SQLite alone writing the imported rows into the same empty database, no parsing: see sqliteFloor. */
+  sqlite_floor_s: number;
+  sqlite_floor_rows_per_s: number;
+}
+
+async function measureImport(largeDb: string): Promise<ImportResult> {
   // A 100,000-row file in the export's own format: the first rows of the large database's export.
   const source = path.join(workDir, `export-${LARGE}.csv`);
   const file = path.join(workDir, 'import-100k.csv');
@@ -438,13 +451,49 @@ async function measureImport(largeDb: string): Promise<{ rows: number; seconds: 
   const result = run(process.execPath, [...command.args, file], { ...command.env, DATABASE_PATH: target });
   void largeDb;
   if (!result.output.includes(`${rows} new`)) throw new Error(`The import did not add ${rows} pledges:\n${result.output}`);
+  log('Writing the same rows with SQLite alone (the import\'s floor)');
+  const floorMs = sqliteFloor(target, path.join(workDir, 'import-floor.db'));
   return {
     rows,
     seconds: seconds(result.ms),
     rows_per_s: Math.round(rows / (result.ms / 1000)),
     peak_rss_mb: Math.round(result.peakMb),
     file_mb: Math.round(fs.statSync(file).size / 1e6),
+    sqlite_floor_s: seconds(floorMs),
+    sqlite_floor_rows_per_s: Math.round(rows / (floorMs / 1000)),
   };
+}
+
+/**
+ * The yardstick for the import rate: what the import writes (pledges, sources, event links, status steps and a
+ * revision per pledge) copied by SQLite from the imported database into another empty one, as the import
+ * writes it (one transaction, a bulk load: indexes dropped and built again, pre-grouped tables refilled) but
+ * with no CSV to parse, nothing to validate and no JavaScript per row. No import can be faster on this machine.
+ */
+function sqliteFloor(imported: string, file: string): number {
+  generate(file, 0);
+  const db = openDatabase(file);
+  try {
+    db.prepare('ATTACH ? AS imported').run(imported);
+    const copy = (table: string, columns: string, where = '') =>
+      db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM imported.${table} ${where}`);
+    const started = performance.now();
+    db.transaction(() => {
+      const load = beginBulkLoad(db, [IDENTITY_INDEX]);
+      copy('pledges', 'id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on, horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note, created_at, updated_at');
+      copy('pledge_sources', 'pledge_id, position, url, title');
+      copy('pledge_events', 'pledge_id, event_id');
+      copy('status_changes', 'pledge_id, status, changed_on, evidence_url');
+      copy('revisions', 'entity, entity_id, action, user_id, username, at, changes, reason', "WHERE entity = 'pledge'");
+      endBulkLoad(db, load);
+    }).immediate();
+    const ms = performance.now() - started;
+    const counts = (schema: string) => db.prepare(`SELECT (SELECT count(*) FROM ${schema}.pledges) || '/' || (SELECT count(*) FROM ${schema}.pledge_sources)`).pluck().get();
+    if (counts('main') !== counts('imported')) throw new Error(`The floor copied ${counts('main')} pledges/sources of ${counts('imported')}`);
+    return ms;
+  } finally {
+    db.close();
+  }
 }
 
 // ---- report ---------------------------------------------------------------------------------------------
@@ -456,7 +505,7 @@ interface Target {
   met: boolean;
 }
 
-function targets(large: SizeResult, imported: Awaited<ReturnType<typeof measureImport>>): Target[] {
+function targets(large: SizeResult, imported: ImportResult): Target[] {
   const { hello } = large;
   const dashboard = large.load['/'];
   const uncachedFiltered = Math.max(...UNCACHED.map((route) => large.uncached_ms[route]));
@@ -469,7 +518,7 @@ function targets(large: SizeResult, imported: Awaited<ReturnType<typeof measureI
     { what: 'uncached filtered dashboard (slowest of 4)', target: '≤ 300 ms', measured: `${uncachedFiltered} ms`, met: uncachedFiltered <= 300 },
     { what: 'page 10,000 of the table (uncached)', target: '≤ 50 ms', measured: `${large.uncached_ms['/pledges?page=10000']} ms`, met: large.uncached_ms['/pledges?page=10000'] <= 50 },
     { what: 'page 10,000 p99 under load', target: '≤ 50 ms', measured: `${large.load['/pledges?page=10000'].p99_ms} ms`, met: large.load['/pledges?page=10000'].p99_ms <= 50 },
-    { what: 'import rate (100,000 rows)', target: '≥ 50,000 rows/s', measured: `${imported.rows_per_s.toLocaleString('en-US')} rows/s`, met: imported.rows_per_s >= 50_000 },
+    { what: 'import rate (100,000 rows)', target: '≥ 50,000 rows/s', measured: `${imported.rows_per_s.toLocaleString('en-US')} rows/s (SQLite alone, no parsing: ${imported.sqlite_floor_rows_per_s.toLocaleString('en-US')})`, met: imported.rows_per_s >= 50_000 },
     { what: 'import peak memory', target: '≤ 200 MB', measured: `${imported.peak_rss_mb} MB`, met: imported.peak_rss_mb <= 200 },
   ];
   if (large.browser) {
