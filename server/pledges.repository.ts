@@ -144,8 +144,7 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
 
 /** A plain substring search over the pledges' text and their sources, as a condition on pledges p. */
 function searchCondition(q: string): { sql: string; params: unknown[] } {
-  // % and _ typed by the reader are literal characters, not wildcards.
-  const like = `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  const like = likePattern(q);
   const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
   const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
   // The pledges with a matching source, found once per statement (a pass over the sources, kept in an
@@ -154,13 +153,18 @@ function searchCondition(q: string): { sql: string; params: unknown[] } {
   return { sql: `(${[...own, sources].join(' OR ')})`, params: Array(own.length + 2).fill(like) };
 }
 
+/** A LIKE pattern for text containing q, to use with ESCAPE '\\': % and _ typed by the reader are literal characters, not wildcards. */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
 /** Searches a connection keeps the matches of, per data version. */
 const SEARCHES_KEPT = 8;
 const searchTables = new WeakSet<Db>();
 
 /**
- * The pledges a search matches, found by one pass (searchCondition) the first time a connection is asked for
- * them at this data version, and kept in a temporary table of that connection (never shared, gone with it)
+ * The pledges a search matches, found by one pass over search_texts (009: each pledge's text and its sources',
+ * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept in a temporary table of that connection (never shared, gone with it)
  * that every later statement reads by id: a dashboard's dozen statements each made their own pass over six
  * columns and the sources, 8.4 s for q=Nvidia at a million pledges. A write moves the data version, which
  * drops what was kept. Returns the condition on pledges p.
@@ -185,8 +189,13 @@ export function searchHits(db: Db, q: string): { sql: string; params: unknown[] 
         statement(db, 'DELETE FROM temp.search_hits WHERE version = ? AND q = ?').run(version, old);
         statement(db, 'DELETE FROM temp.search_runs WHERE version = ? AND q = ?').run(version, old);
       }
-      const search = searchCondition(q);
-      statement(db, `INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+      if (q.includes('\n')) {
+        // Text with a line break could match across two fields of search_texts: matched field by field.
+        const search = searchCondition(q);
+        statement(db, `INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+      } else {
+        statement(db, "INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'").run(version, q, likePattern(q));
+      }
       statement(db, 'INSERT INTO temp.search_runs (version, q) VALUES (?, ?)').run(version, q);
     })();
   }

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeSnapshot, openSnapshot } from '../server/db.ts';
 import { EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { countPledges, listPledges, whereClause } from '../server/pledges.repository.ts';
+import { countPledges, deletePledge, listPledges, whereClause } from '../server/pledges.repository.ts';
 import type { Db } from '../server/db.ts';
-import { addPledge, freshApp, type TestContext } from './helpers.ts';
+import { addPledge, drift, freshApp, type TestContext } from './helpers.ts';
 
 const contexts: TestContext[] = [];
 afterEach(() => contexts.splice(0).forEach((ctx) => ctx.cleanup()));
@@ -59,18 +59,45 @@ describe('a search’s matches, kept per connection', () => {
     }
   });
 
-  it.each(['fab', 'TSMC', 'example.com/', '%', '_', '\\', "'", 'nothing-matches-this'])(
-    'give the pledges that matching the text in the statement gives, for %s',
+  // Found through search_texts (each pledge's fields and sources one to a line) or, with a line break in the
+  // text, field by field: either way the pledges the in-statement match of each field gives, and no pledge
+  // matched across two of its fields.
+  it.each(['fab', 'TSMC', 'example.com/', '%', '_', '\\', "'", 'Co\nWidget', 'fab\nManufacturing', 'two\nthree', 'nothing-matches-this'])(
+    'give the pledges that matching the text in the statement gives, for %j',
     (q) => {
       const ctx = app();
       addPledge(ctx.db, { pledger: "50% owned_by O'Brien \\ Co", context_note: 'tsmc fab' });
+      addPledge(ctx.db, { pledger: 'Lines', context_note: 'one two\nthree four' });
       const filter = { ...EMPTY_FILTER, q };
       const inStatement = whereClause(filter);
       const matched = ctx.db.prepare(`SELECT p.id FROM pledges p ${inStatement.sql} ORDER BY p.id`).pluck().all(...inStatement.params);
       const kept = whereClause(filter, ctx.db);
       expect(kept.sql).toContain('temp.search_hits');
       expect(ctx.db.prepare(`SELECT p.id FROM pledges p ${kept.sql} ORDER BY p.id`).pluck().all(...kept.params)).toEqual(matched);
-      expect(q === 'nothing-matches-this' || matched.length > 0).toBe(true);
+      const crossesFields = q === 'Co\nWidget' || q === 'fab\nManufacturing';
+      expect(matched.length > 0).toBe(q !== 'nothing-matches-this' && !crossesFields);
     },
   );
+
+  it('read a search text kept exact by every write to a pledge or its sources', () => {
+    const ctx = app();
+    const editor = { id: null, username: 'test' };
+    const [a, b] = [addPledge(ctx.db, { pledger: 'Alpha' }), addPledge(ctx.db, { pledger: 'Beta' })];
+    const sql = (text: string, ...params: unknown[]) => ctx.db.prepare(text).run(...params);
+    sql("INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, 5, 'https://kappa.example/x', 'Kappa report')", a);
+    expect(search(ctx.db, 'kappa REPORT')).toEqual([a]);
+    sql("UPDATE pledge_sources SET pledge_id = ? WHERE url = 'https://kappa.example/x'", b);
+    expect(search(ctx.db, 'Kappa')).toEqual([b]);
+    sql("UPDATE pledge_sources SET title = 'Lambda' WHERE url = 'https://kappa.example/x'");
+    expect(search(ctx.db, 'Kappa report')).toEqual([]);
+    expect(search(ctx.db, 'lambda')).toEqual([b]);
+    sql("UPDATE pledges SET country = 'Mu-land', context_note = 'Xiphos' WHERE id = ?", a);
+    expect([search(ctx.db, 'mu-land'), search(ctx.db, 'XIPHOS')]).toEqual([[a], [a]]);
+    sql("DELETE FROM pledge_sources WHERE url = 'https://kappa.example/x'");
+    expect(search(ctx.db, 'lambda')).toEqual([]);
+    expect(deletePledge(ctx.db, b, editor, 'test')).toBe(true);
+    expect(search(ctx.db, 'Beta')).toEqual([]);
+    expect(ctx.db.prepare('SELECT count(*) FROM search_texts').pluck().get()).toBe(ctx.db.prepare('SELECT count(*) FROM pledges').pluck().get());
+    expect(drift(ctx.db, 'search_texts')).toBe(0);
+  });
 });
