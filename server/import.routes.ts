@@ -9,7 +9,7 @@ import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
 import type { Db } from './db.ts';
 import { HttpError } from './errors.ts';
-import { importCsv, importCsvSync } from './pledges.import.ts';
+import { importCsv, importInBackground, type ImportOutcome } from './pledges.import.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -45,6 +45,8 @@ export function importRouter(db: Db, maxBytes: number): Router {
   const progress = new Map<string, { rows: number; percent: number; done: boolean }>();
   const jobKey = (req: { sessionID: string }, job: unknown) => (typeof job === 'string' && /^[0-9a-f]{32}$/.test(job) ? `${req.sessionID}:${job}` : null);
   const newJob = () => randomBytes(16).toString('hex');
+  /** The page import being written, if any. */
+  let importing: Promise<unknown> = Promise.resolve();
 
   router.get('/pledges/import', requireEditor, (_req, res) => {
     res.render('pledges/import', { title: 'Import pledges', megabytes, problems: null, outcome: null, name: null, token: null, job: newJob() });
@@ -95,12 +97,19 @@ export function importRouter(db: Db, maxBytes: number): Router {
     if (!pending || req.body?.token !== pending.token || !fs.existsSync(pendingFile(pending.token))) {
       throw new HttpError(409, 'There is no upload waiting for confirmation: upload the file again.');
     }
-    // Read and sort again as it is written: the database may have changed since the preview. In one go on this
-    // connection, so that no other request runs inside the import's transaction.
-    const data = fs.readFileSync(pendingFile(pending.token));
-    fs.rmSync(pendingFile(pending.token), { force: true });
     delete req.session.pendingImport;
-    const result = importCsvSync(db, data, { write: { author: req.editor!, filename: pending.name }, keep: 0 });
+    // Read and sorted again as it is written (the database may have changed since the preview), on a thread and
+    // a connection of its own, as `npm run import` does: this one goes on answering. One page import at a time:
+    // a second waits here for the first instead of for its write lock.
+    const file = pendingFile(pending.token);
+    const run = importing.then(() => importInBackground({ databasePath: db.name, file, write: { author: req.editor!, filename: pending.name } }));
+    importing = run.catch(() => undefined);
+    let result: ImportOutcome;
+    try {
+      result = await run;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
     if (!result.written) throw new HttpError(409, 'The file no longer imports cleanly: upload it again to see why.');
     flash(req, `Imported ${pending.name}: ${result.created} new, ${result.changed} changed.`);
     res.redirect(303, '/pledges');

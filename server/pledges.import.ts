@@ -6,7 +6,6 @@ import { on } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { parse, type Options as ParseOptions } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
 import { beginBulkLoad, endBulkLoad, type BulkLoad } from './bulk-load.ts';
 import type { Db } from './db.ts';
 import { listEvents } from './events.repository.ts';
@@ -169,7 +168,7 @@ const MAX_PROBLEMS = 1000;
 
 /**
  * The reading half: takes parsed records one by one (the first is the header), reads and validates each into
- * the batch it is filling. Shared by the streaming, the in-memory and the worker-thread readers.
+ * the batch it is filling. Shared by the streaming reader and the worker-thread one.
  */
 class RecordReader {
   batch: ImportBatch = { rows: [], problems: [], bytes: 0 };
@@ -455,57 +454,49 @@ export type ReaderMessage = { type: 'batch'; batch: ImportBatch } | { type: 'ref
 export const READ_AHEAD = 4;
 
 function startReader(file: string, knownEventIds: ReadonlySet<number>): Worker {
-  const options: WorkerOptions = {
+  return startWorker('pledges.import.worker', {
     workerData: { file, knownEventIds: [...knownEventIds] } satisfies ReaderInput,
     // What the thread keeps is a few batches; a small old generation has the collector reclaim the rest early
     // (else it grew to 70 MB). A thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY, and nothing is written.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
-  };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pledges.import.worker.js', import.meta.url), options);
+  });
+}
+
+/** Starts a worker script of this folder (each one an entry point of the build, package.json). */
+function startWorker(name: string, options: WorkerOptions): Worker {
+  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
   // Run from the TypeScript sources (tests, tsx): tsx's loader does not reach a worker thread
-  // (privatenumber/tsx#354), its API does.
-  const script = JSON.stringify(new URL('./pledges.import.worker.ts', import.meta.url).href);
+  // (privatenumber/tsx#354), its API does (and adds a query to the URLs of the modules it loads).
+  const script = JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href);
   return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${script}, ${script}))`, { ...options, eval: true });
 }
 
-/**
- * importCsv for a file already in memory, without yielding: the server writes an upload this way on the
- * connection its requests share, so that no other request runs inside the import's transaction.
- */
-export function importCsvSync(db: Db, data: Buffer, options: ImportOptions = {}): ImportOutcome {
-  let delimiter: string;
-  try {
-    delimiter = sniff(data).delimiter;
-  } catch (error) {
-    return refused((error as Error).message);
-  }
-  const run = new ImportRun(db, options);
-  const reader = new RecordReader(run.knownEventIds);
-  let failure: unknown;
-  try {
-    parseSync(data, {
-      ...parserOptions(delimiter),
-      on_record: (record: string[], context) => {
-        reader.batch.bytes = context.bytes;
-        if (!reader.record(record, context.lines)) throw new StopReading();
-        const batch = reader.take();
-        if (batch) run.take(batch);
-        if (run.full) throw new StopReading();
-        return null;
-      },
-    });
-  } catch (error) {
-    if (!(error instanceof StopReading)) failure = error;
-  }
-  try {
-    run.take(reader.end(failure));
-    return run.finish();
-  } finally {
-    run.stopWriting();
-  }
+/** What an import on a thread of its own is given: the database, the file, and who imports it under what name. */
+export interface ImportJob {
+  databasePath: string;
+  file: string;
+  write: { author: Author; filename: string };
 }
 
-class StopReading extends Error {}
+/** What the import's thread answers: the outcome, or the error that stopped it (SQLite's code kept). */
+export type ImportJobMessage = { type: 'done'; outcome: ImportOutcome } | { type: 'failed'; message: string; code?: string };
+
+/**
+ * importCsvFile on a thread of its own with a connection of its own (server/import.job.worker.ts), keeping no
+ * preview rows: the import page's confirm. The server's thread goes on answering other requests while the file
+ * is read and written; they read the database as it was until the import commits. A write they make meanwhile
+ * waits for the import's transaction like any other (the busy timeout, then 503), without holding it up.
+ */
+export function importInBackground(job: ImportJob): Promise<ImportOutcome> {
+  const worker = startWorker('import.job.worker', { workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (message: ImportJobMessage) =>
+      message.type === 'done' ? resolve(message.outcome) : reject(Object.assign(new Error(message.message), { code: message.code })),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`The import's thread stopped (exit code ${code}) before it finished.`)));
+  });
+}
 
 function isParseError(error: unknown): boolean {
   return String((error as { code?: unknown }).code).startsWith('CSV_');

@@ -47,6 +47,30 @@ describe('the import page', () => {
     expect(again.status).toBe(409);
   });
 
+  it('writes a confirmed upload on a thread of its own: the server answers readers meanwhile', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `Pledger ${i},Plant ${i},${i + 1} million,50,2025-01-01,https://example.com/${i}`);
+    const file = Buffer.from(`pledger,project,amount,us share,announced,source url\r\n${lines.join('\r\n')}\r\n`);
+    const preview = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', file, 'big.csv');
+    expect(preview.text).toContain('<strong>big.csv</strong>: 20000 new, 0 changed, 0 unchanged.');
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(preview.text)![1];
+
+    let confirmedAt = 0;
+    const confirm = agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), token }).then((res) => ((confirmedAt = performance.now()), res));
+    const answeredAt: number[] = [];
+    while (confirmedAt === 0) {
+      const res = await request(ctx.app).get('/pledges?page=2');
+      expect(res.status).toBe(200);
+      answeredAt.push(performance.now());
+    }
+    expect((await confirm).status).toBe(303);
+    // Pages answered while the import was being written, not queued behind it.
+    expect(answeredAt.filter((at) => at < confirmedAt).length).toBeGreaterThan(2);
+    expect(count(ctx.db, 'pledges')).toBe(20_005);
+    expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import big.csv'").pluck().get()).toBe(20_000);
+  });
+
   it('lists every problem with its line and writes nothing', async () => {
     ctx = freshApp();
     const { agent, csrf } = await signedIn(ctx);

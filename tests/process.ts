@@ -50,15 +50,16 @@ export class Client {
   private cookie = '';
   constructor(readonly base: string) {}
 
-  async request(pathname: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  /** GET, or POST of a form (urlencoded) or of a multipart body (a file upload). */
+  async request(pathname: string, init: { method?: string; form?: Record<string, string>; multipart?: FormData } = {}): Promise<Response> {
     const res = await fetch(`${this.base}${pathname}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (init.form || init.multipart ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
         ...(this.cookie ? { cookie: this.cookie } : {}),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      body: init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : undefined),
     });
     const set = res.headers.getSetCookie().find((c) => c.startsWith('pledge_tracker.sid='));
     if (set) this.cookie = set.split(';')[0];

@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db.ts';
-import { root, startServer as start, tsx } from './process.ts';
+import { Client, root, startServer as start, tsx } from './process.ts';
+
+const PASSWORD = 'a long admin password for the build test';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
@@ -42,16 +44,32 @@ describe('npm start', () => {
     expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
   });
 
-  it('runs the build `npm start` makes: dashboard, every script it names (Chart.js from node_modules), a clean stop', async () => {
+  it('runs the build `npm start` makes: dashboard, every script it names (Chart.js from node_modules), the import page’s threads, a clean stop', async () => {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: root });
-    const server = await start(path.join(tempDir(), 'pledges.db'), {}, ['dist/server.js']);
+    const databasePath = path.join(tempDir(), 'pledges.db');
+    const server = await start(databasePath, { ADMIN_PASSWORD: PASSWORD }, ['dist/server.js']);
     expect(server.url, server.output).toBeDefined();
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain('Stargate Project');
     const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]);
     expect(scripts.some((src) => src.includes('chart.umd'))).toBe(true);
     for (const src of scripts) expect((await fetch(`${server.url}${src}`)).status, src).toBe(200);
+
+    // An upload confirmed on the import page is written by the compiled threads (dist/*.worker.js).
+    const editor = new Client(server.url!);
+    const csrf = await editor.signIn('admin', PASSWORD);
+    const upload = new FormData();
+    upload.set('_csrf', csrf);
+    upload.set('file', new Blob(['pledger,project,amount,us share,announced,source url\r\nBuilt Co,Plant,5 bn,50,2025-03,https://example.com/built\r\n']), 'built.csv');
+    const preview = await (await editor.request('/pledges/import', { multipart: upload })).text();
+    expect(preview).toContain('<strong>built.csv</strong>: 1 new');
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(preview)![1];
+    const confirmed = await editor.request('/pledges/import/confirm', { form: { _csrf: /name="_csrf" value="([^"]+)"/.exec(preview)![1], token } });
+    expect(confirmed.status, server.output).toBe(303);
     expect(await server.stop()).toBe(0);
+    const db = openDatabase(databasePath);
+    expect(db.prepare("SELECT count(*) FROM pledges WHERE pledger = 'Built Co'").pluck().get()).toBe(1);
+    db.close();
   });
 
   it('creates the database folder, seeds it, serves the dashboard, and stops cleanly on SIGTERM', async () => {
