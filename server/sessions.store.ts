@@ -50,13 +50,18 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+    // Every page a signed-in editor opens moves the expiry: only when the write lock is free at once. Waiting
+    // for another connection's transaction (an import's) would hold the server's thread, every reader's, for
+    // up to the busy timeout; the expiry stays as it was instead, not worth failing the answer for. Anything
+    // else is an error. (Thrown, it escaped express-session's end of the response and left the request hanging.)
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
     try {
       this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(this.expiry(data), sid);
     } catch (error) {
-      // Another connection holding the database past the busy timeout (a large import) leaves the expiry as
-      // it was: not worth failing the answer for. Anything else is an error. (Thrown, it escaped
-      // express-session's end of the response and left the request hanging.)
       if (!isBusy(error)) return callback?.(error);
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
     }
     callback?.();
   }

@@ -294,6 +294,27 @@ describe('the add form', () => {
 });
 
 describe('a write while another connection holds the database', () => {
+  it('leaves a signed-in editor’s pages answered at once: the session’s expiry does not wait for the lock', async () => {
+    ctx = freshApp();
+    const { agent } = await signedIn(ctx);
+    const timeout = ctx.db.pragma('busy_timeout', { simple: true });
+    expect(timeout).toBe(5000);
+    const other = openDatabase(ctx.file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = performance.now();
+      const res = await agent.get('/pledges');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('Sign out');
+      // Far below the 5 s the busy timeout would have held the server's thread.
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(ctx.db.pragma('busy_timeout', { simple: true })).toBe(timeout);
+  });
+
   it('gets 503 with Retry-After and a plain message once the busy timeout passes, and writes nothing', async () => {
     ctx = freshApp();
     const { agent, csrf } = await signedIn(ctx);
