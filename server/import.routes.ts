@@ -94,14 +94,19 @@ export function importRouter(db: Db, maxBytes: number): Router {
 
   router.post('/pledges/import/confirm', ...editorWrite, async (req, res) => {
     const pending = req.session.pendingImport;
-    if (!pending || req.body?.token !== pending.token || !fs.existsSync(pendingFile(pending.token))) {
-      throw new HttpError(409, 'There is no upload waiting for confirmation: upload the file again.');
+    const gone = new HttpError(409, 'There is no upload waiting for confirmation: upload the file again.');
+    if (!pending || req.body?.token !== pending.token) throw gone;
+    // Claimed at once, by renaming it: a second confirm of the same upload (a double click) finds it gone.
+    const file = `${pendingFile(pending.token)}.importing`;
+    try {
+      fs.renameSync(pendingFile(pending.token), file);
+    } catch {
+      throw gone;
     }
     delete req.session.pendingImport;
     // Read and sorted again as it is written (the database may have changed since the preview), on a thread and
     // a connection of its own, as `npm run import` does: this one goes on answering. One page import at a time:
     // a second waits here for the first instead of for its write lock.
-    const file = pendingFile(pending.token);
     const run = importing.then(() => importInBackground({ databasePath: db.name, file, write: { author: req.editor!, filename: pending.name } }));
     importing = run.catch(() => undefined);
     let result: ImportOutcome;

@@ -47,6 +47,17 @@ describe('the import page', () => {
     expect(again.status).toBe(409);
   });
 
+  it('imports an upload confirmed twice at once (a double click) only once', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const preview = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', Buffer.from(GOOD), 'twice.csv');
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(preview.text)![1];
+    const confirm = () => agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), token }).then((res) => res.status);
+    expect((await Promise.all([confirm(), confirm()])).sort()).toEqual([303, 409]);
+    expect(count(ctx.db, 'pledges')).toBe(6);
+    expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import twice.csv'").pluck().get()).toBe(2);
+  });
+
   it('writes a confirmed upload on a thread of its own: the server answers readers meanwhile', async () => {
     ctx = freshApp();
     const { agent, csrf } = await signedIn(ctx);
