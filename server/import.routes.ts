@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
-import type { Db } from './db.ts';
+import { isBusy, type Db } from './db.ts';
 import { HttpError } from './errors.ts';
 import { importCsv, importInBackground, type ImportOutcome } from './pledges.import.ts';
 
@@ -112,6 +112,14 @@ export function importRouter(db: Db, maxBytes: number): Router {
     let result: ImportOutcome;
     try {
       result = await run;
+    } catch (error) {
+      if (isBusy(error)) {
+        // Another connection held the database past the busy timeout and nothing was written: the upload waits
+        // for the confirm again that the 503's Retry-After invites.
+        fs.renameSync(file, pendingFile(pending.token));
+        req.session.pendingImport = pending;
+      }
+      throw error;
     } finally {
       fs.rmSync(file, { force: true });
     }

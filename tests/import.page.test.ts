@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
+import { openDatabase } from '../server/db.ts';
 import { count, csrfFrom, freshApp, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -46,6 +47,27 @@ describe('the import page', () => {
     const again = await agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrf, token });
     expect(again.status).toBe(409);
   });
+
+  it('answers 503 while another connection holds the database past the busy timeout, and keeps the upload for a retry', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const preview = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', Buffer.from(GOOD), 'later.csv');
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(preview.text)![1];
+    const confirm = () => agent.post('/pledges/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), token });
+    const other = openDatabase(ctx.file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const busy = await confirm();
+      expect([busy.status, busy.headers['retry-after']]).toEqual([503, '5']);
+      expect(busy.text).toContain('The database is busy with another write');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(count(ctx.db, 'pledges')).toBe(5);
+    expect((await confirm()).status).toBe(303);
+    expect(count(ctx.db, 'pledges')).toBe(6);
+  }, 20_000);
 
   it('imports an upload confirmed twice at once (a double click) only once', async () => {
     ctx = freshApp();
