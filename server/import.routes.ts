@@ -18,13 +18,38 @@ declare module 'express-session' {
   }
 }
 
-const UPLOAD_DIR = path.join(os.tmpdir(), 'pledge-tracker-imports');
+export const UPLOAD_DIR = path.join(os.tmpdir(), 'pledge-tracker-imports');
 
 function pendingFile(token: string): string {
   return path.join(UPLOAD_DIR, `${token}.csv`);
 }
 
+/** How long an upload waits for its confirmation. */
+export const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes the uploads left waiting for longer than UPLOAD_MAX_AGE_MS: previews never confirmed, imports cut
+ * short by a crash. Run when the server starts and at every upload, so that they do not pile up.
+ */
+function purgeStaleUploads(now = Date.now()): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(UPLOAD_DIR);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(UPLOAD_DIR, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > UPLOAD_MAX_AGE_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // Gone meanwhile (confirmed, or purged by another request).
+    }
+  }
+}
+
 export function importRouter(db: Db, maxBytes: number): Router {
+  purgeStaleUploads();
   const router = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } });
   const megabytes = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
@@ -84,6 +109,7 @@ export function importRouter(db: Db, maxBytes: number): Router {
       return;
     }
     const token = randomBytes(16).toString('hex');
+    purgeStaleUploads();
     fs.mkdirSync(UPLOAD_DIR, { recursive: true, mode: 0o700 });
     fs.writeFileSync(pendingFile(token), file.buffer, { mode: 0o600 });
     const previous = req.session.pendingImport;
@@ -103,6 +129,9 @@ export function importRouter(db: Db, maxBytes: number): Router {
     } catch {
       throw gone;
     }
+    // Its age starts again: an upload confirmed near the end of its day is not purged while it is imported.
+    const now = new Date();
+    fs.utimesSync(file, now, now);
     delete req.session.pendingImport;
     // Read and sorted again as it is written (the database may have changed since the preview), on a thread and
     // a connection of its own, as `npm run import` does: this one goes on answering. One page import at a time:

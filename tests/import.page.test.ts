@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
 import { openDatabase } from '../server/db.ts';
+import { UPLOAD_DIR, UPLOAD_MAX_AGE_MS } from '../server/import.routes.ts';
 import { count, csrfFrom, freshApp, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -68,6 +71,24 @@ describe('the import page', () => {
     expect((await confirm()).status).toBe(303);
     expect(count(ctx.db, 'pledges')).toBe(6);
   }, 20_000);
+
+  it('deletes uploads left waiting for more than a day, and keeps the others', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    fs.mkdirSync(UPLOAD_DIR, { recursive: true });
+    const stale = path.join(UPLOAD_DIR, `stale-${process.pid}-${Date.now()}.csv`);
+    const recent = path.join(UPLOAD_DIR, `recent-${process.pid}-${Date.now()}.csv`);
+    for (const file of [stale, recent]) fs.writeFileSync(file, 'pledger\r\n');
+    const dayAndMinuteAgo = (Date.now() - UPLOAD_MAX_AGE_MS - 60_000) / 1000;
+    fs.utimesSync(stale, dayAndMinuteAgo, dayAndMinuteAgo);
+    try {
+      const preview = await agent.post('/pledges/import').field('_csrf', csrf).attach('file', Buffer.from(GOOD), 'purge.csv');
+      expect(preview.status).toBe(200);
+      expect([fs.existsSync(stale), fs.existsSync(recent)]).toEqual([false, true]);
+    } finally {
+      for (const file of [stale, recent]) fs.rmSync(file, { force: true });
+    }
+  });
 
   it('imports an upload confirmed twice at once (a double click) only once', async () => {
     ctx = freshApp();
