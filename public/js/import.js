@@ -1,6 +1,20 @@
-// The import page's progress bar: while the upload is read, ask the server how far it has got.
+// The import page: a progress bar while the upload is read (the server is asked how far it has got), and a
+// note while a confirmed import is written.
 (function () {
   'use strict';
+
+  // The preview's confirm: the pledges page opens once every row is written, seconds later for a large file.
+  var confirmForm = document.querySelector('form[action="/pledges/import/confirm"]');
+  if (confirmForm) {
+    confirmForm.addEventListener('submit', function () {
+      var button = confirmForm.querySelector('button[type=submit]');
+      // Disabled once the submission is under way: a second click would only be refused.
+      setTimeout(function () {
+        button.disabled = true;
+      }, 0);
+      document.getElementById('import-writing').hidden = false;
+    });
+  }
 
   var box = document.getElementById('import-progress');
   if (!box) return;

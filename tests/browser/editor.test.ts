@@ -37,7 +37,18 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     await page.waitForSelector('text=1 new, 0 changed');
     expect(await page.locator('table').first().textContent()).toContain('Imported Industries');
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Import 1 pledge', exact: true }).click();
+    // While the import is written the page says so, and the button is off: a submission held back here shows it.
+    const confirm = page.getByRole('button', { name: 'Import 1 pledge', exact: true });
+    expect(await page.locator('#import-writing').isHidden()).toBe(true);
+    await page.evaluate(() => {
+      const form = document.querySelector<HTMLFormElement>('form[action="/pledges/import/confirm"]')!;
+      const hold = (event: Event) => event.preventDefault();
+      form.addEventListener('submit', hold, { once: true });
+      form.requestSubmit();
+    });
+    await page.getByRole('status').filter({ hasText: 'Importing…' }).waitFor();
+    await expect.poll(() => confirm.isDisabled()).toBe(true);
+    await page.evaluate(() => document.querySelector<HTMLFormElement>('form[action="/pledges/import/confirm"]')!.submit());
     await page.waitForURL(`${b.base}/pledges`);
     expect(await page.locator('.flash').textContent()).toContain('Imported newsroom.csv: 1 new, 0 changed.');
     expect(await page.locator('table.pledges').textContent()).toContain('Imported Industries');
