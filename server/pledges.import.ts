@@ -396,8 +396,8 @@ function identityKey(pledge: { pledger: string; project: string; announced_on: s
 
 /**
  * Reads, validates and sorts every row of a stream; with options.write, writes them too, committing only when
- * the whole file is valid. Yields to the event loop between batches: so it must run on a connection of its
- * own when writing (the command line), never on one that other requests share.
+ * the whole file is valid. Yields to the event loop between batches: the import page's preview (which writes
+ * nothing) stays answerable; a write must run on a connection of its own, never on one other requests share.
  */
 export async function importCsv(db: Db, input: Readable, options: ImportOptions = {}): Promise<ImportOutcome> {
   const run = new ImportRun(db, options);
@@ -421,7 +421,8 @@ export async function importCsv(db: Db, input: Readable, options: ImportOptions 
 
 /**
  * importCsv for a file on disk, read and validated on a worker thread while this one writes: the command line's
- * way in. The same outcome as importCsv, rows in the same order.
+ * way in, and the import page's confirm (on a thread of its own: importInBackground). The same outcome as
+ * importCsv, rows in the same order.
  */
 export async function importCsvFile(db: Db, file: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   const run = new ImportRun(db, options);

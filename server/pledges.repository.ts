@@ -164,10 +164,11 @@ const searchTables = new WeakSet<Db>();
 
 /**
  * The pledges a search matches, found by one pass over search_texts (009: each pledge's text and its sources',
- * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept in a temporary table of that connection (never shared, gone with it)
- * that every later statement reads by id: a dashboard's dozen statements each made their own pass over six
- * columns and the sources, 8.4 s for q=Nvidia at a million pledges. A write moves the data version, which
- * drops what was kept. Returns the condition on pledges p.
+ * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept in a
+ * temporary table of that connection (never shared, gone with it) that every later statement reads by id: a
+ * dashboard's dozen statements each made their own pass over six columns and the sources, 8.4 s for q=Nvidia
+ * at a million pledges. A write moves the data version, which drops what was kept. Returns the condition on
+ * pledges p.
  */
 export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
   if (!searchTables.has(db)) {
@@ -229,10 +230,12 @@ export function listPledges(
   // at a million pledges, /pledges?sector=Energy&page=51 took 237 ms against 66 now, the API's page 20 of the
   // stalled pledges 183 ms against 40.
   const order = orderBy(sort);
+  // The per-year amount is computed for every matching row only when the order reads it.
+  const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
   return db
     .prepare(
       `SELECT ${LIST_COLUMNS}
-         FROM (SELECT p.id, ${PER_YEAR} AS per_year_usd FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         FROM (SELECT ${chosen} FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )
