@@ -7,7 +7,7 @@ import ejs from 'ejs';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { apiRouter } from './api.routes.ts';
-import { exposeCsrfToken, loadEditor, sameOrigin, sessions } from './auth.ts';
+import { exposeCsrfToken, loadEditor, privateNoStore, sameOrigin, sessionSecret, sessions } from './auth.ts';
 import { authRouter } from './auth.routes.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
@@ -35,6 +35,9 @@ const VENDOR_FILES: Record<string, string> = {
   ),
 };
 
+/** A year, as browsers' HSTS preload lists ask; without includeSubDomains, which is the deployer's call. */
+const HSTS_SECONDS = 365 * 24 * 60 * 60;
+
 export interface AppOptions {
   db: Db;
   config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes'>>;
@@ -60,6 +63,12 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
+  app.use((req, res, next) => {
+    // req.secure is true only when TRUST_PROXY trusts a proxy that says the request came over HTTPS. Before the
+    // page cache, which never replays this header from another request's answer.
+    if (req.secure) res.set('Strict-Transport-Security', `max-age=${HSTS_SECONDS}`);
+    next();
+  });
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
   app.use(pageCache(new ResponseCache(db)));
@@ -85,6 +94,9 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
         },
       },
       referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+      // Sent above, and only over HTTPS: over plain HTTP a browser ignores it, and a reader on a LAN would be
+      // told to expect HTTPS that this server does not speak.
+      strictTransportSecurity: false,
     }),
   );
 
@@ -121,11 +133,13 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 1000 }));
   app.use('/api', express.json({ limit: '100kb' }));
   app.use(sameOrigin);
-  app.use(sessions(db, config).middleware);
+  const secret = sessionSecret(db, config.sessionSecret);
+  app.use(sessions(db, config, secret).middleware);
   app.use(loadEditor(db));
+  app.use(privateNoStore);
   app.use(exposeCsrfToken);
 
-  app.use(authRouter(db));
+  app.use(authRouter(db, secret));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
   app.use(pledgesRouter(db, log, cache));

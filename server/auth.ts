@@ -1,9 +1,8 @@
 // Who may write: sessions for the forms, bearer tokens for the API, CSRF tokens and origin checks.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { csrfSync } from 'csrf-sync';
 import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
@@ -11,11 +10,13 @@ import { HttpError } from './errors.ts';
 import { getMeta, setMeta } from './meta.repository.ts';
 import type { Editor } from './revisions.repository.ts';
 import { SqliteSessionStore } from './sessions.store.ts';
-import { findUserById, userForApiToken } from './users.repository.ts';
+import { editorOf, findUserById, userForApiToken, type User } from './users.repository.ts';
 
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    /** The editor's credential version at sign-in: a later password change ends the session. */
+    credentialVersion?: number;
     flash?: Flash;
   }
 }
@@ -45,37 +46,57 @@ export function sessionSecret(db: Db, configured: string | undefined): string {
   return secret;
 }
 
-export function sessions(db: Db, config: Pick<Config, 'sessionSecret' | 'trustProxy'>) {
+export function sessions(db: Db, config: Pick<Config, 'trustProxy'>, secret: string) {
   const store = new SqliteSessionStore(db);
   const middleware = session({
     name: SESSION_COOKIE,
     store,
-    secret: sessionSecret(db, config.sessionSecret),
+    secret,
     resave: false,
     saveUninitialized: false,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       // Behind a proxy that says the request came over HTTPS, the cookie is Secure.
-      secure: config.trustProxy === false ? false : 'auto',
+      secure: cookieSecure(config),
       maxAge: SESSION_DAYS * 24 * 60 * 60 * 1000,
     },
   });
   return { store, middleware };
 }
 
-/** Puts the signed-in editor and any one-time message where routes and templates can see them. */
+function cookieSecure(config: Pick<Config, 'trustProxy'>): boolean | 'auto' {
+  return config.trustProxy === false ? false : 'auto';
+}
+
+/**
+ * Puts the signed-in editor and any one-time message where routes and templates can see them. A session
+ * made before the editor's password changed (or the editor was deleted) signs no one in any more.
+ */
 export function loadEditor(db: Db): RequestHandler {
   return (req, res, next) => {
     const userId = req.session?.userId;
     const user = userId === undefined ? undefined : findUserById(db, userId);
-    if (user) req.editor = { id: user.id, username: user.username };
+    if (user && user.credential_version === req.session.credentialVersion) req.editor = editorOf(user);
+    else if (userId !== undefined) {
+      delete req.session.userId;
+      delete req.session.credentialVersion;
+    }
     res.locals.editor = req.editor ?? null;
     res.locals.flash = req.session?.flash ?? null;
     if (req.session?.flash) delete req.session.flash;
     next();
   };
 }
+
+/**
+ * Nothing meant for one editor is kept by a browser's or a proxy's cache: every answer to a signed-in editor,
+ * and every page with a form (the sign-in page is the only one a reader without a session sees).
+ */
+export const privateNoStore: RequestHandler = (req, res, next) => {
+  if (req.editor || req.session?.userId !== undefined || req.path === '/login') res.set('Cache-Control', 'private, no-store');
+  next();
+};
 
 export function flash(req: Request, message: string, secret?: string): void {
   req.session.flash = secret === undefined ? { message } : { message, secret };
@@ -176,35 +197,87 @@ export const writeLimiter: RateLimitRequestHandler = rateLimit({
 /** Every HTML write route: a signed-in editor, a valid CSRF token, and a sane pace. */
 export const editorWrite: RequestHandler[] = [requireEditor, csrfProtection, writeLimiter];
 
-export const LOGIN_FAILURES = 10;
-const LOGIN_WINDOW_SECONDS = 15 * 60;
-
-/**
- * Sign-in limits: 10 failures in 15 minutes per address, and per account whatever the address, then 429
- * with Retry-After. Only failures count (a newsroom behind one address may sign in together), and a
- * successful sign-in clears the account's count.
- */
-export class LoginLimiter {
-  private readonly byAddress = new RateLimiterMemory({ points: LOGIN_FAILURES, duration: LOGIN_WINDOW_SECONDS });
-  private readonly byAccount = new RateLimiterMemory({ points: LOGIN_FAILURES, duration: LOGIN_WINDOW_SECONDS });
-
-  /** Seconds to wait before another try, or 0 when one is allowed. */
-  async retryAfter(address: string, account: string): Promise<number> {
-    const states = await Promise.all([this.byAddress.get(address), this.byAccount.get(account)]);
-    const blocked = states.filter((state) => state !== null && state.consumedPoints >= LOGIN_FAILURES);
-    return blocked.length === 0 ? 0 : Math.ceil(Math.max(...blocked.map((state) => state!.msBeforeNext)) / 1000);
-  }
-
-  async failed(address: string, account: string): Promise<void> {
-    // consume() rejects once the points are spent; the count is what matters here, not the rejection.
-    await Promise.allSettled([this.byAddress.consume(address), this.byAccount.consume(account)]);
-  }
-
-  async succeeded(account: string): Promise<void> {
-    await this.byAccount.delete(account);
-  }
-}
-
 export function accountKey(username: unknown): string {
   return typeof username === 'string' ? username.trim().toLowerCase().slice(0, 64) : '';
+}
+
+function mac(secret: string, purpose: string, text: string): Buffer {
+  return createHmac('sha256', secret).update(`${purpose}\n${text}`).digest();
+}
+
+function sameMac(expected: Buffer, given: string): boolean {
+  const received = Buffer.from(given, 'base64url');
+  return received.length === expected.length && timingSafeEqual(received, expected);
+}
+
+function readCookie(req: Request, name: string): string | null {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return null;
+}
+
+export const DEVICE_COOKIE = 'pledge_tracker.device';
+const DEVICE_DAYS = 365;
+
+/**
+ * A browser that has signed in to an account before is recognised by a cookie signed with the session secret,
+ * naming the editor, their credential version and a random device id: the account's limit on failures then
+ * counts that browser on its own. A password change retires every such cookie.
+ */
+export function rememberDevice(req: Request, res: Response, secret: string, user: Pick<User, 'id' | 'credential_version'>): void {
+  const body = `${user.id}.${user.credential_version}.${randomBytes(16).toString('base64url')}`;
+  res.cookie(DEVICE_COOKIE, `${body}.${mac(secret, 'device', body).toString('base64url')}`, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/login',
+    maxAge: DEVICE_DAYS * 24 * 60 * 60 * 1000,
+  });
+}
+
+/** The device id of a recognised-device cookie that belongs to this editor as they are now, or null. */
+export function recognisedDevice(req: Request, secret: string, user: Pick<User, 'id' | 'credential_version'> | undefined): string | null {
+  const value = readCookie(req, DEVICE_COOKIE);
+  if (!value || !user || value.length > 200) return null;
+  const parts = value.split('.');
+  if (parts.length !== 4) return null;
+  const [id, version, device, signature] = parts;
+  if (!sameMac(mac(secret, 'device', `${id}.${version}.${device}`), signature)) return null;
+  return Number(id) === user.id && Number(version) === user.credential_version ? device : null;
+}
+
+export const LOGIN_COOKIE = 'pledge_tracker.login';
+const LOGIN_FORM_MS = 60 * 60 * 1000;
+
+/**
+ * The sign-in form's CSRF token, without a session: a random nonce in a short-lived cookie and, in the form,
+ * the time it was issued with a MAC of both. A crawler opening /login leaves no row in the database.
+ */
+export function loginFormToken(req: Request, res: Response, secret: string): string {
+  let nonce = readCookie(req, LOGIN_COOKIE);
+  if (!nonce || !/^[\w-]{22}$/.test(nonce)) {
+    nonce = randomBytes(16).toString('base64url');
+    res.cookie(LOGIN_COOKIE, nonce, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/login',
+      maxAge: LOGIN_FORM_MS,
+    });
+  }
+  const issued = String(Date.now());
+  return `${issued}.${mac(secret, 'login', `${issued}.${nonce}`).toString('base64url')}`;
+}
+
+/** Refuses a sign-in whose form token is missing, forged, from another browser or more than an hour old. */
+export function checkLoginFormToken(req: Request, secret: string): void {
+  const nonce = readCookie(req, LOGIN_COOKIE);
+  const token = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
+  const [issued, signature] = token.split('.');
+  const age = Date.now() - Number(issued);
+  if (!nonce || !signature || !(age >= 0 && age < LOGIN_FORM_MS) || !sameMac(mac(secret, 'login', `${issued}.${nonce}`), signature)) {
+    throw new HttpError(403, 'This form has expired or did not come from this site. Go back, reload the page and try again.');
+  }
 }

@@ -1,9 +1,19 @@
 // npm run backup -- FILE: a consistent copy of DATABASE_PATH through SQLite's online backup, safe while the
-// server runs and writes.
+// server runs and writes. The copy is readable by its owner alone and holds no live credential: no session,
+// no generated session secret (restored, the server makes a new one and editors sign in again). Editors'
+// password hashes and API tokens' hashes stay, so that a restore keeps the accounts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config.ts';
-import { openDatabase } from './db.ts';
+import { openDatabase, type Db } from './db.ts';
+
+/** Deletes sessions and the stored session secret, then rewrites the file so no freed page still holds them. */
+function scrubCredentials(copy: Db): void {
+  copy.exec("DELETE FROM sessions; DELETE FROM app_meta WHERE key = 'session_secret';");
+  // One self-contained file, no WAL beside it; VACUUM rebuilds every page, leaving none of the deleted rows.
+  copy.pragma('journal_mode = DELETE');
+  copy.exec('VACUUM');
+}
 
 async function main(args: string[]): Promise<number> {
   const [target] = args;
@@ -21,6 +31,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`${destination} exists already: choose a new file name, so that no backup is overwritten.`);
     return 1;
   }
+  // Owner-only from the first byte: the copy and SQLite's journal beside it are created 0600.
+  process.umask(0o077);
   const db = openDatabase(config.databasePath);
   try {
     const started = Date.now();
@@ -31,9 +43,11 @@ async function main(args: string[]): Promise<number> {
       },
     });
     const copy = openDatabase(destination);
+    scrubCredentials(copy);
     const integrity = copy.pragma('integrity_check', { simple: true });
     const pledges = copy.prepare('SELECT count(*) FROM pledges').pluck().get();
     copy.close();
+    fs.chmodSync(destination, 0o600);
     if (integrity !== 'ok') {
       console.error(`\nThe copy failed its integrity check: ${integrity}`);
       return 1;

@@ -18,6 +18,13 @@ export interface Config {
   /** Writes one session (or API token) may make per minute before 429. */
   writesPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** scrypt's cost for new password hashes (a power of two); older hashes are re-made at sign-in. */
+  passwordScryptN: number;
+  /** How long a client may take to send a request's headers, and the whole request (an upload included). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open: above a proxy's own idle timeout when one keeps them. */
+  keepAliveTimeoutMs: number;
 }
 
 const EnvSchema = z.object({
@@ -29,6 +36,14 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   IMPORT_MAX_MB: z.coerce.number().positive().max(1024).default(20),
   WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  PASSWORD_SCRYPT_N: z.coerce
+    .number()
+    .int()
+    .refine((n) => Number.isInteger(Math.log2(n)) && n >= 2 ** 14 && n <= 2 ** 20, 'must be a power of two from 16384 to 1048576')
+    .default(2 ** 17),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
     .string()
@@ -48,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const { HOST, PORT, DATABASE_PATH, NODE_ENV, ADMIN_PASSWORD, SESSION_SECRET, TRUST_PROXY, LOG_LEVEL, WRITES_PER_MINUTE, IMPORT_MAX_MB } = parsed.data;
+  const { PASSWORD_SCRYPT_N, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } = parsed.data;
+  if (HEADERS_TIMEOUT_MS > REQUEST_TIMEOUT_MS) throw new ConfigError('Invalid configuration: HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS');
   return {
     host: HOST,
     port: PORT,
@@ -59,5 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: LOG_LEVEL,
     writesPerMinute: WRITES_PER_MINUTE,
     importMaxBytes: Math.round(IMPORT_MAX_MB * 1024 * 1024),
+    passwordScryptN: PASSWORD_SCRYPT_N,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   };
 }

@@ -49,13 +49,27 @@ export function migrate(db: Db, migrations = readMigrations()): string[] {
   const done = new Set(applied.map((row) => row.version));
   const record = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)');
   const ran: string[] = [];
-  for (const migration of migrations) {
-    if (done.has(migration.version)) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name);
-    })();
-    ran.push(migration.name);
+  // Foreign keys off while a migration runs, as SQLite's way of rebuilding a table asks (dropping the old table
+  // must not cascade to the rows that refer to it), and checked before it commits: a migration that leaves a
+  // dangling reference rolls back whole.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      db.transaction(() => {
+        db.exec(migration.sql);
+        const dangling = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (dangling.length > 0) {
+          const { table, parent } = dangling[0];
+          throw new MigrationError(`Migration ${migration.name} left ${dangling.length} rows of ${table} pointing at missing ${parent}.`);
+        }
+        record.run(migration.version, migration.name);
+      })();
+      ran.push(migration.name);
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
   // A bulk load killed part-way left indexes and triggers aside: put them back before anything reads.
   finishInterruptedBulkLoad(db);

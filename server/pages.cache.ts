@@ -79,8 +79,18 @@ export class ResponseCache {
   }
 }
 
-// Per response, or about the body's encoding: never replayed from the first answer.
-const OWN_HEADERS = new Set(['x-request-id', 'content-length', 'content-encoding', 'etag', 'vary', 'set-cookie', 'date', 'x-cache']);
+// Per response, or about the body's encoding or how it arrived (HSTS only over HTTPS): never replayed from the first answer.
+const OWN_HEADERS = new Set([
+  'x-request-id',
+  'content-length',
+  'content-encoding',
+  'etag',
+  'vary',
+  'set-cookie',
+  'date',
+  'x-cache',
+  'strict-transport-security',
+]);
 
 const ENCODINGS = ['br', 'gzip', 'identity'];
 

@@ -9,6 +9,8 @@ export type Changes = Record<string, { from: unknown; to: unknown }>;
 export interface Editor {
   id: number;
   username: string;
+  /** The public name; the username is private. */
+  displayName: string;
 }
 
 /** Who a revision names: an editor, or a tool run from the command line (no account, id null). */
@@ -20,7 +22,8 @@ export interface Author {
 export interface Revision {
   id: number;
   action: Action;
-  username: string;
+  /** The public name of who made it: an editor's display name, never a username. */
+  author: string;
   at: string;
   changes: Changes;
   reason: string;
@@ -65,11 +68,20 @@ export function recordRevision(
   );
 }
 
+/** The author column of a revision as readers see it (the username column stays private). */
+export const AUTHOR_SQL = `CASE
+    WHEN u.display_name IS NOT NULL THEN u.display_name
+    -- No account and never had one: a tool run on the server (import.cli.ts names it so).
+    WHEN r.user_id IS NULL AND r.username LIKE '% (command line)' THEN 'Command-line import'
+    ELSE 'A former editor'
+  END`;
+
 export function revisionsOf(db: Db, entity: Entity, entityId: number): Revision[] {
   const rows = db
     .prepare(
-      `SELECT id, action, username, at, changes, reason FROM revisions
-        WHERE entity = ? AND entity_id = ? ORDER BY id DESC`,
+      `SELECT r.id, r.action, ${AUTHOR_SQL} AS author, r.at, r.changes, r.reason
+         FROM revisions r LEFT JOIN users u ON u.id = r.user_id
+        WHERE r.entity = ? AND r.entity_id = ? ORDER BY r.id DESC`,
     )
     .all(entity, entityId) as (Omit<Revision, 'changes'> & { changes: string })[];
   return rows.map((row) => ({ ...row, changes: JSON.parse(row.changes) as Changes }));

@@ -1,4 +1,5 @@
 // Entry point: configuration, database, migrations, seed, and the only call to listen.
+import http from 'node:http';
 import { createApp } from './app.ts';
 import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
 import { EMPTY_FILTER } from './pledges.filter.ts';
@@ -7,6 +8,7 @@ import { openDatabase } from './db.ts';
 import { ensureFirstEditor } from './editors.ts';
 import { createLogger } from './log.ts';
 import { migrate } from './migrate.ts';
+import { setPasswordCost } from './passwords.ts';
 import { seedOnce } from './seed.ts';
 import { SqliteSessionStore } from './sessions.store.ts';
 
@@ -15,6 +17,7 @@ const HOUR_MS = 60 * 60 * 1000;
 async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  setPasswordCost(config.passwordScryptN);
   const db = openDatabase(config.databasePath);
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, `Applied migrations: ${applied.join(', ')}`);
@@ -38,7 +41,18 @@ async function start(): Promise<void> {
   cachedFacets(cache, db, EMPTY_FILTER);
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
 
-  const server = createApp({ db, config, logger, cache }).listen(config.port, config.host, () => {
+  // A client that trickles its headers or its body holds a connection only so long (slowloris); Node looks for
+  // such connections every connectionsCheckingInterval, 30 s unless told, so a short timeout is checked oftener.
+  const server = http.createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    createApp({ db, config, logger, cache }),
+  );
+  server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

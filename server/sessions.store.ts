@@ -1,9 +1,18 @@
 // An express-session store in the application's own SQLite file: sessions survive a restart.
 // (The published better-sqlite3 stores are unmaintained; this is the few lines the Store contract needs.)
+// Rows are found by a SHA-256 of the session id: the id lives only in the editor's cookie, so the database
+// file, a backup or a stolen copy holds nothing that opens an account.
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import { isBusy, type Db } from './db.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+/** A session that has signed no one in (a flash message, say) is kept an hour, not as long as its cookie. */
+export const ANONYMOUS_SESSION_MS = HOUR_MS;
+
+export function sessionIdHash(sid: string): string {
+  return createHash('sha256').update(sid).digest('base64url');
+}
 
 export class SqliteSessionStore extends session.Store {
   constructor(private readonly db: Db) {
@@ -12,12 +21,13 @@ export class SqliteSessionStore extends session.Store {
 
   private expiry(data: session.SessionData): number {
     const expires = data.cookie?.expires;
-    return expires ? new Date(expires).getTime() : Date.now() + DAY_MS;
+    const cookie = expires ? new Date(expires).getTime() : Date.now() + HOUR_MS;
+    return data.userId === undefined ? Math.min(cookie, Date.now() + ANONYMOUS_SESSION_MS) : cookie;
   }
 
   override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
     try {
-      const row = this.db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?').get(sid, Date.now()) as
+      const row = this.db.prepare('SELECT data FROM sessions WHERE sid_hash = ? AND expires_at > ?').get(sessionIdHash(sid), Date.now()) as
         | { data: string }
         | undefined;
       callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null);
@@ -30,10 +40,10 @@ export class SqliteSessionStore extends session.Store {
     try {
       this.db
         .prepare(
-          `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+          `INSERT INTO sessions (sid_hash, user_id, data, expires_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (sid_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
         )
-        .run(sid, JSON.stringify(data), this.expiry(data));
+        .run(sessionIdHash(sid), data.userId ?? null, JSON.stringify(data), this.expiry(data));
       callback?.();
     } catch (error) {
       callback?.(error);
@@ -42,7 +52,7 @@ export class SqliteSessionStore extends session.Store {
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
     try {
-      this.db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
+      this.db.prepare('DELETE FROM sessions WHERE sid_hash = ?').run(sessionIdHash(sid));
       callback?.();
     } catch (error) {
       callback?.(error);
@@ -57,7 +67,7 @@ export class SqliteSessionStore extends session.Store {
     const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma('busy_timeout = 0');
     try {
-      this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(this.expiry(data), sid);
+      this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid_hash = ?').run(this.expiry(data), sessionIdHash(sid));
     } catch (error) {
       if (!isBusy(error)) return callback?.(error);
     } finally {

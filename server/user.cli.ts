@@ -1,14 +1,23 @@
-// npm run user -- add NAME | passwd NAME | list
+// npm run user -- add NAME [PUBLIC NAME] | passwd NAME | rename NAME PUBLIC NAME | delete NAME | list
 // The password is asked for twice without echo, or read from USER_PASSWORD for scripts.
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
-import { AccountError, addEditor, changePassword } from './editors.ts';
+import { AccountError, addEditor, changePassword, removeEditor, renameEditor } from './editors.ts';
 import { migrate } from './migrate.ts';
+import { setPasswordCost } from './passwords.ts';
 import { listUsers } from './users.repository.ts';
 
-const USAGE = 'Usage: npm run user -- add NAME | passwd NAME | list   (USER_PASSWORD=… to skip the prompt)';
+const USAGE = [
+  'Usage: npm run user -- COMMAND',
+  '  add NAME [PUBLIC NAME]     a new editor; PUBLIC NAME is shown beside their edits (default "Editor N")',
+  '  passwd NAME                a new password: signs NAME out everywhere and revokes their API tokens',
+  '  rename NAME PUBLIC NAME    the name shown beside their edits',
+  '  delete NAME                removes the editor, their sessions and tokens (their edits stay, by "a former editor")',
+  '  list',
+  'USER_PASSWORD=… skips the password prompt.',
+].join('\n');
 
 /** Asks a question on the terminal without echoing the answer. */
 function askHidden(question: string): Promise<string> {
@@ -41,26 +50,37 @@ async function newPassword(): Promise<string> {
 }
 
 async function main(args: string[]): Promise<number> {
-  const [command, name] = args;
+  const [command, name, ...rest] = args;
+  const publicName = rest.length > 0 ? rest.join(' ') : undefined;
   const config = loadConfig();
+  setPasswordCost(config.passwordScryptN);
   const db = openDatabase(config.databasePath);
   try {
     migrate(db);
     if (command === 'list' && !name) {
       const users = listUsers(db);
       if (users.length === 0) console.log('No editors yet: the server creates "admin" on first start.');
-      for (const user of users) console.log(`${user.username}\t(since ${user.created_at.slice(0, 10)})`);
+      for (const user of users) console.log(`${user.username}\t${user.display_name}\t(since ${user.created_at.slice(0, 10)})`);
       return 0;
     }
-    if ((command === 'add' || command === 'passwd') && name) {
-      const password = await newPassword();
-      if (command === 'add') {
-        await addEditor(db, name, password);
-        console.log(`Added editor ${name}.`);
-      } else {
-        await changePassword(db, name, password);
-        console.log(`Changed the password of ${name}.`);
-      }
+    if (command === 'add' && name) {
+      await addEditor(db, name, await newPassword(), publicName);
+      console.log(`Added editor ${name}.`);
+      return 0;
+    }
+    if (command === 'passwd' && name && !publicName) {
+      await changePassword(db, name, await newPassword());
+      console.log(`Changed the password of ${name}: their sessions and API tokens no longer work.`);
+      return 0;
+    }
+    if (command === 'rename' && name && publicName) {
+      renameEditor(db, name, publicName);
+      console.log(`${name}'s edits now show as by ${publicName.trim()}.`);
+      return 0;
+    }
+    if (command === 'delete' && name && !publicName) {
+      removeEditor(db, name);
+      console.log(`Deleted editor ${name}, their sessions and API tokens.`);
       return 0;
     }
     console.error(USAGE);

@@ -49,22 +49,27 @@ describe('POST /login', () => {
     await addEditor(ctx.db, 'maria', PASSWORD);
     const agent = request.agent(ctx.app);
     const page = await agent.get('/login?next=/pledges/new');
-    const before = sessionCookie(page);
-    expect(before).toBeDefined();
     const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username: 'maria', password: PASSWORD, next: '/pledges/new' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/pledges/new');
-    const after = sessionCookie(res);
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    const first = sessionCookie(res);
+    expect(first).toBeDefined();
     const form = await agent.get('/pledges/new');
     expect(form.status).toBe(200);
-    expect(form.text).toContain('Signed in as maria.');
+    expect(form.text).toContain('Signed in as Editor ');
+    // Signing in again, holding the first session's cookie, gives another id: a planted id is worth nothing.
+    const second = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username: 'maria', password: PASSWORD });
+    expect(second.status).toBe(303);
+    expect(sessionCookie(second)).toBeDefined();
+    expect(sessionCookie(second)).not.toBe(first);
   });
 
-  it('sets an HttpOnly, SameSite=Lax session cookie', async () => {
+  it('sets an HttpOnly, SameSite=Lax session cookie at sign-in', async () => {
     ctx = freshApp();
-    const res = await request(ctx.app).get('/login');
+    await addEditor(ctx.db, 'maria', PASSWORD);
+    const agent = request.agent(ctx.app);
+    const page = await agent.get('/login');
+    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username: 'maria', password: PASSWORD });
     const cookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('pledge_tracker.sid='))!;
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Lax');
@@ -143,15 +148,26 @@ describe('sessions', () => {
   it('purges expired sessions', () => {
     ctx = freshApp();
     const store = new SqliteSessionStore(ctx.db);
-    ctx.db.prepare("INSERT INTO sessions (sid, data, expires_at) VALUES ('old', '{}', 1), ('new', '{}', ?)").run(Date.now() + 60_000);
+    ctx.db.prepare("INSERT INTO sessions (sid_hash, data, expires_at) VALUES ('old', '{}', 1), ('new', '{}', ?)").run(Date.now() + 60_000);
     expect(store.purgeExpired()).toBe(1);
-    expect(ctx.db.prepare('SELECT sid FROM sessions').pluck().all()).toEqual(['new']);
+    expect(ctx.db.prepare('SELECT sid_hash FROM sessions').pluck().all()).toEqual(['new']);
   });
 
   it('marks the cookie Secure when TRUST_PROXY is set and the proxy says HTTPS', async () => {
     ctx = freshApp();
+    await addEditor(ctx.db, 'maria', PASSWORD);
     const app = createApp({ db: ctx.db, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: 1 } });
-    const res = await request(app).get('/login').set('X-Forwarded-Proto', 'https');
+    const agent = request.agent(app);
+    const page = await agent.get('/login').set('X-Forwarded-Proto', 'https');
+    // A Secure cookie is not sent back over the test's plain HTTP: hand the form's cookie over as the browser would.
+    const formCookie = ([] as string[]).concat(page.headers['set-cookie']).find((c) => c.startsWith('pledge_tracker.login='))!;
+    expect(formCookie).toContain('Secure');
+    const res = await request(app)
+      .post('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', formCookie.split(';')[0])
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), username: 'maria', password: PASSWORD });
     const cookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('pledge_tracker.sid='))!;
     expect(cookie).toContain('Secure');
   });

@@ -70,6 +70,32 @@ describe('npm run backup', () => {
     restored.close();
   });
 
+  it('writes a copy only its owner can read, holding no session and no session secret', async () => {
+    const live = tempDbPath();
+    cleanup.push(path.dirname(live));
+    const db = openDatabase(live);
+    migrate(db);
+    const secret = 'generated-secret-that-must-not-leave-'.padEnd(43, 'x');
+    const sidHash = 'live-session-hash-that-must-not-leave-the-file';
+    db.prepare("INSERT INTO app_meta (key, value) VALUES ('session_secret', ?)").run(secret);
+    db.prepare('INSERT INTO sessions (sid_hash, data, expires_at) VALUES (?, ?, ?)').run(sidHash, '{"cookie":{}}', Date.now() + 60_000);
+    db.close();
+
+    const backupFile = path.join(path.dirname(live), 'backup.db');
+    const result = await run([backupFile], { DATABASE_PATH: live });
+    expect(result.code, result.output).toBe(0);
+    expect(fs.statSync(backupFile).mode & 0o777).toBe(0o600);
+    // Not in a table, and not in a freed page either.
+    const bytes = fs.readFileSync(backupFile);
+    expect(bytes.includes(secret)).toBe(false);
+    expect(bytes.includes(sidHash)).toBe(false);
+    expect(fs.existsSync(`${backupFile}-wal`)).toBe(false);
+    const copy = openDatabase(backupFile);
+    expect(copy.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+    expect(copy.prepare("SELECT count(*) FROM app_meta WHERE key = 'session_secret'").pluck().get()).toBe(0);
+    copy.close();
+  });
+
   it('refuses to overwrite a file, and says how to call it', async () => {
     const live = tempDbPath();
     cleanup.push(path.dirname(live));

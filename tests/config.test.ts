@@ -15,7 +15,18 @@ describe('loadConfig', () => {
       logLevel: 'info',
       writesPerMinute: 120,
       importMaxBytes: 20 * 1024 * 1024,
+      passwordScryptN: 2 ** 17,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 5_000,
     });
+  });
+
+  it('refuses a scrypt cost that is not a power of two from 2^14, and a header timeout past the request timeout', () => {
+    expect(() => loadConfig({ PASSWORD_SCRYPT_N: '100000' })).toThrow('PASSWORD_SCRYPT_N: must be a power of two');
+    expect(() => loadConfig({ PASSWORD_SCRYPT_N: '1024' })).toThrow('PASSWORD_SCRYPT_N');
+    expect(loadConfig({ PASSWORD_SCRYPT_N: '16384' }).passwordScryptN).toBe(16384);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' })).toThrow('HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS');
   });
 
   it('reads HOST, PORT, DATABASE_PATH and NODE_ENV', () => {

@@ -10,7 +10,11 @@ import { findUserByName } from '../server/users.repository.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
 import { insertPledge, type NewPledge } from '../server/pledges.repository.ts';
+import { setPasswordCost } from '../server/passwords.ts';
 import { seedOnce } from '../server/seed.ts';
+
+// The lowest scrypt cost the server accepts: tests sign in often. The default's cost is tested on its own.
+setPasswordCost(2 ** 14);
 
 export interface TestContext {
   db: Db;

@@ -26,7 +26,8 @@ describe('request logs', () => {
     await request(ctx.app).post('/api/pledges').set('Authorization', `Bearer ${token}`).send({ pledger: 'x' });
     const login = await request(ctx.app).get('/login');
     await request(ctx.app).post('/login').type('form').send({ _csrf: csrfFrom(login.text), username: 'editor', password: 'wrong-password-in-log?' });
-    const sessionIds = ctx.db.prepare('SELECT sid FROM sessions').pluck().all() as string[];
+    const cookie = agent.jar.getCookie('pledge_tracker.sid', { domain: '127.0.0.1', path: '/', secure: false, script: false })!;
+    const sessionIds = [decodeURIComponent(cookie.value).slice(2).split('.')[0], ...(ctx.db.prepare('SELECT sid_hash FROM sessions').pluck().all() as string[])];
     const text = JSON.stringify(ctx.logLines);
     for (const secret of [PASSWORD, 'wrong-password-in-log?', token, csrf, ...sessionIds, 'pledge_tracker.sid']) {
       expect(text).not.toContain(secret);

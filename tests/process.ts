@@ -19,7 +19,8 @@ export function startServer(databasePath: string, env: Record<string, string> = 
   // Without a shell wrapper around node: a signal sent to the child reaches the server itself.
   const child = spawn(process.execPath, entry, {
     cwd: root,
-    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', ...env },
+    // The lowest scrypt cost the server accepts: tests sign in often; the default's cost is tested on its own.
+    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', PASSWORD_SCRYPT_N: '16384', ...env },
   });
   let output = '';
   let exitCode: number | null | undefined;
@@ -45,9 +46,9 @@ export function startServer(databasePath: string, env: Record<string, string> = 
   });
 }
 
-/** A browser-like client for a running server: keeps the session cookie, never follows redirects. */
+/** A browser-like client for a running server: keeps its cookies (whatever their path), never follows redirects. */
 export class Client {
-  private cookie = '';
+  private readonly cookies = new Map<string, string>();
   constructor(readonly base: string) {}
 
   /** GET, or POST of a form (urlencoded) or of a multipart body (a file upload). */
@@ -56,13 +57,16 @@ export class Client {
       method: init.method ?? (init.form || init.multipart ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : undefined),
     });
-    const set = res.headers.getSetCookie().find((c) => c.startsWith('pledge_tracker.sid='));
-    if (set) this.cookie = set.split(';')[0];
+    for (const set of res.headers.getSetCookie()) {
+      const [pair] = set.split(';');
+      const at = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
     return res;
   }
 

@@ -102,6 +102,42 @@ describe('npm start', () => {
     expect(refused.output).toContain('042-added-by-a-newer-version');
   });
 
+  it('drops a client that trickles its headers, and an idle keep-alive connection, after the configured times', async () => {
+    const server = await start(path.join(tempDir(), 'pledges.db'), { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    const { hostname, port } = new URL(server.url!);
+    const connect = async () => {
+      const socket = net.connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      const closed = new Promise<number>((resolve) => {
+        const opened = Date.now();
+        socket.once('close', () => resolve(Date.now() - opened));
+      });
+      return { socket, closed, text: () => text };
+    };
+    try {
+      // Slowloris: a header line now and then, never the blank line that ends them.
+      const slow = await connect();
+      slow.socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}\r\n`);
+      const drip = setInterval(() => slow.socket.write('X-Drip: 1\r\n'), 200);
+      const slowFor = await slow.closed;
+      clearInterval(drip);
+      expect(slowFor).toBeLessThan(5_000);
+      expect(slow.text()).toMatch(/^HTTP\/1.1 408/);
+
+      // Keep-alive: one answered request, then silence.
+      const idle = await connect();
+      idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      const idleFor = await idle.closed;
+      expect(idle.text()).toMatch(/^HTTP\/1.1 200/);
+      // Node's own default is 5 s: this closes in about 2.
+      expect(idleFor).toBeLessThan(4_500);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to start with a message naming a bad variable', async () => {
     const child = spawn(tsx, ['server/server.ts'], { cwd: root, env: { ...process.env, PORT: 'abc' } });
     let output = '';
