@@ -39,39 +39,88 @@ export function toBillions(amount: number): number {
 /** The most a pledge may be: $1 quadrillion, as the database's pledges_amount_range constraint says. */
 export const MAX_AMOUNT_USD = 1e15;
 
-const UNIT_EXPONENTS: Record<string, number> = {
-  '': 0,
-  k: 3,
-  thousand: 3,
-  m: 6,
-  mn: 6,
-  mm: 6,
-  million: 6,
-  b: 9,
-  bn: 9,
-  billion: 9,
-  t: 12,
-  tn: 12,
-  trillion: 12,
-};
+// A Map, not an object: a unit such as "constructor" must not find Object.prototype's.
+const UNIT_EXPONENTS = new Map<string, number>([
+  ['', 0],
+  ['k', 3],
+  ['thousand', 3],
+  ['m', 6],
+  ['mn', 6],
+  ['mm', 6],
+  ['million', 6],
+  ['b', 9],
+  ['bn', 9],
+  ['billion', 9],
+  ['t', 12],
+  ['tn', 12],
+  ['trillion', 12],
+]);
 
-// "$1.2T", "80 bn", "1,000,000", "0.5 trillion", "500000000000": digits (comma groups of three allowed),
-// an optional decimal part, an optional unit. Nothing else: no sign, no exponent, no second decimal point.
-const AMOUNT_PATTERN = /^(?:US)?\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([a-z]*)\.?$/i;
+/** The longest amount anyone types; forms and filters refuse longer text before it gets here. */
+export const MAX_AMOUNT_LENGTH = 100;
+
+// Each step below reads one run of one kind of character, once, from where the last stopped: time linear in
+// the text whatever it holds. (A pattern like \s*([a-z]*)\.?$ backtracks: quadratic on a run of spaces.)
+const SPACES = /\s*/y;
+const DIGITS = /\d*/y;
+const DIGITS_AND_COMMAS = /[\d,]*/y;
+const LETTERS = /[a-z]*/iy;
+// Comma groups of three, or plain digits: "1,000,000" or "1000000", never "1,00" or "10,00,000".
+const WHOLE = /^(?:\d{1,3}(?:,\d{3})+|\d+)$/;
+const US = /^us/i;
+const CURRENCY_BEFORE = /^usd/i;
+const CURRENCY_AFTER = /(?:usd|dollars?)$/i;
+
+/**
+ * "$1.2T", "80 bn", "1,000,000", "0.5 trillion", "500000000000", "5B.": an optional "US" and "$", the digits
+ * (comma groups of three allowed), an optional decimal part, an optional unit and full stop. Nothing else: no
+ * sign, no exponent, no second decimal point. Null when the text is not an amount.
+ */
+function readAmount(text: string): { whole: string; fraction: string; unit: string } | null {
+  let at = 0;
+  const read = (run: RegExp): string => {
+    run.lastIndex = at;
+    const found = run.exec(text)?.[0] ?? '';
+    at += found.length;
+    return found;
+  };
+  if (US.test(text)) at = 2;
+  if (text[at] === '$') at += 1;
+  read(SPACES);
+  const whole = read(DIGITS_AND_COMMAS);
+  if (!WHOLE.test(whole)) return null;
+  let fraction = '';
+  if (text[at] === '.' && /\d/.test(text[at + 1] ?? '')) {
+    at += 1;
+    fraction = read(DIGITS);
+  }
+  read(SPACES);
+  const unit = read(LETTERS);
+  if (text[at] === '.') at += 1;
+  return at === text.length ? { whole, fraction, unit } : null;
+}
+
+/** The text without a currency word around it: "USD 40B", "40B USD", "40 billion dollars". */
+function withoutCurrency(text: string): string {
+  const after = CURRENCY_AFTER.exec(text);
+  const before = after ? text.slice(0, after.index).trimEnd() : text;
+  return CURRENCY_BEFORE.test(before) ? before.slice(3).trimStart() : before;
+}
 
 export type ParsedAmount = { ok: true; value: number | null } | { ok: false; error: string };
 
 /** Reads an amount as people type it; blank means undisclosed (null). Exact: no floating point. */
 export function parseAmount(input: string): ParsedAmount {
-  const text = input.trim().replace(/\s*(?:usd|dollars?)$/i, '').replace(/^usd\s*/i, '');
+  if (input.length > MAX_AMOUNT_LENGTH) return { ok: false, error: `An amount is at most ${MAX_AMOUNT_LENGTH} characters.` };
+  const text = withoutCurrency(input.trim());
   if (text === '') return { ok: true, value: null };
   if (/^[-−–]/.test(text) || /^\$?\s*-/.test(text)) return { ok: false, error: 'An amount cannot be negative.' };
-  const match = AMOUNT_PATTERN.exec(text);
-  if (!match) {
+  const amount = readAmount(text);
+  if (!amount) {
     return { ok: false, error: 'Write the amount in digits with an optional unit, like 500B, $1.2T, 80 bn or 250000000.' };
   }
-  const [, whole, fraction = '', unit] = match;
-  const exponent = UNIT_EXPONENTS[unit.toLowerCase()];
+  const { whole, fraction, unit } = amount;
+  const exponent = UNIT_EXPONENTS.get(unit.toLowerCase());
   if (exponent === undefined) {
     return { ok: false, error: `Unknown unit "${unit}": use K, M, B or T (or thousand, million, billion, trillion).` };
   }

@@ -115,7 +115,8 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   const staticOptions = { maxAge: config.env === 'production' ? '1d' : 0 };
   app.use(express.static(path.join(root, 'public'), staticOptions));
   app.get('/vendor/:file', (req, res, next) => {
-    const file = VENDOR_FILES[req.params.file];
+    // Own names only: "constructor" or "__proto__" must not find Object.prototype's.
+    const file = Object.hasOwn(VENDOR_FILES, req.params.file) ? VENDOR_FILES[req.params.file] : undefined;
     if (file) res.sendFile(file, staticOptions);
     else next();
   });

@@ -1,5 +1,5 @@
 // Pure: the query string → one filter that every view applies the same way; and back to a query string.
-import { parseAmount } from './amounts.ts';
+import { MAX_AMOUNT_LENGTH, parseAmount } from './amounts.ts';
 import { HttpError } from './errors.ts';
 import { LEVERS, STATUSES, type Lever, type Status } from './pledges.repository.ts';
 import { isRealPartialDate } from './validation.ts';
@@ -74,6 +74,7 @@ function checkDate(name: string, value: string | null): string | null {
 
 function checkAmount(name: string, value: string | null): number | null {
   if (value === null) return null;
+  if (value.length > MAX_AMOUNT_LENGTH) throw new FilterError(name, `at most ${MAX_AMOUNT_LENGTH} characters.`);
   const parsed = parseAmount(value);
   if (!parsed.ok) throw new FilterError(name, parsed.error);
   return parsed.value;

@@ -1,6 +1,6 @@
 // Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
 import { z } from 'zod';
-import { parseAmount } from './amounts.ts';
+import { MAX_AMOUNT_LENGTH, parseAmount } from './amounts.ts';
 import { LEVERS, STATUSES, type NewPledge, type Status } from './pledges.repository.ts';
 import {
   choice,
@@ -71,7 +71,7 @@ const PledgeSchema = z.object({
   project: singleLine(300),
   amount: z
     .string({ error: ONE_STRING })
-    .max(100, 'At most 100 characters.')
+    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
     .transform((text, ctx) => {
       const parsed = parseAmount(text);
       if (!parsed.ok) {

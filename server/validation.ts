@@ -58,9 +58,14 @@ export function partialDate({ required = false, dayOnly = false } = {}) {
     .transform((s) => (s === '' ? null : s));
 }
 
-/** An absolute http(s) URL; javascript:, data: and every other scheme are refused. */
+/**
+ * An absolute http(s) URL; javascript:, data: and every other scheme are refused. As typed, it starts with
+ * "http://" or "https://", as the database's checks on stored URLs require: a URL parser alone also reads
+ * "https:example.com", "http:/x" or "HTTPS://x" as web addresses, which the database then refuses.
+ */
 export function isHttpUrl(text: string): boolean {
   if (text.length > 2000 || /\s/.test(text)) return false;
+  if (!text.startsWith('http://') && !text.startsWith('https://')) return false;
   try {
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;

@@ -26,6 +26,9 @@ describe('parseAmount', () => {
     ['0.1B', 100_000_000],
     ['1.000B', 1_000_000_000],
     ['1000000000000000', 1e15],
+    [`${' '.repeat(98)}5B`, 5_000_000_000],
+    ['5B.', 5_000_000_000],
+    ['40 billion dollars', 40_000_000_000],
     ['', null],
     ['   ', null],
   ])('reads %j as %s', (input, value) => {
@@ -50,9 +53,30 @@ describe('parseAmount', () => {
     ['Infinity', /digits/],
     ['0x10', /Unknown unit|digits/],
     ['5 B B', /digits/],
+    ['5 constructor', /Unknown unit "constructor"/],
+    [`${' '.repeat(99)}5B`, /at most 100 characters/],
   ])('refuses %j with a message', (input, message) => {
     const result = parseAmount(input);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.error).toMatch(message);
+  });
+
+  it.each([
+    ['a run of spaces before a bad unit', `1${' '.repeat(100_000)}x`],
+    ['a run of spaces before "usd"', `1${' '.repeat(100_000)}usd!`],
+    ['a run of tabs', `1${'\t'.repeat(100_000)}x`],
+    ['a run of digits', `${'1'.repeat(100_000)}!`],
+    ['comma groups', `1${',000'.repeat(25_000)},00`],
+    ['a run of full stops', `1${'.'.repeat(100_000)}`],
+    ['a run of letters', `1${'b'.repeat(100_000)}!`],
+    ['a run of dollar signs', '$'.repeat(100_000)],
+    ['a mixture', '1 $,.a '.repeat(15_000)],
+  ])('refuses 100 kB of %s at once', (_shape, input) => {
+    const started = performance.now();
+    const result = parseAmount(input);
+    const elapsed = performance.now() - started;
+    expect(result).toEqual({ ok: false, error: 'An amount is at most 100 characters.' });
+    // Microseconds; the old regexes took seconds on the first shape.
+    expect(elapsed).toBeLessThan(50);
   });
 });

@@ -78,6 +78,22 @@ describe('the JSON write API', () => {
     expect(count(ctx.db, 'pledges')).toBe(5);
   });
 
+  it.each(['https:alert(1)', 'http:/x', 'https:/\\evil', 'https:example.com', 'HTTPS://example.com/x'])(
+    'answers 422 naming the source when its URL is %j (a parser reads it as a web address; the database does not), and writes nothing',
+    async (url) => {
+      ctx = freshApp();
+      const { token: bearer } = await token(ctx);
+      const before = [count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')];
+      const res = await request(ctx.app)
+        .post('/api/pledges')
+        .set('Authorization', `Bearer ${bearer}`)
+        .send({ ...PLEDGE, sources: [{ url, title: 'Release' }] });
+      expect(res.status).toBe(422);
+      expect(res.body.error.fields).toEqual({ source_url_0: 'Use a full web address starting with http:// or https://.' });
+      expect([count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')]).toEqual(before);
+    },
+  );
+
   it('refuses a body that is not JSON with 415, and malformed JSON with 400', async () => {
     ctx = freshApp();
     const { token: bearer } = await token(ctx);

@@ -43,6 +43,19 @@ describe('event forms', () => {
     expect(unknownPledge.text).toContain('No such pledge: 99.');
   });
 
+  it.each(['https:alert(1)', 'http:/x', 'https:/\\evil', 'https:example.com', 'HTTPS://example.com/x'])(
+    'refuses a source URL of %j with 422 beside the field (a parser reads it as a web address; the database does not)',
+    async (url) => {
+      ctx = freshApp();
+      const { agent, csrf } = await signedIn(ctx);
+      const before = [count(ctx.db, 'events'), count(ctx.db, 'pledge_events'), count(ctx.db, 'revisions')];
+      const res = await agent.post('/events').type('form').send({ ...EVENT, _csrf: csrf, source_url: url });
+      expect(res.status).toBe(422);
+      expect(res.text).toMatch(/id="field-source_url-error">Use a full web address starting with http:\/\/ or https:\/\//);
+      expect([count(ctx.db, 'events'), count(ctx.db, 'pledge_events'), count(ctx.db, 'revisions')]).toEqual(before);
+    },
+  );
+
   it('edits the links from the event side and records what changed', async () => {
     ctx = freshApp();
     const { agent, csrf } = await signedIn(ctx);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dateAfter, FilterError, parseFilter, queryString, EMPTY_FILTER } from '../server/pledges.filter.ts';
@@ -52,6 +53,8 @@ describe('parseFilter', () => {
     [{ from: ['2025', '2026'] }, 'from', 'once'],
     [{ q: ['a', 'b'] }, 'q', 'once'],
     [{ sector: 'x'.repeat(201) }, 'sector', '200 characters'],
+    [{ min: '1'.repeat(101) }, 'min', '100 characters'],
+    [{ max: `1${' '.repeat(99)}x` }, 'max', '100 characters'],
   ])('refuses %j, naming %s', (query, param, message) => {
     expect(() => parseFilter(query)).toThrow(FilterError);
     expect(() => parseFilter(query)).toThrow(new RegExp(`parameter ${param} is wrong: .*${message}`));
@@ -111,4 +114,46 @@ describe('invalid filters over HTTP', () => {
     expect((await request(ctx.app).get('/pledges?page=abc')).status).toBe(400);
     expect((await request(ctx.app).get('/pledges?page=0')).status).toBe(400);
   });
+
+  // Shapes that made the old amount regexes backtrack (a run of spaces before a bad unit took 19 s at 100 kB),
+  // and runs of every other character an amount may hold.
+  const ADVERSARIAL = [
+    `1${' '.repeat(100_000)}x`,
+    `US$${' '.repeat(100_000)}1`,
+    `1${' '.repeat(100_000)}usd!`,
+    `${'1'.repeat(100_000)}!`,
+    `1${',000'.repeat(25_000)},00`,
+    `1.${'1'.repeat(100_000)} x`,
+    `1${'b'.repeat(100_000)}..`,
+    '1 $,.a '.repeat(15_000),
+  ];
+  const FILTERED = ['/', '/pledges', '/pledges.csv', '/charts/amounts.csv', '/levers', '/api/pledges', '/api/summary'];
+
+  it.each(FILTERED.flatMap((path) => ['min', 'max'].map((param) => [path, param])))(
+    '%s answers 400 at once when %s is 100 kB of adversarial text',
+    async (path, param) => {
+      ctx = freshApp();
+      // Node refuses request heads over 16 kB by default; a deployment may raise that, and the filter must not
+      // depend on it.
+      const server = http.createServer({ maxHeaderSize: 2 * 1024 * 1024 }, ctx.app).listen(0);
+      try {
+        // Compiled once: the error page, and the code that reads a long query string.
+        await request(server).get(`${path}?${new URLSearchParams({ [param]: ADVERSARIAL[0] })}`);
+        for (const value of ADVERSARIAL) {
+          const started = performance.now();
+          const res = await request(server).get(`${path}?${new URLSearchParams({ [param]: value })}`);
+          const elapsed = performance.now() - started;
+          expect(res.status).toBe(400);
+          expect(path.startsWith('/api') ? res.body.error.message : res.text).toContain(`parameter ${param} is wrong: at most 100 characters.`);
+          // The server's own time, from its request line: a few milliseconds (the old regexes took seconds).
+          const line = ctx.logLines.find((entry) => (entry.req as { id: string }).id === res.headers['x-request-id']);
+          expect(line?.duration_ms).toBeLessThan(100);
+          // From the client: tens of milliseconds, most of them spent building and sending 100 kB.
+          expect(elapsed).toBeLessThan(1000);
+        }
+      } finally {
+        server.close();
+      }
+    },
+  );
 });

@@ -32,6 +32,9 @@ let token: string;
 beforeAll(async () => {
   fs.rmSync('/tmp/pwned', { force: true });
   ctx = freshApp();
+  // Hundreds of writes in a few seconds: past the write limit, every submission would be a 429 and the corpus
+  // would test the limit instead of what each submission holds.
+  ctx.app.locals.writesPerMinute = 100_000;
   ({ agent, csrf } = await signedIn(ctx));
   await agent.post('/account/tokens').type('form').send({ _csrf: csrf, name: 'corpus' });
   token = /<code class="secret">(pt_[\w-]+)<\/code>/.exec((await agent.get('/account')).text)![1];
@@ -130,7 +133,8 @@ describe('the hostile corpus', () => {
     // Stored (or, for a query, served): show it everywhere and check that it is harmless.
     const location = res.headers.location as string | undefined;
     const pages = ['/', '/pledges', '/pledges?sort=-announced', '/events', '/account'];
-    if (location) pages.push(location);
+    // The API's Location is the JSON record, not a page: its pledge's page is.
+    if (location && !fixture.target.startsWith('api')) pages.push(location);
     if (fixture.target.startsWith('api')) pages.push(`/pledges/${res.body.id}`);
     if (fixture.target === 'query') pages.push(fixture.path!);
     for (const page of pages) {
@@ -141,7 +145,7 @@ describe('the hostile corpus', () => {
     expectHarmlessCsv((await request(ctx.app).get('/pledges.csv')).text);
 
     if (fixture.target === 'api-create' || fixture.target === 'api-update') {
-      const sent = fixture.body as { pledger: string };
+      const sent = (fixture.body ?? JSON.parse(fixture.raw!)) as { pledger: string };
       const json = (await request(ctx.app).get(`/api/pledges/${res.body.id}`)).body;
       expect(json.pledger).toBe(sent.pledger.trim());
     }

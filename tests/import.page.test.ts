@@ -139,6 +139,22 @@ describe('the import page', () => {
     expect(count(ctx.db, 'pledges')).toBe(5);
   });
 
+  it('refuses source URLs that a parser reads as web addresses but the database does not, and writes nothing', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const before = [count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')];
+    const urls = ['https:alert(1)', 'http:/x', 'https:/\\evil', 'https:example.com', 'HTTPS://example.com/x'];
+    const lines = urls.map((url, i) => `Co ${i},1B,2025-01-01,${url}`);
+    const res = await agent
+      .post('/pledges/import')
+      .field('_csrf', csrf)
+      .attach('file', Buffer.from(`pledger,amount,announced_on,source_urls\n${lines.join('\n')}\n`), 'urls.csv');
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('5 problems in urls.csv: nothing was imported');
+    for (let line = 2; line <= 6; line++) expect(res.text).toContain(`Line ${line}, column source_urls: Use a full web address`);
+    expect([count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')]).toEqual(before);
+  });
+
   it('refuses a file over the upload limit with 413 and a clear message, and a missing file with 422', async () => {
     ctx = freshApp();
     const small = createApp({ db: ctx.db, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false, importMaxBytes: 1024 } });

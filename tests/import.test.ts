@@ -132,6 +132,7 @@ const REFUSALS: [string, string | Buffer, { line: number; column: string | null;
     ['a 10 MB field', `pledger,announced_on,source_urls\n${'x'.repeat(10 * 1024 * 1024)},2025-01-01,https://example.com/a\n`, { line: 2, column: null, message: /larger than/ }],
     ['the same pledge twice', 'pledger,announced_on,source_urls\nA,2025-01-01,https://example.com/a\nA,2025-01-01,https://example.com/b\n', { line: 3, column: null, message: /same pledge as line 2/ }],
     ['an empty file', '', { line: 1, column: null, message: /empty/ }],
+    ['a source URL a parser accepts and the database does not', 'pledger,announced_on,source_urls\nA,2025-01-01,https:alert(1)\n', { line: 2, column: 'source_urls', message: /web address/ }],
 ];
 
 describe('import refusals: nothing is written', () => {

@@ -177,6 +177,23 @@ describe('other routes', () => {
   });
 });
 
+describe('GET /vendor/:file', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('answers 404 for /vendor/%s, a name every object has', async (name) => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get(`/vendor/${name}`);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain(`Nothing lives at /vendor/${name}.`);
+    expect(ctx.errors).toEqual([]);
+  });
+
+  it('still serves a real vendor file', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/vendor/chart.umd.min.js');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Chart');
+  });
+});
+
 describe('GET /healthz', () => {
   it('answers 200 after a database round trip', async () => {
     ctx = freshApp();

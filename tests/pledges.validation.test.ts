@@ -47,6 +47,12 @@ describe('validatePledge', () => {
     [{ sources: [{ url: 'data:text/html,<script>', title: '' }] }, 'source_url_0', 'http'],
     [{ sources: [{ url: 'ftp://example.com/x', title: '' }] }, 'source_url_0', 'http'],
     [{ sources: [{ url: '', title: 'A title alone' }] }, 'source_url_0', 'required'],
+    // A URL parser reads these as https://alert(1)/ and so on; the database's check refuses them as typed.
+    [{ sources: [{ url: 'https:alert(1)', title: '' }] }, 'source_url_0', 'http'],
+    [{ sources: [{ url: 'http:/x', title: '' }] }, 'source_url_0', 'http'],
+    [{ sources: [{ url: 'https:/\\evil', title: '' }] }, 'source_url_0', 'http'],
+    [{ sources: [{ url: 'HTTPS://example.com/x', title: '' }] }, 'source_url_0', 'http'],
+    [{ status_evidence_url: 'https:alert(1)' }, 'status_evidence_url', 'http'],
     [{ event_ids: [99] }, 'events', 'No such event: 99'],
     [{ amount: '1e400' }, 'amount', 'digits'],
   ])('refuses %j on %s', (overrides, field, message) => {

@@ -13,6 +13,9 @@ function lastRevision(ctx: TestContext) {
   return row && { ...row, changes: JSON.parse(row.changes) as Record<string, { from: unknown; to: unknown }> };
 }
 
+// Read by a URL parser as https://alert(1)/, http://x/, https://evil/ and so on; refused by the database's check.
+const BAD_URLS = ['https:alert(1)', 'http:/x', 'https:/\\evil', 'https:example.com', 'HTTPS://example.com/x'];
+
 describe('write routes refuse anonymous readers', () => {
   it.each([
     ['get', '/pledges/new'],
@@ -155,6 +158,16 @@ describe('POST /pledges', () => {
     expect(count(ctx.db, 'revisions')).toBe(0);
   });
 
+  it.each(BAD_URLS)('re-renders the form with 422 and a message beside the source URL when it is %j, writing nothing', async (url) => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const before = [count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')];
+    const res = await agent.post('/pledges').type('form').send(pledgeForm({ _csrf: csrf, source_url_0: url }));
+    expect(res.status).toBe(422);
+    expect(res.text).toMatch(/id="field-source_url_0-error">Use a full web address starting with http:\/\/ or https:\/\//);
+    expect([count(ctx.db, 'pledges'), count(ctx.db, 'pledge_sources'), count(ctx.db, 'revisions')]).toEqual(before);
+  });
+
   it('refuses a field sent twice', async () => {
     ctx = freshApp();
     const { agent, csrf } = await signedIn(ctx);
@@ -233,6 +246,19 @@ describe('POST /pledges/:id (edit)', () => {
     const page = await agent.get(`/pledges/${id}`);
     expect(page.text).toMatch(/Announced<\/span>\s*<time datetime="2025-06-02">2 Jun 2025<\/time>/);
     expect(page.text).toMatch(/Under way<\/span>\s*<time datetime="2025-09-15">15 Sept? 2025<\/time>\s*<a href="https:\/\/example.com\/groundbreaking"/);
+  });
+
+  it.each(BAD_URLS)('re-renders the form with 422 and a message beside the evidence when it is %j, writing nothing', async (url) => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const before = [count(ctx.db, 'status_changes'), count(ctx.db, 'revisions')];
+    const res = await agent
+      .post('/pledges/3')
+      .type('form')
+      .send(pledgeForm({ _csrf: csrf, status: 'under_way', status_changed_on: '2025-09-15', status_evidence_url: url }));
+    expect(res.status).toBe(422);
+    expect(res.text).toMatch(/id="field-status_evidence_url-error">Use a full web address starting with http:\/\/ or https:\/\//);
+    expect([count(ctx.db, 'status_changes'), count(ctx.db, 'revisions')]).toEqual(before);
   });
 
   it('answers 404 for an unknown pledge', async () => {
