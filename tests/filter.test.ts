@@ -140,16 +140,23 @@ describe('invalid filters over HTTP', () => {
         // Compiled once: the error page, and the code that reads a long query string.
         await request(server).get(`${path}?${new URLSearchParams({ [param]: ADVERSARIAL[0] })}`);
         for (const value of ADVERSARIAL) {
-          const started = performance.now();
-          const res = await request(server).get(`${path}?${new URLSearchParams({ [param]: value })}`);
-          const elapsed = performance.now() - started;
-          expect(res.status).toBe(400);
-          expect(path.startsWith('/api') ? res.body.error.message : res.text).toContain(`parameter ${param} is wrong: at most 100 characters.`);
-          // The server's own time, from its request line: a few milliseconds (the old regexes took seconds).
-          const line = ctx.logLines.find((entry) => (entry.req as { id: string }).id === res.headers['x-request-id']);
-          expect(line?.duration_ms).toBeLessThan(100);
+          // The best of three: a busy machine (other test files run alongside) can hold any one answer up, while
+          // the old regexes took seconds every time.
+          const serverTimes: number[] = [];
+          const clientTimes: number[] = [];
+          for (let round = 0; round < 3; round++) {
+            const started = performance.now();
+            const res = await request(server).get(`${path}?${new URLSearchParams({ [param]: value })}`);
+            clientTimes.push(performance.now() - started);
+            expect(res.status).toBe(400);
+            expect(path.startsWith('/api') ? res.body.error.message : res.text).toContain(`parameter ${param} is wrong: at most 100 characters.`);
+            // The server's own time, from its request line: a few milliseconds.
+            const line = ctx.logLines.find((entry) => (entry.req as { id: string }).id === res.headers['x-request-id']);
+            serverTimes.push(line!.duration_ms as number);
+          }
+          expect(Math.min(...serverTimes)).toBeLessThan(100);
           // From the client: tens of milliseconds, most of them spent building and sending 100 kB.
-          expect(elapsed).toBeLessThan(1000);
+          expect(Math.min(...clientTimes)).toBeLessThan(1000);
         }
       } finally {
         server.close();
