@@ -4,10 +4,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './db.ts';
 import { importCsvFile, type ImportJob, type ImportJobMessage } from './pledges.import.ts';
 
-const { databasePath, file, write } = workerData as ImportJob;
+const { databasePath, maxBytes, file, write } = workerData as ImportJob;
 const answer = (message: ImportJobMessage) => parentPort!.postMessage(message);
 
-const db = openDatabase(databasePath);
+const db = openDatabase(databasePath, { maxBytes });
 try {
   answer({ type: 'done', outcome: await importCsvFile(db, file, { write, keep: 0 }) });
 } catch (error) {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
-import { isBusy, type Db } from './db.ts';
+import { isBusy, isFull, maxBytesOf, type Db } from './db.ts';
 import { HttpError } from './errors.ts';
 import { importCsv, importInBackground, type ImportOutcome } from './pledges.import.ts';
 
@@ -136,15 +136,15 @@ export function importRouter(db: Db, maxBytes: number): Router {
     // Read and sorted again as it is written (the database may have changed since the preview), on a thread and
     // a connection of its own, as `npm run import` does: this one goes on answering. One page import at a time:
     // a second waits here for the first instead of for its write lock.
-    const run = importing.then(() => importInBackground({ databasePath: db.name, file, write: { author: req.editor!, filename: pending.name } }));
+    const run = importing.then(() => importInBackground({ databasePath: db.name, maxBytes: maxBytesOf(db), file, write: { author: req.editor!, filename: pending.name } }));
     importing = run.catch(() => undefined);
     let result: ImportOutcome;
     try {
       result = await run;
     } catch (error) {
-      if (isBusy(error)) {
-        // Another connection held the database past the busy timeout and nothing was written: the upload waits
-        // for the confirm again that the 503's Retry-After invites.
+      if (isBusy(error) || isFull(error)) {
+        // Another connection held the database past the busy timeout, or the disk is full, and nothing was
+        // written: the upload waits for the confirm again that the 503's Retry-After (or room on the disk) invites.
         fs.renameSync(file, pendingFile(pending.token));
         req.session.pendingImport = pending;
       }

@@ -472,9 +472,13 @@ function startWorker(name: string, options: WorkerOptions): Worker {
   return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${script}, ${script}))`, { ...options, eval: true });
 }
 
-/** What an import on a thread of its own is given: the database, the file, and who imports it under what name. */
+/**
+ * What an import on a thread of its own is given: the database (and the cap on its size that the server's
+ * connection has, openDatabase's maxBytes), the file, and who imports it under what name.
+ */
 export interface ImportJob {
   databasePath: string;
+  maxBytes?: number;
   file: string;
   write: { author: Author; filename: string };
 }

@@ -1,7 +1,7 @@
 // An express-session store in the application's own SQLite file: sessions survive a restart.
 // (The published better-sqlite3 stores are unmaintained; this is the few lines the Store contract needs.)
 import session from 'express-session';
-import { isBusy, type Db } from './db.ts';
+import { isBusy, isFull, type Db } from './db.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -59,7 +59,7 @@ export class SqliteSessionStore extends session.Store {
     try {
       this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(this.expiry(data), sid);
     } catch (error) {
-      if (!isBusy(error)) return callback?.(error);
+      if (!isBusy(error) && !isFull(error)) return callback?.(error);
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }
