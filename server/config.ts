@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   port: number;
   databasePath: string;
+  /** The most the database may grow to, in bytes; a write past it answers 507 as on a full disk. Unset: the disk's room. */
+  databaseMaxBytes: number | undefined;
   env: 'development' | 'production' | 'test';
   /** The first editor's password; when unset a random one is printed once. */
   adminPassword: string | undefined;
@@ -31,6 +33,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_PATH: z.string().min(1).default('./data/pledges.db'),
+  DATABASE_MAX_MB: z.coerce.number().positive().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(200).optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -69,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: HOST,
     port: PORT,
     databasePath: path.resolve(DATABASE_PATH),
+    databaseMaxBytes: parsed.data.DATABASE_MAX_MB === undefined ? undefined : Math.round(parsed.data.DATABASE_MAX_MB * 1024 * 1024),
     env: NODE_ENV,
     adminPassword: ADMIN_PASSWORD,
     sessionSecret: SESSION_SECRET,

@@ -10,7 +10,26 @@ export function isBusy(error: unknown): boolean {
   return String((error as { code?: unknown } | null)?.code).startsWith('SQLITE_BUSY');
 }
 
-export function openDatabase(file: string): Db {
+/** True for an error of SQLite's (what better-sqlite3 throws), as opposed to one of ours. */
+export function isDatabaseError(error: unknown): boolean {
+  return error instanceof Database.SqliteError;
+}
+
+/**
+ * True when a write found no room: SQLite's "database or disk is full" (the disk, or the cap of DATABASE_MAX_MB),
+ * or the file system's ENOSPC for a file of ours (an upload). What was being written was rolled back.
+ */
+export function isFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
+export interface OpenOptions {
+  /** The most the database may grow to, in bytes, on this connection: past it a write fails as on a full disk. */
+  maxBytes?: number;
+}
+
+export function openDatabase(file: string, { maxBytes }: OpenOptions = {}): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -19,7 +38,18 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma(`cache_size = ${PAGE_CACHE}`);
+  // Never below the pages the file already has (SQLite keeps those): a database already past the cap only refuses to grow.
+  if (maxBytes !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize(db)))}`);
   return db;
+}
+
+function pageSize(db: Db): number {
+  return db.pragma('page_size', { simple: true }) as number;
+}
+
+/** The cap a connection was opened with (openDatabase's maxBytes), for another connection to the same file. */
+export function maxBytesOf(db: Db): number {
+  return (db.pragma('max_page_count', { simple: true }) as number) * pageSize(db);
 }
 
 // SQLite's own page cache, per connection: 2 MB (better-sqlite3 asks for 16). The operating system's file cache

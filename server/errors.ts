@@ -1,6 +1,7 @@
 // Errors carry their status; one handler, registered last, renders them as HTML or JSON.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { isBusy } from './db.ts';
+import { isBusy, isDatabaseError, isFull, type Db } from './db.ts';
+import type { Logger } from './log.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -24,33 +25,79 @@ function wantsJson(req: Request): boolean {
  * it was (its id is in the log line), never a stack trace, SQL or a file path.
  */
 export function errorHandler(): ErrorRequestHandler {
+  const logFull = fullDiskLog();
   return (error: unknown, req, res, next) => {
-    if (res.headersSent) return next(error);
+    const full = isFull(error);
+    if (res.headersSent) {
+      // A session the store could not save on a full disk once the page was written: express-session saves at
+      // the end and ends the response itself after telling us. The page goes out; the session stays as it was.
+      if (full) return logFull(req, error);
+      return next(error);
+    }
     // body-parser and friends mark client errors with a status of their own.
     const candidate = (error as { status?: unknown; statusCode?: unknown }) ?? {};
     const reported = Number(candidate.status ?? candidate.statusCode);
     // Another connection (an import from the command line, a backup) held the write lock past the busy timeout:
     // not a fault, and what was being written was rolled back.
     const busy = isBusy(error);
-    const status = error instanceof HttpError ? error.status : busy ? 503 : reported >= 400 && reported < 500 ? reported : 500;
+    const status = error instanceof HttpError ? error.status : busy ? 503 : full ? 507 : reported >= 400 && reported < 500 ? reported : 500;
     const requestId = String(req.id ?? '');
     if (busy) req.log?.warn({ err: error }, 'database busy');
+    else if (full) logFull(req, error);
     else if (status >= 500) req.log?.error({ err: error }, 'request failed');
     const message = busy
       ? 'The database is busy with another write (a large import, perhaps). Nothing was saved by this request: try again in a few seconds.'
-      : status >= 500
-        ? `Something went wrong on our side. Please try again; if it keeps happening, tell us request ${requestId}.`
-        : (error as Error).message;
+      : full
+        ? "The server's disk is full, so nothing was saved. Please try again later."
+        : status >= 500
+          ? `Something went wrong on our side. Please try again; if it keeps happening, tell us request ${requestId}.`
+          : (error as Error).message;
     if (busy) res.set('Retry-After', '5');
     res.status(status);
     if (wantsJson(req)) {
       const fields = (error as { fields?: unknown }).fields;
       res.json({ error: fields ? { status, message, fields } : { status, message } });
     } else {
-      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests', 503: 'Busy' };
+      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests', 503: 'Busy', 507: 'Disk full' };
       res.render('errors/error', { title: titles[status] ?? 'Error', status, message });
     }
   };
+}
+
+/** How often a full disk is logged while it stays full. */
+export const FULL_DISK_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * A full disk refuses every write until someone makes room: the first refusal is logged, then at most one line
+ * a minute with how many were refused since, instead of a stack trace for every request. (Once a minute
+ * rather than once until a write succeeds: nothing here sees the writes that succeed, and a disk that
+ * stays full for hours is still said to be full.)
+ */
+function fullDiskLog(): (req: Request, error: unknown) => void {
+  let loggedAt = -Infinity;
+  let refused = 0;
+  return (req, error) => {
+    refused += 1;
+    const now = Date.now();
+    if (now - loggedAt < FULL_DISK_LOG_INTERVAL_MS) return;
+    req.log?.error({ err: error, refused }, 'The disk is full (or the database has reached DATABASE_MAX_MB): writes are refused with 507');
+    loggedAt = now;
+    refused = 0;
+  };
+}
+
+/**
+ * Whether the server may go on after an exception nothing caught (process 'uncaughtException'): only after one
+ * of SQLite's. The failed statement changed nothing, and a transaction it left open on the shared connection
+ * is rolled back here, or every later write would join it and be lost with it; the rest of the server's state
+ * is the requests', and they have ended. Logged either way; anything else leaves the process in a state
+ * nobody can vouch for, and it should stop.
+ */
+export function survivesUncaught(error: unknown, db: Db, logger: Logger): boolean {
+  if (!isDatabaseError(error)) return false;
+  if (db.inTransaction) db.exec('ROLLBACK');
+  logger.error({ err: error }, 'A database error escaped its request, and the server goes on; nothing it was writing was saved');
+  return true;
 }
 
 /** A positive integer id from a route parameter, or a 404: a malformed id names nothing. */

@@ -1,15 +1,13 @@
 // The import page: upload a CSV, see what it would add and change, confirm. Editors only, CSRF as every form.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
-import { isBusy, type Db } from './db.ts';
+import { isBusy, isFull, maxBytesOf, type Db } from './db.ts';
 import { HttpError } from './errors.ts';
-import { importCsv, importInBackground, type ImportOutcome } from './pledges.import.ts';
+import { importInBackground, type ImportOutcome } from './pledges.import.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -18,10 +16,24 @@ declare module 'express-session' {
   }
 }
 
-export const UPLOAD_DIR = path.join(os.tmpdir(), 'pledge-tracker-imports');
+/** Where uploads wait for their confirmation: a folder of the server's own beside the database. */
+export function uploadDir(databasePath: string): string {
+  return path.join(path.dirname(databasePath), 'uploads');
+}
 
-function pendingFile(token: string): string {
-  return path.join(UPLOAD_DIR, `${token}.csv`);
+/**
+ * Creates the uploads' folder, private (0700), or checks the one there: a folder of another user, or a link to
+ * one, could let them read or swap an upload before it is confirmed, and the server refuses to start. One of ours
+ * that others may enter (an older version's, made under a loose umask) is closed to them instead: what it holds
+ * waits a day at most (UPLOAD_MAX_AGE_MS) under names nobody can guess.
+ */
+export function ensurePrivateDir(dir: string, owner = process.getuid?.()): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(dir);
+  if (!stat.isDirectory() || (owner !== undefined && stat.uid !== owner)) {
+    throw new Error(`${dir} must be a folder of the user running the server (it holds uploads waiting for confirmation): remove it, or make it this user's.`);
+  }
+  if ((stat.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
 }
 
 /** How long an upload waits for its confirmation. */
@@ -31,15 +43,15 @@ export const UPLOAD_MAX_AGE_MS = 24 * 60 * 60 * 1000;
  * Deletes the uploads left waiting for longer than UPLOAD_MAX_AGE_MS: previews never confirmed, imports cut
  * short by a crash. Run when the server starts and at every upload, so that they do not pile up.
  */
-function purgeStaleUploads(now = Date.now()): void {
+function purgeStaleUploads(dir: string, now = Date.now()): void {
   let names: string[];
   try {
-    names = fs.readdirSync(UPLOAD_DIR);
+    names = fs.readdirSync(dir);
   } catch {
     return;
   }
   for (const name of names) {
-    const file = path.join(UPLOAD_DIR, name);
+    const file = path.join(dir, name);
     try {
       if (now - fs.statSync(file).mtimeMs > UPLOAD_MAX_AGE_MS) fs.rmSync(file, { force: true });
     } catch {
@@ -49,7 +61,10 @@ function purgeStaleUploads(now = Date.now()): void {
 }
 
 export function importRouter(db: Db, maxBytes: number): Router {
-  purgeStaleUploads();
+  const uploads = uploadDir(db.name);
+  ensurePrivateDir(uploads);
+  purgeStaleUploads(uploads);
+  const pendingFile = (token: string) => path.join(uploads, `${token}.csv`);
   const router = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } });
   const megabytes = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
@@ -96,22 +111,28 @@ export function importRouter(db: Db, maxBytes: number): Router {
     const report = (rows: number, bytes: number, done = false) => {
       if (key) progress.set(key, { rows, percent: Math.min(100, Math.round((100 * bytes) / file.size)), done });
     };
-    // Fed in slices, so that the parser (and the progress it reports) moves while the page asks.
-    const slices = (function* () {
-      for (let offset = 0; offset < file.buffer.length; offset += 256 * 1024) yield file.buffer.subarray(offset, offset + 256 * 1024);
-    })();
+    // The upload waits on disk for its confirmation, and is read there on a thread of its own, as the confirm
+    // reads it: however large or wide the file, the server goes on answering meanwhile.
+    const token = randomBytes(16).toString('hex');
+    const waiting = pendingFile(token);
+    purgeStaleUploads(uploads);
+    fs.mkdirSync(uploads, { recursive: true, mode: 0o700 });
     let rows = 0;
-    const outcome = await importCsv(db, Readable.from(slices), { onProgress: (count, bytes) => report((rows = count), bytes) });
+    let outcome: ImportOutcome;
+    try {
+      fs.writeFileSync(waiting, file.buffer, { mode: 0o600 });
+      outcome = await importInBackground({ databasePath: db.name, maxBytes: maxBytesOf(db), file: waiting }, (count, bytes) => report((rows = count), bytes));
+    } catch (error) {
+      fs.rmSync(waiting, { force: true });
+      throw error;
+    }
     report(rows, file.size, true);
     if (key) setTimeout(() => progress.delete(key), 60_000).unref();
     if (outcome.problems.length > 0) {
+      fs.rmSync(waiting, { force: true });
       res.status(422).render('pledges/import', { title: 'Import pledges', megabytes, problems: outcome.problems, outcome: null, name, token: null, job: newJob() });
       return;
     }
-    const token = randomBytes(16).toString('hex');
-    purgeStaleUploads();
-    fs.mkdirSync(UPLOAD_DIR, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(pendingFile(token), file.buffer, { mode: 0o600 });
     const previous = req.session.pendingImport;
     if (previous) fs.rmSync(pendingFile(previous.token), { force: true });
     req.session.pendingImport = { token, name };
@@ -136,15 +157,15 @@ export function importRouter(db: Db, maxBytes: number): Router {
     // Read and sorted again as it is written (the database may have changed since the preview), on a thread and
     // a connection of its own, as `npm run import` does: this one goes on answering. One page import at a time:
     // a second waits here for the first instead of for its write lock.
-    const run = importing.then(() => importInBackground({ databasePath: db.name, file, write: { author: req.editor!, filename: pending.name } }));
+    const run = importing.then(() => importInBackground({ databasePath: db.name, maxBytes: maxBytesOf(db), file, write: { author: req.editor!, filename: pending.name } }));
     importing = run.catch(() => undefined);
     let result: ImportOutcome;
     try {
       result = await run;
     } catch (error) {
-      if (isBusy(error)) {
-        // Another connection held the database past the busy timeout and nothing was written: the upload waits
-        // for the confirm again that the 503's Retry-After invites.
+      if (isBusy(error) || isFull(error)) {
+        // Another connection held the database past the busy timeout, or the disk is full, and nothing was
+        // written: the upload waits for the confirm again that the 503's Retry-After (or room on the disk) invites.
         fs.renameSync(file, pendingFile(pending.token));
         req.session.pendingImport = pending;
       }

@@ -396,8 +396,9 @@ function identityKey(pledge: { pledger: string; project: string; announced_on: s
 
 /**
  * Reads, validates and sorts every row of a stream; with options.write, writes them too, committing only when
- * the whole file is valid. Yields to the event loop between batches: the import page's preview (which writes
- * nothing) stays answerable; a write must run on a connection of its own, never on one other requests share.
+ * the whole file is valid. Yields to the event loop between batches, though a batch of very wide rows can still
+ * hold the thread for a while (the import page reads on a thread of its own: importInBackground); a write
+ * must run on a connection of its own, never on one other requests share.
  */
 export async function importCsv(db: Db, input: Readable, options: ImportOptions = {}): Promise<ImportOutcome> {
   const run = new ImportRun(db, options);
@@ -421,8 +422,8 @@ export async function importCsv(db: Db, input: Readable, options: ImportOptions 
 
 /**
  * importCsv for a file on disk, read and validated on a worker thread while this one writes: the command line's
- * way in, and the import page's confirm (on a thread of its own: importInBackground). The same outcome as
- * importCsv, rows in the same order.
+ * way in, and the import page's preview and confirm (on a thread of their own: importInBackground). The same
+ * outcome as importCsv, rows in the same order.
  */
 export async function importCsvFile(db: Db, file: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   const run = new ImportRun(db, options);
@@ -472,28 +473,38 @@ function startWorker(name: string, options: WorkerOptions): Worker {
   return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${script}, ${script}))`, { ...options, eval: true });
 }
 
-/** What an import on a thread of its own is given: the database, the file, and who imports it under what name. */
+/**
+ * What an import on a thread of its own is given: the database (and the cap on its size that the server's
+ * connection has, openDatabase's maxBytes), the file, and, to write it, who imports it under what name.
+ */
 export interface ImportJob {
   databasePath: string;
+  maxBytes?: number;
   file: string;
-  write: { author: Author; filename: string };
+  write?: { author: Author; filename: string };
 }
 
-/** What the import's thread answers: the outcome, or the error that stopped it (SQLite's code kept). */
-export type ImportJobMessage = { type: 'done'; outcome: ImportOutcome } | { type: 'failed'; message: string; code?: string };
+/** What the import's thread says: its progress, then the outcome or the error that stopped it (SQLite's code kept). */
+export type ImportJobMessage =
+  | { type: 'progress'; rows: number; bytes: number }
+  | { type: 'done'; outcome: ImportOutcome }
+  | { type: 'failed'; message: string; code?: string };
 
 /**
- * importCsvFile on a thread of its own with a connection of its own (server/import.job.worker.ts), keeping no
- * preview rows: the import page's confirm. The server's thread goes on answering other requests while the file
- * is read and written; they read the database as it was until the import commits. A write they make meanwhile
- * waits for the import's transaction like any other (the busy timeout, then 503), without holding it up.
+ * importCsvFile on a thread of its own with a connection of its own (server/import.job.worker.ts): the import
+ * page's preview (no `write`: the first 100 rows of each kind kept) and its confirm (no preview rows kept). The
+ * server's thread goes on answering other requests while the file is read, however wide its rows, and written;
+ * they read the database as it was until the import commits. A write they make meanwhile waits for the import's
+ * transaction like any other (the busy timeout, then 503), without holding it up.
  */
-export function importInBackground(job: ImportJob): Promise<ImportOutcome> {
+export function importInBackground(job: ImportJob, onProgress?: ImportOptions['onProgress']): Promise<ImportOutcome> {
   const worker = startWorker('import.job.worker', { workerData: job });
   return new Promise((resolve, reject) => {
-    worker.once('message', (message: ImportJobMessage) =>
-      message.type === 'done' ? resolve(message.outcome) : reject(Object.assign(new Error(message.message), { code: message.code })),
-    );
+    worker.on('message', (message: ImportJobMessage) => {
+      if (message.type === 'progress') onProgress?.(message.rows, message.bytes);
+      else if (message.type === 'done') resolve(message.outcome);
+      else reject(Object.assign(new Error(message.message), { code: message.code }));
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`The import's thread stopped (exit code ${code}) before it finished.`)));
   });

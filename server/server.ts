@@ -5,8 +5,9 @@ import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
 import { EMPTY_FILTER } from './pledges.filter.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
+import { survivesUncaught } from './errors.ts';
 import { ensureFirstEditor } from './editors.ts';
-import { createLogger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { migrate } from './migrate.ts';
 import { setPasswordCost } from './passwords.ts';
 import { seedOnce } from './seed.ts';
@@ -18,7 +19,7 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   setPasswordCost(config.passwordScryptN);
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { maxBytes: config.databaseMaxBytes });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, `Applied migrations: ${applied.join(', ')}`);
   if (seedOnce(db) === 'seeded') logger.info(`Seeded ${config.databasePath} with the sourced pledges of db/seed.json`);
@@ -29,11 +30,12 @@ async function start(): Promise<void> {
     console.log('It is shown only this once: sign in at /login and keep it, or change it with `npm run user -- passwd admin`.');
   }
   const sessionStore = new SqliteSessionStore(db);
-  sessionStore.purgeExpired();
-  setInterval(() => sessionStore.purgeExpired(), HOUR_MS).unref();
+  const purge = () => housekeeping(logger, 'Purging expired sessions', () => sessionStore.purgeExpired());
+  purge();
+  setInterval(purge, HOUR_MS).unref();
 
   // Statistics for the query planner, refreshed when the tables have grown or changed a lot (cheap otherwise).
-  db.pragma('optimize=0x10002');
+  housekeeping(logger, 'Refreshing the query planner statistics', () => db.pragma('optimize=0x10002'));
   // The unfiltered dashboard's aggregates, before the first reader asks: seconds at a million pledges.
   const cache = new ReadCache(db);
   const warming = Date.now();
@@ -60,13 +62,27 @@ async function start(): Promise<void> {
   });
 
   // SIGTERM: stop accepting, let requests in flight finish, fold the WAL into the database, close, exit 0.
+  // When the WAL cannot be folded in (a full disk: the database file cannot grow), it stays beside the database
+  // and the next start reads it: nothing acknowledged is lost. The server closes all the same, and exits 1 to
+  // say that it did not stop cleanly (a supervisor marks the stop failed, and someone looks at the disk).
   const stop = (signal: string) => {
     logger.info(`${signal}: finishing requests in flight, then closing`);
     server.close(() => {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
-      logger.info('Database checkpointed and closed');
-      process.exit(0);
+      let clean = true;
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        clean = false;
+        logger.error({ err: error }, 'Could not fold the WAL into the database (is the disk full?): it stays beside it, and the next start reads it');
+      }
+      try {
+        db.close();
+      } catch (error) {
+        clean = false;
+        logger.error({ err: error }, 'Could not close the database');
+      }
+      if (clean) logger.info('Database checkpointed and closed');
+      process.exit(clean ? 0 : 1);
     });
     server.closeIdleConnections();
     // A client that never finishes does not keep the server up for ever.
@@ -74,6 +90,26 @@ async function start(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // No database error may end the process: every write the server makes outside a request is guarded, and
+  // this is the net under what was missed (survivesUncaught). Anything else ends it, as Node would.
+  process.on('uncaughtException', (error, origin) => {
+    if (survivesUncaught(error, db, logger)) return;
+    logger.fatal({ err: error, origin }, 'Uncaught exception: the server stops');
+    process.exit(1);
+  });
+}
+
+/**
+ * Writes the server can do without for a while: one that fails (a full disk, a write lock held past the busy
+ * timeout) is logged and skipped, and the server starts, or goes on serving, all the same. Thrown from the
+ * hourly timer it would end the process.
+ */
+function housekeeping(logger: Logger, what: string, work: () => unknown): void {
+  try {
+    work();
+  } catch (error) {
+    logger.error({ err: error }, `${what} failed; the server goes on without it`);
+  }
 }
 
 start().catch((error: unknown) => {

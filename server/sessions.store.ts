@@ -4,7 +4,7 @@
 // file, a backup or a stolen copy holds nothing that opens an account.
 import { createHash } from 'node:crypto';
 import session from 'express-session';
-import { isBusy, type Db } from './db.ts';
+import { isBusy, isFull, type Db } from './db.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** A session that has signed no one in (a flash message, say) is kept an hour, not as long as its cookie. */
@@ -69,7 +69,7 @@ export class SqliteSessionStore extends session.Store {
     try {
       this.db.prepare('UPDATE sessions SET expires_at = ? WHERE sid_hash = ?').run(this.expiry(data), sessionIdHash(sid));
     } catch (error) {
-      if (!isBusy(error)) return callback?.(error);
+      if (!isBusy(error) && !isFull(error)) return callback?.(error);
     } finally {
       this.db.pragma(`busy_timeout = ${timeout}`);
     }

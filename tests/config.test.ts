@@ -8,6 +8,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 3000,
       databasePath: path.resolve('data/pledges.db'),
+      databaseMaxBytes: undefined,
       env: 'development',
       adminPassword: undefined,
       sessionSecret: undefined,
@@ -38,6 +39,10 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads DATABASE_MAX_MB as bytes', () => {
+    expect(loadConfig({ DATABASE_MAX_MB: '1.5' }).databaseMaxBytes).toBe(1.5 * 1024 * 1024);
+  });
+
   it('reads TRUST_PROXY as a boolean, a hop count or addresses', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
@@ -55,6 +60,7 @@ describe('loadConfig', () => {
     [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
     [{ SESSION_SECRET: 'too-short' }, 'SESSION_SECRET'],
     [{ TRUST_PROXY: 'yes;please' }, 'TRUST_PROXY'],
+    [{ DATABASE_MAX_MB: '0' }, 'DATABASE_MAX_MB'],
   ])('fails with a message naming the variable for %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -14,10 +14,14 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts the server and resolves once it listens, or once it exits. */
-export function startServer(databasePath: string, env: Record<string, string> = {}, entry = ['--import', 'tsx', 'server/server.ts']): Promise<RunningServer> {
+/**
+ * Starts the server and resolves once it listens, or once it exits. `through` runs it through a command that
+ * executes node in its own place (prlimit, say): a signal still reaches the server itself.
+ */
+export function startServer(databasePath: string, env: Record<string, string> = {}, entry = ['--import', 'tsx', 'server/server.ts'], through: string[] = []): Promise<RunningServer> {
   // Without a shell wrapper around node: a signal sent to the child reaches the server itself.
-  const child = spawn(process.execPath, entry, {
+  const [command, ...args] = [...through, process.execPath, ...entry];
+  const child = spawn(command, args, {
     cwd: root,
     // The lowest scrypt cost the server accepts: tests sign in often; the default's cost is tested on its own.
     env: { ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', PASSWORD_SCRYPT_N: '16384', ...env },

@@ -55,7 +55,8 @@ describe('npm start', () => {
     expect(scripts.some((src) => src.includes('chart.umd'))).toBe(true);
     for (const src of scripts) expect((await fetch(`${server.url}${src}`)).status, src).toBe(200);
 
-    // An upload confirmed on the import page is written by the compiled threads (dist/*.worker.js).
+    // An upload previewed and confirmed on the import page is read and written by the compiled threads
+    // (dist/*.worker.js), and waits for its confirmation in the private folder beside the database.
     const editor = new Client(server.url!);
     const csrf = await editor.signIn('admin', PASSWORD);
     const upload = new FormData();
@@ -63,6 +64,8 @@ describe('npm start', () => {
     upload.set('file', new Blob(['pledger,project,amount,us share,announced,source url\r\nBuilt Co,Plant,5 bn,50,2025-03,https://example.com/built\r\n']), 'built.csv');
     const preview = await (await editor.request('/pledges/import', { multipart: upload })).text();
     expect(preview).toContain('<strong>built.csv</strong>: 1 new');
+    const uploads = path.join(path.dirname(databasePath), 'uploads');
+    expect([fs.statSync(uploads).mode & 0o777, fs.readdirSync(uploads).length]).toEqual([0o700, 1]);
     const token = /name="token" value="([0-9a-f]{32})"/.exec(preview)![1];
     const confirmed = await editor.request('/pledges/import/confirm', { form: { _csrf: /name="_csrf" value="([^"]+)"/.exec(preview)![1], token } });
     expect(confirmed.status, server.output).toBe(303);
