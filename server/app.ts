@@ -51,8 +51,8 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   const log = (error: unknown) => logger.error({ err: error }, 'request failed');
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
-  // The templates without their indentation and blank lines (rmWhitespace): a million-pledge dashboard is a
-  // third smaller and parses sooner. Only the templates' own text is trimmed, never what they print. The
+  // The templates without their indentation and blank lines (rmWhitespace): the pages are smaller and parse
+  // sooner. Only the templates' own text is trimmed, never what they print. The
   // options are EJS's alone: nothing in the locals (a posted `settings`, say) can change them.
   app.engine('ejs', (file: string, locals: object, callback: (error: Error | null, html?: string) => void) => {
     ejs.renderFile(file, locals, { rmWhitespace: true, cache: app.enabled('view cache'), views: [app.get('views') as string] }, callback);

@@ -26,8 +26,8 @@ const gzip = promisify(zlib.gzip);
 
 /**
  * Each file's compressed forms by content hash, made once per process on the thread pool (brotli at its
- * best quality: Chart.js 61 kB against 72 kB at the on-the-fly quality, which also cost each request 8–20 ms
- * here). Until they are ready, and if making them fails, the file is compressed as it is sent.
+ * best quality, affordable once per file, not per request). Until they are ready, and if making them fails,
+ * the file is compressed as it is sent.
  */
 const compressedForms = new Map<string, Compressed | null>();
 

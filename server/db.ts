@@ -53,8 +53,7 @@ export function maxBytesOf(db: Db): number {
 }
 
 // SQLite's own page cache, per connection: 2 MB (better-sqlite3 asks for 16). The operating system's file cache
-// holds the database anyway; at a million pledges the dashboard's queries ran no slower, and the server and
-// its export connection keep about 30 MB less.
+// holds the database anyway, so a larger cache per connection would only cost memory.
 const PAGE_CACHE = -2000;
 
 /**

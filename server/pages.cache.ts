@@ -58,8 +58,8 @@ export class ResponseCache {
     this.current();
     const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const gzip = zlib.gzipSync(identity, { level: 6 });
-    // Brotli at quality 5: 4 ms for a 170 kB dashboard, 19 kB. Its best quality (11) saves 3 kB more but takes a
-    // quarter of a second of a core, which on a two-core machine slowed the uncached pages that followed.
+    // Brotli at quality 5, not its best: answers are compressed while readers wait, and the best quality's few
+    // kB cost a core long enough to slow the uncached pages behind it.
     const br = zlib.brotliCompressSync(identity, {
       params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
     });
@@ -95,8 +95,8 @@ const OWN_HEADERS = new Set([
 const ENCODINGS = ['br', 'gzip', 'identity'];
 
 /**
- * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (19 kB for a
- * dashboard against gzip's 23), for browsers list gzip first and the order of equally weighted encodings is
+ * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (smaller than
+ * gzip), for browsers list gzip first and the order of equally weighted encodings is
  * not a preference; else gzip, else none (also when the client refuses every encoding: the body as it is).
  */
 export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {

@@ -94,8 +94,8 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
   if (cut.length > 0) {
     const where = { sql: `WHERE ${cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')}`, params: cut.flat() };
     // A few pledges are read through the amount index, a table row each. Past a few thousand, one walk of the
-    // cube index (in group order, holding every column read) for both ends is faster: reading a cut band of
-    // 55,000 pledges row by row took seconds at a million pledges, the walk about 150 ms.
+    // cube index (in group order, holding every column read) for both ends costs less than a table row per
+    // pledge (figures in docs/performance.md).
     const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
     parts.push(groupedPass(db, where, rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx'));
   }
@@ -114,11 +114,9 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
 export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
   const clause = whereClause(key, db);
   // Both indexes hold every column the pass reads. Left to itself the planner may prefer a skip-scan of a
-  // narrower index and then read a table row for each entry: several times slower at a million pledges.
-  // A date range reads its part of the date index, then sorts it into groups; past about an eighth of the
-  // pledges, walking the whole cube index (already in group order) is faster (an eighth: at a million pledges,
-  // a range of 18% took 417 ms read from the date index and 237 ms walking the cube index; one of 10%, 179 and
-  // 205 ms).
+  // narrower index and then read a table row for each entry. A date range reads its part of the date index,
+  // then sorts it into groups; past about an eighth of the pledges, walking the whole cube index (already in
+  // group order) costs less than that sort (the eighth is measured in docs/performance.md).
   const dated = key.from !== null || key.to !== null;
   const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
   // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
