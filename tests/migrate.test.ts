@@ -1,10 +1,39 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../server/db.ts';
-import { migrate, MigrationError, readMigrations } from '../server/migrate.ts';
+import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from '../server/migrate.ts';
 import { addPledge, tempDbPath } from './helpers.ts';
 
+/** The SHA-256 of a migration file's bytes, computed here rather than by the code under test. */
+function fileChecksum(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function recordedChecksums(db: Db): { name: string; checksum: string | null }[] {
+  return db.prepare('SELECT name, checksum FROM schema_migrations ORDER BY version').all() as { name: string; checksum: string | null }[];
+}
+
+function filesChecksums(dir = MIGRATIONS_DIR): { name: string; checksum: string }[] {
+  return readMigrations(dir).map(({ name }) => ({ name, checksum: fileChecksum(path.join(dir, `${name}.sql`)) }));
+}
+
 let db: Db;
-afterEach(() => db?.close());
+const dirs: string[] = [];
+afterEach(() => {
+  db?.close();
+  dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+});
+
+/** A copy of db/migrations that a test may edit. */
+function copyOfMigrations(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-migrations-'));
+  dirs.push(dir);
+  fs.cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  return dir;
+}
 
 describe('migrations', () => {
   it('when the database is new, then every migration is applied and recorded', () => {
@@ -29,6 +58,64 @@ describe('migrations', () => {
     db.prepare("INSERT INTO schema_migrations (version, name) VALUES (999, '999-from-the-future')").run();
     expect(() => migrate(db)).toThrow(MigrationError);
     expect(() => migrate(db)).toThrow(/999-from-the-future/);
+  });
+
+  it('when the database is new, then each migration is recorded with the SHA-256 of its file', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    const recorded = recordedChecksums(db);
+    expect(recorded.length).toBe(readMigrations().length);
+    for (const { checksum } of recorded) expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(recorded).toEqual(filesChecksums());
+  });
+
+  it('when the database was made before checksums were recorded, then it records the current files’ and applies nothing', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    // The table as it was made before checksums: no such column.
+    db.exec('ALTER TABLE schema_migrations DROP COLUMN checksum');
+
+    expect(migrate(db)).toEqual([]);
+    // Nothing to compare against (migration 007 was edited after landing): the files as they are now are recorded.
+    expect(recordedChecksums(db)).toEqual(filesChecksums());
+    expect(migrate(db)).toEqual([]);
+  });
+
+  it('when a migration’s file changed after it was applied, then it refuses, naming the migration and both checksums', () => {
+    const dir = copyOfMigrations();
+    db = openDatabase(tempDbPath());
+    migrate(db, readMigrations(dir));
+    const edited = path.join(dir, '007-amount-bands.sql');
+    const before = fileChecksum(edited);
+    fs.appendFileSync(edited, '\nCREATE INDEX an_afterthought ON pledges (project);\n');
+    const after = fileChecksum(edited);
+
+    let refusal: unknown;
+    try {
+      migrate(db, readMigrations(dir));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(MigrationError);
+    const { message } = refusal as MigrationError;
+    expect(message).toContain('007-amount-bands');
+    expect(message).toContain(before);
+    expect(message).toContain(after);
+    expect(message).toContain('git checkout db/migrations/007-amount-bands.sql');
+    expect(message).toContain('new migration');
+    // Refused before running anything: the edit did not reach the database, the record is unchanged.
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'an_afterthought'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT checksum FROM schema_migrations WHERE name = '007-amount-bands'").pluck().get()).toBe(before);
+  });
+
+  it('when a checkout turned a migration’s line endings into CRLF, then it is the same migration', () => {
+    const dir = copyOfMigrations();
+    db = openDatabase(tempDbPath());
+    migrate(db, readMigrations(dir));
+    const file = path.join(dir, '007-amount-bands.sql');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll('\n', '\r\n'));
+
+    expect(migrate(db, readMigrations(dir))).toEqual([]);
   });
 
   it('when a migration fails, then none of it is kept', () => {

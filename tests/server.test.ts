@@ -105,6 +105,25 @@ describe('npm start', () => {
     expect(refused.output).toContain('042-added-by-a-newer-version');
   });
 
+  it('refuses to start, naming the migration and saying what to do, when a migration changed after it was applied', async () => {
+    const databasePath = path.join(tempDir(), 'pledges.db');
+    const first = await start(databasePath);
+    await first.stop();
+    // The server reads its own db/migrations: stand for an edited file by changing what the database recorded.
+    const recorded = 'f'.repeat(64);
+    const db = openDatabase(databasePath);
+    db.prepare("UPDATE schema_migrations SET checksum = ? WHERE name = '007-amount-bands'").run(recorded);
+    db.close();
+
+    const refused = await start(databasePath);
+    expect(refused.url).toBeUndefined();
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('Pledge Tracker could not start');
+    expect(refused.output).toContain('007-amount-bands');
+    expect(refused.output).toContain(recorded);
+    expect(refused.output).toContain('git checkout db/migrations/007-amount-bands.sql');
+  });
+
   it('drops a client that trickles its headers, and an idle keep-alive connection, after the configured times', async () => {
     const server = await start(path.join(tempDir(), 'pledges.db'), { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '1000' });
     const { hostname, port } = new URL(server.url!);
