@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
 import { migrate } from './migrate.ts';
-import { importCsvFile } from './pledges.import.ts';
+import { importCsvFile } from './import.threads.ts';
 
 const USAGE = 'Usage: npm run import -- FILE.csv [--dry-run]   (DATABASE_PATH names the database)';
 

@@ -3,7 +3,7 @@
 // progress, then the outcome or the error that stopped it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './db.ts';
-import { importCsvFile, type ImportJob, type ImportJobMessage } from './pledges.import.ts';
+import { importCsvFile, type ImportJob, type ImportJobMessage } from './import.threads.ts';
 
 const { databasePath, maxBytes, file, write } = workerData as ImportJob;
 const answer = (message: ImportJobMessage) => parentPort!.postMessage(message);

@@ -7,7 +7,8 @@ import multer from 'multer';
 import { editorWrite, flash, requireEditor } from './auth.ts';
 import { isBusy, isFull, maxBytesOf, type Db } from './db.ts';
 import { HttpError } from './errors.ts';
-import { importInBackground, type ImportOutcome } from './pledges.import.ts';
+import type { ImportOutcome } from './import.preview.ts';
+import { importInBackground } from './import.threads.ts';
 
 declare module 'express-session' {
   interface SessionData {

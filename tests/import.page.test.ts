@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
 import { openDatabase } from '../server/db.ts';
 import { ensurePrivateDir, uploadDir, UPLOAD_MAX_AGE_MS } from '../server/import.routes.ts';
-import { importCsv } from '../server/pledges.import.ts';
+import { importCsv } from '../server/import.run.ts';
 import { count, csrfFrom, freshApp, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

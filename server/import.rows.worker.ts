@@ -3,7 +3,8 @@
 // READ_AHEAD batches before the main thread asks for more.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImportFileError, READ_AHEAD, readBatches, type ReaderInput, type ReaderMessage } from './pledges.import.ts';
+import { ImportFileError, readBatches } from './import.rows.ts';
+import { READ_AHEAD, type ReaderInput, type ReaderMessage } from './import.threads.ts';
 import { creationChanges } from './pledges.repository.ts';
 
 const port = parentPort!;
