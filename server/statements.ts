@@ -11,3 +11,8 @@ export function statement(db: Db, sql: string): Statement {
   if (!prepared) cache.set(sql, (prepared = db.prepare(sql)));
   return prepared;
 }
+
+/** How many statements the connection keeps: for tests. */
+export function statementsKept(db: Db): number {
+  return caches.get(db)?.size ?? 0;
+}
