@@ -104,15 +104,16 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
   const params: unknown[] = [];
   const anyOf = (column: string, list: string[]) => {
     if (list.length === 0) return;
-    conditions.push(`${column} IN (${list.map(() => '?').join(', ')})`);
-    params.push(...list);
+    const values = padded(list);
+    conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
   };
   anyOf('p.sector', filter.sector);
   anyOf('p.status', filter.status);
   anyOf('p.country', filter.country);
   anyOf('p.pledger', filter.pledger);
   if (filter.lever.length > 0) {
-    const named = filter.lever.filter((lever) => lever !== 'none');
+    const named = padded(filter.lever.filter((lever) => lever !== 'none'));
     const parts = named.length > 0 ? [`p.lever IN (${named.map(() => '?').join(', ')})`] : [];
     if (filter.lever.includes('none')) parts.push('p.lever IS NULL');
     conditions.push(`(${parts.join(' OR ')})`);
@@ -140,6 +141,18 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     params.push(...search.params);
   }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/**
+ * A list's values repeated up to the next power of two (3 → 4, 33 → 64): a list then makes one of seven
+ * statement texts, not one for each of its 50 possible lengths, and the statements prepared and cached by text
+ * (statements.ts) serve again. A repeated value matches nothing more. Placeholders rather than one JSON array
+ * (json_each): bound one by one, the values reach the planner, which estimates each one's rows from the index
+ * statistics; given an array it cannot see into, it scanned the whole table to count two sectors in two countries.
+ */
+function padded<T>(list: T[]): T[] {
+  const size = 2 ** Math.ceil(Math.log2(list.length));
+  return Array.from({ length: size }, (_, index) => list[index % list.length]!);
 }
 
 /** A plain substring search over the pledges' text and their sources, as a condition on pledges p. */
