@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { beginBulkLoad, endBulkLoad } from '../server/bulk-load.ts';
 import { openDatabase } from '../server/db.ts';
-import { CSV_COLUMNS } from '../server/pledges.csv.ts';
+import { CSV_COLUMNS } from '../server/pledge.model.ts';
 import { exportSql, IDENTITY_INDEX } from '../server/pledges.repository.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -5,18 +5,10 @@ import { cachedSummary, ReadCache } from './cache.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
-import {
-  countPledges,
-  createPledge,
-  deletePledge,
-  findPledge,
-  listPledges,
-  parseSort,
-  sourcesOf,
-  updatePledge,
-  type PledgeListRow,
-  type Status,
-} from './pledges.repository.ts';
+import { countPledges } from './pledges.sql.ts';
+import { createPledge, deletePledge, findPledge, listPledges, sourcesOf, updatePledge } from './pledges.repository.ts';
+import { parseSort } from './pledges.sql.ts';
+import { type PledgeListRow, type Status } from './pledge.model.ts';
 import { parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
 import { readReason, type FieldErrors } from './validation.ts';

@@ -2,7 +2,8 @@
 import type { Db } from './db.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
 import { cubeKey, cubeOf, type CubeGroup } from './pledges.cube.ts';
-import { facets, pledgerValues, summarize, type Facet, type FacetValue, type Summary } from './pledges.repository.ts';
+import { facets, pledgerValues, type Facet, type FacetValue } from './dashboard.facets.ts';
+import { summarize, type Summary } from './dashboard.summary.ts';
 import { databaseVersion } from './meta.repository.ts';
 
 const MAX_ENTRIES = 500;

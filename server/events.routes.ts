@@ -4,7 +4,7 @@ import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { findEvent, listEvents, pledgesOfEvent, topPledgesByEvent } from './events.repository.ts';
 import { parseFilter } from './pledges.filter.ts';
-import { summarize } from './pledges.repository.ts';
+import { summarize } from './dashboard.summary.ts';
 import { revisionsOf } from './revisions.repository.ts';
 
 export function eventsRouter(db: Db): Router {

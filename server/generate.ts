@@ -2,7 +2,7 @@
 import type { Db } from './db.ts';
 import { insertEvent, type EventKind } from './events.repository.ts';
 import { beginBulkLoad, endBulkLoad } from './bulk-load.ts';
-import { LEVERS, STATUSES } from './pledges.repository.ts';
+import { LEVERS, STATUSES } from './pledge.model.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. */
 export function random(seed: number): () => number {

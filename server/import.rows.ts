@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { parse, type Options as ParseOptions } from 'csv-parse';
 import { unneutraliseFormula } from './pledges.csv.ts';
-import type { PledgeWrite, Status } from './pledges.repository.ts';
+import type { PledgeWrite, Status } from './pledge.model.ts';
 import { validatePledge, type PledgeFormValues } from './pledges.validation.ts';
 
 export interface ImportProblem {

@@ -48,7 +48,7 @@ function startReader(file: string, knownEventIds: ReadonlySet<number>): Worker {
   return startWorker('import.rows.worker', {
     workerData: { file, knownEventIds: [...knownEventIds] } satisfies ReaderInput,
     // What the thread keeps is a few batches; a small old generation has the collector reclaim the rest early
-    // (else it grew to 70 MB). A thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY, and nothing is written.
+    // instead of letting it grow. A thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY, and nothing is written.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });
 }

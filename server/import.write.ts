@@ -4,7 +4,9 @@
 import { beginBulkLoad, endBulkLoad, type BulkLoad } from './bulk-load.ts';
 import type { Db } from './db.ts';
 import type { ImportRow } from './import.rows.ts';
-import { addPledgeWithRevision, changePledgeWithRevision, countPledges, IDENTITY_INDEX, type PledgeWrite } from './pledges.repository.ts';
+import { addPledgeWithRevision, changePledgeWithRevision, IDENTITY_INDEX } from './pledges.repository.ts';
+import { countPledges } from './pledges.sql.ts';
+import { type PledgeWrite } from './pledge.model.ts';
 import type { Author, Changes } from './revisions.repository.ts';
 
 export interface WriteOptions {

@@ -2,7 +2,7 @@
 import { formatUsdCompact, formatUsdExact, toBillions } from './amounts.ts';
 import { formatPartialDate, startOf } from './dates.ts';
 import type { PoliticalEvent } from './events.repository.ts';
-import type { Summary, TimelineRow } from './pledges.repository.ts';
+import type { Summary, TimelineRow } from './dashboard.summary.ts';
 import { leverLabel } from './views.ts';
 
 export interface ChartData {

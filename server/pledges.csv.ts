@@ -1,31 +1,7 @@
 // Pledges as RFC 4180 CSV, streamed with backpressure, formula cells neutralised.
 import { Readable, type Writable, pipeline } from 'node:stream';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import type { PledgeListRow } from './pledges.repository.ts';
-
-/** The export's columns, in order; the JSON API uses the same names. */
-export const CSV_COLUMNS = [
-  'id',
-  'pledger',
-  'project',
-  'amount_usd',
-  'amount_note',
-  'us_share_pct',
-  'us_share_basis',
-  'announced_on',
-  'horizon_years',
-  'horizon_end',
-  'horizon_note',
-  'sector',
-  'country',
-  'status',
-  'lever',
-  'context_note',
-  'source_urls',
-  'event_ids',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof PledgeListRow)[];
+import { CSV_COLUMNS } from './pledge.model.ts';
 
 // OWASP CSV injection triggers, plus LF and NUL (which csv-stringify's escape_formulas misses) and the
 // full-width forms that some spreadsheets fold to their ASCII twins.

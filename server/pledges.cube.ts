@@ -6,8 +6,9 @@
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
 import type { Db } from './db.ts';
-import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
-import { countPledges, PER_YEAR, US_AMOUNT, whereClause, type FacetField } from './pledges.repository.ts';
+import { EMPTY_FILTER, type ListParam, type PledgeFilter } from './pledges.filter.ts';
+import { countPledges } from './pledges.sql.ts';
+import { PER_YEAR, US_AMOUNT, whereClause } from './pledges.sql.ts';
 import { statement } from './statements.ts';
 
 export interface CubeGroup {
@@ -156,3 +157,8 @@ export function unmatchedField(group: CubeGroup, filter: PledgeFilter): FacetFie
   }
   return missed;
 }
+
+/** The fields a reader narrows by from the facets; the grouped pass of pledges.cube.ts groups by all but pledger. */
+export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger'] as const satisfies readonly ListParam[];
+
+export type FacetField = (typeof FACET_FIELDS)[number];

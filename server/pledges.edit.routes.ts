@@ -5,15 +5,8 @@ import { editorWrite, flash, requireEditor } from './auth.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { listEvents } from './events.repository.ts';
-import {
-  createPledge,
-  deletePledge,
-  eventIdsOf,
-  findPledge,
-  sourcesOf,
-  updatePledge,
-  type PledgeListRow,
-} from './pledges.repository.ts';
+import { createPledge, deletePledge, eventIdsOf, findPledge, sourcesOf, updatePledge } from './pledges.repository.ts';
+import { type PledgeListRow } from './pledge.model.ts';
 import {
   emptyPledgeForm,
   MAX_SOURCES,

@@ -1,7 +1,7 @@
 // Pure: the query string → one filter that every view applies the same way; and back to a query string.
 import { MAX_AMOUNT_LENGTH, parseAmount } from './amounts.ts';
 import { HttpError } from './errors.ts';
-import { LEVERS, STATUSES, type Lever, type Status } from './pledges.repository.ts';
+import { LEVERS, STATUSES, type Lever, type Status } from './pledge.model.ts';
 import { isRealPartialDate } from './validation.ts';
 
 export interface PledgeFilter {

@@ -7,16 +7,9 @@ import { csvFilename, streamCsv, tableCsv } from './pledges.csv.ts';
 import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './pledges.chart.ts';
 import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
 import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
-import {
-  countPledges,
-  DEFAULT_SORT,
-  findPledge,
-  iterateExport,
-  listPledges,
-  parseSort,
-  sourcesOf,
-  statusTimeline,
-} from './pledges.repository.ts';
+import { countPledges } from './pledges.sql.ts';
+import { findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
+import { DEFAULT_SORT, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from './revisions.repository.ts';
 
 const DASHBOARD_ROWS = 50;

@@ -1,7 +1,7 @@
 // Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
 import { z } from 'zod';
 import { MAX_AMOUNT_LENGTH, parseAmount } from './amounts.ts';
-import { LEVERS, STATUSES, type NewPledge, type Status } from './pledges.repository.ts';
+import { LEVERS, STATUSES, type NewPledge, type Status } from './pledge.model.ts';
 import {
   choice,
   fieldErrors,

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { Db } from './db.ts';
 import { insertEvent, linkPledgeToEvent, type PoliticalEvent } from './events.repository.ts';
 import { getMeta, setMeta } from './meta.repository.ts';
-import { countPledges, insertPledge, type NewPledge } from './pledges.repository.ts';
+import { countPledges } from './pledges.sql.ts';
+import { insertPledge } from './pledges.repository.ts';
+import { type NewPledge } from './pledge.model.ts';
 
 const SEED_FILE = new URL('../db/seed.json', import.meta.url);
 const SEEDED_KEY = 'seeded_at';

@@ -3,7 +3,7 @@ import { formatPercent, formatUsdCompact, formatUsdExact } from './amounts.ts';
 import { formatPartialDate } from './dates.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { EVENT_KINDS, type EventKind } from './events.repository.ts';
-import { LEVERS, STATUSES, type Lever, type Status } from './pledges.repository.ts';
+import { LEVERS, STATUSES, type Lever, type Status } from './pledge.model.ts';
 
 const JSON_SCRIPT_ESCAPES: Record<string, string> = {
   '<': '\\u003c',

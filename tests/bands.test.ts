@@ -8,15 +8,10 @@ import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
 import { amountBand, bandedCube, bandRange, cubeScan, type CubeGroup } from '../server/pledges.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import {
-  deletePledge,
-  MAX_BARS,
-  PER_YEAR,
-  pledgersByMonth,
-  summarize,
-  updatePledge,
-  whereClause,
-} from '../server/pledges.repository.ts';
+import { deletePledge, updatePledge } from '../server/pledges.repository.ts';
+import { MAX_BARS, summarize } from '../server/dashboard.summary.ts';
+import { PER_YEAR, whereClause } from '../server/pledges.sql.ts';
+import { pledgersByMonth } from '../server/dashboard.facets.ts';
 import { addPledge, drift, pledgeFixture, tempDbPath } from './helpers.ts';
 
 const EDITOR = { id: null, username: 'test' };

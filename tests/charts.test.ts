@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listEvents } from '../server/events.repository.ts';
 import { shapeCharts } from '../server/pledges.chart.ts';
 import { generatePledges } from '../server/generate.ts';
-import { coarsenTimeline, MAX_TIMELINE_POINTS, summarize } from '../server/pledges.repository.ts';
+import { coarsenTimeline, MAX_TIMELINE_POINTS, summarize } from '../server/dashboard.summary.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePledges } from '../server/generate.ts';
 import { parseFilter } from '../server/pledges.filter.ts';
-import { facets } from '../server/pledges.repository.ts';
+import { facets } from '../server/dashboard.facets.ts';
 import { freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

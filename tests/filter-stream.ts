@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { cachedFacets, cachedSummary, ReadCache } from '../server/cache.ts';
 import { EMPTY_FILTER, queryString, type PledgeFilter } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.repository.ts';
+import { countPledges } from '../server/pledges.sql.ts';
 import { statementsKept } from '../server/statements.ts';
 import { freshApp } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dateAfter, FilterError, parseFilter, queryString, EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.repository.ts';
+import { countPledges } from '../server/pledges.sql.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

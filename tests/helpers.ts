@@ -9,7 +9,8 @@ import { createLogger } from '../server/log.ts';
 import { findUserByName } from '../server/users.repository.ts';
 import { openDatabase, type Db } from '../server/db.ts';
 import { migrate } from '../server/migrate.ts';
-import { insertPledge, type NewPledge } from '../server/pledges.repository.ts';
+import { insertPledge } from '../server/pledges.repository.ts';
+import { type NewPledge } from '../server/pledge.model.ts';
 import { setPasswordCost } from '../server/passwords.ts';
 import { seedOnce } from '../server/seed.ts';
 

@@ -9,7 +9,10 @@ import { generatePledges } from '../server/generate.ts';
 import { migrate } from '../server/migrate.ts';
 import { cubeOf } from '../server/pledges.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import { countPledges, facets, listPledges, summarize } from '../server/pledges.repository.ts';
+import { countPledges } from '../server/pledges.sql.ts';
+import { listPledges } from '../server/pledges.repository.ts';
+import { facets } from '../server/dashboard.facets.ts';
+import { summarize } from '../server/dashboard.summary.ts';
 import { drift, tempDbPath } from './helpers.ts';
 
 let db: Db;

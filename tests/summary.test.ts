@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { MAX_BARS, summarize } from '../server/pledges.repository.ts';
+import { MAX_BARS, summarize } from '../server/dashboard.summary.ts';
 import { shapeCharts } from '../server/pledges.chart.ts';
 import { listEvents } from '../server/events.repository.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
