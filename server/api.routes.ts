@@ -1,7 +1,6 @@
 // The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
 import { Router, type Request } from 'express';
 import { requireToken, writeLimiter } from './auth.ts';
-import { cachedSummary, ReadCache } from './cache.ts';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { eventsOfPledge, listEvents } from './events.repository.ts';
@@ -39,7 +38,7 @@ function positiveInt(value: unknown, name: string, fallback: number, max = Numbe
   return number;
 }
 
-export function apiRouter(db: Db, cache = new ReadCache(db)): Router {
+export function apiRouter(db: Db): Router {
   const router = Router();
   const authorised = [requireToken(db), writeLimiter];
 
@@ -92,11 +91,6 @@ export function apiRouter(db: Db, cache = new ReadCache(db)): Router {
     if (!reason.ok) throw new ValidationFailed(reason.errors);
     deletePledge(db, pledge.id, req.editor!, reason.reason);
     res.status(204).end();
-  });
-
-  router.get('/api/summary', (req, res) => {
-    const filter = parseFilter(req.query);
-    res.json(cachedSummary(cache, db, filter));
   });
 
   return router;

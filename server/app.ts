@@ -18,6 +18,7 @@ import { importRouter } from './import.routes.ts';
 import { ping } from './meta.repository.ts';
 import { pledgesEditRouter } from './pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges.routes.ts';
+import { dashboardRouter } from './dashboard.routes.ts';
 import { createAssets } from './assets.ts';
 import { ReadCache } from './cache.ts';
 import { pageCache, ResponseCache } from './pages.cache.ts';
@@ -143,10 +144,11 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(authRouter(db, secret));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
+  app.use(dashboardRouter(db, cache));
   app.use(pledgesRouter(db, log, cache));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
-  app.use(apiRouter(db, cache));
+  app.use(apiRouter(db));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -3,8 +3,6 @@ import { Router } from 'express';
 import type { Db } from './db.ts';
 import { HttpError, parseId } from './errors.ts';
 import { findEvent, listEvents, pledgesOfEvent, topPledgesByEvent } from './events.repository.ts';
-import { parseFilter } from './pledges.filter.ts';
-import { summarize } from './dashboard.summary.ts';
 import { revisionsOf } from './revisions.repository.ts';
 
 export function eventsRouter(db: Db): Router {
@@ -12,12 +10,6 @@ export function eventsRouter(db: Db): Router {
 
   router.get('/events', (_req, res) => {
     res.render('events/index', { title: 'Political events', events: listEvents(db), pledgesByEvent: topPledgesByEvent(db) });
-  });
-
-  // The lever view: how many pledges, and how much, under each kind of political pressure.
-  router.get('/levers', (req, res) => {
-    const filter = parseFilter(req.query);
-    res.render('levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
   });
 
   router.get('/events/:id', (req, res) => {

@@ -1,18 +1,16 @@
-// Reader pages about pledges: the dashboard, the table, one pledge, and the CSV export.
+// Reader pages about pledges: the table, one pledge, and the CSV export.
 import { Router } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from './db.ts';
 import { parseId, HttpError } from './errors.ts';
-import { eventsOfPledge, listEvents } from './events.repository.ts';
-import { csvFilename, streamCsv, tableCsv } from './pledges.csv.ts';
-import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './pledges.chart.ts';
-import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
+import { eventsOfPledge } from './events.repository.ts';
+import { csvFilename, streamCsv } from './pledges.csv.ts';
+import { cachedFacets, ReadCache } from './cache.ts';
 import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { countPledges } from './pledges.sql.ts';
 import { findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
-import { DEFAULT_SORT, parseSort } from './pledges.sql.ts';
+import { parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from './revisions.repository.ts';
 
-const DASHBOARD_ROWS = 50;
 export const PAGE_SIZE = 50;
 
 /** ?page=N: a whole number from 1; anything else is a 400 that says so. */
@@ -25,28 +23,8 @@ export function parsePage(value: unknown): number {
 
 export function pledgesRouter(db: Db, log: (error: unknown) => void, cache = new ReadCache(db)): Router {
   const router = Router();
-  // The aggregates behind the dashboard are the same for every reader until something is written.
-  const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
+  // The facets beside the table are the same for every reader until something is written.
   const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
-
-  router.get('/', (req, res) => {
-    const filter = parseFilter(req.query);
-    const summary = summaryOf(filter);
-    const events = listEvents(db);
-    res.render('dashboard', {
-      title: 'Dashboard',
-      filter,
-      summary,
-      charts: shapeCharts(summary, events),
-      timeline: timelineEntries(summary.timeline, events),
-      events,
-      facets: facetsOf(filter),
-      pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS }),
-      sort: DEFAULT_SORT,
-      sortable: false,
-      basePath: '/',
-    });
-  });
 
   router.get('/pledges', (req, res) => {
     const filter = parseFilter(req.query);
@@ -81,16 +59,6 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, cache = new
   });
 
   // "Download data" under each chart: exactly the numbers it draws, for the same filter.
-  router.get('/charts/:name.csv', (req, res) => {
-    const name = req.params.name as ChartName;
-    if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
-    const filter = parseFilter(req.query);
-    const charts = shapeCharts(summaryOf(filter), listEvents(db));
-    res.type('text/csv; charset=utf-8');
-    res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
-    res.send(tableCsv(chartRows(charts, name)));
-  });
-
   router.get('/pledges/:id', (req, res) => {
     const id = parseId(req.params.id, 'pledge');
     const pledge = findPledge(db, id);
