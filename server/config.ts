@@ -20,6 +20,8 @@ export interface Config {
   /** Writes one session (or API token) may make per minute before 429. */
   writesPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** json or pretty; unset: pretty when the server writes to a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
   /** scrypt's cost for new password hashes (a power of two); older hashes are re-made at sign-in. */
   passwordScryptN: number;
   /** How long a client may take to send a request's headers, and the whole request (an upload included). */
@@ -48,6 +50,7 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^[\w.:/, -]+$/, 'must be true, false, a number of hops, or addresses such as loopback')
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: SESSION_SECRET,
     trustProxy: TRUST_PROXY,
     logLevel: LOG_LEVEL,
+    logFormat: parsed.data.LOG_FORMAT,
     writesPerMinute: WRITES_PER_MINUTE,
     importMaxBytes: Math.round(IMPORT_MAX_MB * 1024 * 1024),
     passwordScryptN: PASSWORD_SCRYPT_N,

@@ -2,18 +2,45 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** json: one object a line, for files, journald and log collectors; pretty: a readable line, for a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
   return pino(
     {
       level,
       // Belt and braces: the serializers below never copy headers or bodies, but nothing secret may slip in.
       redact: { paths: ['password', '*.password', 'token', '*.token', 'cookie', '*.cookie', 'authorization', '*.authorization'], censor: '[redacted]' },
     },
-    destination,
+    format === 'pretty' ? prettyStream(destination ?? process.stdout) : destination,
   );
+}
+
+// What pino-pretty strips from a message it formats itself: nothing logged may move the cursor or recolour a terminal.
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * Formats each JSON line as it is written, in the same call: no worker thread or async pipe, so a fatal line
+ * written just before the process exits still reaches the terminal. Colours follow the terminal (and NO_COLOR).
+ */
+function prettyStream(destination: DestinationStream): DestinationStream {
+  const prettify = prettyFactory({
+    translateTime: 'SYS:HH:MM:ss.l',
+    // Fields their message already says: a request line's method, path, status and duration; the migrations applied.
+    ignore: 'pid,hostname,req,res,duration_ms,migrations',
+    // The 500 page tells the user a request id: an error line keeps it so that it can be found.
+    messageFormat: (log, messageKey) => {
+      const message = String(log[messageKey] ?? '').replace(TERMINAL_CONTROLS, '');
+      const id = (log.req as { id?: unknown } | undefined)?.id;
+      return Number(log.level) >= 50 && typeof id === 'string' ? `${message} (request ${id})` : message;
+    },
+  });
+  return { write: (line: string) => destination.write(prettify(line)) };
 }
 
 declare module 'http' {

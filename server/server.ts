@@ -17,7 +17,8 @@ const HOUR_MS = 60 * 60 * 1000;
 
 async function start(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  // Readable lines for someone watching a terminal; JSON for files, journald and containers.
+  const logger = createLogger(config.logLevel, undefined, config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'));
   setPasswordCost(config.passwordScryptN);
   const db = openDatabase(config.databasePath, { maxBytes: config.databaseMaxBytes });
   const applied = migrate(db);

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       sessionSecret: undefined,
       trustProxy: false,
       logLevel: 'info',
+      logFormat: undefined,
       writesPerMinute: 120,
       importMaxBytes: 20 * 1024 * 1024,
       passwordScryptN: 2 ** 17,
@@ -49,6 +50,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
   });
 
+  it('reads LOG_FORMAT as json or pretty, and leaves it to the terminal when unset', () => {
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({}).logFormat).toBeUndefined();
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
   });
@@ -61,6 +68,7 @@ describe('loadConfig', () => {
     [{ SESSION_SECRET: 'too-short' }, 'SESSION_SECRET'],
     [{ TRUST_PROXY: 'yes;please' }, 'TRUST_PROXY'],
     [{ DATABASE_MAX_MB: '0' }, 'DATABASE_MAX_MB'],
+    [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT'],
   ])('fails with a message naming the variable for %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../server/app.ts';
+import { createLogger } from '../server/log.ts';
 import { csrfFrom, freshApp, PASSWORD, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -32,6 +34,50 @@ describe('request logs', () => {
     for (const secret of [PASSWORD, 'wrong-password-in-log?', token, csrf, ...sessionIds, 'pledge_tracker.sid']) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('createLogger', () => {
+  const config = { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false } as const;
+  // Colours follow the terminal the tests run in: compare the text without them.
+  // eslint-disable-next-line no-control-regex
+  const plain = (text: string) => text.replace(/\u001b\[[\d;]*m/g, '');
+
+  it('writes JSON lines by default', () => {
+    const written: string[] = [];
+    createLogger('info', { write: (line: string) => written.push(line) }).info({ migrations: ['001'] }, 'Applied migrations: 001');
+    expect(JSON.parse(written[0])).toMatchObject({ level: 30, msg: 'Applied migrations: 001', migrations: ['001'] });
+  });
+
+  it('writes a readable line per request when pretty: time, level and message, no JSON', async () => {
+    ctx = freshApp();
+    const written: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => written.push(plain(line)) }, 'pretty');
+    const app = createApp({ db: ctx.db, config, logger });
+    await request(app).get('/pledges?sector=Energy');
+    await request(app).get('/pledges/999');
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/pledges 200 \d+ms\n$/);
+    expect(written[1]).toMatch(/^\[[\d:.]+\] WARN: GET \/pledges\/999 404 \d+ms\n$/);
+    expect(() => JSON.parse(written[0])).toThrow();
+  });
+
+  it('keeps the request id on a pretty error line, as the 500 page shows it', async () => {
+    ctx = freshApp();
+    const written: string[] = [];
+    const app = createApp({ db: ctx.db, config, logger: createLogger('info', { write: (line: string) => written.push(plain(line)) }, 'pretty') });
+    ctx.db.close();
+    const res = await request(app).get('/');
+    expect(res.status).toBe(500);
+    const id = res.headers['x-request-id'];
+    expect(written.join('')).toMatch(new RegExp(`ERROR: GET / 500 \\d+ms \\(request ${id}\\)\n`));
+    ctx.cleanup = () => {};
+  });
+
+  it('lets nothing logged send control characters to the terminal', () => {
+    const written: string[] = [];
+    createLogger('info', { write: (line: string) => written.push(plain(line)) }, 'pretty').warn('a name with \u001b]0;owned\u0007 in it');
+    expect(written[0]).toMatch(/WARN: a name with \]0;owned in it\n$/);
   });
 });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPledge, freshApp, type TestContext } from './helpers.ts';
+import { addPledge, freshApp, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -173,6 +173,44 @@ describe('other routes', () => {
       expect(res.headers['x-content-type-options'], path).toBe('nosniff');
       expect(res.headers['referrer-policy'], path).toBe('strict-origin-when-cross-origin');
       expect(res.headers['x-powered-by'], path).toBeUndefined();
+    }
+  });
+});
+
+describe('page headings', () => {
+  /** The pages' h1–h6 in document order, with the first heading that skips a level (h1 then h3, h2 then h4). */
+  const headingOrder = (html: string) => {
+    const levels = [...html.matchAll(/<h([1-6])[\s>]/gi)].map((match) => Number(match[1]));
+    const skip = levels.findIndex((level, i) => level > (levels[i - 1] ?? 0) + 1);
+    return { levels, skip: skip === -1 ? null : `h${levels[skip - 1] ?? 0} then h${levels[skip]}` };
+  };
+
+  // Screen-reader users move by headings: a skipped level reads as a missing section (Lighthouse's heading-order).
+  it('never skip a level, from an h1 down, on the public pages', async () => {
+    ctx = freshApp();
+    for (const path of ['/', '/?sector=Energy', '/pledges', '/pledges?sector=Energy', '/pledges/1', '/events', '/events/1', '/levers', '/login', '/nope']) {
+      const res = await request(ctx.app).get(path);
+      const { levels, skip } = headingOrder(res.text);
+      expect(levels[0], path).toBe(1);
+      expect(skip, `${path}: ${levels.join(' ')}`).toBeNull();
+    }
+  });
+
+  it('never skip a level on an editor\'s pages, a form with its errors included', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const invalid = await agent.post('/pledges').type('form').send({ _csrf: csrf, pledger: '' });
+    expect(invalid.status).toBe(422);
+    const pages = [['POST /pledges', invalid.text]];
+    for (const path of ['/pledges/new', '/pledges/1/edit', '/pledges/1/delete', '/pledges/import', '/events/new', '/events/1/edit', '/account']) {
+      const res = await agent.get(path);
+      expect(res.status, path).toBe(200);
+      pages.push([path, res.text]);
+    }
+    for (const [path, html] of pages) {
+      const { levels, skip } = headingOrder(html);
+      expect(levels[0], path).toBe(1);
+      expect(skip, `${path}: ${levels.join(' ')}`).toBeNull();
     }
   });
 });

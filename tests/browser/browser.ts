@@ -17,6 +17,10 @@ if (!browserAvailable && process.env.CI) {
   throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium).`);
 }
 
+/** The dashboard as the README shows it: the window it is drawn in, and the charts to wait for. */
+export const DASHBOARD_VIEWPORT = { width: 1280, height: 900 };
+export const DASHBOARD_CHARTS = ['chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-timeline', 'chart-levers'];
+
 export interface BrowserContext {
   ctx: TestContext;
   server: Server;
