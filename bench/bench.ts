@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
-import { beginBulkLoad, endBulkLoad } from '../server/bulk-load.ts';
-import { openDatabase } from '../server/db.ts';
-import { CSV_COLUMNS } from '../server/pledge.model.ts';
-import { exportSql, IDENTITY_INDEX } from '../server/pledges.repository.ts';
+import { beginBulkLoad, endBulkLoad } from '../server/platform/bulk-load.ts';
+import { openDatabase } from '../server/platform/db.ts';
+import { CSV_COLUMNS } from '../server/pledges/pledge.model.ts';
+import { exportSql, IDENTITY_INDEX } from '../server/pledges/pledges.repository.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

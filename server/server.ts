@@ -1,17 +1,17 @@
 // Entry point: configuration, database, migrations, seed, and the only call to listen.
 import http from 'node:http';
 import { createApp } from './app.ts';
-import { cachedFacets, cachedSummary, ReadCache } from './cache.ts';
-import { EMPTY_FILTER } from './pledges.filter.ts';
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db.ts';
-import { survivesUncaught } from './errors.ts';
-import { ensureFirstEditor } from './editors.ts';
-import { createLogger, type Logger } from './log.ts';
-import { migrate } from './migrate.ts';
-import { setPasswordCost } from './passwords.ts';
-import { seedOnce } from './seed.ts';
-import { SqliteSessionStore } from './sessions.store.ts';
+import { cachedFacets, cachedSummary, ReadCache } from './dashboard/dashboard.reads.ts';
+import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
+import { loadConfig } from './platform/config.ts';
+import { openDatabase } from './platform/db.ts';
+import { survivesUncaught } from './platform/errors.ts';
+import { ensureFirstEditor } from './auth/editors.ts';
+import { createLogger, type Logger } from './platform/log.ts';
+import { migrate } from './platform/migrate.ts';
+import { setPasswordCost } from './auth/passwords.ts';
+import { seedOnce } from './import/seed.ts';
+import { SqliteSessionStore } from './auth/sessions.store.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WRITES_PER_MINUTE } from '../server/auth.ts';
+import { WRITES_PER_MINUTE } from '../server/auth/auth.ts';
 import { createApp } from '../server/app.ts';
-import { addEditor } from '../server/editors.ts';
+import { addEditor } from '../server/auth/editors.ts';
 import { csrfFrom, freshApp, PASSWORD, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAmount } from '../server/amounts.ts';
+import { parseAmount } from '../server/lib/amounts.ts';
 
 describe('parseAmount', () => {
   it.each([

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS } from '../server/pledge.model.ts';
+import { CSV_COLUMNS } from '../server/pledges/pledge.model.ts';
 import { freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

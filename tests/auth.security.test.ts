@@ -7,11 +7,11 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { addEditor, changePassword, removeEditor } from '../server/editors.ts';
-import { ACCOUNT_FAILURES, delayAfter, FREE_FAILURES_PER_ADDRESS, LoginLimits } from '../server/login.limits.ts';
-import { DEFAULT_SCRYPT_N, hashPassword, setPasswordCost } from '../server/passwords.ts';
-import { sessionIdHash } from '../server/sessions.store.ts';
-import { createApiToken, findUserByName } from '../server/users.repository.ts';
+import { addEditor, changePassword, removeEditor } from '../server/auth/editors.ts';
+import { ACCOUNT_FAILURES, delayAfter, FREE_FAILURES_PER_ADDRESS, LoginLimits } from '../server/auth/login.limits.ts';
+import { DEFAULT_SCRYPT_N, hashPassword, setPasswordCost } from '../server/auth/passwords.ts';
+import { sessionIdHash } from '../server/auth/sessions.store.ts';
+import { createApiToken, findUserByName } from '../server/auth/users.repository.ts';
 import { count, csrfFrom, freshApp, PASSWORD, pledgeForm, signedIn, type TestContext } from './helpers.ts';
 
 const SECRET = 'test-secret-test-secret-test-secret!';
@@ -303,7 +303,7 @@ describe('deleting an editor', () => {
     await addEditor(ctx.db, 'leaver', PASSWORD);
     const root = path.resolve(import.meta.dirname, '..');
     const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server/user.cli.ts', 'delete', 'leaver'], {
+      const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server/cli/user.cli.ts', 'delete', 'leaver'], {
         cwd: root,
         env: { ...process.env, DATABASE_PATH: ctx!.file },
       });

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { addEditor, authenticate, ensureFirstEditor } from '../server/editors.ts';
-import { hashPassword, verifyPassword } from '../server/passwords.ts';
-import { SqliteSessionStore } from '../server/sessions.store.ts';
+import { addEditor, authenticate, ensureFirstEditor } from '../server/auth/editors.ts';
+import { hashPassword, verifyPassword } from '../server/auth/passwords.ts';
+import { SqliteSessionStore } from '../server/auth/sessions.store.ts';
 import { count, csrfFrom, freshApp, PASSWORD, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db.ts';
-import { generatePledges } from '../server/generate.ts';
-import { migrate } from '../server/migrate.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { generatePledges } from '../server/import/generate.ts';
+import { migrate } from '../server/platform/migrate.ts';
 import { tempDbPath } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -15,7 +15,7 @@ afterEach(() => cleanup.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: t
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, ['server/backup.cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(tsx, ['server/cli/backup.cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -2,16 +2,16 @@
 // shortcut through the head of an ordered index: each must give exactly what the plain pass over the pledges
 // gives, on data with every kind of amount, share and horizon, after any write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRE_GROUPED } from '../server/bulk-load.ts';
-import { openDatabase, type Db } from '../server/db.ts';
-import { generatePledges } from '../server/generate.ts';
-import { migrate } from '../server/migrate.ts';
-import { amountBand, bandedCube, bandRange, cubeScan, type CubeGroup } from '../server/pledges.cube.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import { deletePledge, updatePledge } from '../server/pledges.repository.ts';
-import { MAX_BARS, summarize } from '../server/dashboard.summary.ts';
-import { PER_YEAR, whereClause } from '../server/pledges.sql.ts';
-import { pledgersByMonth } from '../server/dashboard.facets.ts';
+import { PRE_GROUPED } from '../server/platform/bulk-load.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { generatePledges } from '../server/import/generate.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { amountBand, bandedCube, bandRange, cubeScan, type CubeGroup } from '../server/dashboard/dashboard.cube.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges/pledges.filter.ts';
+import { deletePledge, updatePledge } from '../server/pledges/pledges.repository.ts';
+import { MAX_BARS, summarize } from '../server/dashboard/dashboard.summary.ts';
+import { PER_YEAR, whereClause } from '../server/pledges/pledges.sql.ts';
+import { pledgersByMonth } from '../server/dashboard/dashboard.facets.ts';
 import { addPledge, drift, pledgeFixture, tempDbPath } from './helpers.ts';
 
 const EDITOR = { id: null, username: 'test' };

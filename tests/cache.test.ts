@@ -6,8 +6,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReadCache } from '../server/cache.ts';
-import { openDatabase } from '../server/db.ts';
+import { ReadCache } from '../server/dashboard/dashboard.reads.ts';
+import { openDatabase } from '../server/platform/db.ts';
 import { freshApp, pledgeForm, signedIn, addPledge, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listEvents } from '../server/events.repository.ts';
-import { shapeCharts } from '../server/pledges.chart.ts';
-import { generatePledges } from '../server/generate.ts';
-import { coarsenTimeline, MAX_TIMELINE_POINTS, summarize } from '../server/dashboard.summary.ts';
+import { listEvents } from '../server/events/events.repository.ts';
+import { shapeCharts } from '../server/dashboard/dashboard.charts.ts';
+import { generatePledges } from '../server/import/generate.ts';
+import { coarsenTimeline, MAX_TIMELINE_POINTS, summarize } from '../server/dashboard/dashboard.summary.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

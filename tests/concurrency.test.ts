@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db.ts';
-import { addEditor } from '../server/editors.ts';
-import { migrate } from '../server/migrate.ts';
-import { seedOnce } from '../server/seed.ts';
+import { openDatabase } from '../server/platform/db.ts';
+import { addEditor } from '../server/auth/editors.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { seedOnce } from '../server/import/seed.ts';
 import { PASSWORD, pledgeForm, tempDbPath } from './helpers.ts';
 import { Client, startServer, type RunningServer } from './process.ts';
 

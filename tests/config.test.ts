@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../server/config.ts';
+import { ConfigError, loadConfig } from '../server/platform/config.ts';
 
 describe('loadConfig', () => {
   it('gives safe defaults when nothing is set', () => {
@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       logFormat: undefined,
+      userPassword: undefined,
       writesPerMinute: 120,
       importMaxBytes: 20 * 1024 * 1024,
       passwordScryptN: 2 ** 17,

@@ -1,9 +1,9 @@
 // One filter, every view: on a generated data set, the table, CSV, JSON rows, summary and dashboard agree.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePledges } from '../server/generate.ts';
-import { parseFilter } from '../server/pledges.filter.ts';
-import { facets } from '../server/dashboard.facets.ts';
+import { generatePledges } from '../server/import/generate.ts';
+import { parseFilter } from '../server/pledges/pledges.filter.ts';
+import { facets } from '../server/dashboard/dashboard.facets.ts';
 import { freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db.ts';
-import { addEditor } from '../server/editors.ts';
-import { migrate } from '../server/migrate.ts';
-import { random } from '../server/generate.ts';
+import { openDatabase } from '../server/platform/db.ts';
+import { addEditor } from '../server/auth/editors.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { random } from '../server/import/generate.ts';
 import { PASSWORD, pledgeForm, tempDbPath } from './helpers.ts';
 import { Client, startServer } from './process.ts';
 

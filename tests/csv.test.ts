@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { insertEvent, linkPledgeToEvent } from '../server/events.repository.ts';
-import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../server/pledges.csv.ts';
+import { insertEvent, linkPledgeToEvent } from '../server/events/events.repository.ts';
+import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../server/pledges/pledges.csv.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

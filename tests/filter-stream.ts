@@ -3,10 +3,10 @@
 // (the dashboard or the summary JSON), the others as the reads of the dashboard that prepare statements by
 // their filter, called directly (a request costs ten times more). Prints what it measured as one line of JSON.
 import type { AddressInfo } from 'node:net';
-import { cachedFacets, cachedSummary, ReadCache } from '../server/cache.ts';
-import { EMPTY_FILTER, queryString, type PledgeFilter } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.sql.ts';
-import { statementsKept } from '../server/statements.ts';
+import { cachedFacets, cachedSummary, ReadCache } from '../server/dashboard/dashboard.reads.ts';
+import { EMPTY_FILTER, queryString, type PledgeFilter } from '../server/pledges/pledges.filter.ts';
+import { countPledges } from '../server/pledges/pledges.sql.ts';
+import { statementsKept } from '../server/platform/statements.ts';
 import { freshApp } from './helpers.ts';
 
 const FILTERS = 10_000;

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dateAfter, FilterError, parseFilter, queryString, EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.sql.ts';
+import { dateAfter, FilterError, parseFilter, queryString, EMPTY_FILTER } from '../server/pledges/pledges.filter.ts';
+import { countPledges } from '../server/pledges/pledges.sql.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

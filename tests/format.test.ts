@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatPercent, formatUsdCompact, formatUsdExact } from '../server/amounts.ts';
-import { formatPartialDate, startOf } from '../server/dates.ts';
-import { jsonForScript } from '../server/views.ts';
+import { formatPercent, formatUsdCompact, formatUsdExact } from '../server/lib/amounts.ts';
+import { formatPartialDate, startOf } from '../server/lib/dates.ts';
+import { jsonForScript } from '../server/pledges/pledges.view.ts';
 
 describe('formatUsdCompact', () => {
   it.each([

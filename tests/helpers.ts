@@ -4,15 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../server/app.ts';
-import { addEditor } from '../server/editors.ts';
-import { createLogger } from '../server/log.ts';
-import { findUserByName } from '../server/users.repository.ts';
-import { openDatabase, type Db } from '../server/db.ts';
-import { migrate } from '../server/migrate.ts';
-import { insertPledge } from '../server/pledges.repository.ts';
-import { type NewPledge } from '../server/pledge.model.ts';
-import { setPasswordCost } from '../server/passwords.ts';
-import { seedOnce } from '../server/seed.ts';
+import { addEditor } from '../server/auth/editors.ts';
+import { createLogger } from '../server/platform/log.ts';
+import { findUserByName } from '../server/auth/users.repository.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { insertPledge } from '../server/pledges/pledges.repository.ts';
+import { type NewPledge } from '../server/pledges/pledge.model.ts';
+import { setPasswordCost } from '../server/auth/passwords.ts';
+import { seedOnce } from '../server/import/seed.ts';
 
 // The lowest scrypt cost the server accepts: tests sign in often. The default's cost is tested on its own.
 setPasswordCost(2 ** 14);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS } from '../server/pledge.model.ts';
+import { CSV_COLUMNS } from '../server/pledges/pledge.model.ts';
 import { freshApp, signedIn, type TestContext } from './helpers.ts';
 
 interface Fixture {

@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { openDatabase } from '../server/db.ts';
-import { ensurePrivateDir, uploadDir, UPLOAD_MAX_AGE_MS } from '../server/import.routes.ts';
-import { importCsv } from '../server/import.run.ts';
+import { openDatabase } from '../server/platform/db.ts';
+import { ensurePrivateDir, uploadDir, UPLOAD_MAX_AGE_MS } from '../server/import/import.routes.ts';
+import { importCsv } from '../server/import/import.run.ts';
 import { count, csrfFrom, freshApp, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
@@ -205,7 +205,7 @@ describe('the import page', () => {
     ctx = freshApp();
     const small = createApp({ db: ctx.db, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false, importMaxBytes: 1024 } });
     const agent = request.agent(small);
-    const { addEditor } = await import('../server/editors.ts');
+    const { addEditor } = await import('../server/auth/editors.ts');
     await addEditor(ctx.db, 'maria', 'correct horse battery staple');
     const login = await agent.get('/login');
     await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), username: 'maria', password: 'correct horse battery staple' });

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseVersion } from '../server/meta.repository.ts';
-import { linkPledgeToEvent } from '../server/events.repository.ts';
-import { readBatches } from '../server/import.rows.ts';
-import { importCsv } from '../server/import.run.ts';
-import { importCsvFile } from '../server/import.threads.ts';
-import { PRE_GROUPED } from '../server/bulk-load.ts';
+import { databaseVersion } from '../server/platform/meta.repository.ts';
+import { linkPledgeToEvent } from '../server/events/events.repository.ts';
+import { readBatches } from '../server/import/import.rows.ts';
+import { importCsv } from '../server/import/import.run.ts';
+import { importCsvFile } from '../server/import/import.threads.ts';
+import { PRE_GROUPED } from '../server/platform/bulk-load.ts';
 import { addPledge, count, drift, freshApp, type TestContext } from './helpers.ts';
 import { root, tsx } from './process.ts';
 
@@ -310,7 +310,7 @@ function indexesOf(ctx: TestContext) {
 
 function cli(args: string[], databasePath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, ['server/import.cli.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_PATH: databasePath } });
+    const child = spawn(tsx, ['server/cli/import.cli.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_PATH: databasePath } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

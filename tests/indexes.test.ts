@@ -2,17 +2,17 @@
 // with enough rows and statistics for the planner to choose as it would at scale.
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beginBulkLoad, PRE_GROUPED } from '../server/bulk-load.ts';
-import { databaseVersion } from '../server/meta.repository.ts';
-import { openDatabase, type Db } from '../server/db.ts';
-import { generatePledges } from '../server/generate.ts';
-import { migrate } from '../server/migrate.ts';
-import { cubeOf } from '../server/pledges.cube.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.sql.ts';
-import { listPledges } from '../server/pledges.repository.ts';
-import { facets } from '../server/dashboard.facets.ts';
-import { summarize } from '../server/dashboard.summary.ts';
+import { beginBulkLoad, PRE_GROUPED } from '../server/platform/bulk-load.ts';
+import { databaseVersion } from '../server/platform/meta.repository.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { generatePledges } from '../server/import/generate.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { cubeOf } from '../server/dashboard/dashboard.cube.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../server/pledges/pledges.filter.ts';
+import { countPledges } from '../server/pledges/pledges.sql.ts';
+import { listPledges } from '../server/pledges/pledges.repository.ts';
+import { facets } from '../server/dashboard/dashboard.facets.ts';
+import { summarize } from '../server/dashboard/dashboard.summary.ts';
 import { drift, tempDbPath } from './helpers.ts';
 
 let db: Db;

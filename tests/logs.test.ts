@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { createLogger } from '../server/log.ts';
+import { createLogger } from '../server/platform/log.ts';
 import { csrfFrom, freshApp, PASSWORD, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -2,9 +2,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.sql.ts';
-import { statement, statementsKept, STATEMENTS_KEPT } from '../server/statements.ts';
+import { EMPTY_FILTER } from '../server/pledges/pledges.filter.ts';
+import { countPledges } from '../server/pledges/pledges.sql.ts';
+import { statement, statementsKept, STATEMENTS_KEPT } from '../server/platform/statements.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 import { root } from './process.ts';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db.ts';
-import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from '../server/migrate.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from '../server/platform/migrate.ts';
 import { addPledge, tempDbPath } from './helpers.ts';
 
 /** The SHA-256 of a migration file's bytes, computed here rather than by the code under test. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPledge } from '../server/pledges.repository.ts';
+import { findPledge } from '../server/pledges/pledges.repository.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

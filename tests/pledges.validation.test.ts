@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyPledgeForm, readPledgeForm, validatePledge, type PledgeFormValues } from '../server/pledges.validation.ts';
-import { isRealPartialDate } from '../server/validation.ts';
+import { emptyPledgeForm, readPledgeForm, validatePledge, type PledgeFormValues } from '../server/pledges/pledges.validation.ts';
+import { isRealPartialDate } from '../server/lib/validation.ts';
 
 const RULES = { previousStatus: 'announced' as const, knownEventIds: new Set([1, 2]) };
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db.ts';
+import { openDatabase } from '../server/platform/db.ts';
 import { count, csrfFrom, freshApp, pledgeForm, signedIn, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSnapshot, openSnapshot } from '../server/db.ts';
-import { EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { countPledges } from '../server/pledges.sql.ts';
-import { deletePledge, listPledges } from '../server/pledges.repository.ts';
-import { whereClause } from '../server/pledges.sql.ts';
-import type { Db } from '../server/db.ts';
+import { closeSnapshot, openSnapshot } from '../server/platform/db.ts';
+import { EMPTY_FILTER } from '../server/pledges/pledges.filter.ts';
+import { countPledges } from '../server/pledges/pledges.sql.ts';
+import { deletePledge, listPledges } from '../server/pledges/pledges.repository.ts';
+import { whereClause } from '../server/pledges/pledges.sql.ts';
+import type { Db } from '../server/platform/db.ts';
 import { addPledge, drift, freshApp, type TestContext } from './helpers.ts';
 
 const contexts: TestContext[] = [];

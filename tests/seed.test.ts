@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db.ts';
-import { migrate } from '../server/migrate.ts';
-import { seedOnce } from '../server/seed.ts';
+import { openDatabase, type Db } from '../server/platform/db.ts';
+import { migrate } from '../server/platform/migrate.ts';
+import { seedOnce } from '../server/import/seed.ts';
 import { addPledge, tempDbPath } from './helpers.ts';
 
 let db: Db;

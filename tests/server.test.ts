@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db.ts';
+import { openDatabase } from '../server/platform/db.ts';
 import { Client, root, startServer as start, tsx } from './process.ts';
 
 const PASSWORD = 'a long admin password for the build test';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EMPTY_FILTER } from '../server/pledges.filter.ts';
-import { MAX_BARS, summarize } from '../server/dashboard.summary.ts';
-import { shapeCharts } from '../server/pledges.chart.ts';
-import { listEvents } from '../server/events.repository.ts';
+import { EMPTY_FILTER } from '../server/pledges/pledges.filter.ts';
+import { MAX_BARS, summarize } from '../server/dashboard/dashboard.summary.ts';
+import { shapeCharts } from '../server/dashboard/dashboard.charts.ts';
+import { listEvents } from '../server/events/events.repository.ts';
 import { addPledge, freshApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addEditor } from '../../server/editors.ts';
+import { addEditor } from '../../server/auth/editors.ts';
 import { PASSWORD } from '../helpers.ts';
 import { browserAvailable, seriousA11yViolations, startBrowser, watch, type BrowserContext } from './browser.ts';
 

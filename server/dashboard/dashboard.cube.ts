@@ -1,0 +1,160 @@
+// One pass of SQL for the dashboard's totals, levers and four facets: sums grouped by sector, status, country
+// and lever, read from one covering index (pledges_cube_idx), then rolled up per field. A facet leaves its own
+// field's selection out, so the pass applies only the filter's other conditions (dates, amounts, search,
+// pledgers); those four fields are matched on the grouped rows. The same few thousand groups therefore serve
+// every sector, status, country and lever selection under those conditions. Pledgers are many (each its own
+// group would multiply the groups by their number): they are a condition of the pass, and their facet is a
+// query of its own (pledgerValues in the repository).
+import type { Db } from '../platform/db.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import type { FacetField } from '../pledges/pledge.model.ts';
+import { countPledges } from '../pledges/pledges.sql.ts';
+import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { statement } from '../platform/statements.ts';
+
+export interface CubeGroup {
+  sector: string;
+  status: string;
+  country: string;
+  /** 'none' for pledges with no lever recorded, as the filter spells it. */
+  lever: string;
+  pledge_count: number;
+  disclosed_count: number;
+  /** Disclosed amounts whose US share is known. */
+  known_share_count: number;
+  amount_usd: number;
+  share_base_usd: number;
+  us_usd: number;
+  /** Disclosed amounts with no horizon to spread them over. */
+  no_horizon_count: number;
+}
+
+/** The facet fields the pass groups by; pledger is not among them. */
+export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever'] as const satisfies readonly FacetField[];
+
+/** The filter's conditions that the grouped pass applies in SQL: all but the four fields it groups by. */
+export function cubeKey(filter: PledgeFilter): PledgeFilter {
+  return { ...EMPTY_FILTER, from: filter.from, to: filter.to, min: filter.min, max: filter.max, q: filter.q, pledger: filter.pledger };
+}
+
+export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
+  const key = cubeKey(filter);
+  // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search and pledgers need
+  // the pledges themselves.
+  return key.from === null && key.to === null && key.q === null && key.pledger.length === 0 ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
+}
+
+const GROUP_SUMS = ['pledge_count', 'disclosed_count', 'known_share_count', 'amount_usd', 'share_base_usd', 'us_usd', 'no_horizon_count'] as const;
+
+/** Up to this many pledges in the bands a range cuts are read through the amount index (see bandedCube). */
+const CUT_ROWS_BY_INDEX = 10_000;
+
+/**
+ * An amount's band in pledge_bands (migration 007): three a decade, 1-2-5, numbered 3 × digits + 0, 1 or 2
+ * (1 → 3, 2 → 4, 5 → 5, 10 → 6, ..., 1,000,000,000 → 30). Amounts are whole, non-negative dollars.
+ */
+export function amountBand(amount: number): number {
+  const digits = String(amount);
+  const lead = Number(digits[0]);
+  return digits.length * 3 + (lead >= 5 ? 2 : lead >= 2 ? 1 : 0);
+}
+
+/** The amounts a band holds, from low to high inclusive. */
+export function bandRange(band: number): { low: number; high: number } {
+  const unit = 10 ** (Math.floor(band / 3) - 1);
+  const step = band % 3;
+  return { low: band === 3 ? 0 : [1, 2, 5][step]! * unit, high: [2, 5, 10][step]! * unit - 1 };
+}
+
+/**
+ * The grouped pass for amounts between min and max (either may be null), from pledge_bands: the bands the
+ * range covers whole are added up in SQL, and only the pledges of the bands it cuts (one at each end, at most)
+ * are read, through the amount index. With neither bound, every band, the undisclosed amounts included.
+ */
+export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX): CubeGroup[] {
+  const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
+  const fromBands = (first: number, last: number) =>
+    statement(db, `SELECT sector, status, country, lever, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY sector, status, country, lever`).all(
+      first,
+      last,
+    ) as CubeGroup[];
+  if (min === null && max === null) return fromBands(-1, Number.MAX_SAFE_INTEGER);
+  const low = Math.max(0, Math.ceil(min ?? 0));
+  const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
+  if (low > high) return [];
+  const lowBand = amountBand(low);
+  const highBand = max === null ? Number.MAX_SAFE_INTEGER : amountBand(high);
+  // The whole bands, and the cut ones' amounts read from the pledges.
+  const firstWhole = low === bandRange(lowBand).low ? lowBand : lowBand + 1;
+  const lastWhole = max === null || high === bandRange(highBand).high ? highBand : highBand - 1;
+  const parts: CubeGroup[][] = firstWhole <= lastWhole ? [fromBands(firstWhole, lastWhole)] : [];
+  // A range inside one band cuts it once; otherwise each end band not covered whole is cut from its edge.
+  const cut: [number, number][] =
+    lowBand === highBand && firstWhole > lastWhole
+      ? [[low, high]]
+      : [...(firstWhole > lowBand ? [[low, bandRange(lowBand).high] as [number, number]] : []), ...(lastWhole < highBand ? [[bandRange(highBand).low, high] as [number, number]] : [])];
+  if (cut.length > 0) {
+    const where = { sql: `WHERE ${cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')}`, params: cut.flat() };
+    // A few pledges are read through the amount index, a table row each. Past a few thousand, one walk of the
+    // cube index (in group order, holding every column read) for both ends costs less than a table row per
+    // pledge (figures in docs/performance.md).
+    const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
+    parts.push(groupedPass(db, where, rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx'));
+  }
+  if (parts.length === 1) return parts[0]!;
+  const groups = new Map<string, CubeGroup>();
+  for (const group of parts.flat()) {
+    const key = `${group.sector}\u0000${group.status}\u0000${group.country}\u0000${group.lever}`;
+    const known = groups.get(key);
+    if (!known) groups.set(key, { ...group });
+    else for (const column of GROUP_SUMS) known[column] += group[column];
+  }
+  return [...groups.values()];
+}
+
+/** The grouped pass over the pledges matching key (a cubeKey). */
+export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
+  const clause = whereClause(key, db);
+  // Both indexes hold every column the pass reads. Left to itself the planner may prefer a skip-scan of a
+  // narrower index and then read a table row for each entry. A date range reads its part of the date index,
+  // then sorts it into groups; past about an eighth of the pledges, walking the whole cube index (already in
+  // group order) costs less than that sort (the eighth is measured in docs/performance.md).
+  const dated = key.from !== null || key.to !== null;
+  const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
+  // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
+  const index = key.pledger.length > 0 || key.q !== null ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
+  return groupedPass(db, clause, index);
+}
+
+function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null): CubeGroup[] {
+  return statement(
+    db,
+    `SELECT sector, status, country, coalesce(lever, 'none') AS lever,
+            count(*) AS pledge_count,
+            count(amount_usd) AS disclosed_count,
+            count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS known_share_count,
+            coalesce(sum(amount_usd), 0) AS amount_usd,
+            coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
+            coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
+            count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count
+       FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
+      GROUP BY sector, status, country, lever`,
+  ).all(...clause.params) as CubeGroup[];
+}
+
+export const MANY = 'many';
+
+/**
+ * The one grouped field whose selection a group misses, null when it misses none, MANY when more than one.
+ * (The pledger selection is already applied by the pass.)
+ */
+export function unmatchedField(group: CubeGroup, filter: PledgeFilter): FacetField | null | typeof MANY {
+  let missed: FacetField | null = null;
+  for (const field of CUBE_FIELDS) {
+    const wanted = filter[field] as string[];
+    if (wanted.length === 0 || wanted.includes(group[field])) continue;
+    if (missed !== null) return MANY;
+    missed = field;
+  }
+  return missed;
+}

@@ -1,0 +1,100 @@
+// The facets beside every view: how many pledges each value of a field holds under the rest of the filter.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import { dateAfter, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { whereClause } from '../pledges/pledges.sql.ts';
+import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
+
+type CubeField = (typeof CUBE_FIELDS)[number];
+
+/**
+ * Each field's values among the matching pledges, with their count and summed amount. A field's own
+ * selections are left out of its counts, so choosing a second sector shows what it would add.
+ */
+export function facets(
+  db: Db,
+  filter: PledgeFilter,
+  limit = 10,
+  groups: CubeGroup[] = cubeOf(db, filter),
+  pledgers: FacetValue[] = pledgerValues(db, filter),
+): Facet[] {
+  const values = new Map(CUBE_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
+  const add = (field: FacetField, group: CubeGroup) => {
+    const value = group[field as CubeField];
+    if (value === '') return;
+    const byValue = values.get(field as CubeField)!;
+    const row = byValue.get(value);
+    if (row) {
+      row.pledge_count += group.pledge_count;
+      row.amount_usd += group.amount_usd;
+    } else byValue.set(value, { value, pledge_count: group.pledge_count, amount_usd: group.amount_usd });
+  };
+  // One pass: a group meeting every selection counts in every facet; one missing a single field's selection
+  // counts only in that field's facet (whose own selection is left out); any other group in none.
+  for (const group of groups) {
+    const missed = unmatchedField(group, filter);
+    if (missed === null) for (const field of CUBE_FIELDS) add(field, group);
+    else if (missed !== MANY) add(missed, group);
+  }
+  return FACET_FIELDS.map((field) => {
+    const all = field === 'pledger' ? pledgers : [...values.get(field)!.values()].sort(byCountThenValue);
+    return { field, values: all.slice(0, limit), distinct: all.length };
+  });
+}
+
+const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pledge_count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+
+/** The pledger facet: every pledger among the pledges matching the filter but for its pledger selection. */
+export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
+  if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null })) return pledgersByMonth(db, filter.from, filter.to);
+  const where = whereClause({ ...filter, pledger: [] }, db);
+  // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
+  // itself the planner may walk the pledger index and read each table row.
+  // A search reads its own matches by id: the planner's choice.
+  const grouped = filter.q === null && CUBE_FIELDS.some((field) => filter[field].length > 0);
+  const rows = statement(
+    db,
+    `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+       FROM pledges p ${grouped ? 'INDEXED BY pledges_cube_idx' : ''} ${where.sql} GROUP BY pledger`,
+  ).all(...where.params) as FacetValue[];
+  return rows.sort(byCountThenValue);
+}
+
+/**
+ * The pledger facet of the pledges announced from `from` up to `to` (either may be null), from pledger_months
+ * (migration 008): the periods the range covers whole are added up, and only the pledges of a month it cuts (a
+ * range starting or ending on a day) are read, through the date index. A period's smallest date is the period
+ * itself ('2025-04', or '2025' for a year alone), and every date in a month starts with the month.
+ */
+export function pledgersByMonth(db: Db, from: string | null, to: string | null): FacetValue[] {
+  const end = to === null ? null : dateAfter(to);
+  const before = end === null ? null : end.slice(0, 7);
+  const whole = statement(
+    db,
+    `SELECT pledger AS value, sum(pledge_count) AS pledge_count, sum(amount_usd) AS amount_usd
+       FROM pledger_months WHERE period >= ? ${before === null ? '' : 'AND period < ?'} GROUP BY pledger`,
+  ).all(...[from ?? '', ...(before === null ? [] : [before])]) as FacetValue[];
+  const cut = new Set([from, end].filter((date): date is string => date !== null && date.length === 10).map((date) => date.slice(0, 7)));
+  if (cut.size === 0) return whole.sort(byCountThenValue);
+  const values = new Map(whole.map((row) => [row.value, row]));
+  for (const month of cut) {
+    const low = from !== null && from > month ? from : month;
+    const next = dateAfter(month);
+    const high = end !== null && end < next ? end : next;
+    const rows = statement(
+      db,
+      `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+         FROM pledges p INDEXED BY pledges_announced_on_idx WHERE p.announced_on >= ? AND p.announced_on < ? GROUP BY pledger`,
+    ).all(low, high) as FacetValue[];
+    for (const row of rows) {
+      const known = values.get(row.value);
+      if (!known) values.set(row.value, row);
+      else {
+        known.pledge_count += row.pledge_count;
+        known.amount_usd += row.amount_usd;
+      }
+    }
+  }
+  return [...values.values()].sort(byCountThenValue);
+}

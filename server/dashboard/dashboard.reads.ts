@@ -1,0 +1,58 @@
+// Results of expensive reads (summaries, facets), kept until the database changes.
+import type { Db } from '../platform/db.ts';
+import type { PledgeFilter } from '../pledges/pledges.filter.ts';
+import { cubeKey, cubeOf, type CubeGroup } from './dashboard.cube.ts';
+import { facets, pledgerValues } from './dashboard.facets.ts';
+import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
+import { summarize, type Summary } from './dashboard.summary.ts';
+import { databaseVersion } from '../platform/meta.repository.ts';
+
+const MAX_ENTRIES = 500;
+
+export class ReadCache {
+  private seen = '';
+  private readonly entries = new Map<string, unknown>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly db: Db) {}
+
+  /** The cached value for key, computed afresh after any write. */
+  get<T>(key: string, compute: () => T): T {
+    const current = databaseVersion(this.db);
+    if (current !== this.seen) {
+      this.entries.clear();
+      this.seen = current;
+    }
+    if (this.entries.has(key)) {
+      this.hits++;
+      return this.entries.get(key) as T;
+    }
+    this.misses++;
+    const value = compute();
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+/**
+ * The grouped pass behind totals, levers and facets depends only on the filter's dates, amounts, search and
+ * pledgers: every selection of sectors, statuses, countries and levers under them shares it.
+ */
+export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
+  return cache.get(`cube:${JSON.stringify(cubeKey(filter))}`, () => cubeOf(db, filter));
+}
+
+export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
+  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter)));
+}
+
+export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {
+  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter, 10, cachedCube(cache, db, filter), cachedPledgers(cache, db, filter)));
+}
+
+/** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
+function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
+  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () => pledgerValues(db, filter));
+}

@@ -1,0 +1,63 @@
+// The dashboard and its companions: the page, each chart's table as CSV, the lever view and the summary JSON.
+import { Router } from 'express';
+import type { Db } from '../platform/db.ts';
+import { HttpError } from '../platform/errors.ts';
+import { listEvents } from '../events/events.repository.ts';
+import { tableCsv } from '../pledges/pledges.csv.ts';
+import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './dashboard.charts.ts';
+import { cachedFacets, cachedSummary, ReadCache } from './dashboard.reads.ts';
+import { parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { listPledges } from '../pledges/pledges.repository.ts';
+import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
+import { summarize } from './dashboard.summary.ts';
+
+const DASHBOARD_ROWS = 50;
+
+export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
+  const router = Router();
+  // The aggregates behind the dashboard are the same for every reader until something is written.
+  const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
+  const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
+
+  router.get('/', (req, res) => {
+    const filter = parseFilter(req.query);
+    const summary = summaryOf(filter);
+    const events = listEvents(db);
+    res.render('dashboard', {
+      title: 'Dashboard',
+      filter,
+      summary,
+      charts: shapeCharts(summary, events),
+      timeline: timelineEntries(summary.timeline, events),
+      events,
+      facets: facetsOf(filter),
+      pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS }),
+      sort: DEFAULT_SORT,
+      sortable: false,
+      basePath: '/',
+    });
+  });
+
+  router.get('/charts/:name.csv', (req, res) => {
+    const name = req.params.name as ChartName;
+    if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
+    const filter = parseFilter(req.query);
+    const charts = shapeCharts(summaryOf(filter), listEvents(db));
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+    res.send(tableCsv(chartRows(charts, name)));
+  });
+
+  // The lever view: how many pledges, and how much, under each kind of political pressure.
+  router.get('/levers', (req, res) => {
+    const filter = parseFilter(req.query);
+    res.render('levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
+  });
+
+  router.get('/api/summary', (req, res) => {
+    const filter = parseFilter(req.query);
+    res.json(cachedSummary(cache, db, filter));
+  });
+
+  return router;
+}

@@ -1,0 +1,224 @@
+// The dashboard's figures for a filter: totals, the largest pledges, the timeline, the levers.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import type { Lever } from '../pledges/pledge.model.ts';
+import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { FACET_FIELDS } from '../pledges/pledge.model.ts';
+
+export interface Totals {
+  pledge_count: number;
+  disclosed_count: number;
+  undisclosed_count: number;
+  unknown_share_count: number;
+  pledged_usd: number;
+  /** The sum of the amounts whose US share is known: the base of the overall US share. */
+  share_base_usd: number;
+  us_usd: number;
+  us_share_pct: number | null;
+}
+
+export interface PledgeAmountRow {
+  id: number;
+  pledger: string;
+  project: string;
+  amount_usd: number;
+  us_share_pct: number | null;
+  us_share_basis: 'stated' | 'inferred' | null;
+  us_amount_usd: number | null;
+  per_year_usd: number | null;
+}
+
+/** The pledges announced on one date: named when there is one, counted when there are several. */
+export interface TimelineRow {
+  id: number;
+  pledger: string;
+  project: string;
+  pledge_count: number;
+  announced_on: string;
+  /** The sum of the disclosed amounts of the date; null when none was disclosed. */
+  amount_usd: number | null;
+  cumulative_usd: number;
+}
+
+export interface LeverRow {
+  lever: Lever | null;
+  pledge_count: number;
+  undisclosed_count: number;
+  amount_usd: number;
+  us_amount_usd: number;
+}
+
+export interface Summary {
+  totals: Totals;
+  /** The largest disclosed pledges (at most MAX_BARS), largest first. */
+  by_pledge: PledgeAmountRow[];
+  /** Every other disclosed pledge, summed: the "all others" bar. */
+  others: { pledge_count: number; amount_usd: number; us_amount_usd: number; share_base_usd: number };
+  /** The largest amounts per year (at most MAX_BARS), and how many disclosed pledges have no horizon. */
+  by_per_year: PledgeAmountRow[];
+  no_horizon_count: number;
+  /** One row per announcement date (or month, or year: see timeline_grouping), with the running total. */
+  timeline: TimelineRow[];
+  timeline_grouping: TimelineGrouping;
+  by_lever: LeverRow[];
+}
+
+/** Per-pledge charts draw this many bars, then one for all the others. */
+export const MAX_BARS = 20;
+
+/** How many pledges of an ordered index summarize checks, in turn, before sorting what the filter matches. */
+const RANKING_HEADS = [256, 4096];
+
+export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter)): Summary {
+  const where = whereClause(filter, db);
+  const totals: Omit<Totals, 'us_share_pct'> = {
+    pledge_count: 0,
+    disclosed_count: 0,
+    undisclosed_count: 0,
+    unknown_share_count: 0,
+    pledged_usd: 0,
+    share_base_usd: 0,
+    us_usd: 0,
+  };
+  let noHorizon = 0;
+  const levers = new Map<Lever | null, LeverRow>();
+  for (const group of groups) {
+    if (unmatchedField(group, filter) !== null) continue;
+    totals.pledge_count += group.pledge_count;
+    totals.disclosed_count += group.disclosed_count;
+    totals.unknown_share_count += group.disclosed_count - group.known_share_count;
+    totals.pledged_usd += group.amount_usd;
+    totals.share_base_usd += group.share_base_usd;
+    totals.us_usd += group.us_usd;
+    noHorizon += group.no_horizon_count;
+    const lever = group.lever === 'none' ? null : (group.lever as Lever);
+    const row = levers.get(lever) ?? { lever, pledge_count: 0, undisclosed_count: 0, amount_usd: 0, us_amount_usd: 0 };
+    row.pledge_count += group.pledge_count;
+    row.undisclosed_count += group.pledge_count - group.disclosed_count;
+    row.amount_usd += group.amount_usd;
+    row.us_amount_usd += group.us_usd;
+    levers.set(lever, row);
+  }
+  totals.undisclosed_count = totals.pledge_count - totals.disclosed_count;
+  // Largest amount first, then most pledges; no lever after the named ones, which go alphabetically.
+  const byLever = [...levers.values()].sort(
+    (a, b) =>
+      b.amount_usd - a.amount_usd ||
+      b.pledge_count - a.pledge_count ||
+      Number(a.lever === null) - Number(b.lever === null) ||
+      ((a.lever ?? '') < (b.lever ?? '') ? -1 : 1),
+  );
+  // Each statement below reads one index that holds every column it reads, so that no table row is read. One
+  // facet field chosen: that field's index (its entries, in date order). Two or more: no single-field index
+  // narrows by both, and a skip-scan of the cube index, which holds every field, is faster. None (dates and
+  // amounts alone): the date index, which holds the amounts too; left to itself the planner may take the
+  // amount index and read a table row for each pledge in the range. A search reads the table whatever the
+  // index: the planner's choice.
+  const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0);
+  const index =
+    filter.q !== null ? null : chosen.length >= 2 ? 'pledges_cube_idx' : chosen.length === 1 ? `pledges_${chosen[0]}_idx` : 'pledges_announced_on_idx';
+  const source = `pledges p ${index ? `INDEXED BY ${index}` : ''}`;
+  const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
+  const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
+              ${PER_YEAR} AS per_year_usd`;
+  // The ranking reads only what an index holds (id, amount, horizon); the few winners are then read whole.
+  // First the head of an index already in the ranking's order is checked against the filter, a few hundred
+  // pledges, then a few thousand: when enough of them match, they are the top (nothing further down can rank
+  // higher), and a filter matching a tenth of a million pledges is not sorted whole. A narrow filter, or one
+  // whose pledges rank low (a maximum amount), falls through to sorting what it matches.
+  const ranked = (order: string, walk: { index: string; order: string; where?: string; params?: unknown[] }, extra = '') => {
+    let ids: [number][] = [];
+    for (const head of RANKING_HEADS) {
+      ids = statement(
+        db,
+        `SELECT p.id, ${PER_YEAR} AS per_year_usd
+           FROM (SELECT p.id FROM pledges p INDEXED BY ${walk.index} WHERE p.amount_usd IS NOT NULL ${walk.where ?? ''}
+                  ORDER BY ${walk.order} LIMIT ?) AS head
+           CROSS JOIN pledges p ON p.id = head.id
+           ${where.sql ? `${where.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`,
+      ).raw().all(...(walk.params ?? []), head, ...where.params, MAX_BARS) as [number][];
+      if (ids.length === MAX_BARS) break;
+    }
+    if (ids.length < MAX_BARS) {
+      ids = db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][];
+    }
+    return ids.map(([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow);
+  };
+  // An amount range is walked from its top, in the amount index (SQLite sorts only pledges of equal amounts by
+  // id as it goes): the head of the range, not of all pledges, whose largest a maximum leaves out; otherwise a
+  // maximum sorts every pledge under it.
+  const range = [
+    ...(filter.min !== null ? [{ sql: 'AND p.amount_usd >= ?', param: filter.min }] : []),
+    ...(filter.max !== null ? [{ sql: 'AND p.amount_usd <= ?', param: filter.max }] : []),
+  ];
+  const byPledge = ranked(
+    'p.amount_usd DESC, p.id ASC',
+    range.length > 0
+      ? { index: 'pledges_amount_idx', order: 'p.amount_usd DESC, p.id', where: range.map((term) => term.sql).join(' '), params: range.map((term) => term.param) }
+      : { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' },
+  );
+  const byPerYear = ranked('per_year_usd DESC, p.id ASC', { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` }, `AND ${PER_YEAR} IS NOT NULL`);
+  // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards, and only
+  // for the dates that have a single pledge and are drawn one by one.
+  const byDate = db
+    .prepare(
+      `SELECT min(id) AS id, '' AS pledger, '' AS project, count(*) AS pledge_count, announced_on,
+              sum(amount_usd) AS amount_usd,
+              sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
+         FROM ${source} ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
+    )
+    .all(...where.params) as TimelineRow[];
+  const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDate);
+  const nameOf = statement(db, 'SELECT pledger, project FROM pledges WHERE id = ?');
+  for (const row of timeline) {
+    if (row.pledge_count === 1) Object.assign(row, nameOf.get(row.id));
+  }
+  const us_share_pct = totals.share_base_usd > 0 ? (100 * totals.us_usd) / totals.share_base_usd : null;
+  const sum = (rows: PledgeAmountRow[], value: (row: PledgeAmountRow) => number) => rows.reduce((total, row) => total + value(row), 0);
+  const others = {
+    pledge_count: totals.disclosed_count - byPledge.length,
+    amount_usd: totals.pledged_usd - sum(byPledge, (row) => row.amount_usd),
+    us_amount_usd: totals.us_usd - sum(byPledge, (row) => row.us_amount_usd ?? 0),
+    share_base_usd: totals.share_base_usd - sum(byPledge, (row) => (row.us_share_pct === null ? 0 : row.amount_usd)),
+  };
+  return {
+    totals: { ...totals, us_share_pct },
+    by_pledge: byPledge,
+    others,
+    by_per_year: byPerYear,
+    no_horizon_count: noHorizon,
+    timeline,
+    timeline_grouping: timelineGrouping,
+    by_lever: byLever,
+  };
+}
+
+/** A timeline with more dates than this is drawn (and tabled) per month, or per year when months are too many. */
+export const MAX_TIMELINE_POINTS = 240;
+
+export type TimelineGrouping = 'date' | 'month' | 'year';
+
+/**
+ * Folds a per-date timeline into months or years when it has too many points to read. A period's key is a
+ * partial date ('2024-03', '2024'), the same notation as a pledge announced with month or year precision.
+ */
+export function coarsenTimeline(byDate: TimelineRow[]): { rows: TimelineRow[]; grouping: TimelineGrouping } {
+  if (byDate.length <= MAX_TIMELINE_POINTS) return { rows: byDate, grouping: 'date' };
+  const fold = (length: number): TimelineRow[] => {
+    const periods: TimelineRow[] = [];
+    for (const row of byDate) {
+      const key = row.announced_on.slice(0, length);
+      const last = periods.at(-1);
+      if (last && last.announced_on === key) {
+        last.pledge_count += row.pledge_count;
+        if (row.amount_usd !== null) last.amount_usd = (last.amount_usd ?? 0) + row.amount_usd;
+        last.cumulative_usd = row.cumulative_usd;
+      } else periods.push({ ...row, announced_on: key });
+    }
+    return periods;
+  };
+  const months = fold(7);
+  return months.length <= MAX_TIMELINE_POINTS ? { rows: months, grouping: 'month' } : { rows: fold(4), grouping: 'year' };
+}

@@ -1,0 +1,116 @@
+// Every SQL statement about political events and their links to pledges.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import { diff, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
+import type { EventListRow, LinkedPledge, PoliticalEvent } from './event.model.ts';
+
+export function listEvents(db: Db): EventListRow[] {
+  return db
+    .prepare(
+      `SELECT e.id, e.occurred_on, e.title, e.kind, e.note, e.source_url, e.source_title,
+              (SELECT count(*) FROM pledge_events pe WHERE pe.event_id = e.id) AS pledge_count
+         FROM events e ORDER BY e.occurred_on, e.id`,
+    )
+    .all() as EventListRow[];
+}
+
+export function findEvent(db: Db, id: number): PoliticalEvent | undefined {
+  return db
+    .prepare('SELECT id, occurred_on, title, kind, note, source_url, source_title FROM events WHERE id = ?')
+    .get(id) as PoliticalEvent | undefined;
+}
+
+export function pledgesOfEvent(db: Db, eventId: number): LinkedPledge[] {
+  return db
+    .prepare(
+      `SELECT p.id, p.pledger, p.project, p.amount_usd, p.announced_on
+         FROM pledges p JOIN pledge_events pe ON pe.pledge_id = p.id
+        WHERE pe.event_id = ? ORDER BY p.announced_on, p.id`,
+    )
+    .all(eventId) as LinkedPledge[];
+}
+
+export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>): number {
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO events (occurred_on, title, kind, note, source_url, source_title)
+       VALUES (@occurred_on, @title, @kind, @note, @source_url, @source_title)`,
+    )
+    .run(event);
+  return Number(lastInsertRowid);
+}
+
+export function linkPledgeToEvent(db: Db, pledgeId: number, eventId: number): void {
+  statement(db, 'INSERT OR IGNORE INTO pledge_events (pledge_id, event_id) VALUES (?, ?)').run(pledgeId, eventId);
+}
+
+export interface EventWrite {
+  event: Omit<PoliticalEvent, 'id'>;
+  pledgeIds: number[];
+  reason: string;
+}
+
+function snapshot(db: Db, id: number): Record<string, unknown> | null {
+  const event = findEvent(db, id);
+  if (!event) return null;
+  const { id: _id, ...fields } = event;
+  const pledgeIds = statement(db, 'SELECT pledge_id FROM pledge_events WHERE event_id = ? ORDER BY pledge_id').pluck().all(id);
+  return { ...fields, pledge_ids: pledgeIds };
+}
+
+function relink(db: Db, id: number, pledgeIds: number[]): void {
+  statement(db, 'DELETE FROM pledge_events WHERE event_id = ?').run(id);
+  const link = statement(db, 'INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  for (const pledgeId of pledgeIds) link.run(pledgeId, id);
+}
+
+export function createEvent(db: Db, write: EventWrite, editor: Editor): number {
+  return db.transaction(() => {
+    const id = insertEvent(db, write.event);
+    relink(db, id, write.pledgeIds);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'create', editor, changes: diff(null, snapshot(db, id)), reason: write.reason });
+    return id;
+  }).immediate();
+}
+
+export function updateEvent(db: Db, id: number, write: EventWrite, editor: Editor): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    const changes = diff(before, { ...write.event, pledge_ids: write.pledgeIds });
+    if (Object.keys(changes).length === 0) return true;
+    statement(db, 
+      `UPDATE events SET occurred_on = @occurred_on, title = @title, kind = @kind, note = @note, source_url = @source_url,
+         source_title = @source_title, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = @id`,
+    ).run({ ...write.event, id });
+    relink(db, id, write.pledgeIds);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'update', editor, changes, reason: write.reason });
+    return true;
+  }).immediate();
+}
+
+export function deleteEvent(db: Db, id: number, editor: Editor, reason: string): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    statement(db, 'DELETE FROM events WHERE id = ?').run(id);
+    recordRevision(db, { entity: 'event', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
+    return true;
+  }).immediate();
+}
+
+/** For the events list: each event's largest linked pledges (at most `limit`), in one query. */
+export function topPledgesByEvent(db: Db, limit = 5): Map<number, LinkedPledge[]> {
+  const rows = db
+    .prepare(
+      `SELECT event_id, id, pledger, project, amount_usd, announced_on FROM (
+         SELECT pe.event_id, p.id, p.pledger, p.project, p.amount_usd, p.announced_on,
+                row_number() OVER (PARTITION BY pe.event_id ORDER BY p.amount_usd IS NULL, p.amount_usd DESC, p.id) AS n
+           FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id)
+        WHERE n <= ? ORDER BY event_id, n`,
+    )
+    .all(limit) as (LinkedPledge & { event_id: number })[];
+  const byEvent = new Map<number, LinkedPledge[]>();
+  for (const { event_id: eventId, ...pledge } of rows) byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), pledge]);
+  return byEvent;
+}

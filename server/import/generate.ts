@@ -1,0 +1,127 @@
+// Realistic synthetic pledges for tests and benchmarks, from a seeded generator: the same seed, the same data.
+import type { Db } from '../platform/db.ts';
+import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
+import { addSources, insertPledge } from '../pledges/pledges.repository.ts';
+import type { EventKind } from '../events/event.model.ts';
+import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
+import { LEVERS, STATUSES, type NewPledge } from '../pledges/pledge.model.ts';
+
+/** mulberry32: a small, fast, seedable PRNG. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PLEDGERS = ['Apple', 'Nvidia', 'TSMC', 'Samsung', 'Microsoft', 'Alphabet', 'Amazon', 'Meta', 'Oracle', 'SoftBank',
+  'Intel', 'Micron', 'GlobalFoundries', 'Hyundai', 'Toyota', 'Honda', 'Johnson & Johnson', 'Eli Lilly', 'Novartis',
+  'Roche', 'AstraZeneca', 'Sanofi', 'IBM', 'Texas Instruments', 'GE Aerospace', 'Siemens', 'Saudi Arabia PIF',
+  'UAE (MGX)', 'Japan', 'South Korea', 'European Union', 'Qatar', 'Foxconn', 'Wistron', 'Merck', 'Pfizer'];
+const SECTORS = ['Semiconductors', 'AI data centers', 'AI infrastructure', 'Pharmaceuticals', 'Automotive', 'Energy',
+  'Manufacturing', 'Aerospace', 'Steel', 'Shipbuilding'];
+const COUNTRIES = ['United States', 'Taiwan', 'South Korea', 'Japan', 'Germany', 'Switzerland', 'United Kingdom',
+  'France', 'Saudi Arabia', 'United Arab Emirates', 'Qatar', 'China', 'Ireland'];
+const PROJECTS = ['new fab', 'data center campus', 'R&D center', 'assembly plant', 'packaging plant', 'expansion',
+  'supply-chain build-out', 'AI supercomputers', 'manufacturing hub', 'research campus'];
+const EVENT_KINDS: EventKind[] = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'administration', 'market'];
+
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  return list[Math.floor(rand() * list.length)];
+}
+
+function isoDate(rand: () => number, fromYear: number, years: number): string {
+  const start = Date.UTC(fromYear, 0, 1);
+  const day = Math.floor(rand() * years * 365.25);
+  return new Date(start + day * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface GenerateOptions {
+  rows: number;
+  seed?: number;
+  batch?: number;
+  onProgress?: (done: number) => void;
+  /** Called when the rows are in and the indexes are being built again (large runs only). */
+  onIndexing?: () => void;
+  /** Asked before each batch: true stops early (an interrupted run still gets its indexes back). */
+  shouldStop?: () => boolean;
+  /** From this many rows the secondary indexes are dropped for the load and built again after it. */
+  bulkFrom?: number;
+}
+
+/** Adds `rows` pledges (and a few dozen events to link them to), in transactions of `batch` rows. */
+export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress, onIndexing, shouldStop, bulkFrom = BULK_ROWS }: GenerateOptions): void {
+  const rand = random(seed);
+  const eventIds = db.transaction(() =>
+    Array.from({ length: 40 }, (_, i) =>
+      insertEvent(db, {
+        occurred_on: isoDate(rand, 2016, 10),
+        title: `Synthetic event ${i + 1}`,
+        kind: pick(rand, EVENT_KINDS),
+        note: '',
+        source_url: `https://example.com/events/${i + 1}`,
+        source_title: `Event source ${i + 1}`,
+      }),
+    ),
+  )();
+  const insertBatch = db.transaction((count: number) => {
+    for (let i = 0; i < count; i++) {
+      const pledger = pick(rand, PLEDGERS);
+      // Log-uniform from $10M to $1T, one in twelve undisclosed.
+      const amount = rand() < 1 / 12 ? null : Math.round(10 ** (7 + rand() * 5) / 1e6) * 1e6;
+      const share = rand() < 0.1 ? null : Math.round(rand() * 20) * 5;
+      const announced = isoDate(rand, 2016, 10);
+      const horizon = rand();
+      // The fields in the order the random numbers were always drawn, so that a seed gives the same pledges.
+      const pledge: NewPledge = {
+        pledger,
+        project: `${pick(rand, PROJECTS)} ${Math.floor(rand() * 1000)}`,
+        amount_usd: amount,
+        amount_note: '',
+        us_share_pct: share,
+        us_share_basis: share === null ? null : rand() < 0.8 ? 'stated' : 'inferred',
+        announced_on: rand() < 0.05 ? announced.slice(0, 7) : announced,
+        horizon_years: horizon < 0.5 ? 1 + Math.floor(rand() * 10) : null,
+        horizon_end: horizon >= 0.5 && horizon < 0.7 ? `${Number(announced.slice(0, 4)) + 1 + Math.floor(rand() * 5)}-12-31` : null,
+        horizon_note: '',
+        sector: pick(rand, SECTORS),
+        country: pick(rand, COUNTRIES),
+        status: pick(rand, STATUSES),
+        lever: rand() < 0.1 ? null : pick(rand, LEVERS),
+        context_note: '',
+        sources: [],
+      };
+      const id = insertPledge(db, pledge);
+      const sources = 1 + Math.floor(rand() * 3);
+      addSources(
+        db,
+        id,
+        Array.from({ length: sources }, (_, position) => ({ url: `https://example.com/pledges/${id}/${position}`, title: `Source ${position + 1}` })),
+      );
+      if (rand() < 0.2) linkPledgeToEvent(db, id, pick(rand, eventIds));
+    }
+  });
+  // A bulk load writes faster without the secondary indexes (built once at the end, in order) and the per-row
+  // triggers (the pre-grouped tables are refilled at the end in one pass each).
+  const load = rows >= bulkFrom ? db.transaction(() => beginBulkLoad(db))() : null;
+  try {
+    for (let done = 0; done < rows && !shouldStop?.(); ) {
+      const count = Math.min(batch, rows - done);
+      insertBatch(count);
+      done += count;
+      onProgress?.(done);
+    }
+  } finally {
+    if (load) {
+      onIndexing?.();
+      db.transaction(() => endBulkLoad(db, load))();
+    }
+  }
+}
+
+/** From this many rows, generate drops the pledges' secondary indexes and builds them again at the end. */
+export const BULK_ROWS = 100_000;

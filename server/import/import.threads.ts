@@ -1,0 +1,100 @@
+// The import's threads: the reader thread that parses and validates a file while this thread sorts and writes
+// (import.rows.worker.ts), and a whole import on a thread of its own for the import page (import.job.worker.ts),
+// with the messages each sends. Stays in the workers' folder: startWorker finds them next to itself.
+import { on } from 'node:events';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Db } from '../platform/db.ts';
+import { refused, type ImportOutcome } from './import.preview.ts';
+import type { ImportBatch } from './import.rows.ts';
+import { ImportRun, type ImportOptions } from './import.run.ts';
+import type { Author } from '../revisions/revisions.repository.ts';
+
+/**
+ * importCsv for a file on disk, read and validated on a worker thread while this one writes: the command line's
+ * way in, and the import page's preview and confirm (on a thread of their own: importInBackground). The same
+ * outcome as importCsv, rows in the same order.
+ */
+export async function importCsvFile(db: Db, file: string, options: ImportOptions = {}): Promise<ImportOutcome> {
+  const run = new ImportRun(db, options);
+  const worker = startReader(file, run.knownEventIds);
+  try {
+    for await (const [message] of on(worker, 'message') as AsyncIterable<[ReaderMessage]>) {
+      if (message.type === 'refused') return refused(message.message);
+      run.take(message.batch);
+      options.onProgress?.(run.rows, run.bytes);
+      if (run.full || message.batch.last) break;
+      worker.postMessage('more');
+    }
+    return run.finish();
+  } finally {
+    run.stopWriting();
+    await worker.terminate();
+  }
+}
+
+/** What the reader thread is given. */
+export interface ReaderInput {
+  file: string;
+  knownEventIds: number[];
+}
+
+/** What the reader thread says: batches in file order, the last marked so (or, instead of all, a refusal). */
+export type ReaderMessage = { type: 'batch'; batch: ImportBatch } | { type: 'refused'; message: string };
+
+/** Batches the reader thread may send ahead of the writing thread: a bound on the memory they hold. */
+export const READ_AHEAD = 4;
+
+function startReader(file: string, knownEventIds: ReadonlySet<number>): Worker {
+  return startWorker('import.rows.worker', {
+    workerData: { file, knownEventIds: [...knownEventIds] } satisfies ReaderInput,
+    // What the thread keeps is a few batches; a small old generation has the collector reclaim the rest early
+    // instead of letting it grow. A thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY, and nothing is written.
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  });
+}
+
+/** Starts a worker script of this folder (each one an entry point of the build, package.json). */
+function startWorker(name: string, options: WorkerOptions): Worker {
+  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
+  // Run from the TypeScript sources (tests, tsx): tsx's loader does not reach a worker thread
+  // (privatenumber/tsx#354), its API does (and adds a query to the URLs of the modules it loads).
+  const script = JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href);
+  return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${script}, ${script}))`, { ...options, eval: true });
+}
+
+/**
+ * What an import on a thread of its own is given: the database (and the cap on its size that the server's
+ * connection has, openDatabase's maxBytes), the file, and, to write it, who imports it under what name.
+ */
+export interface ImportJob {
+  databasePath: string;
+  maxBytes?: number;
+  file: string;
+  write?: { author: Author; filename: string };
+}
+
+/** What the import's thread says: its progress, then the outcome or the error that stopped it (SQLite's code kept). */
+export type ImportJobMessage =
+  | { type: 'progress'; rows: number; bytes: number }
+  | { type: 'done'; outcome: ImportOutcome }
+  | { type: 'failed'; message: string; code?: string };
+
+/**
+ * importCsvFile on a thread of its own with a connection of its own (server/import.job.worker.ts): the import
+ * page's preview (no `write`: the first 100 rows of each kind kept) and its confirm (no preview rows kept). The
+ * server's thread goes on answering other requests while the file is read, however wide its rows, and written;
+ * they read the database as it was until the import commits. A write they make meanwhile waits for the import's
+ * transaction like any other (the busy timeout, then 503), without holding it up.
+ */
+export function importInBackground(job: ImportJob, onProgress?: ImportOptions['onProgress']): Promise<ImportOutcome> {
+  const worker = startWorker('import.job.worker', { workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: ImportJobMessage) => {
+      if (message.type === 'progress') onProgress?.(message.rows, message.bytes);
+      else if (message.type === 'done') resolve(message.outcome);
+      else reject(Object.assign(new Error(message.message), { code: message.code }));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`The import's thread stopped (exit code ${code}) before it finished.`)));
+  });
+}

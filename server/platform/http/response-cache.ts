@@ -1,0 +1,157 @@
+// Whole responses for readers without a session (the dashboard, the table, the summary JSON), kept already
+// compressed until the database changes: a reader's request then costs a lookup, not a render and a gzip.
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import Negotiator from 'negotiator';
+import type { Db } from '../db.ts';
+import { databaseVersion } from '../meta.repository.ts';
+
+/** The pages whose answer depends only on the URL and the data, never on who asks. */
+const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/api/summary']);
+
+interface Entry {
+  /** The headers the first answer carried (security policy, type), replayed on every hit. */
+  headers: [string, string | number | string[]][];
+  etag: string;
+  identity: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+  bytes: number;
+}
+
+export class ResponseCache {
+  private seen = '';
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  /** maxBytes bounds the memory held, compressed forms included; the oldest entries go first. */
+  constructor(
+    private readonly db: Db,
+    private readonly maxBytes = 16 * 1024 * 1024,
+  ) {}
+
+  private current(): void {
+    const version = databaseVersion(this.db);
+    if (version !== this.seen) {
+      this.entries.clear();
+      this.bytes = 0;
+      this.seen = version;
+    }
+  }
+
+  get(key: string): Entry | undefined {
+    this.current();
+    const entry = this.entries.get(key);
+    if (entry) {
+      // Most recently used last: eviction takes from the front.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, headers: Entry['headers'], body: string | Buffer): Entry | undefined {
+    this.current();
+    const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const gzip = zlib.gzipSync(identity, { level: 6 });
+    // Brotli at quality 5, not its best: answers are compressed while readers wait, and the best quality's few
+    // kB cost a core long enough to slow the uncached pages behind it.
+    const br = zlib.brotliCompressSync(identity, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
+    });
+    const bytes = identity.length + gzip.length + br.length;
+    if (bytes > this.maxBytes / 4) return undefined;
+    const etag = `W/"${crypto.createHash('sha1').update(identity).digest('base64url').slice(0, 27)}"`;
+    const entry = { headers, etag, identity, gzip, br, bytes };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.bytes += bytes;
+    for (const [oldest, old] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= old.bytes;
+    }
+    return entry;
+  }
+}
+
+// Per response, or about the body's encoding or how it arrived (HSTS only over HTTPS): never replayed from the first answer.
+const OWN_HEADERS = new Set([
+  'x-request-id',
+  'content-length',
+  'content-encoding',
+  'etag',
+  'vary',
+  'set-cookie',
+  'date',
+  'x-cache',
+  'strict-transport-security',
+]);
+
+const ENCODINGS = ['br', 'gzip', 'identity'];
+
+/**
+ * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (smaller than
+ * gzip), for browsers list gzip first and the order of equally weighted encodings is
+ * not a preference; else gzip, else none (also when the client refuses every encoding: the body as it is).
+ */
+export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {
+  return (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as 'br' | 'gzip' | 'identity';
+}
+
+function send(req: Request, res: Response, entry: Entry): void {
+  for (const [name, value] of entry.headers) res.setHeader(name, value);
+  res.setHeader('ETag', entry.etag);
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  const encoding = compressedEncoding(req);
+  const body = encoding === 'br' ? entry.br : encoding === 'gzip' ? entry.gzip : entry.identity;
+  if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Serves a cached answer to a GET from a reader without a session cookie, or caches the answer the routes
+ * give. An editor (or anyone with a session: a flash message, a CSRF token) always gets a fresh page.
+ */
+export function pageCache(cache: ResponseCache, sessionCookie: string): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !CACHEABLE.has(req.path) || req.headers.cookie?.includes(`${sessionCookie}=`)) {
+      next();
+      return;
+    }
+    const key = req.originalUrl;
+    const hit = cache.get(key);
+    if (hit) {
+      cache.hits++;
+      res.setHeader('X-Cache', 'hit');
+      send(req, res, hit);
+      return;
+    }
+    cache.misses++;
+    const original = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      res.send = original;
+      // res.render hands res.send a string before any type is set: res.send would call it HTML.
+      const type = String(res.getHeader('Content-Type') ?? (typeof body === 'string' ? 'text/html; charset=utf-8' : ''));
+      const cacheable = res.statusCode === 200 && !res.getHeader('Set-Cookie') && (typeof body === 'string' || Buffer.isBuffer(body));
+      if (!res.getHeader('Content-Type')) res.setHeader('Content-Type', type);
+      const headers = Object.entries(res.getHeaders()).filter(
+        (header): header is [string, string | number | string[]] => header[1] !== undefined && !OWN_HEADERS.has(header[0]),
+      );
+      const entry = cacheable && /^(text\/html|application\/json)/.test(type) ? cache.set(key, headers, body as string | Buffer) : undefined;
+      if (!entry) return original(body);
+      res.setHeader('X-Cache', 'miss');
+      send(req, res, entry);
+      return res;
+    };
+    next();
+  };
+}

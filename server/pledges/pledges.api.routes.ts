@@ -1,0 +1,96 @@
+// The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
+import { Router, type Request } from 'express';
+import { requireToken, writeLimiter } from '../auth/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { HttpError, parseId } from '../platform/errors.ts';
+import { countPledges } from './pledges.sql.ts';
+import { createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, updatePledge } from './pledges.repository.ts';
+import { parseSort } from './pledges.sql.ts';
+import { type PledgeListRow, type Status } from './pledge.model.ts';
+import { parseFilter } from './pledges.filter.ts';
+import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
+import { readReason, type FieldErrors } from '../lib/validation.ts';
+
+/** A 422 whose body names each wrong field. */
+class ValidationFailed extends HttpError {
+  constructor(readonly fields: FieldErrors) {
+    super(422, 'The pledge was not saved: fix the fields listed in "fields".');
+  }
+}
+
+const PER_PAGE_DEFAULT = 100;
+const PER_PAGE_MAX = 1000;
+
+/** The row as JSON: lists are arrays here, where the CSV has space-separated text. */
+function toJson(row: PledgeListRow) {
+  return {
+    ...row,
+    source_urls: row.source_urls ? row.source_urls.split(' ') : [],
+    event_ids: row.event_ids ? row.event_ids.split(' ').map(Number) : [],
+  };
+}
+
+function positiveInt(value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const number = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!(number >= 1 && number <= max)) throw new HttpError(400, `${name} must be a whole number from 1 to ${max}.`);
+  return number;
+}
+
+export function apiRouter(db: Db): Router {
+  const router = Router();
+  const authorised = [requireToken(db), writeLimiter];
+
+  function validBody(req: Request, previousStatus: Status): PledgeChange {
+    if (!req.is('application/json')) throw new HttpError(415, 'Send the pledge as JSON, with Content-Type: application/json.');
+    const { values, errors } = readPledgeJson(req.body);
+    const knownEventIds = new Set(eventOptions(db).map((event) => event.id));
+    const result = validatePledge(values, { previousStatus, knownEventIds }, errors);
+    if (!result.ok) throw new ValidationFailed(result.errors);
+    return result.value;
+  }
+
+  function pledgeJson(id: number) {
+    return { ...toJson(findPledge(db, id)!), sources: sourcesOf(db, id), events: eventsOfPledge(db, id) };
+  }
+
+  function existing(id: unknown): PledgeListRow {
+    const pledgeId = parseId(id, 'pledge');
+    const pledge = findPledge(db, pledgeId);
+    if (!pledge) throw new HttpError(404, `There is no pledge with id ${pledgeId}.`);
+    return pledge;
+  }
+
+  router.get('/api/pledges', (req, res) => {
+    const page = positiveInt(req.query.page, 'page', 1);
+    const perPage = positiveInt(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
+    const filter = parseFilter(req.query);
+    const rows = listPledges(db, { filter, sort: parseSort(req.query.sort), limit: perPage, offset: (page - 1) * perPage });
+    res.json({ total: countPledges(db, filter), page, per_page: perPage, pledges: rows.map(toJson) });
+  });
+
+  router.get('/api/pledges/:id', (req, res) => {
+    res.json(pledgeJson(existing(req.params.id).id));
+  });
+
+  router.post('/api/pledges', ...authorised, (req, res) => {
+    const id = createPledge(db, validBody(req, 'announced'), req.editor!);
+    res.status(201).location(`/api/pledges/${id}`).json(pledgeJson(id));
+  });
+
+  router.put('/api/pledges/:id', ...authorised, (req, res) => {
+    const pledge = existing(req.params.id);
+    updatePledge(db, pledge.id, validBody(req, pledge.status), req.editor!);
+    res.json(pledgeJson(pledge.id));
+  });
+
+  router.delete('/api/pledges/:id', ...authorised, (req, res) => {
+    const pledge = existing(req.params.id);
+    const reason = readReason(req.query.reason);
+    if (!reason.ok) throw new ValidationFailed(reason.errors);
+    deletePledge(db, pledge.id, req.editor!, reason.reason);
+    res.status(204).end();
+  });
+
+  return router;
+}

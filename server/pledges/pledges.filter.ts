@@ -1,0 +1,157 @@
+// Pure: the query string → one filter that every view applies the same way; and back to a query string.
+import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
+import { HttpError } from '../platform/errors.ts';
+import { LEVERS, STATUSES, type Lever, type ListParam, type Status } from './pledge.model.ts';
+import { isRealPartialDate } from '../lib/validation.ts';
+
+export interface PledgeFilter {
+  sector: string[];
+  status: Status[];
+  country: string[];
+  /** 'none' matches pledges with no lever recorded. */
+  lever: (Lever | 'none')[];
+  pledger: string[];
+  from: string | null;
+  to: string | null;
+  min: number | null;
+  max: number | null;
+  q: string | null;
+}
+
+export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger', 'from', 'to', 'min', 'max', 'q'] as const;
+export type FilterParam = (typeof FILTER_PARAMS)[number];
+
+export const EMPTY_FILTER: PledgeFilter = {
+  sector: [],
+  status: [],
+  country: [],
+  lever: [],
+  pledger: [],
+  from: null,
+  to: null,
+  min: null,
+  max: null,
+  q: null,
+};
+
+/** A 400 that names the query parameter at fault. */
+export class FilterError extends HttpError {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(400, `The filter parameter ${param} is wrong: ${message}`);
+  }
+}
+
+function values(query: Record<string, unknown>, name: string): string[] {
+  const raw = query[name];
+  if (raw === undefined) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (!list.every((item) => typeof item === 'string')) throw new FilterError(name, 'give it as plain text.');
+  if (list.length > 50) throw new FilterError(name, 'at most 50 values.');
+  return [...new Set((list as string[]).map((item) => item.trim()).filter((item) => item !== ''))];
+}
+
+function single(query: Record<string, unknown>, name: string): string | null {
+  const list = values(query, name);
+  if (list.length > 1) throw new FilterError(name, 'give it once.');
+  return list[0] ?? null;
+}
+
+function checkText(name: string, list: string[]): string[] {
+  for (const item of list) {
+    if (item.length > 200) throw new FilterError(name, 'at most 200 characters.');
+  }
+  return list;
+}
+
+function checkDate(name: string, value: string | null): string | null {
+  if (value !== null && !isRealPartialDate(value)) throw new FilterError(name, `"${value}" is not a date: use YYYY-MM-DD, YYYY-MM or YYYY.`);
+  return value;
+}
+
+function checkAmount(name: string, value: string | null): number | null {
+  if (value === null) return null;
+  if (value.length > MAX_AMOUNT_LENGTH) throw new FilterError(name, `at most ${MAX_AMOUNT_LENGTH} characters.`);
+  const parsed = parseAmount(value);
+  if (!parsed.ok) throw new FilterError(name, parsed.error);
+  return parsed.value;
+}
+
+/** Throws FilterError, naming the parameter, for anything it cannot use. */
+export function parseFilter(query: Record<string, unknown>): PledgeFilter {
+  const status = values(query, 'status');
+  for (const value of status) {
+    if (!(STATUSES as readonly string[]).includes(value)) {
+      throw new FilterError('status', `unknown status "${value}": use ${STATUSES.join(', ')}.`);
+    }
+  }
+  const lever = values(query, 'lever');
+  for (const value of lever) {
+    if (value !== 'none' && !(LEVERS as readonly string[]).includes(value)) {
+      throw new FilterError('lever', `unknown lever "${value}": use ${LEVERS.join(', ')} or none.`);
+    }
+  }
+  const filter: PledgeFilter = {
+    sector: checkText('sector', values(query, 'sector')),
+    status: status as Status[],
+    country: checkText('country', values(query, 'country')),
+    lever: lever as PledgeFilter['lever'],
+    pledger: checkText('pledger', values(query, 'pledger')),
+    from: checkDate('from', single(query, 'from')),
+    to: checkDate('to', single(query, 'to')),
+    min: checkAmount('min', single(query, 'min')),
+    max: checkAmount('max', single(query, 'max')),
+    q: checkText('q', values(query, 'q').slice(0, 1))[0] ?? null,
+  };
+  if (values(query, 'q').length > 1) throw new FilterError('q', 'give it once.');
+  if (filter.from && filter.to && filter.from > filter.to) throw new FilterError('from', `"${filter.from}" is after to "${filter.to}".`);
+  if (filter.min !== null && filter.max !== null && filter.min > filter.max) throw new FilterError('min', 'is more than max.');
+  return filter;
+}
+
+/** The first date after a partial date: '2025-03' → '2025-04', '2025-03-31' → '2025-04-01', '2025' → '2026'. */
+export function dateAfter(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  if (m === undefined) return String(y + 1);
+  if (d === undefined) return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+export function isEmptyFilter(filter: PledgeFilter): boolean {
+  return FILTER_PARAMS.every((param) => {
+    const value = filter[param];
+    return Array.isArray(value) ? value.length === 0 : value === null;
+  });
+}
+
+/** The filter as query-string pairs, in a fixed order, amounts as whole dollars. */
+export function filterPairs(filter: PledgeFilter): [FilterParam, string][] {
+  const pairs: [FilterParam, string][] = [];
+  for (const param of FILTER_PARAMS) {
+    const value = filter[param];
+    if (Array.isArray(value)) for (const item of value) pairs.push([param, item]);
+    else if (value !== null) pairs.push([param, String(value)]);
+  }
+  return pairs;
+}
+
+/** A query string ("?a=1&b=2", or "") for this filter plus any extra parameters (page, sort). */
+export function queryString(filter: PledgeFilter, extra: Record<string, string | number | null | undefined> = {}): string {
+  const params = new URLSearchParams(filterPairs(filter));
+  for (const [key, value] of Object.entries(extra)) if (value !== null && value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export function withValue(filter: PledgeFilter, param: ListParam, value: string): PledgeFilter {
+  const current = filter[param] as string[];
+  return current.includes(value) ? filter : { ...filter, [param]: [...current, value] };
+}
+
+export function withoutValue(filter: PledgeFilter, param: FilterParam, value?: string): PledgeFilter {
+  const current = filter[param];
+  if (Array.isArray(current)) return { ...filter, [param]: current.filter((item) => item !== value) };
+  return { ...filter, [param]: null };
+}

@@ -1,0 +1,252 @@
+// Every SQL statement that reads or writes pledges and their sources, links and status changes, with bound
+// parameters.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import { CSV_COLUMNS } from './pledge.model.ts';
+import type { CsvCell } from './pledges.csv.ts';
+import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
+import { DEFAULT_SORT, orderBy, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
+import type { PoliticalEvent } from '../events/event.model.ts';
+import type { NewPledge, Pledge, PledgeListRow, PledgeWrite, Source, StatusStep } from './pledge.model.ts';
+
+// A pledge's source URLs in order, and its event ids, each space-separated: as the table and the CSV show them.
+const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')`;
+
+const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
+
+const LIST_COLUMNS = `
+  p.*,
+  ${PER_YEAR} AS per_year_usd,
+  CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL
+       THEN CAST(round(p.amount_usd * p.us_share_pct / 100.0) AS INTEGER) END AS us_amount_usd,
+  ${SOURCE_URLS} AS source_urls,
+  ${EVENT_IDS} AS event_ids`;
+
+export function listPledges(
+  db: Db,
+  { filter = EMPTY_FILTER, sort = DEFAULT_SORT, limit = -1, offset = 0 }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number } = {},
+): PledgeListRow[] {
+  const where = whereClause(filter, db);
+  // The page's pledges are chosen first, by what the order reads; only those few are then read whole, with
+  // their sources and events: in one statement SQLite would compute every column of every matching row before
+  // sorting and skipping.
+  const order = orderBy(sort);
+  // The per-year amount is computed for every matching row only when the order reads it.
+  const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
+  return db
+    .prepare(
+      `SELECT ${LIST_COLUMNS}
+         FROM (SELECT ${chosen} FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         CROSS JOIN pledges p ON p.id = page.id
+        ORDER BY ${order}`,
+    )
+    .all(...where.params, limit, offset) as PledgeListRow[];
+}
+
+/** The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out). */
+export function exportSql(whereSql = ''): string {
+  const columns = CSV_COLUMNS.map((column) =>
+    column === 'source_urls' ? `${SOURCE_URLS} AS source_urls` : column === 'event_ids' ? `${EVENT_IDS} AS event_ids` : `p.${column}`,
+  );
+  return `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`;
+}
+
+/** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
+export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
+  const where = whereClause(filter, db);
+  return db.prepare(exportSql(where.sql)).raw().iterate(...where.params) as IterableIterator<CsvCell[]>;
+}
+
+export function findPledge(db: Db, id: number): PledgeListRow | undefined {
+  return statement(db, `SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(id) as PledgeListRow | undefined;
+}
+
+export function sourcesOf(db: Db, pledgeId: number): Source[] {
+  return statement(db, 'SELECT url, title FROM pledge_sources WHERE pledge_id = ? ORDER BY position').all(pledgeId) as Source[];
+}
+
+/**
+ * Inserts a pledge with its sources; the caller wraps it in a transaction with whatever goes with it.
+ * An id is given only by an import that restores exported rows.
+ */
+export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | null = null): number {
+  const { sources } = pledge;
+  // Positional parameters: binding sixteen by name cost a fifth of the insert in a large import.
+  const { lastInsertRowid } = statement(
+    db,
+    `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
+       horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    requestedId,
+    pledge.pledger,
+    pledge.project,
+    pledge.amount_usd,
+    pledge.amount_note,
+    pledge.us_share_pct,
+    pledge.us_share_basis,
+    pledge.announced_on,
+    pledge.horizon_years,
+    pledge.horizon_end,
+    pledge.horizon_note,
+    pledge.sector,
+    pledge.country,
+    pledge.status,
+    pledge.lever,
+    pledge.context_note,
+  );
+  const id = Number(lastInsertRowid);
+  addSources(db, id, sources);
+  return id;
+}
+
+/** A new pledge's sources, in their order. */
+export function addSources(db: Db, pledgeId: number, sources: Source[]): void {
+  const addSource = statement(db, 'INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  sources.forEach((source, position) => addSource.run(pledgeId, position, source.url, source.title));
+}
+
+/** The announcement, then every recorded status change, oldest first. */
+export function statusTimeline(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on'>): StatusStep[] {
+  const first = statement(db, 'SELECT url FROM pledge_sources WHERE pledge_id = ? ORDER BY position LIMIT 1').pluck().get(pledge.id) as
+    | string
+    | undefined;
+  const changes = db
+    .prepare('SELECT status, changed_on, evidence_url FROM status_changes WHERE pledge_id = ? ORDER BY changed_on, id')
+    .all(pledge.id) as StatusStep[];
+  return [{ status: 'announced', changed_on: pledge.announced_on, evidence_url: first ?? null }, ...changes];
+}
+
+export function eventIdsOf(db: Db, pledgeId: number): number[] {
+  return statement(db, 'SELECT event_id FROM pledge_events WHERE pledge_id = ? ORDER BY event_id').pluck().all(pledgeId) as number[];
+}
+
+/** What the revision log compares: every editable field, the sources and the linked events. */
+/** What an edit would change, without writing: for an import's preview. Null when the pledge is gone. */
+export function pendingChanges(db: Db, id: number, write: PledgeWrite): Changes | null {
+  const before = snapshot(db, id);
+  return before && diff(before, asSnapshot(write));
+}
+
+/** The pledge an import row without an id means: same pledger, project and announcement date. */
+export function findPledgeByIdentity(db: Db, pledger: string, project: string, announcedOn: string): number | undefined {
+  return statement(db, 'SELECT id FROM pledges WHERE pledger = ? AND project = ? AND announced_on = ? ORDER BY id LIMIT 1')
+    .pluck()
+    .get(pledger, project, announcedOn) as number | undefined;
+}
+
+function snapshot(db: Db, id: number): Record<string, unknown> | null {
+  const row = statement(db, 'SELECT * FROM pledges WHERE id = ?').get(id) as Pledge | undefined;
+  if (!row) return null;
+  const { id: _id, created_at: _createdAt, updated_at: _updatedAt, ...fields } = row;
+  return { ...fields, sources: sourcesOf(db, id), event_ids: eventIdsOf(db, id) };
+}
+
+function fieldsOf(pledge: NewPledge): Omit<NewPledge, 'sources'> {
+  const { sources: _sources, ...fields } = pledge;
+  return fields;
+}
+
+function asSnapshot(write: PledgeWrite): Record<string, unknown> {
+  return { ...fieldsOf(write.pledge), sources: write.pledge.sources, event_ids: write.eventIds };
+}
+
+/** Writes a pledge's sources, event links and status step; `created`: it has none yet, nothing to delete. */
+function replaceLinks(db: Db, id: number, write: PledgeWrite, created = false): void {
+  if (!created) statement(db, 'DELETE FROM pledge_sources WHERE pledge_id = ?').run(id);
+  const addSource = statement(db, 'INSERT INTO pledge_sources (pledge_id, position, url, title) VALUES (?, ?, ?, ?)');
+  write.pledge.sources.forEach((source, position) => addSource.run(id, position, source.url, source.title));
+  if (!created) statement(db, 'DELETE FROM pledge_events WHERE pledge_id = ?').run(id);
+  const link = statement(db, 'INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
+  for (const eventId of write.eventIds) link.run(id, eventId);
+  if (write.statusChange) {
+    statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, ?, ?)').run(
+      id,
+      write.pledge.status,
+      write.statusChange.changed_on,
+      write.statusChange.evidence_url,
+    );
+  }
+}
+
+/** Adds a pledge with its sources, events, status step and revision, all or nothing. */
+export function createPledge(db: Db, write: PledgeWrite, editor: Author, id: number | null = null): number {
+  return db.transaction(() => addPledgeWithRevision(db, write, editor, id)).immediate();
+}
+
+/** Applies an edit; returns false when the pledge does not exist. An edit that changes nothing writes nothing. */
+export function updatePledge(db: Db, id: number, write: PledgeWrite, editor: Author): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    changePledgeWithRevision(db, id, write, editor, diff(before, asSnapshot(write)));
+    return true;
+  }).immediate();
+}
+
+/** Pure: the changes a pledge's creation revision records (every field with a value), from the write itself. */
+export function creationChanges(write: PledgeWrite): Changes {
+  return diff(null, asSnapshot(write));
+}
+
+/**
+ * The body of createPledge, for a caller that already holds a transaction (an import of many rows), which may
+ * have written the creation's changes as JSON already (on another thread).
+ */
+export function addPledgeWithRevision(db: Db, write: PledgeWrite, editor: Author, id: number | null = null, changes: Changes | string = creationChanges(write)): number {
+  const created = insertPledge(db, { ...write.pledge, sources: [] }, id);
+  replaceLinks(db, created, write, true);
+  recordRevision(db, { entity: 'pledge', entityId: created, action: 'create', editor, changes, reason: write.reason });
+  return created;
+}
+
+/** The body of updatePledge, given the changes already computed; inside the caller's transaction. */
+export function changePledgeWithRevision(db: Db, id: number, write: PledgeWrite, editor: Author, changes: Changes): void {
+  if (Object.keys(changes).length === 0) return;
+  statement(
+    db,
+    `UPDATE pledges SET pledger = @pledger, project = @project, amount_usd = @amount_usd, amount_note = @amount_note,
+       us_share_pct = @us_share_pct, us_share_basis = @us_share_basis, announced_on = @announced_on,
+       horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
+       country = @country, status = @status, lever = @lever, context_note = @context_note,
+       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+     WHERE id = @id`,
+  ).run({ ...fieldsOf(write.pledge), id });
+  replaceLinks(db, id, write);
+  recordRevision(db, { entity: 'pledge', entityId: id, action: 'update', editor, changes, reason: write.reason });
+}
+
+/** Deletes a pledge; its revision keeps every value it had. Returns false when there was nothing to delete. */
+export function deletePledge(db: Db, id: number, editor: Author, reason: string): boolean {
+  return db.transaction(() => {
+    const before = snapshot(db, id);
+    if (!before) return false;
+    statement(db, 'DELETE FROM pledges WHERE id = ?').run(id);
+    recordRevision(db, { entity: 'pledge', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
+    return true;
+  }).immediate();
+}
+
+export function pledgeExists(db: Db, id: number): boolean {
+  return statement(db, 'SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
+}
+
+/** The index the import looks rows up by (pledger + project + date): kept through a bulk load. */
+export const IDENTITY_INDEX = 'pledges_identity_idx';
+
+/** The political events a pledge bears on, oldest first. */
+export function eventsOfPledge(db: Db, pledgeId: number): PoliticalEvent[] {
+  return db
+    .prepare(
+      `SELECT e.id, e.occurred_on, e.title, e.kind, e.note, e.source_url, e.source_title
+         FROM events e JOIN pledge_events pe ON pe.event_id = e.id
+        WHERE pe.pledge_id = ? ORDER BY e.occurred_on, e.id`,
+    )
+    .all(pledgeId) as PoliticalEvent[];
+}
+
+/** Every political event, oldest first, as a pledge's form and the API offer them to link. */
+export function eventOptions(db: Db): Pick<PoliticalEvent, 'id' | 'occurred_on' | 'title'>[] {
+  return statement(db, 'SELECT id, occurred_on, title FROM events ORDER BY occurred_on, id').all() as Pick<PoliticalEvent, 'id' | 'occurred_on' | 'title'>[];
+}

@@ -1,0 +1,83 @@
+// Reader pages about pledges: the table, one pledge, and the CSV export.
+import { Router } from 'express';
+import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
+import { parseId, HttpError } from '../platform/errors.ts';
+import { csvFilename, streamCsv } from './pledges.csv.ts';
+import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
+import type { Facet } from './pledge.model.ts';
+import { eventsOfPledge, findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
+import { countPledges, parseSort } from './pledges.sql.ts';
+import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
+
+export const PAGE_SIZE = 50;
+
+/** ?page=N: a whole number from 1; anything else is a 400 that says so. */
+export function parsePage(value: unknown): number {
+  if (value === undefined) return 1;
+  const page = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (page < 1) throw new HttpError(400, 'The parameter page must be a whole number from 1.');
+  return page;
+}
+
+/**
+ * The table's facets come from the caller (the dashboard's cached reads, wired in app.ts): pledges build
+ * nothing on the dashboard.
+ */
+export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (filter: PledgeFilter) => Facet[]): Router {
+  const router = Router();
+
+  router.get('/pledges', (req, res) => {
+    const filter = parseFilter(req.query);
+    const sort = parseSort(req.query.sort);
+    const page = parsePage(req.query.page);
+    const total = countPledges(db, filter);
+    res.render('pledges/index', {
+      title: 'Pledges',
+      filter,
+      facets: facetsOf(filter),
+      pledges: listPledges(db, { filter, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+      total,
+      page,
+      pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+      sort,
+      sortable: true,
+      basePath: '/pledges',
+    });
+  });
+
+  router.get('/pledges.csv', (req, res) => {
+    const filter = parseFilter(req.query);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(csvFilename());
+    // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
+    const snapshot = openSnapshot(db);
+    streamCsv(iterateExport(snapshot, filter), res, (error) => {
+      closeSnapshot(snapshot);
+      // A client that went away is not a server error. Anything else has already cut the response short.
+      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
+    });
+  });
+
+  // "Download data" under each chart: exactly the numbers it draws, for the same filter.
+  router.get('/pledges/:id', (req, res) => {
+    const id = parseId(req.params.id, 'pledge');
+    const pledge = findPledge(db, id);
+    if (!pledge) {
+      if (!wasDeleted(db, 'pledge', id)) throw new HttpError(404, `There is no pledge with id ${id}.`);
+      // Editors may read what a deleted pledge was; readers learn only that it is gone.
+      if (!req.editor) throw new HttpError(410, `Pledge ${id} was deleted.`);
+      res.status(410).render('pledges/deleted', { title: `Deleted pledge ${id}`, id, revisions: revisionsOf(db, 'pledge', id) });
+      return;
+    }
+    res.render('pledges/show', {
+      title: `${pledge.pledger}: ${pledge.project}`,
+      pledge,
+      sources: sourcesOf(db, id),
+      events: eventsOfPledge(db, id),
+      statusSteps: statusTimeline(db, pledge),
+      revisions: revisionsOf(db, 'pledge', id),
+    });
+  });
+
+  return router;
+}

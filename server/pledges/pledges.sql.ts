@@ -1,0 +1,187 @@
+// A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
+// and the expressions every query shares (per year, US amount).
+import type { Db } from '../platform/db.ts';
+import { databaseVersion } from '../platform/meta.repository.ts';
+import { statement } from '../platform/statements.ts';
+import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+
+/** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
+const SORTS = {
+  pledger: 'p.pledger COLLATE NOCASE',
+  project: 'p.project COLLATE NOCASE',
+  amount: 'p.amount_usd',
+  us_share: 'p.us_share_pct',
+  announced: 'p.announced_on',
+  per_year: 'per_year_usd',
+  status: 'p.status',
+  sector: 'p.sector COLLATE NOCASE',
+  country: 'p.country COLLATE NOCASE',
+  lever: 'p.lever',
+} as const;
+
+export type SortKey = keyof typeof SORTS;
+
+export const SORT_KEYS = Object.keys(SORTS) as SortKey[];
+
+export interface Sort {
+  key: SortKey;
+  descending: boolean;
+}
+
+export const DEFAULT_SORT: Sort = { key: 'amount', descending: true };
+
+/** `amount`, `-announced`, …; anything else falls back to the default order. */
+export function parseSort(value: unknown): Sort {
+  if (typeof value !== 'string') return DEFAULT_SORT;
+  const descending = value.startsWith('-');
+  const key = descending ? value.slice(1) : value;
+  return (SORT_KEYS as string[]).includes(key) ? { key: key as SortKey, descending } : DEFAULT_SORT;
+}
+
+export function orderBy(sort: Sort): string {
+  const direction = sort.descending ? 'DESC' : 'ASC';
+  // Unknown values (an undisclosed amount, an unknown share) go last in either direction; ties by id, oldest first.
+  return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ASC`;
+}
+
+// Years a pledge runs: its stated horizon, or from the announcement to its end date. NULL when unknown.
+const YEARS = `CASE
+  WHEN p.horizon_years IS NOT NULL THEN p.horizon_years
+  WHEN p.horizon_end IS NOT NULL
+   AND julianday(p.horizon_end) > julianday(substr(p.announced_on || '-01-01', 1, 10))
+  THEN (julianday(p.horizon_end) - julianday(substr(p.announced_on || '-01-01', 1, 10))) / 365.25
+END`;
+
+/** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
+export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
+
+/**
+ * The filter as a WHERE clause over pledges p, with its parameters bound. Given the connection the clause will
+ * run on, a search reads the pledges it matches from that connection's search table (searchHits) instead of
+ * matching text in every statement.
+ */
+export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const anyOf = (column: string, list: string[]) => {
+    if (list.length === 0) return;
+    const values = padded(list);
+    conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  anyOf('p.sector', filter.sector);
+  anyOf('p.status', filter.status);
+  anyOf('p.country', filter.country);
+  anyOf('p.pledger', filter.pledger);
+  if (filter.lever.length > 0) {
+    const named = padded(filter.lever.filter((lever) => lever !== 'none'));
+    const parts = named.length > 0 ? [`p.lever IN (${named.map(() => '?').join(', ')})`] : [];
+    if (filter.lever.includes('none')) parts.push('p.lever IS NULL');
+    conditions.push(`(${parts.join(' OR ')})`);
+    params.push(...named);
+  }
+  if (filter.from !== null) {
+    conditions.push('p.announced_on >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== null) {
+    conditions.push('p.announced_on < ?');
+    params.push(dateAfter(filter.to));
+  }
+  if (filter.min !== null) {
+    conditions.push('p.amount_usd >= ?');
+    params.push(filter.min);
+  }
+  if (filter.max !== null) {
+    conditions.push('p.amount_usd <= ?');
+    params.push(filter.max);
+  }
+  if (filter.q !== null) {
+    const search = db ? searchHits(db, filter.q) : searchCondition(filter.q);
+    conditions.push(search.sql);
+    params.push(...search.params);
+  }
+  return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/**
+ * A list's values repeated up to the next power of two (3 → 4, 33 → 64): a list then makes one of seven
+ * statement texts, not one for each of its 50 possible lengths, and the statements prepared and cached by text
+ * (statements.ts) serve again. A repeated value matches nothing more. Placeholders rather than one JSON array
+ * (json_each): bound one by one, the values reach the planner, which estimates each one's rows from the index
+ * statistics; given an array it cannot see into, it scanned the whole table to count two sectors in two countries.
+ */
+function padded<T>(list: T[]): T[] {
+  const size = 2 ** Math.ceil(Math.log2(list.length));
+  return Array.from({ length: size }, (_, index) => list[index % list.length]!);
+}
+
+/** A plain substring search over the pledges' text and their sources, as a condition on pledges p. */
+function searchCondition(q: string): { sql: string; params: unknown[] } {
+  const like = likePattern(q);
+  const matches = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
+  const own = ['p.pledger', 'p.project', 'p.amount_note', 'p.context_note', 'p.sector', 'p.country'].map(matches);
+  // The pledges with a matching source, found once per statement (a pass over the sources, kept in an
+  // ephemeral index) rather than looked up once per pledge.
+  const sources = `p.id IN (SELECT s.pledge_id FROM pledge_sources s WHERE ${matches('s.url')} OR ${matches('s.title')})`;
+  return { sql: `(${[...own, sources].join(' OR ')})`, params: Array(own.length + 2).fill(like) };
+}
+
+/** A LIKE pattern for text containing q, to use with ESCAPE '\\': % and _ typed by the reader are literal characters, not wildcards. */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Searches a connection keeps the matches of, per data version. */
+const SEARCHES_KEPT = 8;
+
+const searchTables = new WeakSet<Db>();
+
+/**
+ * The pledges a search matches, found by one pass over search_texts (009: each pledge's text and its sources',
+ * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept in a
+ * temporary table of that connection (never shared, gone with it) that every later statement reads by id, so
+ * that a dashboard's dozen statements do not each search again. A write moves the data version, which drops
+ * what was kept. Returns the condition on pledges p.
+ */
+export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
+  if (!searchTables.has(db)) {
+    // The temporary database's pages live in a file; its page cache gets the main database's small size, not
+    // SQLite's 16 MB default: the server's memory must not grow with the searches it has answered.
+    db.pragma(`temp.cache_size = ${db.pragma('cache_size', { simple: true }) as number}`);
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS search_runs (version TEXT NOT NULL, q TEXT NOT NULL, PRIMARY KEY (version, q));
+             CREATE TEMP TABLE IF NOT EXISTS search_hits (version TEXT NOT NULL, q TEXT NOT NULL, id INTEGER NOT NULL,
+                                                          PRIMARY KEY (version, q, id)) WITHOUT ROWID;`);
+    searchTables.add(db);
+  }
+  const version = databaseVersion(db);
+  if (!statement(db, 'SELECT 1 FROM temp.search_runs WHERE version = ? AND q = ?').get(version, q)) {
+    db.transaction(() => {
+      statement(db, 'DELETE FROM temp.search_hits WHERE version <> ?').run(version);
+      statement(db, 'DELETE FROM temp.search_runs WHERE version <> ?').run(version);
+      const oldest = statement(db, 'SELECT q FROM temp.search_runs ORDER BY rowid DESC LIMIT -1 OFFSET ?').pluck().all(SEARCHES_KEPT - 1);
+      for (const old of oldest) {
+        statement(db, 'DELETE FROM temp.search_hits WHERE version = ? AND q = ?').run(version, old);
+        statement(db, 'DELETE FROM temp.search_runs WHERE version = ? AND q = ?').run(version, old);
+      }
+      if (q.includes('\n')) {
+        // Text with a line break could match across two fields of search_texts: matched field by field.
+        const search = searchCondition(q);
+        statement(db, `INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+      } else {
+        statement(db, "INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'").run(version, q, likePattern(q));
+      }
+      statement(db, 'INSERT INTO temp.search_runs (version, q) VALUES (?, ?)').run(version, q);
+    })();
+  }
+  return { sql: 'p.id IN (SELECT h.id FROM temp.search_hits h WHERE h.version = ? AND h.q = ?)', params: [version, q] };
+}
+
+/** The US part of a pledge, in whole dollars; NULL when the amount or the share is unknown. */
+export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
+
+/** How many pledges the filter matches. */
+export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
+  const where = whereClause(filter, db);
+  return statement(db, `SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
+}

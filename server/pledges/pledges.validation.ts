@@ -1,0 +1,239 @@
+// Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
+import { z } from 'zod';
+import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
+import { LEVERS, STATUSES, type NewPledge, type Status } from './pledge.model.ts';
+import {
+  choice,
+  fieldErrors,
+  httpUrl,
+  multiLine,
+  optionalNumber,
+  partialDate,
+  singleLine,
+  type FieldErrors,
+  type Validated,
+} from '../lib/validation.ts';
+
+export const MAX_SOURCES = 20;
+
+const SCALAR_FIELDS = [
+  'pledger',
+  'project',
+  'amount',
+  'amount_note',
+  'us_share_pct',
+  'us_share_basis',
+  'announced_on',
+  'horizon_years',
+  'horizon_end',
+  'horizon_note',
+  'sector',
+  'country',
+  'status',
+  'lever',
+  'context_note',
+  'reason',
+  'status_changed_on',
+  'status_evidence_url',
+] as const;
+type ScalarField = (typeof SCALAR_FIELDS)[number];
+
+/** What the editor typed, as text, ready to be shown again in the form. */
+export type PledgeFormValues = Record<ScalarField, string> & {
+  sources: { url: string; title: string }[];
+  event_ids: number[];
+};
+
+export interface PledgeChange {
+  pledge: NewPledge;
+  eventIds: number[];
+  reason: string;
+  /** Set when the status changes: when it did, and the evidence. */
+  statusChange: { changed_on: string; evidence_url: string } | null;
+}
+
+export interface PledgeRules {
+  /** The status before this change: 'announced' for a new pledge. */
+  previousStatus: Status;
+  knownEventIds: ReadonlySet<number>;
+  /** A bulk import sets statuses as its file says, without a date and evidence for each change. */
+  requireStatusEvidence?: boolean;
+}
+
+const ONE_STRING = 'Send this field once, as text.';
+
+function scalars(read: (name: ScalarField) => string): Record<ScalarField, string> {
+  return Object.fromEntries(SCALAR_FIELDS.map((name) => [name, read(name)])) as Record<ScalarField, string>;
+}
+
+const PledgeSchema = z.object({
+  pledger: singleLine(200, { required: true, label: 'The pledger' }),
+  project: singleLine(300),
+  amount: z
+    .string({ error: ONE_STRING })
+    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
+    .transform((text, ctx) => {
+      const parsed = parseAmount(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.value;
+    }),
+  amount_note: multiLine(1000),
+  us_share_pct: optionalNumber({ min: 0, max: 100, label: 'The US share' }),
+  us_share_basis: z
+    .string({ error: ONE_STRING })
+    .refine((s) => ['', 'stated', 'inferred'].includes(s), 'Choose stated or inferred.')
+    .transform((s) => (s === '' ? null : (s as 'stated' | 'inferred'))),
+  announced_on: partialDate({ required: true }),
+  horizon_years: optionalNumber({ min: 0, max: 100, label: 'The horizon' }).refine(
+    (n) => n === null || n > 0,
+    'The horizon must be more than 0 years.',
+  ),
+  horizon_end: partialDate({ dayOnly: true }),
+  horizon_note: singleLine(200),
+  sector: singleLine(100),
+  country: singleLine(100),
+  status: choice(STATUSES, 'Choose a status from the list.'),
+  lever: z
+    .string({ error: ONE_STRING })
+    .refine((s) => s === '' || (LEVERS as readonly string[]).includes(s), 'Choose a political lever from the list.')
+    .transform((s) => (s === '' ? null : (s as (typeof LEVERS)[number]))),
+  context_note: multiLine(2000),
+  reason: multiLine(500),
+  status_changed_on: partialDate(),
+  status_evidence_url: httpUrl(),
+});
+
+// Built once: a zod schema costs far more to build than to run.
+const SOURCE_URL = httpUrl({ required: true });
+const SOURCE_TITLE = singleLine(300);
+
+/** Reads the form fields, refusing any that came as a list (a repeated field) rather than as text. */
+export function readPledgeForm(body: unknown, knownEventIds: Iterable<number>): { values: PledgeFormValues; errors: FieldErrors } {
+  const input = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const errors: FieldErrors = {};
+  const text = (name: string): string => {
+    const value = input[name];
+    if (value === undefined) return '';
+    if (typeof value === 'string') return value;
+    errors[name] = ONE_STRING;
+    return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '';
+  };
+  const values: PledgeFormValues = { ...scalars(text), sources: [], event_ids: [] };
+  values.status ||= 'announced';
+  for (let i = 0; i < MAX_SOURCES; i++) {
+    const url = text(`source_url_${i}`);
+    const title = text(`source_title_${i}`);
+    if (url.trim() || title.trim()) values.sources.push({ url, title });
+  }
+  values.event_ids = [...knownEventIds].filter((id) => input[`event_${id}`] !== undefined);
+  return { values, errors };
+}
+
+/** Reads a JSON body: numbers are welcome where a number is meant; lists for sources and event ids. */
+export function readPledgeJson(body: unknown): { values: PledgeFormValues; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return { values: emptyPledgeForm(), errors: { form: 'Send a JSON object.' } };
+  }
+  const input = body as Record<string, unknown>;
+  const numeric = new Set(['us_share_pct', 'horizon_years']);
+  const text = (name: string): string => {
+    const value = input[name === 'amount' && !('amount' in input) ? 'amount_usd' : name];
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' && Number.isFinite(value) && (numeric.has(name) || (name === 'amount' && Number.isSafeInteger(value)))) {
+      return String(value);
+    }
+    errors[name] = name === 'amount' ? 'Send the amount as whole dollars or as text like "500B".' : 'Send this field as text.';
+    return '';
+  };
+  const values: PledgeFormValues = { ...scalars(text), sources: [], event_ids: [] };
+  values.status ||= 'announced';
+  const sources = input.sources ?? [];
+  if (!Array.isArray(sources) || sources.length > MAX_SOURCES) {
+    errors.sources = `Send sources as a list of at most ${MAX_SOURCES} objects with a url and a title.`;
+  } else {
+    sources.forEach((source, i) => {
+      const { url, title = '' } = (source ?? {}) as { url?: unknown; title?: unknown };
+      if (typeof url !== 'string' || typeof title !== 'string') errors[`source_url_${i}`] = 'Each source needs a url (and an optional title) as text.';
+      else values.sources.push({ url, title });
+    });
+  }
+  const eventIds = input.event_ids ?? [];
+  if (!Array.isArray(eventIds) || !eventIds.every((id) => Number.isSafeInteger(id) && id > 0)) {
+    errors.events = 'Send event_ids as a list of event ids.';
+    values.event_ids = [];
+  } else {
+    values.event_ids = [...new Set(eventIds as number[])];
+  }
+  return { values, errors };
+}
+
+export function emptyPledgeForm(): PledgeFormValues {
+  return { ...scalars(() => ''), status: 'announced', sources: [], event_ids: [] };
+}
+
+/** Every rule a pledge change must meet, with a message beside each field that breaks one. */
+export function validatePledge(values: PledgeFormValues, rules: PledgeRules, readErrors: FieldErrors = {}): Validated<PledgeChange> {
+  const errors: FieldErrors = { ...readErrors };
+  const parsed = PledgeSchema.safeParse(values);
+  if (!parsed.success) for (const [field, message] of Object.entries(fieldErrors(parsed.error))) errors[field] ??= message;
+
+  const sources: { url: string; title: string }[] = [];
+  values.sources.forEach((source, i) => {
+    const url = SOURCE_URL.safeParse(source.url);
+    const title = SOURCE_TITLE.safeParse(source.title);
+    if (!url.success) errors[`source_url_${i}`] ??= url.error.issues[0].message;
+    else if (!title.success) errors[`source_title_${i}`] ??= title.error.issues[0].message;
+    else sources.push({ url: url.data!, title: title.data });
+  });
+  if (values.sources.length === 0) errors.sources ??= 'Add at least one source URL: every figure needs one.';
+
+  const unknown = values.event_ids.filter((id) => !rules.knownEventIds.has(id));
+  if (unknown.length > 0) errors.events ??= `No such event: ${unknown.join(', ')}.`;
+
+  if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  const data = parsed.data;
+  let statusChange: PledgeChange['statusChange'] = null;
+  if (data.status !== rules.previousStatus && rules.requireStatusEvidence !== false) {
+    if (!data.status_changed_on) errors.status_changed_on = 'Say when the status changed.';
+    if (!data.status_evidence_url) errors.status_evidence_url = 'Link the evidence for the new status.';
+    if (data.status_changed_on && data.status_evidence_url) {
+      statusChange = { changed_on: data.status_changed_on, evidence_url: data.status_evidence_url };
+    }
+  }
+  if (data.us_share_basis !== null && data.us_share_pct === null) {
+    errors.us_share_basis = 'Give the US share first, or leave the basis empty.';
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+  return {
+    ok: true,
+    value: {
+      pledge: {
+        pledger: data.pledger,
+        project: data.project,
+        amount_usd: data.amount,
+        amount_note: data.amount_note,
+        us_share_pct: data.us_share_pct,
+        us_share_basis: data.us_share_basis,
+        announced_on: data.announced_on!,
+        horizon_years: data.horizon_years,
+        horizon_end: data.horizon_end,
+        horizon_note: data.horizon_note,
+        sector: data.sector,
+        country: data.country,
+        status: data.status,
+        lever: data.lever,
+        context_note: data.context_note,
+        sources,
+      },
+      eventIds: [...values.event_ids].sort((a, b) => a - b),
+      reason: data.reason,
+      statusChange,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// The append-only revision log: who changed what, from what to what, when, and why.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+
+export type Entity = 'pledge' | 'event';
+export type Action = 'create' | 'update' | 'delete';
+export type Changes = Record<string, { from: unknown; to: unknown }>;
+
+export interface Editor {
+  id: number;
+  username: string;
+  /** The public name; the username is private. */
+  displayName: string;
+}
+
+/** Who a revision names: an editor, or a tool run from the command line (no account, id null). */
+export interface Author {
+  id: number | null;
+  username: string;
+}
+
+export interface Revision {
+  id: number;
+  action: Action;
+  /** The public name of who made it: an editor's display name, never a username. */
+  author: string;
+  at: string;
+  changes: Changes;
+  reason: string;
+}
+
+/** Pure: the fields whose values differ between two snapshots (compared as JSON). */
+export function diff(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Changes {
+  const changes: Changes = {};
+  if (before === null || after === null) {
+    // A creation or a deletion: every field that has a value (the common case of a bulk import, kept cheap).
+    for (const [key, value] of Object.entries(before ?? after ?? {})) {
+      const present = value ?? null;
+      if (present === null || (typeof present === 'number' && !Number.isFinite(present))) continue;
+      changes[key] = before === null ? { from: null, to: present } : { from: present, to: null };
+    }
+    return changes;
+  }
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const key of keys) {
+    const from = before[key] ?? null;
+    const to = after[key] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+export function recordRevision(
+  db: Db,
+  revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes | string; reason: string },
+): void {
+  statement(db, 
+    `INSERT INTO revisions (entity, entity_id, action, user_id, username, changes, reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    revision.entity,
+    revision.entityId,
+    revision.action,
+    revision.editor.id,
+    revision.editor.username,
+    typeof revision.changes === 'string' ? revision.changes : JSON.stringify(revision.changes),
+    revision.reason,
+  );
+}
+
+/** The author column of a revision as readers see it (the username column stays private). */
+export const AUTHOR_SQL = `CASE
+    WHEN u.display_name IS NOT NULL THEN u.display_name
+    -- No account and never had one: a tool run on the server (import.cli.ts names it so).
+    WHEN r.user_id IS NULL AND r.username LIKE '% (command line)' THEN 'Command-line import'
+    ELSE 'A former editor'
+  END`;
+
+export function revisionsOf(db: Db, entity: Entity, entityId: number): Revision[] {
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.action, ${AUTHOR_SQL} AS author, r.at, r.changes, r.reason
+         FROM revisions r LEFT JOIN users u ON u.id = r.user_id
+        WHERE r.entity = ? AND r.entity_id = ? ORDER BY r.id DESC`,
+    )
+    .all(entity, entityId) as (Omit<Revision, 'changes'> & { changes: string })[];
+  return rows.map((row) => ({ ...row, changes: JSON.parse(row.changes) as Changes }));
+}
+
+export function wasDeleted(db: Db, entity: Entity, entityId: number): boolean {
+  return (
+    db
+      .prepare("SELECT 1 FROM revisions WHERE entity = ? AND entity_id = ? AND action = 'delete' LIMIT 1")
+      .get(entity, entityId) !== undefined
+  );
+}
