@@ -33,6 +33,7 @@ function addWithSources(db: Db, n: number): void {
 }
 
 describe('npm run backup', () => {
+  // Twenty thousand pledges and a writer every 2 ms: seconds alone, longer on a busy machine.
   it('copies a database that is being written to, consistently, and the copy restores', async () => {
     const live = tempDbPath();
     cleanup.push(path.dirname(live));
@@ -68,7 +69,7 @@ describe('npm run backup', () => {
     // A snapshot, not a smear: no pledge without both of its sources.
     expect(restored.prepare('SELECT count(*) FROM pledge_sources').pluck().get()).toBe(2 * copied);
     restored.close();
-  });
+  }, 90_000);
 
   it('writes a copy only its owner can read, holding no session and no session secret', async () => {
     const live = tempDbPath();

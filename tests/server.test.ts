@@ -89,7 +89,7 @@ describe('npm start', () => {
     const again = await start(databasePath);
     expect(again.output).not.toContain('Seeded');
     await again.stop();
-  });
+  }, 60_000);
 
   it('refuses to start, naming the migration, when the database knows one the code does not', async () => {
     const databasePath = path.join(tempDir(), 'pledges.db');
