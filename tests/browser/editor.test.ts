@@ -57,6 +57,7 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     await page.close();
   });
 
+  // Sixty thousand rows read while the page polls: a few seconds alone, longer beside the rest of the suite.
   it('shows a progress bar fed by the server while it reads a large upload', async () => {
     const page = await b.browser.newPage({ reducedMotion: 'reduce' });
     const watched = await watch(page, b.base);
@@ -98,7 +99,7 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     expect(watched.consoleErrors).toEqual([]);
     expect(await watched.cspViolations()).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 
   it('signs in, adds a pledge, sees it in the table and the chart, edits it with a reason, reads the history, deletes it', async () => {
     const page = await b.browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
