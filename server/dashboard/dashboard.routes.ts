@@ -23,7 +23,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const filter = parseFilter(req.query);
     const summary = summaryOf(filter);
     const events = listEvents(db);
-    res.render('dashboard', {
+    res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
       summary,
@@ -51,7 +51,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   // The lever view: how many pledges, and how much, under each kind of political pressure.
   router.get('/levers', (req, res) => {
     const filter = parseFilter(req.query);
-    res.render('levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
+    res.render('dashboard/levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
   });
 
   router.get('/api/summary', (req, res) => {
