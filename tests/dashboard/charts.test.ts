@@ -72,26 +72,6 @@ describe('chart shaping for issue-4 views', () => {
   });
 });
 
-describe('the political context views', () => {
-  it('/levers lists count and amount per lever, each linking to the filtered table', async () => {
-    ctx = freshApp();
-    const res = await request(ctx.app).get('/levers');
-    expect(res.status).toBe(200);
-    expect(res.text).toMatch(/<a href="\/pledges\?lever=export_controls">Export controls<\/a><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>\s*<td class="num"><data value="580000000000"/);
-    const filtered = await request(ctx.app).get('/levers?country=Taiwan');
-    expect(filtered.text).toContain('<a href="/pledges?country=Taiwan&amp;lever=tariffs">Tariffs</a>');
-    expect(filtered.text).not.toContain('Export controls</a>');
-  });
-
-  it('/events lists each event with its pledges', async () => {
-    ctx = freshApp();
-    const res = await request(ctx.app).get('/events');
-    const dinner = res.text.slice(res.text.indexOf('Huang attends'), res.text.indexOf('The US government tells Nvidia'));
-    expect(dinner).toContain('href="/pledges/5"');
-    expect(dinner).toContain('href="/pledges/4"');
-  });
-});
-
 describe('top 20 and all others', () => {
   it('draws the 20 largest pledges and one bar for the rest, which adds up exactly', () => {
     ctx = freshApp({ seed: false });

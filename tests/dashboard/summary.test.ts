@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
 import { MAX_BARS, summarize } from '../../server/dashboard/dashboard.summary.ts';
@@ -86,5 +87,17 @@ describe('the largest pledges under an amount range', () => {
     addPledge(ctx.db, { pledger: 'Above the range', amount_usd: 2_000_000_000 });
     const { by_pledge: byPledge } = summarize(ctx.db, { ...EMPTY_FILTER, max: 1_000_000_000 });
     expect(byPledge.map((row) => row.id)).toEqual(tied.slice(0, MAX_BARS));
+  });
+});
+
+describe('GET /api/summary', () => {
+  it('returns the aggregates behind the charts and headline figures', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/api/summary');
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toMatchObject({ pledged_usd: 1_180_000_000_000, us_usd: 1_140_000_000_000, pledge_count: 5, undisclosed_count: 1 });
+    expect(res.body.by_pledge).toHaveLength(4);
+    expect(res.body.by_lever[0]).toMatchObject({ lever: 'export_controls', amount_usd: 580_000_000_000 });
+    expect(res.body.timeline).toHaveLength(5);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPercent, formatUsdCompact, formatUsdExact } from '../../server/lib/amounts.ts';
 import { formatPartialDate, startOf } from '../../server/lib/dates.ts';
-import { jsonForScript } from '../../server/pledges/pledges.view.ts';
 
 describe('formatUsdCompact', () => {
   it.each([
@@ -44,15 +43,5 @@ describe('partial dates', () => {
   it('places a partial date at its first instant', () => {
     expect(startOf('2025-02')).toBe(Date.UTC(2025, 1, 1));
     expect(startOf('2025')).toBe(Date.UTC(2025, 0, 1));
-  });
-});
-
-describe('jsonForScript', () => {
-  it('escapes what could end a script element or break a JS parser, and round-trips', () => {
-    const value = { text: '</script><!-- & \u2028 \u2029 >' };
-    const json = jsonForScript(value);
-    expect(json).not.toMatch(/[<>&\u2028\u2029]/);
-    expect(json).toContain('\\u003c/script\\u003e');
-    expect(JSON.parse(json)).toEqual(value);
   });
 });

@@ -60,22 +60,3 @@ describe('GET /api/pledges/:id', () => {
     expect(res.body.error.message).toContain(id);
   });
 });
-
-describe('GET /api/summary', () => {
-  it('returns the aggregates behind the charts and headline figures', async () => {
-    ctx = freshApp();
-    const res = await request(ctx.app).get('/api/summary');
-    expect(res.status).toBe(200);
-    expect(res.body.totals).toMatchObject({ pledged_usd: 1_180_000_000_000, us_usd: 1_140_000_000_000, pledge_count: 5, undisclosed_count: 1 });
-    expect(res.body.by_pledge).toHaveLength(4);
-    expect(res.body.by_lever[0]).toMatchObject({ lever: 'export_controls', amount_usd: 580_000_000_000 });
-    expect(res.body.timeline).toHaveLength(5);
-  });
-
-  it('answers an unknown API path with JSON, not a page', async () => {
-    ctx = freshApp();
-    const res = await request(ctx.app).get('/api/nothing');
-    expect(res.status).toBe(404);
-    expect(res.body.error.status).toBe(404);
-  });
-});
