@@ -1,4 +1,4 @@
-// Findings of the outside security review about accounts (issue 15): the sign-in limits, sessions that a copy
+// Findings of the outside security review about accounts: the sign-in limits, sessions that a copy
 // of the database cannot replay, credentials that a new password or a deletion retires, and what caches keep.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';

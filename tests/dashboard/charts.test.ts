@@ -50,7 +50,7 @@ describe('GET /charts/:name.csv', () => {
   });
 });
 
-describe('chart shaping for issue-4 views', () => {
+describe('chart shaping of the timeline and the amounts per year', () => {
   it('sizes timeline points by amount, the largest biggest, undisclosed small', () => {
     ctx = freshApp();
     const { points } = shapeCharts(summarize(ctx.db), listEvents(ctx.db)).timeline;
