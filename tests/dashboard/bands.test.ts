@@ -1,0 +1,160 @@
+// The pre-grouped amount bands (migration 007) behind the dashboard's amount filters, and the ranked bars'
+// shortcut through the head of an ordered index: each must give exactly what the plain pass over the pledges
+// gives, on data with every kind of amount, share and horizon, after any write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRE_GROUPED } from '../../server/platform/bulk-load.ts';
+import { openDatabase, type Db } from '../../server/platform/db.ts';
+import { generatePledges } from '../../server/import/generate.ts';
+import { migrate } from '../../server/platform/migrate.ts';
+import { amountBand, bandedCube, bandRange, cubeScan, type CubeGroup } from '../../server/dashboard/dashboard.cube.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
+import { deletePledge, updatePledge } from '../../server/pledges/pledges.repository.ts';
+import { MAX_BARS, summarize } from '../../server/dashboard/dashboard.summary.ts';
+import { PER_YEAR, whereClause } from '../../server/pledges/pledges.sql.ts';
+import { pledgersByMonth } from '../../server/dashboard/dashboard.facets.ts';
+import { addPledge, drift, pledgeFixture, tempDbPath } from '../helpers.ts';
+
+const EDITOR = { id: null, username: 'test' };
+
+let db: Db;
+beforeAll(() => {
+  db = openDatabase(tempDbPath());
+  migrate(db);
+  generatePledges(db, { rows: 20_000, seed: 11, batch: 5_000 });
+  db.exec('ANALYZE');
+});
+afterAll(() => db.close());
+
+const sorted = (groups: CubeGroup[]) =>
+  groups.map((group) => ({ ...group })).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+const key = (group: CubeGroup) => [group.sector, group.status, group.country, group.lever].join('\u0000');
+const scanned = (min: number | null, max: number | null) => sorted(cubeScan(db, { ...EMPTY_FILTER, min, max }));
+
+describe('amount bands', () => {
+  it('numbers three bands a decade, 1-2-5, that follow one another without a gap', () => {
+    expect([0, 1, 9, 10, 19, 20, 49, 50, 99, 100, 1_000_000_000, 1e15].map(amountBand)).toEqual([3, 3, 5, 6, 6, 7, 7, 8, 8, 9, 30, 48]);
+    expect(bandRange(3)).toEqual({ low: 0, high: 1 });
+    expect(bandRange(30)).toEqual({ low: 1_000_000_000, high: 1_999_999_999 });
+    expect(bandRange(32)).toEqual({ low: 5_000_000_000, high: 9_999_999_999 });
+    for (let band = 3; band < 48; band++) {
+      const { low, high } = bandRange(band);
+      expect(bandRange(band + 1).low).toBe(high + 1);
+      expect([amountBand(low), amountBand(high)]).toEqual([band, band]);
+    }
+  });
+
+  it('gives the same groups as the pass over the pledges, for ranges on band edges, inside bands and across them', () => {
+    const cases: [number | null, number | null][] = [
+      [null, null],
+      [1_000_000_000, null],
+      [1_000_000_001, null],
+      [2_500_000_000, null],
+      [null, 999_999_999],
+      [null, 1_000_000_000],
+      [null, 37_000_000],
+      [500_000_000, 1_999_999_999],
+      [300_000_000, 400_000_000],
+      [1_500_000_000, 2_500_000_000],
+      [123_456_789, 98_765_432_100],
+      [0, 0],
+      [0, 1e15],
+      [1.5, 1.7],
+      [2e15, null],
+    ];
+    let compared = 0;
+    for (const [min, max] of cases) {
+      const expected = scanned(min, max);
+      // Both ways of reading the cut bands: through the amount index, and one walk of the cube index.
+      expect(sorted(bandedCube(db, min, max)), `${min}..${max}`).toEqual(expected);
+      expect(sorted(bandedCube(db, min, max, 0)), `${min}..${max} walked`).toEqual(expected);
+      compared += expected.length;
+    }
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it('stays exact through inserts, edits that move a pledge between bands and groups, and deletes, by any connection', () => {
+    const first = addPledge(db, { amount_usd: 3_000_000_000, lever: null, sector: 'Bands', horizon_years: null, horizon_end: '2030-01-01' });
+    const second = addPledge(db, { amount_usd: null, us_share_pct: null, us_share_basis: null, sector: 'Bands' });
+    // Shares the group and band the second pledge moves into, and stays there when the second leaves.
+    addPledge(db, { amount_usd: 25, us_share_pct: 33.3, sector: 'Bands', horizon_years: null, horizon_end: null });
+    const write = { pledge: pledgeFixture({ amount_usd: 45_000_000, sector: 'Bands moved', lever: 'subsidies', horizon_years: null }), eventIds: [], reason: 'test', statusChange: null };
+    expect(updatePledge(db, first, write, EDITOR)).toBe(true);
+    // Another connection, plain SQL: the triggers live in the database.
+    const other = openDatabase(db.name);
+    other.prepare("UPDATE pledges SET amount_usd = 20, horizon_years = NULL, horizon_end = '2001-01-01', announced_on = '2024' WHERE id = ?").run(second);
+    // An end before the announcement is no horizon: the pledge leaves its group counted as such.
+    other.prepare("UPDATE pledges SET sector = 'Bands again', us_share_pct = 50 WHERE id = ?").run(second);
+    other.prepare('DELETE FROM pledges WHERE id = (SELECT max(id) FROM pledges WHERE amount_usd BETWEEN 5000000 AND 9000000)').run();
+    other.close();
+    expect(deletePledge(db, first, EDITOR, 'test')).toBe(true);
+    addPledge(db, { amount_usd: 1_000_000_000_000_000, us_share_pct: 0.5, sector: 'Bands' });
+
+    expect(sorted(bandedCube(db, null, null))).toEqual(scanned(null, null));
+    // Each band alone is read from the table only (both ends on its edges): each must match its pledges.
+    const bands = db.prepare('SELECT DISTINCT band FROM pledge_bands WHERE band >= 0 ORDER BY band').pluck().all() as number[];
+    expect(bands.length).toBeGreaterThan(5);
+    for (const band of bands) {
+      const { low, high } = bandRange(band);
+      expect(sorted(bandedCube(db, low, high)), `band ${band}`).toEqual(scanned(low, high));
+    }
+    expect(db.prepare('SELECT count(*) FROM pledge_bands WHERE pledge_count <= 0').pluck().get()).toBe(0);
+    for (const table of PRE_GROUPED) expect(drift(db, table), table).toBe(0);
+  });
+});
+
+describe('pledgers by month', () => {
+  /** The pledger facet for a date range by a plain pass over the pledges. */
+  const reference = (from: string | null, to: string | null) => {
+    const where = whereClause({ ...EMPTY_FILTER, from, to });
+    return db
+      .prepare(`SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${where.sql} GROUP BY pledger`)
+      .all(...where.params);
+  };
+  const byValue = (rows: unknown[]) => [...(rows as { value: string }[])].sort((a, b) => (a.value < b.value ? -1 : 1));
+
+  it('gives the pledgers of any range of years, months or days, pledges announced with a year or a month alone included', () => {
+    // Dates of every precision, on the edges the ranges below cut.
+    for (const announced_on of ['2020', '2020-03', '2020-03-01', '2020-03-15', '2020-03-31', '2020-04', '2020-04-01', '2021', '2019-12-31']) {
+      addPledge(db, { pledger: `Precise ${announced_on.length}`, announced_on, amount_usd: announced_on.length === 4 ? null : 1_000 });
+    }
+    const bounds = [null, '2019', '2020', '2020-03', '2020-03-15', '2020-03-31', '2020-04', '2020-04-01', '2021-06-30', '2030'];
+    let compared = 0;
+    for (const from of bounds) {
+      for (const to of bounds) {
+        if (from !== null && to !== null && from > to) continue;
+        const expected = reference(from, to);
+        expect(byValue(pledgersByMonth(db, from, to)), `${from}..${to}`).toEqual(byValue(expected));
+        compared += expected.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(1_000);
+    expect(drift(db, 'pledger_months')).toBe(0);
+  });
+});
+
+describe('the ranked bars', () => {
+  /** The top MAX_BARS by a plain sort of everything the filter matches. */
+  const reference = (filter: PledgeFilter, order: string, extra = '') => {
+    const where = whereClause(filter);
+    return db
+      .prepare(`SELECT p.id FROM pledges p ${where.sql ? `${where.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`)
+      .pluck()
+      .all(...where.params, MAX_BARS);
+  };
+
+  it.each<[string, Partial<PledgeFilter>]>([
+    ['no filter', {}],
+    ['a lever and a minimum (found in the head of the index)', { lever: ['tariffs'], min: 1_000_000_000 }],
+    ['a maximum (walked from the top of its range)', { max: 50_000_000 }],
+    ['an amount range with a date', { min: 10_000_000, max: 1_000_000_000, from: '2019' }],
+    ['a maximum and a sector (few pledges in the head of the range)', { max: 200_000_000, sector: ['Energy'] }],
+    ['one pledger from a date (few pledges)', { pledger: ['Nvidia'], from: '2020' }],
+    ['a search', { q: 'center 1' }],
+  ])('are the largest amounts and the largest per year for %s', (_name, partial) => {
+    const filter = { ...EMPTY_FILTER, ...partial };
+    const summary = summarize(db, filter);
+    expect(summary.by_pledge.length).toBeGreaterThan(0);
+    expect(summary.by_pledge.map((row) => row.id)).toEqual(reference(filter, 'p.amount_usd DESC, p.id ASC'));
+    expect(summary.by_per_year.map((row) => row.id)).toEqual(reference(filter, `${PER_YEAR} DESC, p.id ASC`, `AND ${PER_YEAR} IS NOT NULL`));
+  });
+});

@@ -1,0 +1,84 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../server/platform/db.ts';
+import { freshApp, signedIn, type TestContext } from '../../helpers.ts';
+
+let ctx: TestContext;
+afterEach(() => ctx?.cleanup());
+
+describe('the page cache (readers without a session)', () => {
+  it('answers a repeated page from memory with the same body and the same security headers', async () => {
+    ctx = freshApp();
+    const first = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
+    const second = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
+    expect(first.headers['x-cache']).toBe('miss');
+    expect(second.headers['x-cache']).toBe('hit');
+    expect(second.text).toBe(first.text);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'content-type', 'etag']) {
+      expect(second.headers[header], header).toBe(first.headers[header]);
+    }
+    expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+  });
+
+  it('sends the encoding the reader accepts, and 304 to a reader who has the page', async () => {
+    ctx = freshApp();
+    const plain = await request(ctx.app).get('/api/summary').set('Accept-Encoding', 'identity');
+    for (const encoding of ['gzip', 'br']) {
+      const res = await request(ctx.app).get('/api/summary').set('Accept-Encoding', encoding);
+      expect(res.headers['x-cache']).toBe('hit');
+      expect(res.headers['content-encoding']).toBe(encoding);
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(res.body).toEqual(plain.body);
+    }
+    const again = await request(ctx.app).get('/api/summary').set('If-None-Match', plain.headers.etag);
+    expect(again.status).toBe(304);
+  });
+
+  it('sends brotli to a browser, which lists gzip first, and follows a weight the reader gives', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    const cases: [string, string | undefined][] = [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['br;q=0.5, gzip', 'gzip'],
+      ['gzip, br;q=0', 'gzip'],
+      ['deflate', undefined],
+    ];
+    for (const [accepted, expected] of cases) {
+      const res = await request(ctx.app).get('/').set('Accept-Encoding', accepted);
+      expect([accepted, res.status, res.headers['x-cache'], res.headers['content-encoding']]).toEqual([accepted, 200, 'hit', expected]);
+    }
+  });
+
+  it('drops every page after a write, whichever connection made it', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    expect((await request(ctx.app).get('/')).headers['x-cache']).toBe('hit');
+    const other = openDatabase(ctx.file);
+    other.prepare("INSERT INTO pledges (pledger, project, announced_on) VALUES ('Zephyr Fabs', 'Cache test', '2025-01-01')").run();
+    other.close();
+    const after = await request(ctx.app).get('/pledges?sort=-announced');
+    expect(after.headers['x-cache']).toBe('miss');
+    const dashboard = await request(ctx.app).get('/');
+    expect(dashboard.headers['x-cache']).toBe('miss');
+    expect(dashboard.text).toContain('Zephyr Fabs: Cache test');
+    expect(dashboard.text).toMatch(/<h2>Pledges<\/h2>\s*<p class="big">6<\/p>/);
+  });
+
+  it('never serves an editor (or anyone with a session) from it', async () => {
+    ctx = freshApp();
+    await request(ctx.app).get('/');
+    const { agent } = await signedIn(ctx);
+    const page = await agent.get('/');
+    expect(page.headers['x-cache']).toBeUndefined();
+    expect(page.text).toContain('Sign out');
+    expect((await request(ctx.app).get('/')).text).not.toContain('Sign out');
+  });
+
+  it('answers a page the reader already has with 304 Not Modified', async () => {
+    ctx = freshApp();
+    const first = await request(ctx.app).get('/pledges');
+    expect(first.headers.etag).toBeDefined();
+    const again = await request(ctx.app).get('/pledges').set('If-None-Match', first.headers.etag);
+    expect(again.status).toBe(304);
+  });
+});

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { insertEvent, linkPledgeToEvent } from '../../server/events/events.repository.ts';
+import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../../server/pledges/pledges.csv.ts';
+import { addPledge, freshApp, type TestContext } from '../helpers.ts';
+
+let ctx: TestContext;
+afterEach(() => ctx?.cleanup());
+
+const EXPECTED = fs.readFileSync(new URL('../fixtures/pledges-expected.csv', import.meta.url));
+
+function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+function arrangeTrickyRows() {
+  ctx = freshApp({ seed: false });
+  const { db } = ctx;
+  addPledge(db, {
+    pledger: 'Comma, Inc.',
+    project: 'Say "hi"',
+    amount_usd: 1_500_000_000,
+    amount_note: 'line1\nline2',
+    us_share_pct: 50,
+    us_share_basis: 'inferred',
+    announced_on: '2025-02',
+    horizon_years: 2.5,
+    sector: 'Chips',
+    country: 'Taiwan',
+    status: 'under_way',
+    lever: null,
+    sources: [
+      { url: 'https://example.com/a', title: 'A' },
+      { url: 'https://example.com/b?x=1&y=2', title: 'B' },
+    ],
+  });
+  const formulas = addPledge(db, {
+    pledger: '=1+1',
+    project: '+SUM(A1)',
+    amount_usd: null,
+    amount_note: '-2+3',
+    us_share_pct: null,
+    us_share_basis: null,
+    announced_on: '2025-03-04',
+    horizon_years: null,
+    horizon_end: '2026-01-31',
+    horizon_note: '@cmd',
+    sector: '\tTab',
+    country: '\rCR',
+    lever: 'export_controls',
+    context_note: '\nLF',
+    sources: [{ url: 'https://example.com/c', title: '' }],
+  });
+  addPledge(db, {
+    pledger: '＝Fullwidth',
+    project: '＋plus',
+    amount_usd: 0,
+    amount_note: '－minus',
+    us_share_pct: 0,
+    announced_on: '2024',
+    horizon_years: 1,
+    horizon_note: '＠at',
+    sector: '\0nul',
+    country: 'Germany',
+    status: 'withdrawn',
+    lever: 'other',
+    context_note: 'a",=1+1',
+    sources: [{ url: 'https://example.com/d', title: '' }],
+  });
+  const event = insertEvent(db, {
+    occurred_on: '2025-03',
+    title: 'Tariff threat',
+    kind: 'tariffs',
+    note: '',
+    source_url: null,
+    source_title: '',
+  });
+  linkPledgeToEvent(db, formulas, event);
+  db.prepare("UPDATE pledges SET created_at = '2025-01-01T00:00:00.000Z', updated_at = '2025-01-02T00:00:00.000Z'").run();
+}
+
+describe('GET /pledges.csv', () => {
+  it('matches the expected file byte for byte: quoting, formula neutralising, empty undisclosed amounts', async () => {
+    arrangeTrickyRows();
+    const res = await request(ctx.app).get('/pledges.csv').buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify((res.body as Buffer).toString('utf8'))).toBe(JSON.stringify(EXPECTED.toString('utf8')));
+    expect((res.body as Buffer).equals(EXPECTED)).toBe(true);
+  });
+
+  it('is served as a UTF-8 CSV attachment named with the date', async () => {
+    ctx = freshApp();
+    const res = await request(ctx.app).get('/pledges.csv');
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename=pledges-${today}.csv`);
+    const lines = res.text.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^id,pledger,project,amount_usd,/);
+  });
+
+  it('when there are no pledges, then it is the header row alone', async () => {
+    ctx = freshApp({ seed: false });
+    const res = await request(ctx.app).get('/pledges.csv');
+    expect(res.text.split('\r\n')).toEqual([expect.stringMatching(/^id,pledger,/), '']);
+  });
+
+  it('streams a large export in many chunks, and keeps serving after a client walks away', async () => {
+    ctx = freshApp({ seed: false });
+    const insertMany = ctx.db.transaction(() => {
+      for (let i = 0; i < 3000; i++) addPledge(ctx.db, { pledger: `Pledger ${i}`, context_note: 'x'.repeat(200) });
+    });
+    insertMany();
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const abandoned = new AbortController();
+      const partial = await fetch(`http://127.0.0.1:${port}/pledges.csv`, { signal: abandoned.signal });
+      const reader = partial.body!.getReader();
+      await reader.read();
+      abandoned.abort();
+
+      const full = await fetch(`http://127.0.0.1:${port}/pledges.csv`);
+      const reader2 = full.body!.getReader();
+      let chunks = 0;
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader2.read();
+        if (done) break;
+        chunks++;
+        text += Buffer.from(value).toString('utf8');
+      }
+      expect(chunks).toBeGreaterThan(1);
+      expect(text.trimEnd().split('\r\n')).toHaveLength(3001);
+      expect(ctx.errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('neutraliseFormula', () => {
+  it.each(['=', '+', '-', '@', '\t', '\r', '\n', '\0', '＝', '＋', '－', '＠'])('prefixes a cell starting with %j', (trigger) => {
+    expect(neutraliseFormula(`${trigger}1+1`)).toBe(`'${trigger}1+1`);
+    expect(unneutraliseFormula(neutraliseFormula(`${trigger}1+1`))).toBe(`${trigger}1+1`);
+  });
+
+  it.each(['plain', 'a=1', ' =1', '1-2', ''])('leaves %j alone', (text) => {
+    expect(neutraliseFormula(text)).toBe(text);
+    expect(unneutraliseFormula(`'${text}`)).toBe(`'${text}`);
+  });
+});
+
+describe('the export writer', () => {
+  it('writes every cell of the hostile corpus byte for byte as csv-stringify does', () => {
+    const corpus = JSON.parse(fs.readFileSync(new URL('../fixtures/hostile.json', import.meta.url), 'utf8')) as { body: unknown }[];
+    const texts = corpus.flatMap(({ body }) => (body && typeof body === 'object' ? Object.values(body) : [body])).filter((value): value is string => typeof value === 'string');
+    expect(texts.length).toBeGreaterThan(1000);
+    const cells: CsvCell[] = [...texts, '', ' ', '"', ',', '\r', '\n', '\r\n', "'=1", 0, -1.5, 12.5, 1e21, 2 ** 53, null];
+    for (let i = 0; i < cells.length; i += 7) {
+      const row = cells.slice(i, i + 7);
+      expect(csvLine(row)).toBe(tableCsv([row]));
+    }
+  });
+});
