@@ -35,7 +35,7 @@ export function tableCsv(rows: CsvCell[][]): string {
 
 // The full export writes a million rows: csv-stringify's general machinery costs more per row than reading
 // the row. For that one path each cell is written here, as csv-stringify writes it with
-// CSV_OPTIONS (tests/csv.test.ts holds the two to the same output): quoted when it holds a quote, a comma, a
+// CSV_OPTIONS (tests/pledges/csv.test.ts holds the two to the same output): quoted when it holds a quote, a comma, a
 // CR or an LF, with quotes doubled; numbers as JavaScript prints them; null as nothing.
 const NEEDS_QUOTES = /[",\r\n]/;
 
