@@ -17,7 +17,7 @@ import type { Db } from '../platform/db.ts';
 import { authenticate, displayNameProblem } from './editors.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { LoginLimits } from './login.limits.ts';
-import { createApiToken, findUserById, findUserByName, listApiTokens, revokeApiToken, setDisplayName } from './users.repository.ts';
+import { createApiToken, findUserByName, listApiTokens, revokeApiToken, setDisplayName } from './users.repository.ts';
 import { singleLine } from '../lib/validation.ts';
 
 const WRONG = 'Wrong username or password.';
@@ -69,7 +69,8 @@ export function authRouter(db: Db, secret: string): Router {
       renderLogin(req, res, 401, { next, username, error: WRONG });
       return;
     }
-    const user = findUserById(db, editor.id)!;
+    // The account the password opened: the one looked up by name above.
+    const user = known!;
     // A new session id at sign-in: a session id planted before it is worth nothing after.
     await regenerate(req);
     req.session.userId = user.id;

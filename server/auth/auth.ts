@@ -94,7 +94,7 @@ export function loadEditor(db: Db): RequestHandler {
  * and every page with a form (the sign-in page is the only one a reader without a session sees).
  */
 export const privateNoStore: RequestHandler = (req, res, next) => {
-  if (req.editor || req.session?.userId !== undefined || req.path === '/login') res.set('Cache-Control', 'private, no-store');
+  if (req.editor || req.path === '/login') res.set('Cache-Control', 'private, no-store');
   next();
 };
 

@@ -82,13 +82,12 @@ function revokeCredentials(db: Db, userId: number): void {
   db.prepare("UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE user_id = ? AND revoked_at IS NULL").run(userId);
 }
 
-/** Deletes the editor with their sessions and tokens; their revisions stay, by "a former editor". */
+/**
+ * Deletes the editor; their sessions and tokens go with them (the foreign keys cascade), their revisions stay,
+ * by "a former editor".
+ */
 export function deleteUser(db: Db, userId: number): boolean {
-  return db.transaction(() => {
-    db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
-    db.prepare('DELETE FROM api_tokens WHERE user_id = ?').run(userId);
-    return db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes > 0;
-  })();
+  return db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes > 0;
 }
 
 function hashToken(token: string): string {
