@@ -81,6 +81,10 @@ export function pledgeFixture(overrides: Partial<NewPledge> = {}): NewPledge {
     status: 'announced',
     lever: 'tariffs',
     context_note: '',
+    pledger_kind: 'company',
+    commitment_kind: 'capital_spending',
+    horizon_start: null,
+    new_money_usd: null,
     sources: [{ url: 'https://example.com/acme', title: 'Acme press release' }],
     ...overrides,
   };

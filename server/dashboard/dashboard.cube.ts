@@ -34,14 +34,26 @@ export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever'] as const sat
 
 /** The filter's conditions that the grouped pass applies in SQL: all but the four fields it groups by. */
 export function cubeKey(filter: PledgeFilter): PledgeFilter {
-  return { ...EMPTY_FILTER, from: filter.from, to: filter.to, min: filter.min, max: filter.max, q: filter.q, pledger: filter.pledger };
+  return {
+    ...EMPTY_FILTER,
+    from: filter.from,
+    to: filter.to,
+    min: filter.min,
+    max: filter.max,
+    q: filter.q,
+    pledger: filter.pledger,
+    pledger_kind: filter.pledger_kind,
+    commitment_kind: filter.commitment_kind,
+  };
 }
 
 export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
   // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search and pledgers need
   // the pledges themselves.
-  return key.from === null && key.to === null && key.q === null && key.pledger.length === 0 ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
+  const amountsOnly =
+    key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.pledger_kind.length === 0 && key.commitment_kind.length === 0;
+  return amountsOnly ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
 }
 
 const GROUP_SUMS = ['pledge_count', 'disclosed_count', 'known_share_count', 'amount_usd', 'share_base_usd', 'us_usd', 'no_horizon_count'] as const;
@@ -122,7 +134,7 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
   const dated = key.from !== null || key.to !== null;
   const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
   // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
-  const index = key.pledger.length > 0 || key.q !== null ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
+  const index = key.pledger.length > 0 || key.q !== null || key.pledger_kind.length > 0 || key.commitment_kind.length > 0 ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
   return groupedPass(db, clause, index);
 }
 

@@ -4,7 +4,7 @@ import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
 import { addSources, insertPledge } from '../pledges/pledges.repository.ts';
 import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
-import { LEVERS, STATUSES, type NewPledge } from '../pledges/pledge.model.ts';
+import { LEVERS, STATUSES, type CommitmentKind, type NewPledge } from '../pledges/pledge.model.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. */
 export function random(seed: number): () => number {
@@ -29,6 +29,22 @@ const COUNTRIES = ['United States', 'Taiwan', 'South Korea', 'Japan', 'Germany',
 const PROJECTS = ['new fab', 'data center campus', 'R&D center', 'assembly plant', 'packaging plant', 'expansion',
   'supply-chain build-out', 'AI supercomputers', 'manufacturing hub', 'research campus'];
 const EVENT_KINDS: EventKind[] = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'administration', 'market'];
+
+// The kinds follow from the pledger (no random number is drawn, so a seed still gives the same pledges as before).
+const GOVERNMENTS: Record<string, CommitmentKind> = {
+  'Saudi Arabia PIF': 'mixed',
+  'UAE (MGX)': 'fund',
+  Japan: 'fund',
+  'South Korea': 'fund',
+  'European Union': 'mixed',
+  Qatar: 'purchases_trade',
+};
+
+function kindsOf(pledger: string): Pick<NewPledge, 'pledger_kind' | 'commitment_kind'> {
+  if (pledger in GOVERNMENTS) return { pledger_kind: 'government', commitment_kind: GOVERNMENTS[pledger]! };
+  if (pledger === 'SoftBank') return { pledger_kind: 'joint_venture', commitment_kind: 'fund' };
+  return { pledger_kind: 'company', commitment_kind: 'capital_spending' };
+}
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)];
@@ -93,6 +109,9 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
         status: pick(rand, STATUSES),
         lever: rand() < 0.1 ? null : pick(rand, LEVERS),
         context_note: '',
+        ...kindsOf(pledger),
+        horizon_start: null,
+        new_money_usd: null,
         sources: [],
       };
       const id = insertPledge(db, pledge);

@@ -5,7 +5,20 @@ export const STATUSES = ['announced', 'under_way', 'completed', 'stalled', 'with
 
 export const LEVERS = ['export_controls', 'tariffs', 'subsidies', 'white_house_event', 'other'] as const;
 
+/** Who pledges: a company, a government (a trade deal's total), or a joint venture or fund (Stargate). */
+export const PLEDGER_KINDS = ['company', 'government', 'joint_venture'] as const;
+
+/**
+ * What is promised: capital spending (plants, data centers), an investment fund or financing vehicle, purchases and
+ * trade (aircraft, energy, arms: not investment), or a mix that cannot be told apart.
+ */
+export const COMMITMENT_KINDS = ['capital_spending', 'fund', 'purchases_trade', 'mixed'] as const;
+
 export type Status = (typeof STATUSES)[number];
+
+export type PledgerKind = (typeof PLEDGER_KINDS)[number];
+
+export type CommitmentKind = (typeof COMMITMENT_KINDS)[number];
 
 export type Lever = (typeof LEVERS)[number];
 
@@ -26,6 +39,12 @@ export interface Pledge {
   status: Status;
   lever: Lever | null;
   context_note: string;
+  pledger_kind: PledgerKind | null;
+  commitment_kind: CommitmentKind | null;
+  /** When the horizon starts; null: on the announced date. */
+  horizon_start: string | null;
+  /** The part the pledger described as new; null when it did not say. */
+  new_money_usd: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -49,6 +68,7 @@ export interface StatusStep {
   status: Status;
   changed_on: string;
   evidence_url: string | null;
+  note: string;
 }
 
 export interface PledgeWrite {
@@ -80,13 +100,18 @@ export const CSV_COLUMNS = [
   'event_ids',
   'created_at',
   'updated_at',
+  // Added after the first release: at the end, so that every earlier column keeps its place.
+  'pledger_kind',
+  'commitment_kind',
+  'horizon_start',
+  'new_money_usd',
 ] as const satisfies readonly (keyof PledgeListRow)[];
 
 /** The fields a filter lists values of. */
-export type ListParam = 'sector' | 'status' | 'country' | 'lever' | 'pledger';
+export type ListParam = 'sector' | 'status' | 'country' | 'lever' | 'pledger' | 'pledger_kind' | 'commitment_kind';
 
 /** The fields beside every view whose values are counted (facets), in the order they are shown. */
-export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger'] as const satisfies readonly ListParam[];
+export const FACET_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger'] as const satisfies readonly ListParam[];
 export type FacetField = (typeof FACET_FIELDS)[number];
 
 export interface FacetValue {

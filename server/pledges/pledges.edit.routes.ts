@@ -41,6 +41,10 @@ function formValuesOf(db: Db, pledge: PledgeListRow): PledgeFormValues {
     status: pledge.status,
     lever: pledge.lever ?? '',
     context_note: pledge.context_note,
+    pledger_kind: pledge.pledger_kind ?? '',
+    commitment_kind: pledge.commitment_kind ?? '',
+    horizon_start: pledge.horizon_start ?? '',
+    new_money: amountText(pledge.new_money_usd),
     sources: sourcesOf(db, pledge.id),
     event_ids: eventIdsOf(db, pledge.id),
   };

@@ -1,7 +1,7 @@
 // Pure: the query string → one filter that every view applies the same way; and back to a query string.
 import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
 import { HttpError } from '../platform/errors.ts';
-import { LEVERS, STATUSES, type Lever, type ListParam, type Status } from './pledge.model.ts';
+import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type CommitmentKind, type Lever, type ListParam, type PledgerKind, type Status } from './pledge.model.ts';
 import { isRealPartialDate } from '../lib/validation.ts';
 
 export interface PledgeFilter {
@@ -11,6 +11,9 @@ export interface PledgeFilter {
   /** 'none' matches pledges with no lever recorded. */
   lever: (Lever | 'none')[];
   pledger: string[];
+  /** 'unknown' matches pledges whose kind is not recorded. */
+  pledger_kind: (PledgerKind | 'unknown')[];
+  commitment_kind: (CommitmentKind | 'unknown')[];
   from: string | null;
   to: string | null;
   min: number | null;
@@ -18,7 +21,7 @@ export interface PledgeFilter {
   q: string | null;
 }
 
-export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger', 'from', 'to', 'min', 'max', 'q'] as const;
+export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
 export const EMPTY_FILTER: PledgeFilter = {
@@ -27,6 +30,8 @@ export const EMPTY_FILTER: PledgeFilter = {
   country: [],
   lever: [],
   pledger: [],
+  pledger_kind: [],
+  commitment_kind: [],
   from: null,
   to: null,
   min: null,
@@ -93,12 +98,23 @@ export function parseFilter(query: Record<string, unknown>): PledgeFilter {
       throw new FilterError('lever', `unknown lever "${value}": use ${LEVERS.join(', ')} or none.`);
     }
   }
+  const kinds = <T extends string>(name: 'pledger_kind' | 'commitment_kind', allowed: readonly T[]): (T | 'unknown')[] => {
+    const list = values(query, name);
+    for (const value of list) {
+      if (value !== 'unknown' && !(allowed as readonly string[]).includes(value)) {
+        throw new FilterError(name, `unknown kind "${value}": use ${allowed.join(', ')} or unknown.`);
+      }
+    }
+    return list as (T | 'unknown')[];
+  };
   const filter: PledgeFilter = {
     sector: checkText('sector', values(query, 'sector')),
     status: status as Status[],
     country: checkText('country', values(query, 'country')),
     lever: lever as PledgeFilter['lever'],
     pledger: checkText('pledger', values(query, 'pledger')),
+    pledger_kind: kinds('pledger_kind', PLEDGER_KINDS),
+    commitment_kind: kinds('commitment_kind', COMMITMENT_KINDS),
     from: checkDate('from', single(query, 'from')),
     to: checkDate('to', single(query, 'to')),
     min: checkAmount('min', single(query, 'min')),

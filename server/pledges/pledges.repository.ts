@@ -76,8 +76,9 @@ export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | nu
   const { lastInsertRowid } = statement(
     db,
     `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
-       horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note, pledger_kind, commitment_kind,
+       horizon_start, new_money_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     requestedId,
     pledge.pledger,
@@ -95,6 +96,10 @@ export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | nu
     pledge.status,
     pledge.lever,
     pledge.context_note,
+    pledge.pledger_kind,
+    pledge.commitment_kind,
+    pledge.horizon_start,
+    pledge.new_money_usd,
   );
   const id = Number(lastInsertRowid);
   addSources(db, id, sources);
@@ -113,9 +118,9 @@ export function statusTimeline(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on
     | string
     | undefined;
   const changes = db
-    .prepare('SELECT status, changed_on, evidence_url FROM status_changes WHERE pledge_id = ? ORDER BY changed_on, id')
+    .prepare('SELECT status, changed_on, evidence_url, note FROM status_changes WHERE pledge_id = ? ORDER BY changed_on, id')
     .all(pledge.id) as StatusStep[];
-  return [{ status: 'announced', changed_on: pledge.announced_on, evidence_url: first ?? null }, ...changes];
+  return [{ status: 'announced', changed_on: pledge.announced_on, evidence_url: first ?? null, note: '' }, ...changes];
 }
 
 export function eventIdsOf(db: Db, pledgeId: number): number[] {
@@ -210,7 +215,8 @@ export function changePledgeWithRevision(db: Db, id: number, write: PledgeWrite,
        us_share_pct = @us_share_pct, us_share_basis = @us_share_basis, announced_on = @announced_on,
        horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
        country = @country, status = @status, lever = @lever, context_note = @context_note,
-       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+       pledger_kind = @pledger_kind, commitment_kind = @commitment_kind, horizon_start = @horizon_start,
+       new_money_usd = @new_money_usd, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
      WHERE id = @id`,
   ).run({ ...fieldsOf(write.pledge), id });
   replaceLinks(db, id, write);

@@ -44,12 +44,13 @@ export function orderBy(sort: Sort): string {
   return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ASC`;
 }
 
-// Years a pledge runs: its stated horizon, or from the announcement to its end date. NULL when unknown.
+// Years a pledge runs: its stated horizon, or from its start (else the announcement) to its end date. NULL when
+// unknown. The same text as pledges_per_year_idx (migration 011).
 const YEARS = `CASE
   WHEN p.horizon_years IS NOT NULL THEN p.horizon_years
   WHEN p.horizon_end IS NOT NULL
-   AND julianday(p.horizon_end) > julianday(substr(p.announced_on || '-01-01', 1, 10))
-  THEN (julianday(p.horizon_end) - julianday(substr(p.announced_on || '-01-01', 1, 10))) / 365.25
+   AND julianday(p.horizon_end) > julianday(coalesce(p.horizon_start, substr(p.announced_on || '-01-01', 1, 10)))
+  THEN (julianday(p.horizon_end) - julianday(coalesce(p.horizon_start, substr(p.announced_on || '-01-01', 1, 10)))) / 365.25
 END`;
 
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
@@ -73,13 +74,18 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
   anyOf('p.status', filter.status);
   anyOf('p.country', filter.country);
   anyOf('p.pledger', filter.pledger);
-  if (filter.lever.length > 0) {
-    const named = padded(filter.lever.filter((lever) => lever !== 'none'));
-    const parts = named.length > 0 ? [`p.lever IN (${named.map(() => '?').join(', ')})`] : [];
-    if (filter.lever.includes('none')) parts.push('p.lever IS NULL');
+  // A list whose one word (none, unknown) matches the pledges with nothing recorded.
+  const anyOrNull = (column: string, list: string[], nullWord: string) => {
+    if (list.length === 0) return;
+    const named = padded(list.filter((value) => value !== nullWord));
+    const parts = named.length > 0 ? [`${column} IN (${named.map(() => '?').join(', ')})`] : [];
+    if (list.includes(nullWord)) parts.push(`${column} IS NULL`);
     conditions.push(`(${parts.join(' OR ')})`);
     params.push(...named);
-  }
+  };
+  anyOrNull('p.lever', filter.lever, 'none');
+  anyOrNull('p.pledger_kind', filter.pledger_kind, 'unknown');
+  anyOrNull('p.commitment_kind', filter.commitment_kind, 'unknown');
   if (filter.from !== null) {
     conditions.push('p.announced_on >= ?');
     params.push(filter.from);

@@ -1,7 +1,7 @@
 // Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
 import { z } from 'zod';
 import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
-import { LEVERS, STATUSES, type NewPledge, type Status } from './pledge.model.ts';
+import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type NewPledge, type Status } from './pledge.model.ts';
 import {
   choice,
   fieldErrors,
@@ -32,6 +32,10 @@ const SCALAR_FIELDS = [
   'status',
   'lever',
   'context_note',
+  'pledger_kind',
+  'commitment_kind',
+  'horizon_start',
+  'new_money',
   'reason',
   'status_changed_on',
   'status_evidence_url',
@@ -101,6 +105,26 @@ const PledgeSchema = z.object({
     .refine((s) => s === '' || (LEVERS as readonly string[]).includes(s), 'Choose a political lever from the list.')
     .transform((s) => (s === '' ? null : (s as (typeof LEVERS)[number]))),
   context_note: multiLine(2000),
+  pledger_kind: z
+    .string({ error: ONE_STRING })
+    .refine((s) => s === '' || (PLEDGER_KINDS as readonly string[]).includes(s), 'Choose a kind of pledger from the list.')
+    .transform((s) => (s === '' ? null : (s as (typeof PLEDGER_KINDS)[number]))),
+  commitment_kind: z
+    .string({ error: ONE_STRING })
+    .refine((s) => s === '' || (COMMITMENT_KINDS as readonly string[]).includes(s), 'Choose a kind of commitment from the list.')
+    .transform((s) => (s === '' ? null : (s as (typeof COMMITMENT_KINDS)[number]))),
+  horizon_start: partialDate({ dayOnly: true }),
+  new_money: z
+    .string({ error: ONE_STRING })
+    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
+    .transform((text, ctx) => {
+      const parsed = parseAmount(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.value;
+    }),
   reason: multiLine(500),
   status_changed_on: partialDate(),
   status_evidence_url: httpUrl(),
@@ -141,13 +165,15 @@ export function readPledgeJson(body: unknown): { values: PledgeFormValues; error
   const input = body as Record<string, unknown>;
   const numeric = new Set(['us_share_pct', 'horizon_years']);
   const text = (name: string): string => {
-    const value = input[name === 'amount' && !('amount' in input) ? 'amount_usd' : name];
+    const alias = name === 'amount' && !('amount' in input) ? 'amount_usd' : name === 'new_money' && !('new_money' in input) ? 'new_money_usd' : name;
+    const value = input[alias];
     if (value === undefined || value === null) return '';
     if (typeof value === 'string') return value;
-    if (typeof value === 'number' && Number.isFinite(value) && (numeric.has(name) || (name === 'amount' && Number.isSafeInteger(value)))) {
+    const isAmount = name === 'amount' || name === 'new_money';
+    if (typeof value === 'number' && Number.isFinite(value) && (numeric.has(name) || (isAmount && Number.isSafeInteger(value)))) {
       return String(value);
     }
-    errors[name] = name === 'amount' ? 'Send the amount as whole dollars or as text like "500B".' : 'Send this field as text.';
+    errors[name] = isAmount ? 'Send the amount as whole dollars or as text like "500B".' : 'Send this field as text.';
     return '';
   };
   const values: PledgeFormValues = { ...scalars(text), sources: [], event_ids: [] };
@@ -205,6 +231,12 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
       statusChange = { changed_on: data.status_changed_on, evidence_url: data.status_evidence_url };
     }
   }
+  if (data.new_money !== null && data.amount !== null && data.new_money > data.amount) {
+    errors.new_money = 'The new part cannot be more than the amount.';
+  }
+  if (data.horizon_start && data.horizon_end && data.horizon_start >= data.horizon_end) {
+    errors.horizon_start = 'The horizon must start before it ends.';
+  }
   if (data.us_share_basis !== null && data.us_share_pct === null) {
     errors.us_share_basis = 'Give the US share first, or leave the basis empty.';
   }
@@ -229,6 +261,10 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
         status: data.status,
         lever: data.lever,
         context_note: data.context_note,
+        pledger_kind: data.pledger_kind,
+        commitment_kind: data.commitment_kind,
+        horizon_start: data.horizon_start,
+        new_money_usd: data.new_money,
         sources,
       },
       eventIds: [...values.event_ids].sort((a, b) => a - b),
