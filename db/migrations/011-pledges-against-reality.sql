@@ -54,11 +54,11 @@ BEGIN
 END;
 
 -- A horizon now runs from its start (else the announcement) to its end: the indexes that carry what the per-year
--- figure reads carry the start too, and the two kinds for their facets.
+-- figure reads carry the start too; the two kinds join the fields the dashboard's grouped pass groups by.
 DROP INDEX pledges_cube_idx;
 CREATE INDEX pledges_cube_idx ON pledges
-  (sector, status, country, lever, pledger, amount_usd, us_share_pct, announced_on, horizon_years, horizon_end, horizon_start,
-   pledger_kind, commitment_kind);
+  (sector, status, country, lever, pledger_kind, commitment_kind, pledger, amount_usd, us_share_pct, announced_on, horizon_years,
+   horizon_end, horizon_start);
 DROP INDEX pledges_sector_idx;
 CREATE INDEX pledges_sector_idx ON pledges (sector, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
 DROP INDEX pledges_status_idx;
@@ -69,8 +69,6 @@ DROP INDEX pledges_lever_idx;
 CREATE INDEX pledges_lever_idx ON pledges (lever, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
 DROP INDEX pledges_pledger_idx;
 CREATE INDEX pledges_pledger_idx ON pledges (pledger, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
-CREATE INDEX pledges_pledger_kind_idx ON pledges (pledger_kind, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
-CREATE INDEX pledges_commitment_kind_idx ON pledges (commitment_kind, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
 DROP INDEX pledges_announced_on_idx;
 CREATE INDEX pledges_announced_on_idx ON pledges
   (announced_on, amount_usd, horizon_years, horizon_end, horizon_start, us_share_pct, sector, status, country, lever, pledger,
@@ -84,13 +82,37 @@ CREATE INDEX pledges_per_year_idx ON pledges ((CAST(round(amount_usd / (CASE
   THEN (julianday(horizon_end) - julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))) / 365.25
 END)) AS INTEGER)) DESC) WHERE amount_usd IS NOT NULL;
 
--- The amount bands (007) count what has no horizon with the same test as PER_YEAR: the start joins it.
+-- The amount bands (007) group by the two kinds as well ('unknown' when none is recorded, as the filter spells
+-- it), and count what has no horizon with the same test as PER_YEAR, the start included: the table, its views and
+-- its triggers are made again.
+DROP TRIGGER pledges_bands_insert;
+DROP TRIGGER pledges_bands_delete;
 DROP TRIGGER pledges_bands_update;
 DROP TRIGGER pledges_bands_update_before;
 DROP VIEW pledge_bands_computed;
 DROP VIEW pledge_band_terms;
-CREATE VIEW pledge_band_terms (id, sector, status, country, lever, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count) AS
-SELECT id, sector, status, country, coalesce(lever, 'none'),
+DROP TABLE pledge_bands;
+
+CREATE TABLE pledge_bands (
+  sector            TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
+  country           TEXT    NOT NULL,
+  lever             TEXT    NOT NULL,
+  pledger_kind      TEXT    NOT NULL,
+  commitment_kind   TEXT    NOT NULL,
+  band              INTEGER NOT NULL,
+  pledge_count      INTEGER NOT NULL,
+  disclosed_count   INTEGER NOT NULL,
+  known_share_count INTEGER NOT NULL,
+  amount_usd        INTEGER NOT NULL,
+  share_base_usd    INTEGER NOT NULL,
+  us_usd            INTEGER NOT NULL,
+  no_horizon_count  INTEGER NOT NULL,
+  CONSTRAINT pledge_bands_pk PRIMARY KEY (sector, status, country, lever, pledger_kind, commitment_kind, band)
+) WITHOUT ROWID;
+
+CREATE VIEW pledge_band_terms (id, sector, status, country, lever, pledger_kind, commitment_kind, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count) AS
+SELECT id, sector, status, country, coalesce(lever, 'none'), coalesce(pledger_kind, 'unknown'), coalesce(commitment_kind, 'unknown'),
        CASE WHEN amount_usd IS NULL THEN -1
             ELSE length(amount_usd) * 3 + CASE WHEN substr(amount_usd, 1, 1) >= '5' THEN 2 WHEN substr(amount_usd, 1, 1) >= '2' THEN 1 ELSE 0 END
        END,
@@ -104,20 +126,37 @@ SELECT id, sector, status, country, coalesce(lever, 'none'),
          AND NOT coalesce(horizon_end IS NOT NULL
                           AND julianday(horizon_end) > julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10))), 0)
   FROM pledges;
-CREATE VIEW pledge_bands_computed (sector, status, country, lever, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count) AS
-SELECT sector, status, country, lever, band, sum(pledge_count), sum(disclosed_count), sum(known_share_count), sum(amount_usd),
-       sum(share_base_usd), sum(us_usd), sum(no_horizon_count)
-  FROM pledge_band_terms
- GROUP BY sector, status, country, lever, band;
 
-CREATE TRIGGER pledges_bands_update_before
-BEFORE UPDATE OF sector, status, country, lever, amount_usd, us_share_pct, announced_on, horizon_years, horizon_end, horizon_start ON pledges
+CREATE VIEW pledge_bands_computed (sector, status, country, lever, pledger_kind, commitment_kind, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count) AS
+SELECT sector, status, country, lever, pledger_kind, commitment_kind, band, sum(pledge_count), sum(disclosed_count), sum(known_share_count),
+       sum(amount_usd), sum(share_base_usd), sum(us_usd), sum(no_horizon_count)
+  FROM pledge_band_terms
+ GROUP BY sector, status, country, lever, pledger_kind, commitment_kind, band;
+
+INSERT INTO pledge_bands SELECT * FROM pledge_bands_computed;
+
+CREATE TRIGGER pledges_bands_insert AFTER INSERT ON pledges
 BEGIN
   INSERT INTO pledge_bands
-  SELECT sector, status, country, lever, band, -pledge_count, -disclosed_count, -known_share_count, -amount_usd,
+  SELECT sector, status, country, lever, pledger_kind, commitment_kind, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count
+    FROM pledge_band_terms WHERE id = NEW.id
+  ON CONFLICT (sector, status, country, lever, pledger_kind, commitment_kind, band) DO UPDATE SET
+    pledge_count = pledge_count + excluded.pledge_count,
+    disclosed_count = disclosed_count + excluded.disclosed_count,
+    known_share_count = known_share_count + excluded.known_share_count,
+    amount_usd = amount_usd + excluded.amount_usd,
+    share_base_usd = share_base_usd + excluded.share_base_usd,
+    us_usd = us_usd + excluded.us_usd,
+    no_horizon_count = no_horizon_count + excluded.no_horizon_count;
+END;
+
+CREATE TRIGGER pledges_bands_delete BEFORE DELETE ON pledges
+BEGIN
+  INSERT INTO pledge_bands
+  SELECT sector, status, country, lever, pledger_kind, commitment_kind, band, -pledge_count, -disclosed_count, -known_share_count, -amount_usd,
          -share_base_usd, -us_usd, -no_horizon_count
     FROM pledge_band_terms WHERE id = OLD.id
-  ON CONFLICT (sector, status, country, lever, band) DO UPDATE SET
+  ON CONFLICT (sector, status, country, lever, pledger_kind, commitment_kind, band) DO UPDATE SET
     pledge_count = pledge_count + excluded.pledge_count,
     disclosed_count = disclosed_count + excluded.disclosed_count,
     known_share_count = known_share_count + excluded.known_share_count,
@@ -127,16 +166,36 @@ BEGIN
     no_horizon_count = no_horizon_count + excluded.no_horizon_count;
   DELETE FROM pledge_bands
    WHERE pledge_count = 0
-     AND (sector, status, country, lever, band) = (SELECT sector, status, country, lever, band FROM pledge_band_terms WHERE id = OLD.id);
+     AND (sector, status, country, lever, pledger_kind, commitment_kind, band) = (SELECT sector, status, country, lever, pledger_kind, commitment_kind, band FROM pledge_band_terms WHERE id = OLD.id);
+END;
+
+CREATE TRIGGER pledges_bands_update_before
+BEFORE UPDATE OF sector, status, country, lever, pledger_kind, commitment_kind, amount_usd, us_share_pct, announced_on, horizon_years, horizon_end, horizon_start ON pledges
+BEGIN
+  INSERT INTO pledge_bands
+  SELECT sector, status, country, lever, pledger_kind, commitment_kind, band, -pledge_count, -disclosed_count, -known_share_count, -amount_usd,
+         -share_base_usd, -us_usd, -no_horizon_count
+    FROM pledge_band_terms WHERE id = OLD.id
+  ON CONFLICT (sector, status, country, lever, pledger_kind, commitment_kind, band) DO UPDATE SET
+    pledge_count = pledge_count + excluded.pledge_count,
+    disclosed_count = disclosed_count + excluded.disclosed_count,
+    known_share_count = known_share_count + excluded.known_share_count,
+    amount_usd = amount_usd + excluded.amount_usd,
+    share_base_usd = share_base_usd + excluded.share_base_usd,
+    us_usd = us_usd + excluded.us_usd,
+    no_horizon_count = no_horizon_count + excluded.no_horizon_count;
+  DELETE FROM pledge_bands
+   WHERE pledge_count = 0
+     AND (sector, status, country, lever, pledger_kind, commitment_kind, band) = (SELECT sector, status, country, lever, pledger_kind, commitment_kind, band FROM pledge_band_terms WHERE id = OLD.id);
 END;
 
 CREATE TRIGGER pledges_bands_update
-AFTER UPDATE OF sector, status, country, lever, amount_usd, us_share_pct, announced_on, horizon_years, horizon_end, horizon_start ON pledges
+AFTER UPDATE OF sector, status, country, lever, pledger_kind, commitment_kind, amount_usd, us_share_pct, announced_on, horizon_years, horizon_end, horizon_start ON pledges
 BEGIN
   INSERT INTO pledge_bands
-  SELECT sector, status, country, lever, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count
+  SELECT sector, status, country, lever, pledger_kind, commitment_kind, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count
     FROM pledge_band_terms WHERE id = NEW.id
-  ON CONFLICT (sector, status, country, lever, band) DO UPDATE SET
+  ON CONFLICT (sector, status, country, lever, pledger_kind, commitment_kind, band) DO UPDATE SET
     pledge_count = pledge_count + excluded.pledge_count,
     disclosed_count = disclosed_count + excluded.disclosed_count,
     known_share_count = known_share_count + excluded.known_share_count,

@@ -1,7 +1,7 @@
-// One pass of SQL for the dashboard's totals, levers and four facets: sums grouped by sector, status, country
-// and lever, read from one covering index (pledges_cube_idx), then rolled up per field. A facet leaves its own
+// One pass of SQL for the dashboard's totals, levers and six facets: sums grouped by sector, status, country,
+// lever and the two kinds, read from one covering index (pledges_cube_idx), then rolled up per field. A facet leaves its own
 // field's selection out, so the pass applies only the filter's other conditions (dates, amounts, search,
-// pledgers); those four fields are matched on the grouped rows. The same few thousand groups therefore serve
+// pledgers); those six fields are matched on the grouped rows. The same few thousand groups therefore serve
 // every sector, status, country and lever selection under those conditions. Pledgers are many (each its own
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
@@ -18,6 +18,9 @@ export interface CubeGroup {
   country: string;
   /** 'none' for pledges with no lever recorded, as the filter spells it. */
   lever: string;
+  /** 'unknown' for pledges with no kind recorded, as the filter spells it. */
+  pledger_kind: string;
+  commitment_kind: string;
   pledge_count: number;
   disclosed_count: number;
   /** Disclosed amounts whose US share is known. */
@@ -30,7 +33,7 @@ export interface CubeGroup {
 }
 
 /** The facet fields the pass groups by; pledger is not among them. */
-export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever'] as const satisfies readonly FacetField[];
+export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind'] as const satisfies readonly FacetField[];
 
 /** The filter's conditions that the grouped pass applies in SQL: all but the four fields it groups by. */
 export function cubeKey(filter: PledgeFilter): PledgeFilter {
@@ -42,8 +45,6 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
     max: filter.max,
     q: filter.q,
     pledger: filter.pledger,
-    pledger_kind: filter.pledger_kind,
-    commitment_kind: filter.commitment_kind,
   };
 }
 
@@ -51,10 +52,11 @@ export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
   // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search and pledgers need
   // the pledges themselves.
-  const amountsOnly =
-    key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.pledger_kind.length === 0 && key.commitment_kind.length === 0;
-  return amountsOnly ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
+  return key.from === null && key.to === null && key.q === null && key.pledger.length === 0 ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
 }
+
+/** The grouped columns of pledge_bands, in the order of its key. */
+const GROUPED = CUBE_FIELDS.join(', ');
 
 const GROUP_SUMS = ['pledge_count', 'disclosed_count', 'known_share_count', 'amount_usd', 'share_base_usd', 'us_usd', 'no_horizon_count'] as const;
 
@@ -86,7 +88,7 @@ export function bandRange(band: number): { low: number; high: number } {
 export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX): CubeGroup[] {
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
-    statement(db, `SELECT sector, status, country, lever, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY sector, status, country, lever`).all(
+    statement(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`).all(
       first,
       last,
     ) as CubeGroup[];
@@ -116,7 +118,7 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
   if (parts.length === 1) return parts[0]!;
   const groups = new Map<string, CubeGroup>();
   for (const group of parts.flat()) {
-    const key = `${group.sector}\u0000${group.status}\u0000${group.country}\u0000${group.lever}`;
+    const key = CUBE_FIELDS.map((field) => group[field]).join('\u0000');
     const known = groups.get(key);
     if (!known) groups.set(key, { ...group });
     else for (const column of GROUP_SUMS) known[column] += group[column];
@@ -134,14 +136,15 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
   const dated = key.from !== null || key.to !== null;
   const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
   // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
-  const index = key.pledger.length > 0 || key.q !== null || key.pledger_kind.length > 0 || key.commitment_kind.length > 0 ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
+  const index = key.pledger.length > 0 || key.q !== null ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
   return groupedPass(db, clause, index);
 }
 
 function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null): CubeGroup[] {
   return statement(
     db,
-    `SELECT sector, status, country, coalesce(lever, 'none') AS lever,
+    `SELECT sector, status, country, coalesce(lever, 'none') AS lever, coalesce(pledger_kind, 'unknown') AS pledger_kind,
+            coalesce(commitment_kind, 'unknown') AS commitment_kind,
             count(*) AS pledge_count,
             count(amount_usd) AS disclosed_count,
             count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS known_share_count,
@@ -150,7 +153,7 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
             count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
-      GROUP BY sector, status, country, lever`,
+      GROUP BY sector, status, country, lever, pledger_kind, commitment_kind`,
   ).all(...clause.params) as CubeGroup[];
 }
 

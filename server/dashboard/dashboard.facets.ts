@@ -8,20 +8,6 @@ import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../p
 
 type CubeField = (typeof CUBE_FIELDS)[number];
 
-/** The two kinds: few values each, counted by a grouped query of their own (they are not in the cube). */
-export type KindField = 'pledger_kind' | 'commitment_kind';
-const isKind = (field: FacetField): field is KindField => field === 'pledger_kind' || field === 'commitment_kind';
-
-/** A kind's facet: its values among the pledges matching the filter but for its own selection; unknown for none. */
-export function kindValues(db: Db, filter: PledgeFilter, field: KindField): FacetValue[] {
-  const where = whereClause({ ...filter, [field]: [] }, db);
-  const rows = statement(
-    db,
-    `SELECT coalesce(${field}, 'unknown') AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
-       FROM pledges p ${where.sql} GROUP BY ${field}`,
-  ).all(...where.params) as FacetValue[];
-  return rows.sort(byCountThenValue);
-}
 
 /**
  * Each field's values among the matching pledges, with their count and summed amount. A field's own
@@ -33,7 +19,6 @@ export function facets(
   limit = 10,
   groups: CubeGroup[] = cubeOf(db, filter),
   pledgers: FacetValue[] = pledgerValues(db, filter),
-  kinds: Record<KindField, FacetValue[]> = { pledger_kind: kindValues(db, filter, 'pledger_kind'), commitment_kind: kindValues(db, filter, 'commitment_kind') },
 ): Facet[] {
   const values = new Map(CUBE_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
   const add = (field: FacetField, group: CubeGroup) => {
@@ -54,7 +39,7 @@ export function facets(
     else if (missed !== MANY) add(missed, group);
   }
   return FACET_FIELDS.map((field) => {
-    const all = field === 'pledger' ? pledgers : isKind(field) ? kinds[field] : [...values.get(field as CubeField)!.values()].sort(byCountThenValue);
+    const all = field === 'pledger' ? pledgers : [...values.get(field)!.values()].sort(byCountThenValue);
     return { field, values: all.slice(0, limit), distinct: all.length };
   });
 }

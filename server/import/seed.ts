@@ -15,7 +15,8 @@ const SEEDED_KEY = 'seeded_at';
 
 interface SeedFile {
   events: (Omit<PoliticalEvent, 'id'> & { key: string })[];
-  pledges: (NewPledge & { events: string[] })[];
+  /** Fields added after a seed file was written may be missing from it: unknown. */
+  pledges: (Partial<NewPledge> & Omit<NewPledge, 'pledger_kind' | 'commitment_kind' | 'horizon_start' | 'new_money_usd'> & { events: string[] })[];
 }
 
 export type SeedOutcome = 'seeded' | 'already-seeded' | 'has-data';
@@ -34,7 +35,8 @@ export function seedOnce(db: Db, file: URL | string = SEED_FILE): SeedOutcome {
       const eventIds = new Map<string, number>();
       for (const { key, ...event } of seed.events) eventIds.set(key, insertEvent(db, event));
       for (const { events, ...pledge } of seed.pledges) {
-        const pledgeId = insertPledge(db, pledge);
+        // Fields added after a seed file was written are unknown in it.
+        const pledgeId = insertPledge(db, { pledger_kind: null, commitment_kind: null, horizon_start: null, new_money_usd: null, ...pledge });
         for (const key of events) {
           const eventId = eventIds.get(key);
           if (eventId === undefined) throw new Error(`Seed pledge "${pledge.project}" names unknown event "${key}"`);
