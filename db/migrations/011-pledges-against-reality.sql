@@ -69,6 +69,10 @@ DROP INDEX pledges_lever_idx;
 CREATE INDEX pledges_lever_idx ON pledges (lever, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
 DROP INDEX pledges_pledger_idx;
 CREATE INDEX pledges_pledger_idx ON pledges (pledger, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
+-- Each kind leads an index of its own, as every facet field does (dashboard.summary.ts reads one when it is the only
+-- field chosen).
+CREATE INDEX pledges_pledger_kind_idx ON pledges (pledger_kind, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
+CREATE INDEX pledges_commitment_kind_idx ON pledges (commitment_kind, announced_on, amount_usd, horizon_years, horizon_end, horizon_start);
 DROP INDEX pledges_announced_on_idx;
 CREATE INDEX pledges_announced_on_idx ON pledges
   (announced_on, amount_usd, horizon_years, horizon_end, horizon_start, us_share_pct, sector, status, country, lever, pledger,
