@@ -32,6 +32,10 @@ function arrangeTrickyRows() {
     country: 'Taiwan',
     status: 'under_way',
     lever: null,
+    pledger_kind: 'government',
+    commitment_kind: 'fund',
+    horizon_start: '2025-01-01',
+    new_money_usd: 500_000_000,
     sources: [
       { url: 'https://example.com/a', title: 'A' },
       { url: 'https://example.com/b?x=1&y=2', title: 'B' },
@@ -52,6 +56,8 @@ function arrangeTrickyRows() {
     country: '\rCR',
     lever: 'export_controls',
     context_note: '\nLF',
+    pledger_kind: null,
+    commitment_kind: null,
     sources: [{ url: 'https://example.com/c', title: '' }],
   });
   addPledge(db, {
@@ -68,6 +74,9 @@ function arrangeTrickyRows() {
     status: 'withdrawn',
     lever: 'other',
     context_note: 'a",=1+1',
+    pledger_kind: 'joint_venture',
+    commitment_kind: 'purchases_trade',
+    new_money_usd: 0,
     sources: [{ url: 'https://example.com/d', title: '' }],
   });
   const event = insertEvent(db, {
@@ -83,7 +92,7 @@ function arrangeTrickyRows() {
 }
 
 describe('GET /pledges.csv', () => {
-  it('matches the expected file byte for byte: quoting, formula neutralising, empty undisclosed amounts', async () => {
+  it('matches the expected file byte for byte: quoting, formula neutralising, empty undisclosed amounts and unknown kinds', async () => {
     arrangeTrickyRows();
     const res = await request(ctx.app).get('/pledges.csv').buffer(true).parse(binary);
     expect(res.status).toBe(200);

@@ -17,6 +17,8 @@ describe('parseFilter', () => {
         country: 'Taiwan',
         lever: ['export_controls', 'none'],
         pledger: 'Nvidia',
+        pledger_kind: ['government', 'unknown'],
+        commitment_kind: 'purchases_trade',
         from: '2025-03',
         to: '2025-12-31',
         min: '10B',
@@ -29,6 +31,8 @@ describe('parseFilter', () => {
       country: ['Taiwan'],
       lever: ['export_controls', 'none'],
       pledger: ['Nvidia'],
+      pledger_kind: ['government', 'unknown'],
+      commitment_kind: ['purchases_trade'],
       from: '2025-03',
       to: '2025-12-31',
       min: 10_000_000_000,
@@ -44,6 +48,8 @@ describe('parseFilter', () => {
   it.each([
     [{ status: 'forgotten' }, 'status', 'unknown status'],
     [{ lever: 'bribery' }, 'lever', 'unknown lever'],
+    [{ pledger_kind: 'oligarch' }, 'pledger_kind', 'unknown kind "oligarch": use company, government, joint_venture or unknown'],
+    [{ commitment_kind: 'bribe' }, 'commitment_kind', 'unknown kind "bribe": use capital_spending, fund, purchases_trade, mixed or unknown'],
     [{ from: '2025-02-30' }, 'from', 'not a date'],
     [{ to: 'yesterday' }, 'to', 'not a date'],
     [{ from: '2025-06', to: '2025-01' }, 'from', 'after'],
@@ -98,6 +104,22 @@ describe('the filter in SQL', () => {
     expect(n({ q: 'PLAIN' })).toBe(1);
     expect(n({ q: 'example.com/acme' })).toBe(3);
     expect(n({ pledger: ['A', 'C'], lever: 'tariffs' })).toBe(1);
+  });
+
+  it('matches the kinds, "unknown" matching the pledges whose kind is not recorded', () => {
+    ctx = freshApp({ seed: false });
+    addPledge(ctx.db, { pledger: 'Acme', pledger_kind: 'company', commitment_kind: 'capital_spending' });
+    addPledge(ctx.db, { pledger: 'Japan', pledger_kind: 'government', commitment_kind: 'fund' });
+    addPledge(ctx.db, { pledger: 'Qatar', pledger_kind: 'government', commitment_kind: 'purchases_trade' });
+    addPledge(ctx.db, { pledger: 'Someone', pledger_kind: null, commitment_kind: null });
+    const n = (query: Record<string, unknown>) => countPledges(ctx.db, parseFilter(query));
+    expect(n({ pledger_kind: 'government' })).toBe(2);
+    expect(n({ pledger_kind: 'unknown' })).toBe(1);
+    expect(n({ pledger_kind: ['company', 'unknown'] })).toBe(2);
+    expect(n({ commitment_kind: 'unknown' })).toBe(1);
+    expect(n({ commitment_kind: ['fund', 'purchases_trade'] })).toBe(2);
+    expect(n({ pledger_kind: 'government', commitment_kind: ['capital_spending', 'unknown'] })).toBe(0);
+    expect(n({ pledger_kind: 'joint_venture' })).toBe(0);
   });
 });
 
