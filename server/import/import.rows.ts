@@ -284,6 +284,7 @@ function rowReader(headers: readonly (string | undefined)[], knownEventIds: Read
       reason: '',
       status_changed_on: '',
       status_evidence_url: '',
+      status_note: '',
       sources: cell(urlsAt).split(/\s+/).filter(Boolean).map((url) => ({ url, title: '' })),
       event_ids: eventIds,
     };

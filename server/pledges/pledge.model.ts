@@ -75,7 +75,8 @@ export interface PledgeWrite {
   pledge: NewPledge;
   eventIds: number[];
   reason: string;
-  statusChange: { changed_on: string; evidence_url: string } | null;
+  /** The step a change of status adds to the timeline: when, the evidence, and a note on what happened. */
+  statusChange: { changed_on: string; evidence_url: string; note: string } | null;
 }
 
 /** The export's columns, in order; the JSON API uses the same names. */

@@ -4,7 +4,7 @@ import { requireToken, writeLimiter } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { countPledges } from './pledges.sql.ts';
-import { createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, updatePledge } from './pledges.repository.ts';
+import { createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, statusTimeline, updatePledge } from './pledges.repository.ts';
 import { parseSort } from './pledges.sql.ts';
 import { type PledgeListRow, type Status } from './pledge.model.ts';
 import { parseFilter } from './pledges.filter.ts';
@@ -51,7 +51,8 @@ export function apiRouter(db: Db): Router {
   }
 
   function pledgeJson(id: number) {
-    return { ...toJson(findPledge(db, id)!), sources: sourcesOf(db, id), events: eventsOfPledge(db, id) };
+    const pledge = findPledge(db, id)!;
+    return { ...toJson(pledge), sources: sourcesOf(db, id), events: eventsOfPledge(db, id), status_steps: statusTimeline(db, pledge) };
   }
 
   function existing(id: unknown): PledgeListRow {

@@ -166,11 +166,12 @@ function replaceLinks(db: Db, id: number, write: PledgeWrite, created = false): 
   const link = statement(db, 'INSERT INTO pledge_events (pledge_id, event_id) VALUES (?, ?)');
   for (const eventId of write.eventIds) link.run(id, eventId);
   if (write.statusChange) {
-    statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, ?, ?)').run(
+    statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url, note) VALUES (?, ?, ?, ?, ?)').run(
       id,
       write.pledge.status,
       write.statusChange.changed_on,
       write.statusChange.evidence_url,
+      write.statusChange.note,
     );
   }
 }

@@ -1,7 +1,7 @@
 // Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
 import { z } from 'zod';
 import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
-import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type NewPledge, type Status } from './pledge.model.ts';
+import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type NewPledge, type PledgeWrite, type Status } from './pledge.model.ts';
 import {
   choice,
   fieldErrors,
@@ -39,6 +39,7 @@ const SCALAR_FIELDS = [
   'reason',
   'status_changed_on',
   'status_evidence_url',
+  'status_note',
 ] as const;
 type ScalarField = (typeof SCALAR_FIELDS)[number];
 
@@ -52,8 +53,8 @@ export interface PledgeChange {
   pledge: NewPledge;
   eventIds: number[];
   reason: string;
-  /** Set when the status changes: when it did, and the evidence. */
-  statusChange: { changed_on: string; evidence_url: string } | null;
+  /** Set when the status changes: when it did, the evidence, and an optional note on what happened. */
+  statusChange: PledgeWrite['statusChange'];
 }
 
 export interface PledgeRules {
@@ -128,6 +129,7 @@ const PledgeSchema = z.object({
   reason: multiLine(500),
   status_changed_on: partialDate(),
   status_evidence_url: httpUrl(),
+  status_note: multiLine(500),
 });
 
 // Built once: a zod schema costs far more to build than to run.
@@ -228,7 +230,7 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
     if (!data.status_changed_on) errors.status_changed_on = 'Say when the status changed.';
     if (!data.status_evidence_url) errors.status_evidence_url = 'Link the evidence for the new status.';
     if (data.status_changed_on && data.status_evidence_url) {
-      statusChange = { changed_on: data.status_changed_on, evidence_url: data.status_evidence_url };
+      statusChange = { changed_on: data.status_changed_on, evidence_url: data.status_evidence_url, note: data.status_note };
     }
   }
   if (data.new_money !== null && data.amount !== null && data.new_money > data.amount) {

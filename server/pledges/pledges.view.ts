@@ -3,7 +3,7 @@ import { formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.
 import { formatPartialDate } from '../lib/dates.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { EVENT_KINDS, type EventKind } from '../events/event.model.ts';
-import { LEVERS, STATUSES, type Lever, type Status } from './pledge.model.ts';
+import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type CommitmentKind, type Lever, type PledgerKind, type Status } from './pledge.model.ts';
 
 const JSON_SCRIPT_ESCAPES: Record<string, string> = {
   '<': '\\u003c',
@@ -40,9 +40,34 @@ const KIND_LABELS: Record<EventKind, string> = {
   other: 'Other',
 };
 
+const PLEDGER_KIND_LABELS: Record<PledgerKind, string> = {
+  company: 'Company',
+  government: 'Government',
+  joint_venture: 'Joint venture or fund',
+};
+
+const COMMITMENT_KIND_LABELS: Record<CommitmentKind, string> = {
+  capital_spending: 'Capital spending',
+  fund: 'Investment fund or financing vehicle',
+  purchases_trade: 'Purchases and trade',
+  mixed: 'Mixed or unclear',
+};
+
+// A kind not recorded is NULL, and reads "Unknown" wherever it is shown (the filter's word for it is "unknown").
+const UNKNOWN = 'Unknown';
+
 export const statusLabel = (status: Status): string => STATUS_LABELS[status];
+export const pledgerKindLabel = (kind: PledgerKind | null): string => (kind === null ? UNKNOWN : (PLEDGER_KIND_LABELS[kind] ?? kind));
+export const commitmentKindLabel = (kind: CommitmentKind | null): string => (kind === null ? UNKNOWN : (COMMITMENT_KIND_LABELS[kind] ?? kind));
 export const leverLabel = (lever: Lever | null): string => (lever === null ? 'None recorded' : KIND_LABELS[lever]);
 export const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
+
+/** The part of a pledge described as new, against the whole: "$11B of $32B described as new", or "Not stated". */
+export function newMoneyText(newMoney: number | null, amount: number | null): string {
+  if (newMoney === null) return 'Not stated';
+  if (amount === null) return `${formatUsdCompact(newMoney)} described as new, of an undisclosed amount`;
+  return `${formatUsdCompact(newMoney)} of ${formatUsdCompact(amount)} described as new`;
+}
 
 /** A value from the revision log, as text: lists of sources and events included. */
 export function showValue(value: unknown): string {
@@ -59,6 +84,8 @@ const FACET_LABELS: Record<string, string> = {
   status: 'Status',
   country: 'Country',
   lever: 'Political lever',
+  pledger_kind: 'Who pledges',
+  commitment_kind: 'Kind of commitment',
   pledger: 'Pledger',
   from: 'From',
   to: 'To',
@@ -71,6 +98,8 @@ const FACET_LABELS: Record<string, string> = {
 export function filterValueLabel(param: string, value: string): string {
   if (param === 'status') return STATUS_LABELS[value as Status] ?? value;
   if (param === 'lever') return value === 'none' ? 'None recorded' : (KIND_LABELS[value as Lever] ?? value);
+  if (param === 'pledger_kind') return value === 'unknown' ? UNKNOWN : pledgerKindLabel(value as PledgerKind);
+  if (param === 'commitment_kind') return value === 'unknown' ? UNKNOWN : commitmentKindLabel(value as CommitmentKind);
   if (param === 'min' || param === 'max') return formatUsdCompact(Number(value));
   if (param === 'from' || param === 'to') return formatPartialDate(value);
   return value;
@@ -92,8 +121,13 @@ export const viewHelpers = {
   statusLabel,
   leverLabel,
   kindLabel,
+  pledgerKindLabel,
+  commitmentKindLabel,
+  newMoneyText,
   jsonForScript,
   statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
   leverOptions: [{ value: '', label: 'None recorded' }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
   kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),
+  pledgerKindOptions: [...PLEDGER_KINDS.map((value) => ({ value, label: PLEDGER_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
+  commitmentKindOptions: [...COMMITMENT_KINDS.map((value) => ({ value, label: COMMITMENT_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
 };

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../server/pledges/pledge.model.ts';
-import { freshApp, type TestContext } from '../helpers.ts';
+import { addPledge, freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -36,6 +36,23 @@ describe('GET /api/pledges', () => {
     const res = await request(ctx.app).get(`/api/pledges?${query}`);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/page must be a whole number/);
+  });
+});
+
+describe('GET /api/pledges with the kinds', () => {
+  it('gives each row its kinds, horizon start and new money, null when not recorded, and filters by kind', async () => {
+    ctx = freshApp({ seed: false });
+    addPledge(ctx.db, { pledger: 'Gilead', amount_usd: 32e9, new_money_usd: 11e9, horizon_start: '2025-05-01', pledger_kind: 'company', commitment_kind: 'capital_spending' });
+    addPledge(ctx.db, { pledger: 'Unknown Co', pledger_kind: null, commitment_kind: null });
+    const all = (await request(ctx.app).get('/api/pledges?sort=pledger')).body.pledges;
+    const pick = ({ pledger, pledger_kind, commitment_kind, horizon_start, new_money_usd }: Record<string, unknown>) => ({ pledger, pledger_kind, commitment_kind, horizon_start, new_money_usd });
+    expect(all.map(pick)).toEqual([
+      { pledger: 'Gilead', pledger_kind: 'company', commitment_kind: 'capital_spending', horizon_start: '2025-05-01', new_money_usd: 11e9 },
+      { pledger: 'Unknown Co', pledger_kind: null, commitment_kind: null, horizon_start: null, new_money_usd: null },
+    ]);
+    const unknown = (await request(ctx.app).get('/api/pledges?pledger_kind=unknown')).body;
+    expect([unknown.total, unknown.pledges.map(pick)]).toEqual([1, [all.map(pick)[1]]]);
+    expect((await request(ctx.app).get('/api/pledges?commitment_kind=fund')).body.total).toBe(0);
   });
 });
 

@@ -115,6 +115,41 @@ describe('the JSON write API', () => {
     expect(count(ctx.db, 'pledges')).toBe(5);
   });
 
+  it('takes who pledges, the kind of commitment, the horizon start and the new money, as text or whole dollars', async () => {
+    ctx = freshApp({ seed: false });
+    const { token: bearer } = await token(ctx);
+    const fields = { pledger_kind: 'government', commitment_kind: 'purchases_trade', horizon_start: '2025-07-01', horizon_end: '2026-06-30', new_money_usd: 2_500_000_000 };
+    const created = await request(ctx.app).post('/api/pledges').set('Authorization', `Bearer ${bearer}`).send({ ...PLEDGE, event_ids: [], ...fields });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(fields);
+    const replaced = await request(ctx.app)
+      .put(`/api/pledges/${created.body.id}`)
+      .set('Authorization', `Bearer ${bearer}`)
+      .send({ ...PLEDGE, event_ids: [], pledger_kind: 'company', new_money: '3B' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ pledger_kind: 'company', commitment_kind: null, horizon_start: null, new_money_usd: 3_000_000_000 });
+    expect(ctx.db.prepare('SELECT pledger_kind, commitment_kind, new_money_usd FROM pledges').get()).toEqual({ pledger_kind: 'company', commitment_kind: null, new_money_usd: 3e9 });
+  });
+
+  it('answers 422 naming a wrong kind, new money above the amount or a horizon that starts after it ends, and writes nothing', async () => {
+    ctx = freshApp({ seed: false });
+    const { token: bearer } = await token(ctx);
+    const res = await request(ctx.app)
+      .post('/api/pledges')
+      .set('Authorization', `Bearer ${bearer}`)
+      .send({ ...PLEDGE, event_ids: [], pledger_kind: 'oligarch', commitment_kind: 'fund', new_money_usd: 13e9, horizon_start: '2027-01-01', horizon_end: '2026-01-01' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.fields).toEqual({ pledger_kind: 'Choose a kind of pledger from the list.' });
+    const second = await request(ctx.app)
+      .post('/api/pledges')
+      .set('Authorization', `Bearer ${bearer}`)
+      .send({ ...PLEDGE, event_ids: [], new_money_usd: 13e9, horizon_start: '2027-01-01', horizon_end: '2026-01-01' });
+    expect(second.body.error.fields).toEqual({ new_money: 'The new part cannot be more than the amount.', horizon_start: 'The horizon must start before it ends.' });
+    const fractional = await request(ctx.app).post('/api/pledges').set('Authorization', `Bearer ${bearer}`).send({ ...PLEDGE, event_ids: [], new_money_usd: 1.5 });
+    expect(fractional.body.error.fields).toEqual({ new_money: 'Send the amount as whole dollars or as text like "500B".' });
+    expect([count(ctx.db, 'pledges'), count(ctx.db, 'revisions')]).toEqual([0, 0]);
+  });
+
   it('answers 404 for an unknown pledge', async () => {
     ctx = freshApp();
     const { token: bearer } = await token(ctx);

@@ -10,6 +10,9 @@ let ctx: TestContext;
 beforeAll(() => {
   ctx = freshApp({ seed: false });
   generatePledges(ctx.db, { rows: 600, seed: 7 });
+  // Some kinds not recorded, as in a real data set, for the filters' "unknown".
+  ctx.db.prepare('UPDATE pledges SET pledger_kind = NULL WHERE id % 7 = 0').run();
+  ctx.db.prepare('UPDATE pledges SET commitment_kind = NULL WHERE id % 5 = 0').run();
 });
 afterAll(() => ctx?.cleanup());
 
@@ -37,6 +40,12 @@ const FILTERS = [
   'country=Japan&lever=tariffs&from=2021',
   'q=nothing-matches-this',
   'pledger=Apple&sector=Pharmaceuticals&to=2020',
+  'pledger_kind=government',
+  'pledger_kind=unknown',
+  'pledger_kind=company&pledger_kind=unknown&min=1B',
+  'commitment_kind=fund&commitment_kind=purchases_trade',
+  'commitment_kind=unknown&sector=Semiconductors',
+  'pledger_kind=government&commitment_kind=capital_spending',
 ];
 
 async function apiRows(query: string): Promise<{ total: number; sum: number; ids: number[] }> {
@@ -145,6 +154,36 @@ describe('facets', () => {
     expect(computed.status).toEqual(byStatus);
     expect(computed.country).toEqual(byCountry);
     expect(computed.lever).toEqual(byLever);
+  });
+
+  it('count each kind, "unknown" for none recorded, leaving out the kind’s own selection', () => {
+    const filter = parseFilter({ sector: 'Semiconductors', pledger_kind: 'company', commitment_kind: 'unknown' });
+    const computed = Object.fromEntries(facets(ctx.db, filter, 100).map((facet) => [facet.field, facet.values]));
+    const byKind = (field: string, where: string) =>
+      ctx.db
+        .prepare(
+          `SELECT ifnull(${field}, 'unknown') AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+             FROM pledges WHERE sector = 'Semiconductors' AND ${where} GROUP BY 1 ORDER BY pledge_count DESC, value`,
+        )
+        .all();
+    const pledgerKinds = byKind('pledger_kind', 'commitment_kind IS NULL');
+    const commitmentKinds = byKind('commitment_kind', "pledger_kind = 'company'");
+    expect(pledgerKinds.map((row) => (row as { value: string }).value)).toContain('unknown');
+    expect(computed.pledger_kind).toEqual(pledgerKinds);
+    expect(computed.commitment_kind).toEqual(commitmentKinds);
+  });
+
+  it('name the kinds and their values in words, and link each to the filtered table', async () => {
+    const res = await request(ctx.app).get('/pledges?pledger_kind=government&commitment_kind=unknown');
+    expect(res.text).toContain('<h2>Who pledges</h2>');
+    expect(res.text).toContain('<h2>Kind of commitment</h2>');
+    expect(res.text).toMatch(/<a href="\/pledges\?pledger_kind=government&amp;commitment_kind=unknown&amp;commitment_kind=fund">Investment fund or financing vehicle<\/a>/);
+    expect(res.text).toMatch(/<a href="\/pledges\?pledger_kind=government&amp;pledger_kind=company&amp;commitment_kind=unknown">Company<\/a>/);
+    expect(res.text).toContain('aria-label="Remove filter Who pledges: Government"');
+    expect(res.text).toContain('aria-label="Remove filter Kind of commitment: Unknown"');
+    const dashboard = await request(ctx.app).get('/?pledger_kind=joint_venture');
+    expect(dashboard.text).toContain('aria-label="Remove filter Who pledges: Joint venture or fund"');
+    expect(dashboard.text).toMatch(/<a href="\/\?pledger_kind=joint_venture&amp;commitment_kind=fund">Investment fund or financing vehicle<\/a>/);
   });
 
   it('are shown beside the table, each value a link that adds it to the filter', async () => {

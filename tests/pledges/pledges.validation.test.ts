@@ -55,6 +55,13 @@ describe('validatePledge', () => {
     [{ status_evidence_url: 'https:alert(1)' }, 'status_evidence_url', 'http'],
     [{ event_ids: [99] }, 'events', 'No such event: 99'],
     [{ amount: '1e400' }, 'amount', 'digits'],
+    [{ pledger_kind: 'Government' }, 'pledger_kind', 'Choose a kind of pledger'],
+    [{ commitment_kind: 'unknown' }, 'commitment_kind', 'Choose a kind of commitment'],
+    [{ new_money: '-1B' }, 'new_money', 'negative'],
+    [{ amount: '10B', new_money: '10.5B' }, 'new_money', 'more than the amount'],
+    [{ horizon_start: '2025-07' }, 'horizon_start', 'YYYY-MM-DD'],
+    [{ horizon_start: '2026-01-01', horizon_end: '2026-01-01' }, 'horizon_start', 'start before it ends'],
+    [{ status: 'completed', status_changed_on: '2026-01', status_evidence_url: 'https://example.com/done', status_note: 'x'.repeat(501) }, 'status_note', 'At most 500'],
   ])('refuses %j on %s', (overrides, field, message) => {
     expect(errorsOf(form(overrides as Partial<PledgeFormValues>))[field]).toContain(message);
   });
@@ -64,7 +71,18 @@ describe('validatePledge', () => {
     expect(errors.status_changed_on).toBeDefined();
     expect(errors.status_evidence_url).toBeDefined();
     const ok = validatePledge(form({ status: 'completed', status_changed_on: '2026-01', status_evidence_url: 'https://example.com/done' }), RULES);
-    expect(ok.ok && ok.value.statusChange).toEqual({ changed_on: '2026-01', evidence_url: 'https://example.com/done' });
+    expect(ok.ok && ok.value.statusChange).toEqual({ changed_on: '2026-01', evidence_url: 'https://example.com/done', note: '' });
+    const noted = validatePledge(form({ status: 'completed', status_changed_on: '2026-01', status_evidence_url: 'https://example.com/done', status_note: ' Opened.\r\nOn time. ' }), RULES);
+    expect(noted.ok && noted.value.statusChange).toEqual({ changed_on: '2026-01', evidence_url: 'https://example.com/done', note: 'Opened.\nOn time.' });
+  });
+
+  it('reads the kinds, the horizon start and the new money; empty is unknown', () => {
+    const result = validatePledge(form({ amount: '32B', new_money: '$11 billion', pledger_kind: 'government', commitment_kind: 'mixed', horizon_start: '2025-07-01' }), RULES);
+    expect(result.ok && result.value.pledge).toMatchObject({ new_money_usd: 11e9, pledger_kind: 'government', commitment_kind: 'mixed', horizon_start: '2025-07-01' });
+    const empty = validatePledge(form(), RULES);
+    expect(empty.ok && empty.value.pledge).toMatchObject({ new_money_usd: null, pledger_kind: null, commitment_kind: null, horizon_start: null });
+    // The new part of an undisclosed amount may be known.
+    expect(validatePledge(form({ amount: '', new_money: '3B' }), RULES).ok).toBe(true);
   });
 });
 

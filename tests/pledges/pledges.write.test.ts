@@ -312,7 +312,7 @@ describe('the add form', () => {
     ctx = freshApp();
     const { agent } = await signedIn(ctx);
     const res = await agent.get('/pledges/new');
-    for (const name of ['pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'sector', 'country', 'status', 'lever', 'context_note', 'source_url_0', 'source_title_0', 'source_url_1', 'reason', 'status_changed_on', 'status_evidence_url', 'event_1']) {
+    for (const name of ['pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'sector', 'country', 'status', 'lever', 'context_note', 'source_url_0', 'source_title_0', 'source_url_1', 'reason', 'status_changed_on', 'status_evidence_url', 'status_note', 'pledger_kind', 'commitment_kind', 'horizon_start', 'new_money', 'event_1']) {
       expect(res.text, name).toContain(`name="${name}"`);
     }
     expect(csrfFrom(res.text)).toMatch(/.{20,}/);
