@@ -1,8 +1,10 @@
 // The architecture, checked by `npm test` (npm run depcheck): docs/architecture.md draws it.
 //   cli/ and app.ts → features → revisions/ → platform/ and lib/
-// Features: auth, pledges, dashboard, events, import. Among them: import → pledges; dashboard's queries use
-// pledges' model, filter and SQL only; pledges reach events only through events/event.model.ts.
-const FEATURES = '(auth|pledges|dashboard|events|import)';
+// Features: auth, pledges, relations, dashboard, events, import. Among them: import → pledges and relations;
+// dashboard's queries use pledges' model, filter and SQL only; pledges reach events only through
+// events/event.model.ts, and relations only through their model and repository; relations build on pledges' model,
+// filter, SQL and CSV.
+const FEATURES = '(auth|pledges|relations|dashboard|events|import)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -52,7 +54,7 @@ module.exports = {
     {
       name: 'import-builds-on-pledges-only',
       severity: 'error',
-      comment: "The importer writes pledges; it does not reach into the dashboard, nor into auth past its routes' guards.",
+      comment: "The importer writes pledges and relations; it does not reach into the dashboard, nor into auth past its routes' guards.",
       from: { path: '^server/import/' },
       to: { path: '^server/dashboard/|^server/auth/(?!auth\\.ts$)' },
     },
@@ -69,6 +71,27 @@ module.exports = {
       comment: 'Pledges know events only by their model; what pledges read of events lives in the pledges repository.',
       from: { path: '^server/pledges/' },
       to: { path: '^server/events/', pathNot: '^server/events/event\\.model\\.ts$' },
+    },
+    {
+      name: 'pledges-see-relations-through-model-and-repository',
+      severity: 'error',
+      comment: "A pledge's page, JSON and deletion read and record its relations through the relations' model and repository only.",
+      from: { path: '^server/pledges/' },
+      to: { path: '^server/relations/', pathNot: '^server/relations/(relation\\.model|relations\\.repository)\\.ts$' },
+    },
+    {
+      name: 'relations-build-on-pledges-model-and-sql',
+      severity: 'error',
+      comment: "Relations name pledges by their model, filter, SQL and CSV rules, never by pledges' repository or routes (which read relations).",
+      from: { path: '^server/relations/' },
+      to: { path: '^server/pledges/', pathNot: '^server/pledges/(pledge\\.model|pledges\\.filter|pledges\\.sql|pledges\\.csv)\\.ts$' },
+    },
+    {
+      name: 'relations-know-no-dashboard-or-import',
+      severity: 'error',
+      comment: 'The dashboard and the importer build on relations, not the other way round.',
+      from: { path: '^server/relations/' },
+      to: { path: '^server/(dashboard|import)/' },
     },
     {
       name: 'pledges-know-no-dashboard-or-import',

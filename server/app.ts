@@ -17,6 +17,9 @@ import { importRouter } from './import/import.routes.ts';
 import { ping } from './platform/meta.repository.ts';
 import { pledgesEditRouter } from './pledges/pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges/pledges.routes.ts';
+import { relationsApiRouter } from './relations/relations.api.routes.ts';
+import { relationsEditRouter } from './relations/relations.edit.routes.ts';
+import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
@@ -24,6 +27,7 @@ import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
+import { relationViewHelpers } from './relations/relations.view.ts';
 
 const require = createRequire(import.meta.url);
 // Chart.js and its annotation plugin are served from node_modules: the app works offline, no CDN.
@@ -56,7 +60,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  Object.assign(app.locals, viewHelpers);
+  Object.assign(app.locals, viewHelpers, relationViewHelpers);
   app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
@@ -111,12 +115,15 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(authRouter(db, secret));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));
+  app.use(relationsEditRouter(db));
   app.use(dashboardRouter(db, cache));
   // The facets beside the table are the same for every reader until something is written.
   app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter)));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(apiRouter(db));
+  app.use(relationsRouter(db, log));
+  app.use(relationsApiRouter(db));
 
   app.use(notFound);
   app.use(errorHandler());

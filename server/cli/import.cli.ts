@@ -44,11 +44,14 @@ async function main(args: string[]): Promise<number> {
     }
     const summary = `${outcome.created} new, ${outcome.changed} changed, ${outcome.unchanged} unchanged`;
     if (dryRun) {
-      for (const row of outcome.sample.changed) {
+      // A relations file's changed rows, or a pledges file's.
+      const what = outcome.relations ? 'relation' : 'pledge';
+      const changed = outcome.relations?.changed ?? outcome.sample.changed;
+      for (const row of changed) {
         const fields = Object.entries(row.changes).map(([field, change]) => `${field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
-        console.log(`line ${row.line}, pledge ${row.id}: ${fields.join('; ')}`);
+        console.log(`line ${row.line}, ${what} ${row.id}: ${fields.join('; ')}`);
       }
-      if (outcome.changed > outcome.sample.changed.length) console.log(`and ${outcome.changed - outcome.sample.changed.length} more changed rows`);
+      if (outcome.changed > changed.length) console.log(`and ${outcome.changed - changed.length} more changed rows`);
       console.log(`Dry run, nothing written: ${summary}.`);
       return 0;
     }

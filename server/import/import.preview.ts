@@ -6,6 +6,7 @@ import type { ImportProblem, ImportRow } from './import.rows.ts';
 import { findPledgeByIdentity, pendingChanges, pledgeExists, sourcesOf } from '../pledges/pledges.repository.ts';
 import { type PledgeWrite } from '../pledges/pledge.model.ts';
 import type { Changes } from '../revisions/revisions.repository.ts';
+import type { NewRelation } from '../relations/relation.model.ts';
 
 export interface ImportOutcome {
   /** Every problem found, with its line and column; when there is one, nothing was written. */
@@ -20,6 +21,11 @@ export interface ImportOutcome {
   };
   /** True when the rows were written and committed. */
   written: boolean;
+  /** A relations file's first rows of each kind (import.relations.ts); its pledges' sample stays empty. */
+  relations?: {
+    created: { line: number; id: number; relation: NewRelation }[];
+    changed: { line: number; id: number; changes: Changes }[];
+  };
 }
 
 /** What a row is to the database: a new pledge, a change to one (the write with the titles known), or the same. */

@@ -72,7 +72,7 @@ export function canonicalHeader(name: string): string | undefined {
 }
 
 /** Looks at the first chunk to refuse UTF-16 and pick the separator (comma, or semicolon as European spreadsheets write). */
-function sniff(head: Buffer): { delimiter: string } {
+export function sniff(head: Buffer): { delimiter: string } {
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || head.subarray(0, 200).includes(0)) {
     throw new ImportFileError('The file looks like UTF-16 (or binary): save it as "CSV UTF-8" and import again.');
   }
@@ -83,12 +83,12 @@ function sniff(head: Buffer): { delimiter: string } {
 
 export class ImportFileError extends Error {}
 
-function parserOptions(delimiter: string): ParseOptions {
+export function parserOptions(delimiter: string): ParseOptions {
   return { bom: true, delimiter, relax_column_count: false, max_record_size: MAX_FIELD_BYTES, skip_empty_lines: true };
 }
 
 /** What the parser's own errors mean, in an editor's words. */
-function parseProblem(error: unknown): ImportProblem {
+export function parseProblem(error: unknown): ImportProblem {
   const err = error as Error & { lines?: number; code?: string };
   const message =
     err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
@@ -211,12 +211,12 @@ export async function* readBatches(input: Readable, knownEventIds: ReadonlySet<n
   yield reader.end(failure);
 }
 
-function isParseError(error: unknown): boolean {
+export function isParseError(error: unknown): boolean {
   return String((error as { code?: unknown }).code).startsWith('CSV_');
 }
 
 /** The stream's first chunk (empty for an empty stream), left unread for the parser to take again. */
-async function firstChunk(input: Readable): Promise<Buffer> {
+export async function firstChunk(input: Readable): Promise<Buffer> {
   for (;;) {
     const chunk = input.read() as Buffer | string | null;
     if (chunk !== null) return Buffer.from(chunk);

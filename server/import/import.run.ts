@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../platform/db.ts';
 import { listEvents } from '../events/events.repository.ts';
 import { ImportPreview, refused, type ImportOutcome } from './import.preview.ts';
-import { ImportFileError, MAX_PROBLEMS, readBatches, type ImportBatch, type ImportProblem, type ImportRow } from './import.rows.ts';
+import { firstChunk, ImportFileError, MAX_PROBLEMS, readBatches, type ImportBatch, type ImportProblem, type ImportRow } from './import.rows.ts';
+import { importRelationsCsv, isRelationsFile } from './import.relations.ts';
 import { ImportWriter, type WriteOptions } from './import.write.ts';
 
 export interface ImportOptions extends WriteOptions {
@@ -107,6 +108,10 @@ export class ImportRun {
  * must run on a connection of its own, never on one other requests share.
  */
 export async function importCsv(db: Db, input: Readable, options: ImportOptions = {}): Promise<ImportOutcome> {
+  // A relations file (its header names kind, pledge_id and other_id) has a reader of its own.
+  const head = await firstChunk(input);
+  if (head.length > 0) input.unshift(head);
+  if (isRelationsFile(head)) return importRelationsCsv(db, input, options);
   const run = new ImportRun(db, options);
   try {
     for await (const batch of readBatches(input, run.knownEventIds)) {

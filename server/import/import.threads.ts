@@ -2,11 +2,13 @@
 // (import.rows.worker.ts), and a whole import on a thread of its own for the import page (import.job.worker.ts),
 // with the messages each sends. Stays in the workers' folder: startWorker finds them next to itself.
 import { on } from 'node:events';
+import fs from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
 import { refused, type ImportOutcome } from './import.preview.ts';
 import type { ImportBatch } from './import.rows.ts';
 import { ImportRun, type ImportOptions } from './import.run.ts';
+import { importRelationsCsv, isRelationsFile } from './import.relations.ts';
 import type { Author } from '../revisions/revisions.repository.ts';
 
 /**
@@ -15,6 +17,8 @@ import type { Author } from '../revisions/revisions.repository.ts';
  * outcome as importCsv, rows in the same order.
  */
 export async function importCsvFile(db: Db, file: string, options: ImportOptions = {}): Promise<ImportOutcome> {
+  // A relations file (its header names kind, pledge_id and other_id): few rows, read on this thread.
+  if (isRelationsFile(fileHead(file))) return importRelationsCsv(db, fs.createReadStream(file), options);
   const run = new ImportRun(db, options);
   const worker = startReader(file, run.knownEventIds);
   try {
@@ -29,6 +33,17 @@ export async function importCsvFile(db: Db, file: string, options: ImportOptions
   } finally {
     run.stopWriting();
     await worker.terminate();
+  }
+}
+
+/** The first 64 kB of a file, where its header is. */
+function fileHead(file: string): Buffer {
+  const head = Buffer.alloc(64 * 1024);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

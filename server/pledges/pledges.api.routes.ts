@@ -10,6 +10,7 @@ import { type PledgeListRow, type Status } from './pledge.model.ts';
 import { parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
 import { readReason, type FieldErrors } from '../lib/validation.ts';
+import { relationsOf } from '../relations/relations.repository.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -52,7 +53,13 @@ export function apiRouter(db: Db): Router {
 
   function pledgeJson(id: number) {
     const pledge = findPledge(db, id)!;
-    return { ...toJson(pledge), sources: sourcesOf(db, id), events: eventsOfPledge(db, id), status_steps: statusTimeline(db, pledge) };
+    return {
+      ...toJson(pledge),
+      sources: sourcesOf(db, id),
+      events: eventsOfPledge(db, id),
+      status_steps: statusTimeline(db, pledge),
+      relations: relationsOf(db, id),
+    };
   }
 
   function existing(id: unknown): PledgeListRow {

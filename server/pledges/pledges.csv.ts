@@ -56,8 +56,8 @@ export function csvLine(cells: readonly CsvCell[]): string {
 const CHUNK_CHARS = 64 * 1024;
 
 /** The header and then the records, in chunks of about 64 kB, each made only when the reader asks for it. */
-function* csvChunks(rows: Iterable<readonly CsvCell[]>): Generator<string> {
-  let chunk = csvLine(CSV_COLUMNS);
+function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[]): Generator<string> {
+  let chunk = csvLine(header);
   for (const row of rows) {
     chunk += csvLine(row);
     if (chunk.length >= CHUNK_CHARS) {
@@ -68,11 +68,20 @@ function* csvChunks(rows: Iterable<readonly CsvCell[]>): Generator<string> {
   if (chunk.length > 0) yield chunk;
 }
 
-/** Writes rows (arrays of the CSV's columns) to out, reading the next rows only as fast as out takes them. */
-export function streamCsv(rows: Iterable<readonly CsvCell[]>, out: Writable, done: (error?: Error | null) => void): void {
-  pipeline(Readable.from(csvChunks(rows), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS }), out, done);
+/**
+ * Writes rows (arrays of the CSV's columns) to out, reading the next rows only as fast as out takes them. The
+ * header is the pledges' columns unless another table's are given.
+ */
+export function streamCsv(
+  rows: Iterable<readonly CsvCell[]>,
+  out: Writable,
+  done: (error?: Error | null) => void,
+  header: readonly string[] = CSV_COLUMNS,
+): void {
+  pipeline(Readable.from(csvChunks(rows, header), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS }), out, done);
 }
 
-export function csvFilename(now = new Date()): string {
-  return `pledges-${now.toISOString().slice(0, 10)}.csv`;
+/** pledges-2025-06-02.csv, or another table's name for its export. */
+export function csvFilename(now = new Date(), table = 'pledges'): string {
+  return `${table}-${now.toISOString().slice(0, 10)}.csv`;
 }

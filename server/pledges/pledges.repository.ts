@@ -8,6 +8,7 @@ import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
 import { DEFAULT_SORT, orderBy, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
+import { recordRelationsGone } from '../relations/relations.repository.ts';
 import type { NewPledge, Pledge, PledgeListRow, PledgeWrite, Source, StatusStep } from './pledge.model.ts';
 
 // A pledge's source URLs in order, and its event ids, each space-separated: as the table and the CSV show them.
@@ -229,6 +230,8 @@ export function deletePledge(db: Db, id: number, editor: Author, reason: string)
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
+    // Its relations go with it (ON DELETE CASCADE); the pledges at their other ends say so in their histories.
+    recordRelationsGone(db, id, editor, reason);
     statement(db, 'DELETE FROM pledges WHERE id = ?').run(id);
     recordRevision(db, { entity: 'pledge', entityId: id, action: 'delete', editor, changes: diff(before, null), reason });
     return true;

@@ -8,6 +8,7 @@ import type { Facet } from './pledge.model.ts';
 import { eventsOfPledge, findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
+import { relationsSection } from '../relations/relations.repository.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -76,6 +77,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       events: eventsOfPledge(db, id),
       statusSteps: statusTimeline(db, pledge),
       revisions: revisionsOf(db, 'pledge', id),
+      relations: relationsSection(db, id, Boolean(req.editor)),
     });
   });
 
