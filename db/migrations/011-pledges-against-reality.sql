@@ -77,13 +77,14 @@ DROP INDEX pledges_announced_on_idx;
 CREATE INDEX pledges_announced_on_idx ON pledges
   (announced_on, amount_usd, horizon_years, horizon_end, horizon_start, us_share_pct, sector, status, country, lever, pledger,
    pledger_kind, commitment_kind);
--- The same text as PER_YEAR in pledges.sql.ts, without the table alias.
+-- The same text as PER_YEAR in pledges.sql.ts, without the table alias: a horizon runs from its start (else the
+-- announcement) to the end of its end date, in calendar months.
 DROP INDEX pledges_per_year_idx;
 CREATE INDEX pledges_per_year_idx ON pledges ((CAST(round(amount_usd / (CASE
   WHEN horizon_years IS NOT NULL THEN horizon_years
-  WHEN horizon_end IS NOT NULL
-   AND julianday(horizon_end) > julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))
-  THEN (julianday(horizon_end) - julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))) / 365.25
+  WHEN horizon_end IS NOT NULL AND horizon_end >= coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10))
+  THEN ((strftime('%Y', date(horizon_end, '+1 day')) - strftime('%Y', coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))) * 12 + strftime('%m', date(horizon_end, '+1 day')) - strftime('%m', coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))
+        + (strftime('%d', date(horizon_end, '+1 day')) - strftime('%d', coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)))) / 30.4375) / 12.0
 END)) AS INTEGER)) DESC) WHERE amount_usd IS NOT NULL;
 
 -- The amount bands (007) group by the two kinds as well ('unknown' when none is recorded, as the filter spells
@@ -128,7 +129,7 @@ SELECT id, sector, status, country, coalesce(lever, 'none'), coalesce(pledger_ki
        coalesce(CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER), 0),
        amount_usd IS NOT NULL AND horizon_years IS NULL
          AND NOT coalesce(horizon_end IS NOT NULL
-                          AND julianday(horizon_end) > julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10))), 0)
+                          AND horizon_end >= coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)), 0)
   FROM pledges;
 
 CREATE VIEW pledge_bands_computed (sector, status, country, lever, pledger_kind, commitment_kind, band, pledge_count, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count) AS

@@ -44,13 +44,16 @@ export function orderBy(sort: Sort): string {
   return `${SORTS[sort.key]} IS NULL, ${SORTS[sort.key]} ${direction}, p.id ASC`;
 }
 
-// Years a pledge runs: its stated horizon, or from its start (else the announcement) to its end date. NULL when
-// unknown. The same text as pledges_per_year_idx (migration 011).
+// Years a pledge runs: its stated horizon, or from its start (else the announcement) to the end of its end date,
+// counted in calendar months (and days over 30.4375 a month), so that 1 July 2024 to 30 June 2025 is one year
+// exactly. NULL when unknown. The same text as pledges_per_year_idx (migration 011).
+const START = `coalesce(p.horizon_start, substr(p.announced_on || '-01-01', 1, 10))`;
+const AFTER_END = `date(p.horizon_end, '+1 day')`;
 const YEARS = `CASE
   WHEN p.horizon_years IS NOT NULL THEN p.horizon_years
-  WHEN p.horizon_end IS NOT NULL
-   AND julianday(p.horizon_end) > julianday(coalesce(p.horizon_start, substr(p.announced_on || '-01-01', 1, 10)))
-  THEN (julianday(p.horizon_end) - julianday(coalesce(p.horizon_start, substr(p.announced_on || '-01-01', 1, 10)))) / 365.25
+  WHEN p.horizon_end IS NOT NULL AND p.horizon_end >= ${START}
+  THEN ((strftime('%Y', ${AFTER_END}) - strftime('%Y', ${START})) * 12 + strftime('%m', ${AFTER_END}) - strftime('%m', ${START})
+        + (strftime('%d', ${AFTER_END}) - strftime('%d', ${START})) / 30.4375) / 12.0
 END`;
 
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
