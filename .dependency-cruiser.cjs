@@ -1,8 +1,8 @@
 // The architecture, checked by `npm test` (npm run depcheck): docs/architecture.md draws it.
 //   cli/ and app.ts → features → revisions/ → platform/ and lib/
-// Features: auth, pledges, dashboard, events, import. Among them: import → pledges; dashboard's queries use
+// Features: auth, pledges, dashboard, events, import, pages. Among them: import → pledges; dashboard's queries use
 // pledges' model, filter and SQL only; pledges reach events only through events/event.model.ts.
-const FEATURES = '(auth|pledges|dashboard|events|import)';
+const FEATURES = '(auth|pledges|dashboard|events|import|pages)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -18,6 +18,7 @@ import { ping } from './platform/meta.repository.ts';
 import { pledgesEditRouter } from './pledges/pledges.edit.routes.ts';
 import { pledgesRouter } from './pledges/pledges.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
+import { pagesRouter } from './pages/pages.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -117,6 +118,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(apiRouter(db));
+  app.use(pagesRouter());
 
   app.use(notFound);
   app.use(errorHandler());
