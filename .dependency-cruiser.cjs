@@ -1,10 +1,10 @@
 // The architecture, checked by `npm test` (npm run depcheck): docs/architecture.md draws it.
 //   cli/ and app.ts → features → revisions/ → platform/ and lib/
-// Features: auth, pledges, relations, dashboard, events, import. Among them: import → pledges and relations;
+// Features: auth, pledges, relations, dashboard, events, import, pages. Among them: import → pledges and relations;
 // dashboard's queries use pledges' model, filter and SQL only; pledges reach events only through
 // events/event.model.ts, and relations only through their model and repository; relations build on pledges' model,
 // filter, SQL and CSV.
-const FEATURES = '(auth|pledges|relations|dashboard|events|import)';
+const FEATURES = '(auth|pledges|relations|dashboard|events|import|pages)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

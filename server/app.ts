@@ -21,6 +21,7 @@ import { relationsApiRouter } from './relations/relations.api.routes.ts';
 import { relationsEditRouter } from './relations/relations.edit.routes.ts';
 import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
+import { pagesRouter } from './pages/pages.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -124,6 +125,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(apiRouter(db));
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
+  app.use(pagesRouter());
 
   app.use(notFound);
   app.use(errorHandler());

@@ -33,16 +33,17 @@ export function tempDbPath(): string {
 }
 
 /**
- * The seed of the first releases (five pledges, six events, 2025-04), kept as the tests' fixture: the figures the
- * tests compute by hand are small and stable. The 2025 dataset (db/seed.json) has tests of its own.
+ * The seed of the first release: five pledges and six events from the April 2025 article (FACTS.md), in the
+ * seed format of that time. The tests' figures are worked out by hand on it; db/seed.json, the real dataset, has
+ * its own tests (tests/import/seed.test.ts).
  */
-export const FIVE_PLEDGES_SEED = path.join(import.meta.dirname, 'fixtures', 'seed-five-pledges.json');
+export const FIVE_PLEDGE_SEED = path.join(import.meta.dirname, 'fixtures', 'seed-2025-04.json');
 
 export function freshApp({ seed = true } = {}): TestContext {
   const file = tempDbPath();
   const db = openDatabase(file);
   migrate(db);
-  if (seed) seedOnce(db, FIVE_PLEDGES_SEED);
+  if (seed) seedOnce(db, FIVE_PLEDGE_SEED);
   const errors: unknown[] = [];
   const lines: Record<string, unknown>[] = [];
   const app = createApp({

@@ -68,11 +68,15 @@ export function recordRevision(
   );
 }
 
+/** `npm run seed -- --update`: no account; a name no account can have (usernames hold no space). */
+export const SEED_UPDATE_AUTHOR: Author = { id: null, username: 'Seed update' };
+
 /** The author column of a revision as readers see it (the username column stays private). */
 export const AUTHOR_SQL = `CASE
     WHEN u.display_name IS NOT NULL THEN u.display_name
     -- No account and never had one: a tool run on the server (import.cli.ts names it so).
     WHEN r.user_id IS NULL AND r.username LIKE '% (command line)' THEN 'Command-line import'
+    WHEN r.user_id IS NULL AND r.username = '${SEED_UPDATE_AUTHOR.username}' THEN '${SEED_UPDATE_AUTHOR.username}'
     ELSE 'A former editor'
   END`;
 

@@ -104,6 +104,7 @@ describe.skipIf(!browserAvailable)('exploring in Chromium', () => {
       ['the events', '/events', false],
       ['an event', '/events/5', false],
       ['the levers', '/levers', false],
+      ['the methodology', '/methodology', false],
       ['the sign-in form', '/login', false],
       ['the add form', '/pledges/new', true],
       ['the edit form', '/pledges/2/edit', true],

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { migrate } from '../../server/platform/migrate.ts';
-import { seedOnce } from '../../server/import/seed.ts';
-import { addPledge, tempDbPath } from '../helpers.ts';
+import { SEED_FILE, seedOnce } from '../../server/import/seed.ts';
+import { findPledge, statusTimeline } from '../../server/pledges/pledges.repository.ts';
+import { addPledge, FIVE_PLEDGE_SEED, tempDbPath } from '../helpers.ts';
 
 let db: Db;
 afterEach(() => db?.close());
@@ -13,44 +16,139 @@ function newDb(): Db {
   return db;
 }
 
-describe('seeding', () => {
-  it('when the database is new, then it holds every sourced pledge and event of FACTS.md', () => {
+const seedJson = JSON.parse(fs.readFileSync(SEED_FILE, 'utf8')) as {
+  events: { key: string; title: string }[];
+  pledges: { key: string; pledger: string; project: string; announced_on: string; status: string }[];
+  relations: unknown[];
+};
+
+/** The id of a seeded pledge by its key in db/seed.json. */
+function idOf(key: string): number {
+  const pledge = seedJson.pledges.find((p) => p.key === key)!;
+  return db.prepare('SELECT id FROM pledges WHERE pledger = ? AND project = ? AND announced_on = ?').pluck().get(pledge.pledger, pledge.project, pledge.announced_on) as number;
+}
+
+type SeedDoc = { events: Record<string, unknown>[]; pledges: Record<string, unknown>[]; relations: Record<string, unknown>[] };
+
+/** db/seed.json with one change, in a file of its own. */
+function seedWith(change: (seed: SeedDoc) => unknown): string {
+  const seed = JSON.parse(fs.readFileSync(SEED_FILE, 'utf8')) as SeedDoc;
+  change(seed);
+  const file = path.join(path.dirname(tempDbPath()), 'seed.json');
+  fs.writeFileSync(file, JSON.stringify(seed));
+  return file;
+}
+
+describe('seeding a new database with db/seed.json', () => {
+  it('holds at least 55 pledges and 30 events, every one with a source', () => {
     newDb();
     expect(seedOnce(db)).toBe('seeded');
-    const pledges = db.prepare('SELECT pledger, project, amount_usd, announced_on FROM pledges ORDER BY id').all();
-    expect(pledges).toEqual([
-      { pledger: 'OpenAI, SoftBank, Oracle, MGX', project: 'Stargate Project', amount_usd: 500e9, announced_on: '2025-01-21' },
-      { pledger: 'Microsoft', project: 'AI-enabled data centers, fiscal year 2025', amount_usd: 80e9, announced_on: '2025-01-03' },
-      { pledger: 'TSMC', project: expect.stringContaining('Arizona'), amount_usd: 100e9, announced_on: '2025-03-03' },
-      { pledger: 'Nvidia', project: expect.stringContaining('NPR'), amount_usd: null, announced_on: '2025-04-09' },
-      { pledger: 'Nvidia', project: expect.stringContaining('supercomputers'), amount_usd: 500e9, announced_on: '2025-04-14' },
-    ]);
+    expect(db.prepare('SELECT count(*) FROM pledges').pluck().get()).toBeGreaterThanOrEqual(55);
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBeGreaterThanOrEqual(30);
     const unsourced = db
       .prepare('SELECT count(*) FROM pledges p WHERE NOT EXISTS (SELECT 1 FROM pledge_sources s WHERE s.pledge_id = p.id)')
       .pluck()
       .get();
     expect(unsourced).toBe(0);
-    const events = db.prepare('SELECT occurred_on, kind, source_url FROM events ORDER BY occurred_on, id').all() as {
-      occurred_on: string;
-      source_url: string;
-    }[];
-    expect(events.map((e) => e.occurred_on)).toEqual(['2025-01-13', '2025-01-20', '2025-01-20', '2025-02', '2025-04-04', '2025-04-09']);
-    expect(events.every((e) => e.source_url.startsWith('https://'))).toBe(true);
+    expect(db.prepare("SELECT count(*) FROM events WHERE source_url IS NULL OR source_url = ''").pluck().get()).toBe(0);
+    const urls = db
+      .prepare(
+        `SELECT url FROM pledge_sources UNION ALL SELECT source_url FROM events UNION ALL SELECT evidence_url FROM status_changes
+         UNION ALL SELECT source_url FROM pledge_relations WHERE source_url IS NOT NULL`,
+      )
+      .pluck()
+      .all() as string[];
+    expect(urls.length).toBeGreaterThan(200);
+    expect(urls.filter((url) => !/^https?:\/\/[^\s/]+\.[^\s]+$/.test(url))).toEqual([]);
   });
 
-  it('links both Nvidia pledges to the H20 events', () => {
+  it('keeps every pledge and event of the seed file, each pledge with all its sources in order', () => {
+    newDb();
+    seedOnce(db);
+    const pledges = db.prepare('SELECT pledger, project, announced_on FROM pledges ORDER BY id').all();
+    expect(pledges).toEqual(seedJson.pledges.map(({ pledger, project, announced_on }) => ({ pledger, project, announced_on })));
+    expect(db.prepare('SELECT title FROM events ORDER BY id').pluck().all()).toEqual(seedJson.events.map((e) => e.title));
+    const apple = idOf('P40');
+    const sources = db.prepare('SELECT url FROM pledge_sources WHERE pledge_id = ? ORDER BY position').pluck().all(apple);
+    const file = seedJson.pledges.find((p) => p.key === 'P40') as unknown as { sources: { url: string }[] };
+    expect(sources).toEqual(file.sources.map((s) => s.url));
+  });
+
+  it("gives Microsoft's $80B a fiscal-year horizon, so it is about $80B a year, not twice that", () => {
+    newDb();
+    seedOnce(db);
+    const microsoft = findPledge(db, idOf('P03'))!;
+    expect(microsoft).toMatchObject({ amount_usd: 80e9, horizon_start: '2024-07-01', horizon_end: '2025-06-30', us_share_pct: 50 });
+    // July 2024 to June 2025: 364 days between the two dates, so a hair over $80B.
+    expect(microsoft.per_year_usd).toBeGreaterThan(79.9e9);
+    expect(microsoft.per_year_usd).toBeLessThan(80.5e9);
+  });
+
+  it('writes the status steps with their notes and evidence; a pledge is where its last step says', () => {
+    newDb();
+    seedOnce(db);
+    const stargate = findPledge(db, idOf('P05'))!;
+    const steps = statusTimeline(db, stargate).slice(1);
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect(steps.every((step) => step.note.length > 0 && step.evidence_url?.startsWith('http'))).toBe(true);
+    expect(stargate.status).toBe(steps.at(-1)!.status);
+    const mismatched = db
+      .prepare(
+        `SELECT p.id FROM pledges p
+          WHERE p.status <> coalesce((SELECT s.status FROM status_changes s WHERE s.pledge_id = p.id ORDER BY s.changed_on DESC, s.id DESC LIMIT 1), 'announced')`,
+      )
+      .all();
+    expect(mismatched).toEqual([]);
+    expect(db.prepare("SELECT count(*) FROM pledges WHERE status <> 'announced'").pluck().get()).toBeGreaterThan(5);
+  });
+
+  it('links pledges to their events, and resolves every relation to the pledges its keys name', () => {
     newDb();
     seedOnce(db);
     const linked = db
-      .prepare(
-        `SELECT p.project, e.title FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id
-           JOIN events e ON e.id = pe.event_id WHERE p.pledger = 'Nvidia' AND e.title LIKE '%H20%' ORDER BY p.id, e.id`,
-      )
-      .all() as { project: string; title: string }[];
-    expect(linked.some((row) => row.project.includes('NPR'))).toBe(true);
-    expect(linked.some((row) => row.project.includes('supercomputers'))).toBe(true);
+      .prepare('SELECT e.title FROM pledge_events pe JOIN events e ON e.id = pe.event_id WHERE pe.pledge_id = ? ORDER BY e.occurred_on')
+      .pluck()
+      .all(idOf('P13')) as string[];
+    expect(linked.some((title) => title.includes('Mar-a-Lago'))).toBe(true);
+    expect(db.prepare('SELECT count(*) FROM pledge_relations').pluck().get()).toBe(seedJson.relations.length);
+    const relation = (pledge: string, kind: string, other: string | null) =>
+      db
+        .prepare('SELECT amount_usd FROM pledge_relations WHERE pledge_id = ? AND kind = ? AND other_id IS ?')
+        .get(idOf(pledge), kind, other === null ? null : idOf(other));
+    expect(relation('P40', 'supersedes', 'P06')).toEqual({ amount_usd: null }); // Apple's $600B replaces its $500B
+    expect(relation('P54', 'contains', 'P17')).toEqual({ amount_usd: null }); // Switzerland's $200B holds Roche's $50B
+    expect(relation('P05', 'overlaps', 'P02')).toEqual({ amount_usd: 100e9 }); // Stargate's first tranche and SoftBank's $100B
+    expect(relation('P49', 'repeats', null)).toEqual({ amount_usd: 8.5e9 }); // Merck's earlier 2025 plants
+    expect(findPledge(db, idOf('P18'))).toMatchObject({ amount_usd: 32e9, new_money_usd: 11e9 }); // Gilead
   });
 
+  it('keeps a month-only date at month precision', () => {
+    newDb();
+    seedOnce(db);
+    expect(db.prepare("SELECT occurred_on FROM events WHERE title LIKE 'Senators%'").pluck().get()).toBe('2025-02');
+  });
+});
+
+describe('a bad seed entry', () => {
+  it.each([
+    ['an amount that is not a number', (s: SeedDoc) => (s.pledges[6].amount_usd = 'lots'), /pledges\[6\] \(P07\)\.amount_usd/],
+    ['a source URL that is not a web address', (s: SeedDoc) => ((s.pledges[6].sources as { url: string }[])[0].url = 'javascript:alert(1)'), /Seed pledge P07 \(Eli Lilly\): source_url_0/],
+    ['a status its steps do not end with', (s: SeedDoc) => (s.pledges[6].status = 'completed'), /Seed pledge P07 \(Eli Lilly\): status is "completed"/],
+    ['a link to an event that is not there', (s: SeedDoc) => (s.pledges[6].events = ['E99']), /Seed pledge P07 names unknown events: E99/],
+    ['a relation to a pledge that is not there', (s: SeedDoc) => (s.relations[0].other = 'P99'), /there is no pledge P99/],
+    ['a relation to itself', (s: SeedDoc) => (s.relations[0].other = s.relations[0].pledge), /related to itself/],
+    ['a circle of contains', (s: SeedDoc) => s.relations.push({ pledge: 'P45', kind: 'contains', other: 'P07', amount_usd: null, note: '', source_url: null, source_title: '' }), /circle/],
+    ['an overlap larger than a pledge', (s: SeedDoc) => s.relations.push({ pledge: 'P01', kind: 'overlaps', other: 'P36', amount_usd: 4e9, note: '', source_url: null, source_title: '' }), /more than pledge P01/],
+    ['the same pledge twice', (s: SeedDoc) => s.pledges.push({ ...s.pledges[0], key: 'P99' }), /same pledge \(pledger, project and date\) twice: AstraZeneca/],
+  ])('stops the start with a message naming it when it has %s, and writes nothing', (_what, change, message) => {
+    newDb();
+    expect(() => seedOnce(db, seedWith(change))).toThrow(message);
+    expect(db.prepare('SELECT count(*) FROM pledges').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM app_meta WHERE key = ?').pluck().get('seeded_at')).toBe(0);
+  });
+});
+
+describe('seeding once', () => {
   it('when seeded rows were deleted, then seeding does not bring them back', () => {
     newDb();
     seedOnce(db);
@@ -69,9 +167,10 @@ describe('seeding', () => {
     expect(seedOnce(db)).toBe('already-seeded');
   });
 
-  it('keeps a month-only date at month precision', () => {
+  it('reads a seed file written before keys, kinds, status steps and relations (the first release’s)', () => {
     newDb();
-    seedOnce(db);
-    expect(db.prepare("SELECT occurred_on FROM events WHERE title LIKE 'Senators%'").pluck().get()).toBe('2025-02');
+    expect(seedOnce(db, FIVE_PLEDGE_SEED)).toBe('seeded');
+    expect(db.prepare('SELECT count(*) FROM pledges').pluck().get()).toBe(5);
+    expect(db.prepare('SELECT count(*) FROM pledges WHERE pledger_kind IS NULL AND new_money_usd IS NULL').pluck().get()).toBe(5);
   });
 });

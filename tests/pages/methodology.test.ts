@@ -1,0 +1,77 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedOnce } from '../../server/import/seed.ts';
+import { COMMITMENT_KINDS, PLEDGER_KINDS } from '../../server/pledges/pledge.model.ts';
+import { freshApp, type TestContext } from '../helpers.ts';
+
+let ctx: TestContext;
+let page: string;
+beforeAll(async () => {
+  ctx = freshApp({ seed: false });
+  seedOnce(ctx.db); // the real dataset: every kind has pledges
+  const res = await request(ctx.app).get('/methodology');
+  expect(res.status).toBe(200);
+  expect(res.type).toBe('text/html');
+  page = res.text;
+});
+afterAll(() => ctx.cleanup());
+
+const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+const number = (cell: string) => (cell === '' || cell === 'unknown' ? 0 : Number(cell.replace('−', '-').replace(',', '')));
+
+describe('GET /methodology', () => {
+  it('is one main landmark with one h1, and headings that never skip a level', () => {
+    expect(page.match(/<main\b/g)).toHaveLength(1);
+    expect(page.match(/<h1\b/g)).toHaveLength(1);
+    const levels = [...page.matchAll(/<h([1-6])\b/g)].map((m) => Number(m[1]));
+    levels.forEach((level, i) => expect(level - (levels[i - 1] ?? 0)).toBeLessThanOrEqual(1));
+    expect(page).toContain('<title>How the figures are counted · Pledge Tracker</title>');
+  });
+
+  it('explains every kind of pledger, commitment and relation, and links each kind to its pledges', async () => {
+    for (const kind of PLEDGER_KINDS) expect(page).toContain(`href="/pledges?pledger_kind=${kind}"`);
+    for (const kind of COMMITMENT_KINDS) expect(page).toContain(`href="/pledges?commitment_kind=${kind}"`);
+    for (const kind of ['Supersedes', 'Contains', 'Overlaps', 'Repeats']) expect(page).toContain(`<dt>${kind}</dt>`);
+    for (const [, link] of page.matchAll(/href="(\/pledges\?[^"]+)"/g)) {
+      const table = await request(ctx.app).get(link.replaceAll('&amp;', '&'));
+      expect(table.status, link).toBe(200);
+      expect(table.text, link).not.toContain('No pledge matches this filter.');
+    }
+  });
+
+  it('says how the waterfall is computed, how US share is known, how sources are chosen and how to report a correction', () => {
+    const sections = ['What counts as a pledge', 'From announced to new US investment', 'The US share', 'Sources and disagreements', 'Reporting a correction'];
+    for (const heading of sections) expect(text(page)).toContain(heading);
+    for (const step of ['Superseded.', 'Contained.', 'Overlaps.', 'Not new.', 'Outside the US.', 'Not investment.']) expect(text(page)).toContain(step);
+    expect(text(page)).toContain('upper bound');
+    expect(text(page)).toContain('Microsoft’s $80B covers its fiscal year');
+    expect(text(page)).toContain('open an issue on the project’s repository');
+  });
+
+  it('has a worked example whose steps add up, row by row and in total', () => {
+    const table = /<table class="example">([\s\S]*?)<\/table>/.exec(page)![1];
+    const rows = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((row) => [...row[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => text(c[1])));
+    const total = rows.pop()!;
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const [announced, ...steps] = row.slice(2).map(number);
+      const result = steps.pop()!;
+      expect(announced + steps.reduce((a, b) => a + b, 0), row[0]).toBe(result);
+    }
+    for (let column = 2; column < total.length; column++) {
+      expect(rows.reduce((sum, row) => sum + number(row[column]), 0)).toBe(number(total[column]));
+    }
+    expect(total.at(-1)).toBe('825');
+  });
+});
+
+describe('the footer', () => {
+  it.each(['/', '/pledges', '/pledges/1', '/events', '/events/1', '/levers', '/login', '/no-such-page'])('of %s links to the methodology', async (url) => {
+    const res = await request(ctx.app).get(url);
+    expect(res.text).toMatch(/<footer class="site-footer">[\s\S]*<a href="\/methodology"[^>]*>How the figures are counted<\/a>/);
+  });
+
+  it('marks the link as the current page on the methodology itself', () => {
+    expect(page).toContain('<a href="/methodology" aria-current="page">How the figures are counted</a>');
+  });
+});
