@@ -44,8 +44,8 @@ function print(report: SeedUpdateReport, dryRun: boolean): void {
     deletedByEditor.events.forEach(line('-', 'event'));
   }
   if (relationsLeftOut.length > 0) {
-    console.log(`left out: ${plural(relationsLeftOut.length, 'relation')} to a pledge an editor deleted`);
-    for (const relation of relationsLeftOut) console.log(`  - relation ${relation.key}`);
+    console.log(`left out: ${plural(relationsLeftOut.length, 'relation')}`);
+    for (const relation of relationsLeftOut) console.log(`  - relation ${relation.key}: ${relation.label}`);
   }
   if (dryRun) console.log('Dry run, nothing written.');
 }

@@ -3,13 +3,11 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { PoliticalEvent } from '../events/event.model.ts';
+import { ACYCLIC_KINDS, RELATION_KINDS, type RelationKind } from '../relations/relation.model.ts';
 import { validateEvent } from '../events/events.validation.ts';
 import { STATUSES, type NewPledge, type Status, type StatusStep } from '../pledges/pledge.model.ts';
 import { validatePledge, type PledgeFormValues } from '../pledges/pledges.validation.ts';
 import { httpUrl, multiLine, partialDate, singleLine, type FieldErrors } from '../lib/validation.ts';
-
-export const RELATION_KINDS = ['supersedes', 'contains', 'overlaps', 'repeats'] as const;
-export type RelationKind = (typeof RELATION_KINDS)[number];
 
 export interface SeedEvent {
   key: string;
@@ -264,7 +262,7 @@ function checkRelation(raw: RawRelation, pledges: Map<string, SeedPledge>): Seed
 function refuseCycles(relations: SeedRelation[]): void {
   const next = new Map<string, string[]>();
   for (const r of relations) {
-    if ((r.kind === 'contains' || r.kind === 'supersedes') && r.otherKey) next.set(r.pledgeKey, [...(next.get(r.pledgeKey) ?? []), r.otherKey]);
+    if ((ACYCLIC_KINDS as readonly string[]).includes(r.kind) && r.otherKey) next.set(r.pledgeKey, [...(next.get(r.pledgeKey) ?? []), r.otherKey]);
   }
   const done = new Set<string>();
   const visit = (key: string, path: string[]): void => {

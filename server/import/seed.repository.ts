@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { StatusStep } from '../pledges/pledge.model.ts';
-import type { RelationKind } from './seed.file.ts';
+import { ROLE_LABELS, type RelationKind } from '../relations/relation.model.ts';
 
 export function insertStatusStep(db: Db, pledgeId: number, step: StatusStep): void {
   statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url, note) VALUES (?, ?, ?, ?, ?)').run(
@@ -34,22 +34,27 @@ export function insertRelation(db: Db, relation: RelationRow): number {
   return Number(lastInsertRowid);
 }
 
-/** A relation's identity: its pledge, its kind and its other pledge (none for a repeat of an earlier plan). */
-export function relationExists(db: Db, pledgeId: number, kind: RelationKind, otherId: number | null): boolean {
-  return (
-    statement(db, 'SELECT 1 FROM pledge_relations WHERE pledge_id = ? AND kind = ? AND coalesce(other_id, 0) = coalesce(?, 0)').get(
-      pledgeId,
-      kind,
-      otherId,
-    ) !== undefined
-  );
-}
-
-export function relationsOf(db: Db, pledgeId: number): Pick<RelationRow, 'kind' | 'other_id' | 'amount_usd'>[] {
-  return statement(db, 'SELECT kind, other_id, amount_usd FROM pledge_relations WHERE pledge_id = ? ORDER BY id').all(pledgeId) as Pick<
-    RelationRow,
-    'kind' | 'other_id' | 'amount_usd'
-  >[];
+/**
+ * Whether an editor removed (or changed the kind or pledges of) a relation of this identity that is not there now: a
+ * revision on one of its pledges told it before the change, in the words of relations.repository.ts's history
+ * ("relation 3: supersedes pledge 6 (Apple: …); …"). An overlap is told the same from either pledge.
+ */
+export function relationRemovedByEditor(db: Db, relation: Pick<RelationRow, 'pledge_id' | 'kind' | 'other_id'>): boolean {
+  const told = (viewer: number, other: number | null) => {
+    const whom = other === null ? 'an earlier plan the tracker does not hold' : `pledge ${other}`;
+    const prefix = `relation %: ${ROLE_LABELS[relation.kind]} ${whom}`;
+    return (
+      statement(
+        db,
+        `SELECT 1 FROM revisions
+          WHERE entity = 'pledge' AND entity_id = ? AND action = 'update' AND json_type(changes, '$.relations.from') = 'text'
+            AND (json_extract(changes, '$.relations.from') LIKE ? OR json_extract(changes, '$.relations.from') LIKE ?)
+          LIMIT 1`,
+      ).get(viewer, `${prefix} (%`, `${prefix};%`) !== undefined
+    );
+  };
+  const { pledge_id: pledgeId, other_id: otherId } = relation;
+  return told(pledgeId, otherId) || (relation.kind === 'overlaps' && otherId !== null && told(otherId, pledgeId));
 }
 
 /** An event's identity: its date and title. */

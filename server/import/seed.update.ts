@@ -1,23 +1,15 @@
 // `npm run seed -- --update`: brings the seed's pledges, events and relations into a database that already has
 // data (a newsroom's), adding only what is missing and never touching a row that is there.
 import type { Db } from '../platform/db.ts';
-import { formatUsdCompact } from '../lib/amounts.ts';
 import { findEvent, insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
 import { addPledgeWithRevision, findPledge, findPledgeByIdentity, sourcesOf } from '../pledges/pledges.repository.ts';
 import type { NewPledge } from '../pledges/pledge.model.ts';
 import { diff, recordRevision, SEED_UPDATE_AUTHOR } from '../revisions/revisions.repository.ts';
 import type { Seed, SeedEvent, SeedPledge, SeedRelation } from './seed.file.ts';
-import {
-  findEventByIdentity,
-  identityRevisions,
-  IDENTITY_FIELDS,
-  insertRelation,
-  insertStatusStep,
-  relationExists,
-  relationsOf,
-  type IdentityEntity,
-} from './seed.repository.ts';
+import { addRelationWithRevisions, findRelationByIdentity, relationFacts } from '../relations/relations.repository.ts';
+import { validateRelation } from '../relations/relations.validation.ts';
+import { findEventByIdentity, identityRevisions, IDENTITY_FIELDS, insertStatusStep, relationRemovedByEditor, type IdentityEntity } from './seed.repository.ts';
 
 export const SEED_UPDATE_REASON = 'seed update';
 
@@ -40,7 +32,7 @@ export interface SeedUpdateReport {
   leftAlone: { events: LeftAlone[]; pledges: LeftAlone[]; relations: SeedItem[] };
   /** Seed rows an editor deleted: adding them would undo the delete. */
   deletedByEditor: { events: SeedItem[]; pledges: SeedItem[] };
-  /** Relations of which one side is a pledge an editor deleted. */
+  /** Relations not added, and why (the label): a pledge an editor deleted, a relation an editor removed, a refusal. */
   relationsLeftOut: SeedItem[];
 }
 
@@ -50,7 +42,8 @@ const ROLLBACK = Symbol('dry run');
  * Adds what the database lacks of the seed, by identity: a pledge by pledger, project and announced date; an event
  * by date and title; a relation by pledge, kind and other pledge. A row that is there is left alone however it
  * differs from the seed; a row an editor deleted or renamed is not brought back. Status steps come only with the
- * pledges added. Every addition writes a revision by "Seed update", all in one transaction; a dry run rolls it back.
+ * pledges added; a relation an editor removed is not added again. Every addition writes a revision by "Seed update",
+ * all in one transaction; a dry run rolls it back.
  */
 export function updateFromSeed(db: Db, seed: Seed, { dryRun = false } = {}): SeedUpdateReport {
   let report: SeedUpdateReport | undefined;
@@ -128,46 +121,54 @@ function applySeed(db: Db, seed: Seed): SeedUpdateReport {
   return report;
 }
 
-/** Relations whose two pledges the database has; one revision for each pledge that gains some. */
+/**
+ * Relations whose two pledges the database has, checked as an editor's would be against what the database holds
+ * (a circle with the editors' relations, an overlap larger than a pledge as edited), with a revision on each pledge.
+ */
 function addRelations(db: Db, relations: SeedRelation[], pledgeIds: Map<string, number>, report: SeedUpdateReport): void {
-  const gained = new Map<number, { before: string[]; added: string[] }>();
+  const facts = relationFacts(db, null);
   for (const relation of relations) {
     const key = `${relation.pledgeKey} ${relation.kind} ${relation.otherKey ?? 'an earlier plan'}`;
+    const leaveOut = (why: string) => report.relationsLeftOut.push({ key, id: 0, label: why });
     const pledgeId = pledgeIds.get(relation.pledgeKey);
     const otherId = relation.otherKey === null ? null : pledgeIds.get(relation.otherKey);
     if (pledgeId === undefined || otherId === undefined) {
-      report.relationsLeftOut.push({ key, id: pledgeId ?? otherId ?? 0, label: key });
+      leaveOut('one of its pledges was deleted by an editor');
       continue;
     }
-    const label = describeRelation(relation.kind, otherId, relation.amount_usd);
-    if (relationExists(db, pledgeId, relation.kind, otherId)) {
-      report.leftAlone.relations.push({ key, id: pledgeId, label: `pledge ${pledgeId} ${label}` });
+    const identity = { pledge_id: pledgeId, kind: relation.kind, other_id: otherId };
+    const label = `pledge ${pledgeId} ${relation.kind} ${otherId === null ? 'an earlier plan' : `pledge ${otherId}`}`;
+    const present = findRelationByIdentity(db, identity) ?? (otherId !== null && relation.kind === 'overlaps'
+      ? findRelationByIdentity(db, { pledge_id: otherId, kind: 'overlaps', other_id: pledgeId })
+      : undefined);
+    if (present !== undefined) {
+      report.leftAlone.relations.push({ key, id: present, label });
       continue;
     }
-    if (!gained.has(pledgeId)) {
-      const before = relationsOf(db, pledgeId).map((r) => describeRelation(r.kind, r.other_id, r.amount_usd));
-      gained.set(pledgeId, { before, added: [] });
+    if (relationRemovedByEditor(db, identity)) {
+      leaveOut('an editor removed or changed it');
+      continue;
     }
-    const { pledgeKey: _pledgeKey, otherKey: _otherKey, ...fields } = relation;
-    insertRelation(db, { ...fields, pledge_id: pledgeId, other_id: otherId });
-    gained.get(pledgeId)!.added.push(label);
-    report.added.relations.push({ key, id: pledgeId, label: `pledge ${pledgeId} ${label}` });
+    const checked = validateRelation(
+      {
+        pledge_id: String(pledgeId),
+        kind: relation.kind,
+        other_id: otherId === null ? '' : String(otherId),
+        amount: relation.amount_usd === null ? '' : String(relation.amount_usd),
+        note: relation.note,
+        source_url: relation.source_url ?? '',
+        source_title: relation.source_title,
+        reason: SEED_UPDATE_REASON,
+      },
+      facts,
+    );
+    if (!checked.ok) {
+      leaveOut(`refused: ${Object.values(checked.errors).join(' ')}`);
+      continue;
+    }
+    const id = addRelationWithRevisions(db, checked.value, SEED_UPDATE_AUTHOR);
+    report.added.relations.push({ key, id, label });
   }
-  for (const [pledgeId, { before, added }] of gained) {
-    recordRevision(db, {
-      entity: 'pledge',
-      entityId: pledgeId,
-      action: 'update',
-      editor: SEED_UPDATE_AUTHOR,
-      changes: { relations: { from: before, to: [...before, ...added] } },
-      reason: SEED_UPDATE_REASON,
-    });
-  }
-}
-
-function describeRelation(kind: string, otherId: number | null, amount: number | null): string {
-  const other = otherId === null ? 'an earlier plan' : `pledge ${otherId}`;
-  return `${kind} ${other}${amount === null ? '' : ` (${formatUsdCompact(amount)})`}`;
 }
 
 function addEvent(db: Db, event: Omit<PoliticalEvent, 'id'>, pledgeIds: number[]): number {

@@ -7,6 +7,7 @@ import { SEED_FILE } from '../../server/import/seed.ts';
 import { updateFromSeed } from '../../server/import/seed.update.ts';
 import { deletePledge, eventIdsOf, findPledge, findPledgeByIdentity, sourcesOf, updatePledge } from '../../server/pledges/pledges.repository.ts';
 import type { NewPledge } from '../../server/pledges/pledge.model.ts';
+import { createRelation, deleteRelation } from '../../server/relations/relations.repository.ts';
 import { revisionsOf, type Author } from '../../server/revisions/revisions.repository.ts';
 import { count, freshApp, type TestContext } from '../helpers.ts';
 
@@ -66,13 +67,15 @@ describe('updating a seeded database from db/seed.json', () => {
 
   it('writes a revision by "Seed update" for every row it adds, and the pages show it', async () => {
     const report = updateFromSeed(ctx.db, seed);
-    const relationsGained = new Set(report.added.relations.map((r) => r.id)).size;
-    expect(seedRevisions()).toBe(report.added.pledges.length + report.added.events.length + relationsGained);
+    // A relation is told in the history of each of its pledges, as an editor's is.
+    const relationRevisions = seed.relations.reduce((n, r) => n + (r.otherKey === null ? 1 : 2), 0);
+    expect(seedRevisions()).toBe(report.added.pledges.length + report.added.events.length + relationRevisions);
     const apple = report.added.pledges.find((p) => p.key === 'P40')!;
     const history = revisionsOf(ctx.db, 'pledge', apple.id);
     expect(history.at(-1)).toMatchObject({ action: 'create', author: 'Seed update', reason: 'seed update' });
     // Its relations come after it: the pledges they name may be added later in the same run.
-    expect(history[0]).toMatchObject({ action: 'update', author: 'Seed update', changes: { relations: { from: [], to: expect.arrayContaining([expect.stringMatching(/^supersedes pledge \d+$/)]) } } });
+    const supersedes = history.find((r) => String(r.changes.relations?.to).includes(': supersedes pledge'));
+    expect(supersedes).toMatchObject({ action: 'update', author: 'Seed update', changes: { relations: { from: null, to: expect.stringMatching(/^relation \d+: supersedes pledge \d+ \(Apple: US spending over four years/) } } });
     // Relations of a pledge that was there are an edit of it, by the seed update.
     const [related] = revisionsOf(ctx.db, 'pledge', idOf('Nvidia', 'US-made AI supercomputers with TSMC, Foxconn, Wistron, Amkor and SPIL', '2025-04-14'));
     expect(related).toMatchObject({ action: 'update', author: 'Seed update' });
@@ -111,6 +114,29 @@ describe('updating a seeded database from db/seed.json', () => {
     expect(report.leftAlone.pledges.find((p) => p.key === 'P08')).toMatchObject({ id: tsmc, differs: expect.arrayContaining(['project']) });
     // Its relations go to it, under its new name.
     expect(ctx.db.prepare("SELECT count(*) FROM pledge_relations WHERE other_id = ? AND kind = 'overlaps'").pluck().get(tsmc)).toBe(2);
+  });
+
+  it('does not add again a relation an editor removed', () => {
+    const first = updateFromSeed(ctx.db, seed);
+    const appleSupersedes = first.added.relations.find((r) => r.key === 'P40 supersedes P06')!;
+    expect(deleteRelation(ctx.db, appleSupersedes.id, maria, 'the $100B is new, the rest is counted in P06')).toBe(true);
+    const again = updateFromSeed(ctx.db, seed);
+    expect(again.added.relations).toEqual([]);
+    expect(again.relationsLeftOut).toEqual([{ key: 'P40 supersedes P06', id: 0, label: 'an editor removed or changed it' }]);
+    expect(count(ctx.db, 'pledge_relations')).toBe(seed.relations.length - 1);
+  });
+
+  it("checks each relation against the editors' own: one that would close a circle is refused, a mirrored overlap is there", () => {
+    const nvidia500 = idOf('Nvidia', 'US-made AI supercomputers with TSMC, Foxconn, Wistron, Amkor and SPIL', '2025-04-14');
+    const tsmc = idOf('TSMC', 'Additional Arizona fabs (3 fabs, 2 advanced packaging plants, R&D center)', '2025-03-03');
+    const editors = (pledgeId: number, kind: 'supersedes' | 'overlaps', otherId: number) =>
+      createRelation(ctx.db, { relation: { pledge_id: pledgeId, kind, other_id: otherId, amount_usd: null, note: '', source_url: null, source_title: '' }, reason: '' }, maria);
+    editors(nprNvidiaId(), 'supersedes', nvidia500);
+    const mirrored = editors(tsmc, 'overlaps', nvidia500);
+    const report = updateFromSeed(ctx.db, seed);
+    expect(report.relationsLeftOut).toEqual([{ key: 'P15 supersedes P13', id: 0, label: expect.stringMatching(/^refused: That would make a circle of "supersedes"/) }]);
+    expect(report.leftAlone.relations).toEqual([{ key: 'P15 overlaps P08', id: mirrored, label: `pledge ${nvidia500} overlaps pledge ${tsmc}` }]);
+    expect(ctx.db.prepare("SELECT count(*) FROM pledge_relations WHERE kind = 'overlaps' AND ? IN (pledge_id, other_id) AND ? IN (pledge_id, other_id)").pluck().get(tsmc, nvidia500)).toBe(1);
   });
 
   it('on a dry run, reports the same and writes nothing', () => {
