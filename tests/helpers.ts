@@ -39,11 +39,14 @@ export function tempDbPath(): string {
  */
 export const FIVE_PLEDGE_SEED = path.join(import.meta.dirname, 'fixtures', 'seed-2025-04.json');
 
-export function freshApp({ seed = true } = {}): TestContext {
+/** The 2025 dataset, as a new database gets it on first start. */
+export const DATASET_SEED = path.join(import.meta.dirname, '..', 'db', 'seed.json');
+
+export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED } = {}): TestContext {
   const file = tempDbPath();
   const db = openDatabase(file);
   migrate(db);
-  if (seed) seedOnce(db, FIVE_PLEDGE_SEED);
+  if (seed) seedOnce(db, seedFile);
   const errors: unknown[] = [];
   const lines: Record<string, unknown>[] = [];
   const app = createApp({

@@ -29,7 +29,7 @@ export interface BrowserContext {
   close: () => Promise<void>;
 }
 
-export async function startBrowser(options: { seed?: boolean } = {}): Promise<BrowserContext> {
+export async function startBrowser(options: { seed?: boolean; seedFile?: string } = {}): Promise<BrowserContext> {
   const ctx = freshApp(options);
   const server = ctx.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
