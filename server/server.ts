@@ -1,7 +1,7 @@
 // Entry point: configuration, database, migrations, seed, and the only call to listen.
 import http from 'node:http';
 import { createApp } from './app.ts';
-import { cachedFacets, cachedSummary, ReadCache } from './dashboard/dashboard.reads.ts';
+import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
 import { loadConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db.ts';
@@ -42,6 +42,7 @@ async function start(): Promise<void> {
   const warming = Date.now();
   cachedSummary(cache, db, EMPTY_FILTER);
   cachedFacets(cache, db, EMPTY_FILTER);
+  cachedWaterfall(cache, db, EMPTY_FILTER);
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
 
   // A client that trickles its headers or its body holds a connection only so long (slowloris); Node looks for

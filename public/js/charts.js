@@ -14,6 +14,8 @@
     line: '#1d3557',
     event: '#D55E00',
     lever: '#009E73',
+    taken: '#D55E00',
+    result: '#009E73',
   };
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -323,6 +325,62 @@
     });
   }
 
+  // Announced, each step as a floating bar from what it left to what it found, and new US investment. A bar leads,
+  // on click, to the table of the pledges behind it (its row in the table below links there too).
+  function drawWaterfall() {
+    var canvas = document.getElementById('chart-waterfall');
+    var d = data.waterfall;
+    if (!canvas || !d) return;
+    fitHeight(canvas, d.labels.length);
+    var last = d.codes.length - 1;
+    var only = function (keep) {
+      return d.bars.map(function (bar, i) { return keep(i) ? bar : null; });
+    };
+    new Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: d.labels,
+        datasets: [
+          { label: 'Announced', data: only(function (i) { return i === 0; }), backgroundColor: COLORS.us },
+          { label: 'Taken off', data: only(function (i) { return i > 0 && i < last; }), backgroundColor: COLORS.taken },
+          { label: d.labels[last], data: only(function (i) { return i === last; }), backgroundColor: COLORS.result },
+        ],
+      },
+      options: {
+        indexAxis: 'y',
+        grouped: false,
+        skipNull: true,
+        scales: {
+          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          y: { ticks: { autoSkip: false } },
+        },
+        onClick: function (event, elements) {
+          if (elements.length) window.location.href = d.links[elements[0].index];
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var i = item.dataIndex;
+                var lines = [(i > 0 && i < last ? '−' : '') + d.totals[i]];
+                if (d.counts[i] !== null) lines.push(d.counts[i].toLocaleString('en-US') + (d.counts[i] === 1 ? ' pledge' : ' pledges'));
+                if (d.notes[i]) lines.push(d.notes[i]);
+                return lines;
+              },
+              footer: function () {
+                return 'Click for the pledges';
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
   // "Download PNG" under each chart: the canvas as drawn, with no inline code.
   document.addEventListener('click', function (event) {
     var button = event.target.closest('[data-download-png]');
@@ -344,6 +402,7 @@
     Object.values(Chart.instances).forEach(function (chart) { chart.resize(); });
   });
 
+  drawWaterfall();
   drawAmounts();
   drawUsShare();
   drawPerYear();

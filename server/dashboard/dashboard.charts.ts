@@ -3,7 +3,9 @@ import { formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts'
 import { formatPartialDate, startOf } from '../lib/dates.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
 import type { Summary, TimelineRow } from './dashboard.summary.ts';
-import { leverLabel } from '../pledges/pledges.view.ts';
+import { leverLabel, STEP_LABELS } from '../pledges/pledges.view.ts';
+import { queryString, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import type { UnknownKind, Waterfall } from './dashboard.waterfall.ts';
 
 export interface ChartData {
   amounts: {
@@ -181,12 +183,94 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
   };
 }
 
-export const CHART_NAMES = ['amounts', 'us-share', 'timeline', 'levers', 'per-year'] as const;
+export interface WaterfallChart {
+  /** 'announced', each step, 'new_us_investment'. */
+  codes: string[];
+  labels: string[];
+  /** Where each bar starts and ends, in billions of dollars. */
+  bars: [number, number][];
+  /** The whole dollars each bar stands for, and what is left after it. */
+  usd: number[];
+  remaining: number[];
+  /** What a tooltip says: "$80B ($80,000,000,000)". */
+  totals: string[];
+  /** The pledges behind each bar: what its link lists (none counted for new US investment). */
+  counts: (number | null)[];
+  /** What a step could not take for want of a figure: "and 3 overlaps of unknown size". */
+  notes: string[];
+  /** The table of each bar's pledges. */
+  links: string[];
+  upperBound: boolean;
+  undisclosed: number;
+}
+
+const UNKNOWN_WORDS: Record<UnknownKind, [string, string]> = {
+  overlaps_of_unknown_size: ['overlap of unknown size', 'overlaps of unknown size'],
+  new_part_not_stated: ['pledge that did not state its new part', 'pledges that did not state their new part'],
+  repeats_of_unknown_size: ['repeat of unknown size', 'repeats of unknown size'],
+  unknown_us_share: ['pledge of unknown US share', 'pledges of unknown US share'],
+  mixed_or_unknown_kind: ['pledge of mixed or unknown kind', 'pledges of mixed or unknown kind'],
+};
+
+/** "and 3 overlaps of unknown size", or '' when the step counted no unknown. */
+export function unknownNote(unknown: Partial<Record<UnknownKind, number>>): string {
+  const parts = (Object.entries(unknown) as [UnknownKind, number][])
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count.toLocaleString('en-US')} ${UNKNOWN_WORDS[kind][count === 1 ? 0 : 1]}`);
+  return parts.length === 0 ? '' : `and ${parts.join(' and ')}`;
+}
+
+/** The waterfall as floating bars: announced, each step taken off what the one before left, new US investment. */
+export function shapeWaterfall(waterfall: Waterfall, filter: PledgeFilter): WaterfallChart {
+  const result = `New US investment${waterfall.upper_bound ? ' (upper bound)' : ''}`;
+  const table = (step: string | null) => `/pledges${queryString({ ...filter, step: null }, { step })}`;
+  const rows: { code: string; label: string; from: number; to: number; usd: number; count: number | null; note: string; link: string }[] = [
+    { code: 'announced', label: 'Announced', from: 0, to: waterfall.announced_usd, usd: waterfall.announced_usd, count: waterfall.disclosed_count, note: '', link: table(null) },
+    ...waterfall.steps.map((step) => ({
+      code: step.step,
+      label: STEP_LABELS[step.step],
+      from: step.remaining_usd,
+      to: step.remaining_usd + step.deducted_usd,
+      usd: step.deducted_usd,
+      count: step.pledge_count,
+      note: unknownNote(step.unknown),
+      link: table(step.step),
+    })),
+    { code: 'new_us_investment', label: result, from: 0, to: waterfall.new_us_usd, usd: waterfall.new_us_usd, count: null, note: '', link: table(null) },
+  ];
+  return {
+    codes: rows.map((row) => row.code),
+    labels: rows.map((row) => row.label),
+    bars: rows.map((row) => [toBillions(row.from), toBillions(row.to)]),
+    usd: rows.map((row) => row.usd),
+    remaining: rows.map((row) => row.from),
+    totals: rows.map((row) => describe(row.usd)),
+    counts: rows.map((row) => row.count),
+    notes: rows.map((row) => row.note),
+    links: rows.map((row) => row.link),
+    upperBound: waterfall.upper_bound,
+    undisclosed: waterfall.undisclosed_count,
+  };
+}
+
+/** What the dashboard embeds: every chart's data. */
+export type DashboardCharts = ChartData & { waterfall: WaterfallChart };
+
+export const CHART_NAMES = ['waterfall', 'amounts', 'us-share', 'timeline', 'levers', 'per-year'] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
 
 /** Exactly the numbers a chart draws, as rows for its "download data" CSV. */
-export function chartRows(charts: ChartData, name: ChartName): (string | number | null)[][] {
+export function chartRows(charts: DashboardCharts, name: ChartName): (string | number | null)[][] {
   switch (name) {
+    case 'waterfall':
+      // Whole dollars, not the billions the bars are drawn in: the waterfall's figures are exact.
+      return [
+        ['step', 'what', 'usd', 'left_after_usd', 'pledges', 'unknown'],
+        ...charts.waterfall.codes.map((code, i) => {
+          const w = charts.waterfall;
+          return [code, w.labels[i], w.usd[i], code === 'announced' || code === 'new_us_investment' ? w.usd[i] : w.remaining[i], w.counts[i], w.notes[i].replace(/^and /, '')];
+        }),
+      ];
     case 'amounts':
       return [
         ['pledge_id', 'pledge', 'us_billion_usd', 'non_us_billion_usd', 'unknown_share_billion_usd'],

@@ -11,6 +11,9 @@ import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
 import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
+import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
+
+const ROW = rowTerms({ a: 'amount_usd', s: 'us_share_pct', k: 'commitment_kind' });
 
 export interface CubeGroup {
   sector: string;
@@ -30,13 +33,25 @@ export interface CubeGroup {
   us_usd: number;
   /** Disclosed amounts with no horizon to spread them over. */
   no_horizon_count: number;
+  // For the waterfall: what its steps take from each pledge by the pledge's own columns, as if it were in no
+  // relation and had not stated its new part (rowTerms in pledges.waterfall.sql.ts; migration 012).
+  // dashboard.waterfall.ts puts the sums right for the few pledges that are not so.
+  /** Disclosed amounts above zero with a part outside the US, or an unknown share. */
+  outside_us_count: number;
+  /** Disclosed amounts whose US part (all of the amount when the share is unknown) is above zero. */
+  us_bound_positive_count: number;
 }
 
 /** The facet fields the pass groups by; pledger is not among them. */
 export const CUBE_FIELDS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind'] as const satisfies readonly FacetField[];
 
-/** The filter's conditions that the grouped pass applies in SQL: all but the four fields it groups by. */
+/**
+ * The filter's conditions that the grouped pass applies in SQL: all but the fields it groups by. With a waterfall
+ * step, all of them: the pledges a step lists depend on the whole rest of the filter (which relations have their
+ * other side in the view), so its groups hold the selected values only.
+ */
 export function cubeKey(filter: PledgeFilter): PledgeFilter {
+  if (filter.step !== null) return filter;
   return {
     ...EMPTY_FILTER,
     from: filter.from,
@@ -50,15 +65,26 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
 
 export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
-  // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search and pledgers need
-  // the pledges themselves.
-  return key.from === null && key.to === null && key.q === null && key.pledger.length === 0 ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
+  // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search, pledgers and a
+  // waterfall step need the pledges themselves.
+  const amountsOnly = key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null;
+  return amountsOnly ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
 }
 
 /** The grouped columns of pledge_bands, in the order of its key. */
 const GROUPED = CUBE_FIELDS.join(', ');
 
-const GROUP_SUMS = ['pledge_count', 'disclosed_count', 'known_share_count', 'amount_usd', 'share_base_usd', 'us_usd', 'no_horizon_count'] as const;
+const GROUP_SUMS = [
+  'pledge_count',
+  'disclosed_count',
+  'known_share_count',
+  'amount_usd',
+  'share_base_usd',
+  'us_usd',
+  'no_horizon_count',
+  'outside_us_count',
+  'us_bound_positive_count',
+] as const;
 
 /** Up to this many pledges in the bands a range cuts are read through the amount index (see bandedCube). */
 const CUT_ROWS_BY_INDEX = 10_000;
@@ -135,8 +161,17 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
   // group order) costs less than that sort (the eighth is measured in docs/performance.md).
   const dated = key.from !== null || key.to !== null;
   const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
-  // A pledger selection is best read from the pledger index, a search from its matches by id: the planner's choice.
-  const index = key.pledger.length > 0 || key.q !== null ? null : narrow ? 'pledges_announced_on_idx' : dated || clause.sql === '' ? 'pledges_cube_idx' : null;
+  // A pledger selection is best read from the pledger index, a search from its matches by id, a waterfall step
+  // that lists few pledges by their ids: the planner's choice. A step that lists most of them matches each by its
+  // share and kind too, which the cube index holds.
+  const index =
+    key.pledger.length > 0 || key.q !== null || (key.step !== null && !ROW_STEPS.includes(key.step))
+      ? null
+      : narrow
+        ? 'pledges_announced_on_idx'
+        : dated || clause.sql === '' || key.step !== null
+          ? 'pledges_cube_idx'
+          : null;
   return groupedPass(db, clause, index);
 }
 
@@ -151,7 +186,9 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             coalesce(sum(amount_usd), 0) AS amount_usd,
             coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
-            count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count
+            count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count,
+            count(CASE WHEN ${ROW.outsideUs} THEN 1 END) AS outside_us_count,
+            count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
       GROUP BY sector, status, country, lever, pledger_kind, commitment_kind`,
   ).all(...clause.params) as CubeGroup[];

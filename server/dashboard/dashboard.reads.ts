@@ -6,6 +6,7 @@ import { facets, pledgerValues } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
 import { summarize, type Summary } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
+import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 
 const MAX_ENTRIES = 500;
 
@@ -46,6 +47,10 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
   return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter)));
+}
+
+export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
+  return cache.get(`waterfall:${JSON.stringify(filter)}`, () => computeWaterfall(db, filter, cachedCube(cache, db, filter)));
 }
 
 export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {

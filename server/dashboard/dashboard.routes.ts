@@ -4,12 +4,13 @@ import type { Db } from '../platform/db.ts';
 import { HttpError } from '../platform/errors.ts';
 import { listEvents } from '../events/events.repository.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
-import { CHART_NAMES, chartRows, shapeCharts, timelineEntries, type ChartName } from './dashboard.charts.ts';
-import { cachedFacets, cachedSummary, ReadCache } from './dashboard.reads.ts';
+import { CHART_NAMES, chartRows, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
+import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard.reads.ts';
 import { parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
-import { summarize } from './dashboard.summary.ts';
+import { summarize, type Summary } from './dashboard.summary.ts';
+import type { PoliticalEvent } from '../events/event.model.ts';
 
 const DASHBOARD_ROWS = 50;
 
@@ -18,6 +19,11 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   // The aggregates behind the dashboard are the same for every reader until something is written.
   const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
   const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
+  const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
+  const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
+    ...shapeCharts(summary, events),
+    waterfall: shapeWaterfall(waterfallOf(filter), filter),
+  });
 
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query);
@@ -27,7 +33,8 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
       title: 'Dashboard',
       filter,
       summary,
-      charts: shapeCharts(summary, events),
+      waterfall: waterfallOf(filter),
+      charts: chartsOf(filter, summary, events),
       timeline: timelineEntries(summary.timeline, events),
       events,
       facets: facetsOf(filter),
@@ -42,7 +49,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const name = req.params.name as ChartName;
     if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
     const filter = parseFilter(req.query);
-    const charts = shapeCharts(summaryOf(filter), listEvents(db));
+    const charts = chartsOf(filter, summaryOf(filter), listEvents(db));
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
     res.send(tableCsv(chartRows(charts, name)));
@@ -56,7 +63,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
 
   router.get('/api/summary', (req, res) => {
     const filter = parseFilter(req.query);
-    res.json(cachedSummary(cache, db, filter));
+    res.json({ ...summaryOf(filter), waterfall: waterfallOf(filter) });
   });
 
   return router;

@@ -3,6 +3,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { Lever } from '../pledges/pledge.model.ts';
 import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS } from '../pledges/pledge.model.ts';
@@ -116,9 +117,17 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
   // amounts alone): the date index, which holds the amounts too; left to itself the planner may take the
   // amount index and read a table row for each pledge in the range. A search reads the table whatever the
   // index: the planner's choice.
+  // A waterfall step that lists few pledges is read by their ids (the planner's choice); one that lists most of
+  // them matches each pledge by its share and kind too, which the cube and date indexes hold.
   const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0);
   const index =
-    filter.q !== null ? null : chosen.length >= 2 ? 'pledges_cube_idx' : chosen.length === 1 ? `pledges_${chosen[0]}_idx` : 'pledges_announced_on_idx';
+    filter.q !== null || (filter.step !== null && !ROW_STEPS.includes(filter.step))
+      ? null
+      : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
+        ? 'pledges_cube_idx'
+        : chosen.length === 1
+          ? `pledges_${chosen[0]}_idx`
+          : 'pledges_announced_on_idx';
   const source = `pledges p ${index ? `INDEXED BY ${index}` : ''}`;
   const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,

@@ -4,6 +4,7 @@ import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
 import { addSources, insertPledge } from '../pledges/pledges.repository.ts';
 import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
+import { statement } from '../platform/statements.ts';
 import { LEVERS, STATUSES, type CommitmentKind, type NewPledge } from '../pledges/pledge.model.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. */
@@ -56,6 +57,51 @@ function isoDate(rand: () => number, fromYear: number, years: number): string {
   return new Date(start + day * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** How often a pledge starts a group of related pledges: groups of two on average put about 5% in a relation. */
+const GROUP_START = 0.026;
+
+/** [from, kind, to, how often its amount is known]: indexes into a group of consecutive pledges (null: none). */
+type Link = [number, 'supersedes' | 'contains' | 'overlaps' | 'repeats', number | null, number];
+
+/** The groups of related pledges, each with its share of the groups: chains of supersedes and contains included. */
+const GROUPS: { share: number; links: Link[] }[] = [
+  { share: 0.15, links: [[0, 'repeats', null, 1]] },
+  { share: 0.25, links: [[1, 'supersedes', 0, 0]] },
+  { share: 0.1, links: [[1, 'supersedes', 0, 0], [2, 'supersedes', 1, 0]] },
+  { share: 0.15, links: [[0, 'contains', 1, 0.4]] },
+  { share: 0.05, links: [[0, 'contains', 1, 0.4], [1, 'contains', 2, 0.4]] },
+  { share: 0.2, links: [[0, 'overlaps', 1, 0.75]] },
+  { share: 0.1, links: [[1, 'repeats', 0, 0.8]] },
+];
+
+interface Drawn {
+  id: number;
+  amount: number | null;
+}
+
+/**
+ * Relations among a batch's pledges, drawn from a random stream of their own (a seed gives the same pledges as
+ * before relations were generated). Links run one way within a group, so that no chain runs in a circle;
+ * amounts, where known, are a part of the smaller pledge, in millions.
+ */
+function relateBatch(db: Db, rand: () => number, batch: Drawn[]): void {
+  const insert = statement(db, 'INSERT INTO pledge_relations (pledge_id, kind, other_id, amount_usd, note) VALUES (?, ?, ?, ?, ?)');
+  for (let i = 0; i < batch.length; i++) {
+    if (rand() >= GROUP_START) continue;
+    let pick = rand();
+    const group = GROUPS.find((candidate) => (pick -= candidate.share) < 0) ?? GROUPS[0]!;
+    const size = 1 + Math.max(...group.links.map(([from, , to]) => Math.max(from, to ?? 0)));
+    if (i + size > batch.length) break;
+    for (const [from, kind, to, known] of group.links) {
+      const pledges = [batch[i + from]!, ...(to === null ? [] : [batch[i + to]!])];
+      const amounts = pledges.map((pledge) => pledge.amount).filter((amount) => amount !== null);
+      const amount = amounts.length === 0 || rand() >= known ? null : Math.round((Math.min(...amounts) * (0.1 + 0.8 * rand())) / 1e6) * 1e6;
+      insert.run(pledges[0]!.id, kind, pledges[1]?.id ?? null, amount, 'Synthetic relation');
+    }
+    i += size - 1;
+  }
+}
+
 export interface GenerateOptions {
   rows: number;
   seed?: number;
@@ -69,9 +115,13 @@ export interface GenerateOptions {
   bulkFrom?: number;
 }
 
-/** Adds `rows` pledges (and a few dozen events to link them to), in transactions of `batch` rows. */
+/**
+ * Adds `rows` pledges (and a few dozen events to link them to, and relations among about 5% of them, chains
+ * included), in transactions of `batch` rows.
+ */
 export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress, onIndexing, shouldStop, bulkFrom = BULK_ROWS }: GenerateOptions): void {
   const rand = random(seed);
+  const relationRand = random(seed ^ 0x52454c53);
   const eventIds = db.transaction(() =>
     Array.from({ length: 40 }, (_, i) =>
       insertEvent(db, {
@@ -85,6 +135,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
     ),
   )();
   const insertBatch = db.transaction((count: number) => {
+    const batch: Drawn[] = [];
     for (let i = 0; i < count; i++) {
       const pledger = pick(rand, PLEDGERS);
       // Log-uniform from $10M to $1T, one in twelve undisclosed.
@@ -115,6 +166,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
         sources: [],
       };
       const id = insertPledge(db, pledge);
+      batch.push({ id, amount });
       const sources = 1 + Math.floor(rand() * 3);
       addSources(
         db,
@@ -123,6 +175,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
       );
       if (rand() < 0.2) linkPledgeToEvent(db, id, pick(rand, eventIds));
     }
+    relateBatch(db, relationRand, batch);
   });
   // A bulk load writes faster without the secondary indexes (built once at the end, in order) and the per-row
   // triggers (the pre-grouped tables are refilled at the end in one pass each).

@@ -14,7 +14,15 @@ export const PLEDGER_KINDS = ['company', 'government', 'joint_venture'] as const
  */
 export const COMMITMENT_KINDS = ['capital_spending', 'fund', 'purchases_trade', 'mixed'] as const;
 
+/**
+ * The waterfall's steps from announced to new US investment, in the order they take dollars off each pledge
+ * (docs/methodology.md). A filter may name one: the pledges that step took dollars from or counted as unknown.
+ */
+export const WATERFALL_STEPS = ['superseded', 'contained', 'overlaps', 'not_new', 'outside_us', 'not_investment'] as const;
+
 export type Status = (typeof STATUSES)[number];
+
+export type WaterfallStep = (typeof WATERFALL_STEPS)[number];
 
 export type PledgerKind = (typeof PLEDGER_KINDS)[number];
 

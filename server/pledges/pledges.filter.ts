@@ -1,7 +1,19 @@
 // Pure: the query string → one filter that every view applies the same way; and back to a query string.
 import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
 import { HttpError } from '../platform/errors.ts';
-import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type CommitmentKind, type Lever, type ListParam, type PledgerKind, type Status } from './pledge.model.ts';
+import {
+  COMMITMENT_KINDS,
+  LEVERS,
+  PLEDGER_KINDS,
+  STATUSES,
+  WATERFALL_STEPS,
+  type CommitmentKind,
+  type Lever,
+  type ListParam,
+  type PledgerKind,
+  type Status,
+  type WaterfallStep,
+} from './pledge.model.ts';
 import { isRealPartialDate } from '../lib/validation.ts';
 
 export interface PledgeFilter {
@@ -19,9 +31,11 @@ export interface PledgeFilter {
   min: number | null;
   max: number | null;
   q: string | null;
+  /** One step of the waterfall: the pledges of the rest of the filter that this step took dollars from or counted as unknown. */
+  step: WaterfallStep | null;
 }
 
-export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q'] as const;
+export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q', 'step'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
 export const EMPTY_FILTER: PledgeFilter = {
@@ -37,6 +51,7 @@ export const EMPTY_FILTER: PledgeFilter = {
   min: null,
   max: null,
   q: null,
+  step: null,
 };
 
 /** A 400 that names the query parameter at fault. */
@@ -84,6 +99,13 @@ function checkAmount(name: string, value: string | null): number | null {
   return parsed.value;
 }
 
+function checkStep(value: string | null): WaterfallStep | null {
+  if (value !== null && !(WATERFALL_STEPS as readonly string[]).includes(value)) {
+    throw new FilterError('step', `unknown step "${value}": use ${WATERFALL_STEPS.join(', ')}.`);
+  }
+  return value as WaterfallStep | null;
+}
+
 /** Throws FilterError, naming the parameter, for anything it cannot use. */
 export function parseFilter(query: Record<string, unknown>): PledgeFilter {
   const status = values(query, 'status');
@@ -120,6 +142,7 @@ export function parseFilter(query: Record<string, unknown>): PledgeFilter {
     min: checkAmount('min', single(query, 'min')),
     max: checkAmount('max', single(query, 'max')),
     q: checkText('q', values(query, 'q').slice(0, 1))[0] ?? null,
+    step: checkStep(single(query, 'step')),
   };
   if (values(query, 'q').length > 1) throw new FilterError('q', 'give it once.');
   if (filter.from && filter.to && filter.from > filter.to) throw new FilterError('from', `"${filter.from}" is after to "${filter.to}".`);

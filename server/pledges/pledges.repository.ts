@@ -7,6 +7,7 @@ import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
 import { DEFAULT_SORT, orderBy, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
+import { usPart } from './pledges.waterfall.sql.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
 import { recordRelationsGone } from '../relations/relations.repository.ts';
 import type { NewPledge, Pledge, PledgeListRow, PledgeWrite, Source, StatusStep } from './pledge.model.ts';
@@ -19,8 +20,7 @@ const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.ev
 const LIST_COLUMNS = `
   p.*,
   ${PER_YEAR} AS per_year_usd,
-  CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL
-       THEN CAST(round(p.amount_usd * p.us_share_pct / 100.0) AS INTEGER) END AS us_amount_usd,
+  ${usPart('p.amount_usd', 'p.us_share_pct')} AS us_amount_usd,
   ${SOURCE_URLS} AS source_urls,
   ${EVENT_IDS} AS event_ids`;
 

@@ -4,6 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { statement } from '../platform/statements.ts';
 import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
 
 /** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
 const SORTS = {
@@ -110,6 +111,14 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     conditions.push(search.sql);
     params.push(...search.params);
   }
+  if (filter.step !== null) {
+    // A step's pledges are those of the rest of the filter that the step took dollars from: the waterfall of
+    // the view without the step decides, and its conditions apply as well.
+    const base = { ...filter, step: null };
+    const step = stepCondition(filter.step, whereClause(base, db), db && { db, key: JSON.stringify(base) });
+    conditions.push(step.sql);
+    params.push(...step.params);
+  }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
@@ -186,8 +195,8 @@ export function searchHits(db: Db, q: string): { sql: string; params: unknown[] 
   return { sql: 'p.id IN (SELECT h.id FROM temp.search_hits h WHERE h.version = ? AND h.q = ?)', params: [version, q] };
 }
 
-/** The US part of a pledge, in whole dollars; NULL when the amount or the share is unknown. */
-export const US_AMOUNT = 'CAST(round(amount_usd * us_share_pct / 100.0) AS INTEGER)';
+/** The US part of a pledge, in whole dollars (integer arithmetic, rounded half up); NULL when the amount or the share is unknown. */
+export const US_AMOUNT = usPart('amount_usd', 'us_share_pct');
 
 /** How many pledges the filter matches. */
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {

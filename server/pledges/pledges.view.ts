@@ -3,7 +3,17 @@ import { formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.
 import { formatPartialDate } from '../lib/dates.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { EVENT_KINDS, type EventKind } from '../events/event.model.ts';
-import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type CommitmentKind, type Lever, type PledgerKind, type Status } from './pledge.model.ts';
+import {
+  COMMITMENT_KINDS,
+  LEVERS,
+  PLEDGER_KINDS,
+  STATUSES,
+  type CommitmentKind,
+  type Lever,
+  type PledgerKind,
+  type Status,
+  type WaterfallStep,
+} from './pledge.model.ts';
 
 const JSON_SCRIPT_ESCAPES: Record<string, string> = {
   '<': '\\u003c',
@@ -92,6 +102,17 @@ const FACET_LABELS: Record<string, string> = {
   min: 'At least',
   max: 'At most',
   q: 'Text',
+  step: 'Waterfall step',
+};
+
+/** What each waterfall step takes off, as its chip, its bar and its row name it. */
+export const STEP_LABELS: Record<WaterfallStep, string> = {
+  superseded: 'Superseded pledges',
+  contained: 'Contained in other pledges',
+  overlaps: 'Known overlaps',
+  not_new: 'Repeats and the part not described as new',
+  outside_us: 'Outside the US',
+  not_investment: 'Purchases and trade (not investment)',
 };
 
 /** How a filter value reads in a chip or a facet: labels for codes, compact money for amounts. */
@@ -102,6 +123,7 @@ export function filterValueLabel(param: string, value: string): string {
   if (param === 'commitment_kind') return value === 'unknown' ? UNKNOWN : commitmentKindLabel(value as CommitmentKind);
   if (param === 'min' || param === 'max') return formatUsdCompact(Number(value));
   if (param === 'from' || param === 'to') return formatPartialDate(value);
+  if (param === 'step') return STEP_LABELS[value as WaterfallStep] ?? value;
   return value;
 }
 

@@ -19,7 +19,7 @@ if (!browserAvailable && process.env.CI) {
 
 /** The dashboard as the README shows it: the window it is drawn in, and the charts to wait for. */
 export const DASHBOARD_VIEWPORT = { width: 1280, height: 900 };
-export const DASHBOARD_CHARTS = ['chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-timeline', 'chart-levers'];
+export const DASHBOARD_CHARTS = ['chart-waterfall', 'chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-timeline', 'chart-levers'];
 
 export interface BrowserContext {
   ctx: TestContext;

@@ -50,6 +50,46 @@ describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws the waterfall, whose bars and rows lead to the pledges behind each step', async () => {
+    // Nvidia's $500B overlaps TSMC's $100B fabs by $100B; Stargate re-announces $100B of an earlier plan.
+    const relate = b.ctx.db.prepare('INSERT INTO pledge_relations (pledge_id, kind, other_id, amount_usd) VALUES (?, ?, ?, ?)');
+    relate.run(5, 'overlaps', 3, 100e9);
+    relate.run(1, 'repeats', null, 100e9);
+    try {
+      const page = await b.browser.newPage({ viewport: DASHBOARD_VIEWPORT, reducedMotion: 'reduce' });
+      const watched = await watch(page, b.base);
+      await page.goto(`${b.base}/`);
+      await page.waitForSelector('#chart-waterfall[data-drawn="true"]');
+      const bars = await page.evaluate(() => {
+        const chart = (window as unknown as { Chart: { getChart: (id: string) => { data: { labels: string[] } } } }).Chart;
+        return chart.getChart('chart-waterfall')!.data.labels;
+      });
+      expect(bars[0]).toBe('Announced');
+      expect(bars.at(-1)).toBe('New US investment (upper bound)');
+
+      // A click on the overlaps bar opens the table of the pledge it took dollars from.
+      const box = await page.evaluate(() => {
+        const chart = (window as unknown as { Chart: { getChart: (id: string) => { getDatasetMeta: (i: number) => { data: { x: number; y: number; base: number }[] } } } }).Chart;
+        const bar = chart.getChart('chart-waterfall')!.getDatasetMeta(1).data[3]!;
+        const rect = document.getElementById('chart-waterfall')!.getBoundingClientRect();
+        return { x: rect.left + (bar.x + bar.base) / 2, y: rect.top + bar.y };
+      });
+      await Promise.all([page.waitForURL(/\/pledges\?step=overlaps$/), page.mouse.click(box.x, box.y)]);
+      expect(await page.locator('table.pledges tbody tr').count()).toBe(1);
+      expect(await page.locator('.chips').textContent()).toContain('Waterfall step: Known overlaps');
+
+      await page.goto(`${b.base}/`);
+      await page.getByRole('link', { name: 'Repeats and the part not described as new' }).click();
+      await page.waitForURL(/step=not_new$/);
+      expect(await page.locator('table.pledges tbody tr').count()).toBeGreaterThan(0);
+      expect(watched.consoleErrors).toEqual([]);
+      expect(await watched.cspViolations()).toEqual([]);
+      await page.close();
+    } finally {
+      b.ctx.db.exec('DELETE FROM pledge_relations');
+    }
+  });
+
   it.each(['/pledges', '/pledges/4', '/events', '/events/5', '/nowhere'])(
     'renders %s with no console error and no CSP violation',
     async (url) => {

@@ -24,6 +24,7 @@ describe('parseFilter', () => {
         min: '10B',
         max: '$1.2T',
         q: ' H20 ',
+        step: 'overlaps',
       }),
     ).toEqual({
       sector: ['Semiconductors', 'AI data centers'],
@@ -38,6 +39,7 @@ describe('parseFilter', () => {
       min: 10_000_000_000,
       max: 1_200_000_000_000,
       q: 'H20',
+      step: 'overlaps',
     });
   });
 
@@ -58,6 +60,8 @@ describe('parseFilter', () => {
     [{ min: '2B', max: '1B' }, 'min', 'more than max'],
     [{ from: ['2025', '2026'] }, 'from', 'once'],
     [{ q: ['a', 'b'] }, 'q', 'once'],
+    [{ step: 'fees' }, 'step', 'unknown step "fees": use superseded, contained, overlaps, not_new, outside_us, not_investment'],
+    [{ step: ['overlaps', 'contained'] }, 'step', 'once'],
     [{ sector: 'x'.repeat(201) }, 'sector', '200 characters'],
     [{ min: '1'.repeat(101) }, 'min', '100 characters'],
     [{ max: `1${' '.repeat(99)}x` }, 'max', '100 characters'],
