@@ -38,7 +38,7 @@ SELECT id, sector, status, country, coalesce(lever, 'none'), coalesce(pledger_ki
        coalesce((amount_usd / 10000 * CAST(round(us_share_pct * 100) AS INTEGER) + (amount_usd % 10000 * CAST(round(us_share_pct * 100) AS INTEGER) + 5000) / 10000), 0),
        amount_usd IS NOT NULL AND horizon_years IS NULL
          AND NOT coalesce(horizon_end IS NOT NULL
-                          AND julianday(horizon_end) > julianday(coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10))), 0),
+                          AND horizon_end >= coalesce(horizon_start, substr(announced_on || '-01-01', 1, 10)), 0),
        coalesce(amount_usd > 0 AND (us_share_pct IS NULL OR ((us_share_pct < 99.99 OR CAST(round(us_share_pct * 100) AS INTEGER) < 10000) AND (amount_usd > 5000 OR amount_usd * (10000 - CAST(round(us_share_pct * 100) AS INTEGER)) > 5000))), 0),
        coalesce(amount_usd > 0 AND (us_share_pct IS NULL OR ((us_share_pct > 0.01 OR CAST(round(us_share_pct * 100) AS INTEGER) > 0) AND (amount_usd >= 5000 OR amount_usd * CAST(round(us_share_pct * 100) AS INTEGER) >= 5000))), 0)
   FROM pledges;
