@@ -8,6 +8,13 @@ const UNITS = [
 ] as const;
 
 /** Three significant digits at most, trailing zeros dropped: $1.2T, $165B, $5.5B, $250M. */
+/** The compact form ($500B) when it reads back as exactly this amount; null when it rounds. */
+export function exactCompact(amount: number): string | null {
+  const compact = formatUsdCompact(amount);
+  const back = parseAmount(compact);
+  return back.ok && back.value === amount ? compact : null;
+}
+
 export function formatUsdCompact(amount: number | null): string {
   if (amount === null) return 'Undisclosed';
   for (const [index, unit] of UNITS.entries()) {

@@ -1,5 +1,6 @@
 // Shared building blocks for validating what people send: zod schemas for text, dates, URLs and numbers.
 import { z } from 'zod';
+import { MAX_AMOUNT_LENGTH, parseAmount } from './amounts.ts';
 
 export type FieldErrors = Record<string, string>;
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
@@ -84,6 +85,21 @@ export function httpUrl({ required = false } = {}) {
 }
 
 /** A decimal number typed in a form, blank meaning unknown. */
+/** An amount as people type it ("500B", "$1.2T", "80 bn", digits): whole dollars, or null when left empty. */
+export function amount() {
+  return z
+    .string({ error: ONE_STRING })
+    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
+    .transform((text, ctx) => {
+      const parsed = parseAmount(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.value;
+    });
+}
+
 export function optionalNumber({ min, max, label }: { min: number; max: number; label: string }) {
   return z
     .string({ error: ONE_STRING })
@@ -103,6 +119,14 @@ export function choice<T extends string>(values: readonly T[], message: string) 
 }
 
 /** zod issues → one message per field (the first), keyed by the field's name. */
+/** One of the values, or null when left empty (not recorded). */
+export function optionalChoice<T extends string>(values: readonly T[], message: string) {
+  return z
+    .string({ error: ONE_STRING })
+    .refine((s) => s === '' || (values as readonly string[]).includes(s), message)
+    .transform((s) => (s === '' ? null : (s as T)));
+}
+
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {

@@ -1,6 +1,6 @@
 // Editor forms for pledges: add, edit, delete. Every write goes through editorWrite (session + CSRF).
 import { Router, type Response } from 'express';
-import { parseAmount, formatUsdCompact } from '../lib/amounts.ts';
+import { exactCompact } from '../lib/amounts.ts';
 import { editorWrite, flash, requireEditor } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
@@ -18,9 +18,7 @@ import { readReason, type FieldErrors } from '../lib/validation.ts';
 /** An amount as the form shows it: compact when that reads back exactly ($500B), digits otherwise. */
 function amountText(amount: number | null): string {
   if (amount === null) return '';
-  const compact = formatUsdCompact(amount);
-  const back = parseAmount(compact);
-  return back.ok && back.value === amount ? compact : amount.toLocaleString('en-US');
+  return exactCompact(amount) ?? amount.toLocaleString('en-US');
 }
 
 function formValuesOf(db: Db, pledge: PledgeListRow): PledgeFormValues {

@@ -1,12 +1,13 @@
 // Pure: a form body or a JSON body → a validated pledge change, or one message per wrong field.
 import { z } from 'zod';
-import { MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
 import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES, type NewPledge, type PledgeWrite, type Status } from './pledge.model.ts';
 import {
+  amount,
   choice,
   fieldErrors,
   httpUrl,
   multiLine,
+  optionalChoice,
   optionalNumber,
   partialDate,
   singleLine,
@@ -74,17 +75,7 @@ function scalars(read: (name: ScalarField) => string): Record<ScalarField, strin
 const PledgeSchema = z.object({
   pledger: singleLine(200, { required: true, label: 'The pledger' }),
   project: singleLine(300),
-  amount: z
-    .string({ error: ONE_STRING })
-    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
-    .transform((text, ctx) => {
-      const parsed = parseAmount(text);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-        return z.NEVER;
-      }
-      return parsed.value;
-    }),
+  amount: amount(),
   amount_note: multiLine(1000),
   us_share_pct: optionalNumber({ min: 0, max: 100, label: 'The US share' }),
   us_share_basis: z
@@ -101,31 +92,12 @@ const PledgeSchema = z.object({
   sector: singleLine(100),
   country: singleLine(100),
   status: choice(STATUSES, 'Choose a status from the list.'),
-  lever: z
-    .string({ error: ONE_STRING })
-    .refine((s) => s === '' || (LEVERS as readonly string[]).includes(s), 'Choose a political lever from the list.')
-    .transform((s) => (s === '' ? null : (s as (typeof LEVERS)[number]))),
+  lever: optionalChoice(LEVERS, 'Choose a political lever from the list.'),
   context_note: multiLine(2000),
-  pledger_kind: z
-    .string({ error: ONE_STRING })
-    .refine((s) => s === '' || (PLEDGER_KINDS as readonly string[]).includes(s), 'Choose a kind of pledger from the list.')
-    .transform((s) => (s === '' ? null : (s as (typeof PLEDGER_KINDS)[number]))),
-  commitment_kind: z
-    .string({ error: ONE_STRING })
-    .refine((s) => s === '' || (COMMITMENT_KINDS as readonly string[]).includes(s), 'Choose a kind of commitment from the list.')
-    .transform((s) => (s === '' ? null : (s as (typeof COMMITMENT_KINDS)[number]))),
+  pledger_kind: optionalChoice(PLEDGER_KINDS, 'Choose a kind of pledger from the list.'),
+  commitment_kind: optionalChoice(COMMITMENT_KINDS, 'Choose a kind of commitment from the list.'),
   horizon_start: partialDate({ dayOnly: true }),
-  new_money: z
-    .string({ error: ONE_STRING })
-    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
-    .transform((text, ctx) => {
-      const parsed = parseAmount(text);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-        return z.NEVER;
-      }
-      return parsed.value;
-    }),
+  new_money: amount(),
   reason: multiLine(500),
   status_changed_on: partialDate(),
   status_evidence_url: httpUrl(),

@@ -1,7 +1,7 @@
 // Editor forms for relations, from either pledge's page: add, edit, delete. Every write goes through editorWrite
 // (session + CSRF) and answers 303 back to the pledge, or the form again with 422 and every typed value.
 import { Router, type Response } from 'express';
-import { formatUsdCompact, parseAmount } from '../lib/amounts.ts';
+import { exactCompact } from '../lib/amounts.ts';
 import { editorWrite, flash, requireEditor } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
@@ -21,9 +21,7 @@ import { emptyRelationForm, readRelationForm, validateRelationForm, type Relatio
 /** An amount as the form shows it: compact when that reads back exactly ($30B), digits otherwise. */
 function amountText(amount: number | null): string {
   if (amount === null) return '';
-  const compact = formatUsdCompact(amount);
-  const back = parseAmount(compact);
-  return back.ok && back.value === amount ? compact : String(amount);
+  return exactCompact(amount) ?? String(amount);
 }
 
 /** A relation as the form of one of its pledges shows it. */

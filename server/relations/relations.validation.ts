@@ -1,8 +1,8 @@
 // Pure: a relation from a form, a JSON body or an import row → a validated relation, or one message per wrong
 // field. What only the database knows (the pledges, the relations already recorded) is asked through RelationFacts.
 import { z } from 'zod';
-import { formatUsdCompact, formatUsdExact, MAX_AMOUNT_LENGTH, parseAmount } from '../lib/amounts.ts';
-import { choice, fieldErrors, httpUrl, multiLine, singleLine, type FieldErrors, type Validated } from '../lib/validation.ts';
+import { exactCompact, formatUsdExact } from '../lib/amounts.ts';
+import { amount, choice, fieldErrors, httpUrl, multiLine, singleLine, type FieldErrors, type Validated } from '../lib/validation.ts';
 import { ACYCLIC_KINDS, kindOfRole, RELATION_KINDS, ROLES, type NewRelation, type RelationKind, type Role } from './relation.model.ts';
 
 const FIELDS = ['pledge_id', 'kind', 'other_id', 'amount', 'note', 'source_url', 'source_title', 'reason'] as const;
@@ -54,17 +54,7 @@ const RelationSchema = z.object({
   pledge_id: pledgeId({ required: true }),
   kind: choice(RELATION_KINDS, `Choose a kind of relation: ${RELATION_KINDS.join(', ')}.`),
   other_id: pledgeId({ required: false }),
-  amount: z
-    .string({ error: ONE_STRING })
-    .max(MAX_AMOUNT_LENGTH, `At most ${MAX_AMOUNT_LENGTH} characters.`)
-    .transform((text, ctx) => {
-      const parsed = parseAmount(text);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-        return z.NEVER;
-      }
-      return parsed.value;
-    }),
+  amount: amount(),
   note: multiLine(1000),
   source_url: httpUrl(),
   source_title: singleLine(300),
@@ -106,10 +96,8 @@ export function readRelationJson(body: unknown): { values: RelationValues; error
 }
 
 /** An amount in a message: compact when that is exact ($30B), else to the dollar. */
-function money(amount: number): string {
-  const compact = formatUsdCompact(amount);
-  const back = parseAmount(compact);
-  return back.ok && back.value === amount ? compact : formatUsdExact(amount);
+function money(usd: number): string {
+  return exactCompact(usd) ?? formatUsdExact(usd);
 }
 
 /** Every rule a relation must meet, with a message beside each field that breaks one. */
