@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { StatusStep } from '../pledges/pledge.model.ts';
-import { ROLE_LABELS, type RelationKind } from '../relations/relation.model.ts';
+import { ROLE_LABELS, type NewRelation } from '../relations/relation.model.ts';
 
 export function insertStatusStep(db: Db, pledgeId: number, step: StatusStep): void {
   statement(db, 'INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url, note) VALUES (?, ?, ?, ?, ?)').run(
@@ -15,31 +15,12 @@ export function insertStatusStep(db: Db, pledgeId: number, step: StatusStep): vo
   );
 }
 
-export interface RelationRow {
-  pledge_id: number;
-  kind: RelationKind;
-  other_id: number | null;
-  amount_usd: number | null;
-  note: string;
-  source_url: string | null;
-  source_title: string;
-}
-
-export function insertRelation(db: Db, relation: RelationRow): number {
-  const { lastInsertRowid } = statement(
-    db,
-    `INSERT INTO pledge_relations (pledge_id, kind, other_id, amount_usd, note, source_url, source_title)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(relation.pledge_id, relation.kind, relation.other_id, relation.amount_usd, relation.note, relation.source_url, relation.source_title);
-  return Number(lastInsertRowid);
-}
-
 /**
  * Whether an editor removed (or changed the kind or pledges of) a relation of this identity that is not there now: a
  * revision on one of its pledges told it before the change, in the words of relations.repository.ts's history
  * ("relation 3: supersedes pledge 6 (Apple: …); …"). An overlap is told the same from either pledge.
  */
-export function relationRemovedByEditor(db: Db, relation: Pick<RelationRow, 'pledge_id' | 'kind' | 'other_id'>): boolean {
+export function relationRemovedByEditor(db: Db, relation: Pick<NewRelation, 'pledge_id' | 'kind' | 'other_id'>): boolean {
   const told = (viewer: number, other: number | null) => {
     const whom = other === null ? 'an earlier plan the tracker does not hold' : `pledge ${other}`;
     const prefix = `relation %: ${ROLE_LABELS[relation.kind]} ${whom}`;

@@ -7,7 +7,8 @@ import { getMeta, setMeta } from '../platform/meta.repository.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
 import { insertPledge } from '../pledges/pledges.repository.ts';
 import { readSeed, type Seed } from './seed.file.ts';
-import { insertRelation, insertStatusStep } from './seed.repository.ts';
+import { insertStatusStep } from './seed.repository.ts';
+import { insertRelation } from '../relations/relations.repository.ts';
 
 export const SEED_FILE = path.join(ROOT, 'db', 'seed.json');
 const SEEDED_KEY = 'seeded_at';

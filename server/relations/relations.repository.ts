@@ -195,15 +195,19 @@ function sameFields(relation: Relation, change: NewRelation): boolean {
   return (Object.keys(change) as (keyof NewRelation)[]).every((key) => relation[key] === change[key]);
 }
 
-/** The body of createRelation, for a caller that already holds a transaction (an import). An id only restores an export's. */
-export function addRelationWithRevisions(db: Db, change: RelationChange, editor: Author, requestedId: number | null = null): number {
-  const { relation } = change;
+/** Inserts a relation alone; the caller holds the transaction and writes any revision (a first start's seed writes none). */
+export function insertRelation(db: Db, relation: NewRelation, requestedId: number | null = null): number {
   const { lastInsertRowid } = statement(
     db,
     `INSERT INTO pledge_relations (id, pledge_id, kind, other_id, amount_usd, note, source_url, source_title)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(requestedId, relation.pledge_id, relation.kind, relation.other_id, relation.amount_usd, relation.note, relation.source_url, relation.source_title);
-  const id = Number(lastInsertRowid);
+  return Number(lastInsertRowid);
+}
+
+/** The body of createRelation, for a caller that already holds a transaction (an import). An id only restores an export's. */
+export function addRelationWithRevisions(db: Db, change: RelationChange, editor: Author, requestedId: number | null = null): number {
+  const id = insertRelation(db, change.relation, requestedId);
   recordOnEachPledge(db, null, findRelation(db, id)!, editor, change.reason);
   return id;
 }
