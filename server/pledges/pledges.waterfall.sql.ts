@@ -72,27 +72,18 @@ const ROW_LISTED: Record<WaterfallStep, string | null> = {
 /**
  * The pledges the ledger works out one by one: superseded or contained, overlapping or repeating, with a stated
  * new part, or of $0 (no step takes anything from those, and none of their unknowns counts: the grouped sums
- * can then count every other disclosed pledge's new part and share as unknown where they are).
+ * can then count every other disclosed pledge's new part and share as unknown where they are). pledge_ledger
+ * (migration 013) holds them (own) with the other sides of their relations, kept by triggers.
  */
-export const LEDGER_IDS = `SELECT other_id AS id FROM pledge_relations WHERE kind IN ('supersedes', 'contains')
-   UNION ALL SELECT pledge_id FROM pledge_relations WHERE kind IN ('overlaps', 'repeats')
-   UNION ALL SELECT id FROM pledges INDEXED BY pledges_new_money_idx WHERE new_money_usd IS NOT NULL
-   UNION ALL SELECT id FROM pledges INDEXED BY pledges_amount_idx WHERE amount_usd = 0`;
+export const LEDGER_IDS = 'SELECT id FROM pledge_ledger WHERE own';
 
 /**
  * The related pledges of the view (where: its WHERE clause over pledges p, or ''), as the ledger reads them:
  * those of LEDGER_IDS (own = 1), and the other sides of their relations, which it only asks whether they are of
- * the view and what they hold.
+ * the view and what they hold. pledge_ledger has the columns a filter reads, under the pledges' names.
  */
 function viewSql(where: string): string {
-  return `SELECT p.id, p.amount_usd, p.new_money_usd, p.us_share_pct, p.commitment_kind, related.own
-            FROM (SELECT id, max(own) AS own
-                    FROM (SELECT other_id AS id, kind IN ('supersedes', 'contains') AS own FROM pledge_relations WHERE other_id IS NOT NULL
-                          UNION ALL SELECT pledge_id, kind IN ('overlaps', 'repeats') FROM pledge_relations
-                          UNION ALL SELECT id, 1 FROM pledges INDEXED BY pledges_new_money_idx WHERE new_money_usd IS NOT NULL
-                          UNION ALL SELECT id, 1 FROM pledges INDEXED BY pledges_amount_idx WHERE amount_usd = 0)
-                   GROUP BY id) AS related
-            CROSS JOIN pledges p ON p.id = related.id ${where}`;
+  return `SELECT p.id, p.amount_usd, p.new_money_usd, p.us_share_pct, p.commitment_kind, p.own FROM pledge_ledger p ${where}`;
 }
 
 // What is left of a pledge after each step, in the ledger's "took" row (steps.* columns): each step takes at
