@@ -5,7 +5,7 @@
 // every sector, status, country and lever selection under those conditions. Pledgers are many (each its own
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
-import type { Db } from '../platform/db.ts';
+import type { Db, Statement } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
@@ -114,10 +114,7 @@ export function bandRange(band: number): { low: number; high: number } {
 export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX): CubeGroup[] {
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
-    statement(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`).all(
-      first,
-      last,
-    ) as CubeGroup[];
+    groupsOf(statement(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`), [first, last]);
   if (min === null && max === null) return fromBands(-1, Number.MAX_SAFE_INTEGER);
   const low = Math.max(0, Math.ceil(min ?? 0));
   const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
@@ -176,7 +173,8 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
 }
 
 function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null): CubeGroup[] {
-  return statement(
+  return groupsOf(
+    statement(
     db,
     `SELECT sector, status, country, coalesce(lever, 'none') AS lever, coalesce(pledger_kind, 'unknown') AS pledger_kind,
             coalesce(commitment_kind, 'unknown') AS commitment_kind,
@@ -191,7 +189,35 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
       GROUP BY sector, status, country, lever, pledger_kind, commitment_kind`,
-  ).all(...clause.params) as CubeGroup[];
+    ),
+    clause.params,
+  );
+}
+
+/**
+ * The rows of a grouped statement (the six fields, then GROUP_SUMS, in that order) as CubeGroups. Read as arrays
+ * and built here: for the 20,000 groups of a million generated pledges, about half the time better-sqlite3 takes
+ * to build them as objects itself.
+ */
+function groupsOf(grouped: Statement, params: unknown[]): CubeGroup[] {
+  const rows = grouped.raw(true).all(...params) as [string, string, string, string, string, string, ...number[]][];
+  return rows.map((row) => ({
+    sector: row[0],
+    status: row[1],
+    country: row[2],
+    lever: row[3],
+    pledger_kind: row[4],
+    commitment_kind: row[5],
+    pledge_count: row[6]!,
+    disclosed_count: row[7]!,
+    known_share_count: row[8]!,
+    amount_usd: row[9]!,
+    share_base_usd: row[10]!,
+    us_usd: row[11]!,
+    no_horizon_count: row[12]!,
+    outside_us_count: row[13]!,
+    us_bound_positive_count: row[14]!,
+  }));
 }
 
 export const MANY = 'many';
