@@ -115,7 +115,8 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
     groupsOf(statement(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`), [first, last]);
-  if (min === null && max === null) return fromBands(-1, Number.MAX_SAFE_INTEGER);
+  // No range: the bands already added up (migration 014).
+  if (min === null && max === null) return groupsOf(statement(db, `SELECT ${GROUPED}, ${GROUP_SUMS.join(', ')} FROM pledge_groups`), []);
   const low = Math.max(0, Math.ceil(min ?? 0));
   const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
   if (low > high) return [];

@@ -184,7 +184,8 @@ describe('large imports', () => {
     const before = indexesOf(ctx);
     const versionBefore = version(ctx);
     let rebuilt = 0;
-    const outcome = await importCsv(ctx.db, Readable.from([rowsFile(3000)]), {
+    // One pledge of $0: the waterfall's ledger reads it one by one (pledge_ledger), so that table is refilled too.
+    const outcome = await importCsv(ctx.db, Readable.from([rowsFile(2999, 'Zero Co,Nothing yet,0,2024-05-05,S1,https://example.com/zero\n')]), {
       write: { author: AUTHOR, filename: 'bulk.csv' },
       bulkFrom: 500,
       onIndexing: () => (rebuilt += 1),
