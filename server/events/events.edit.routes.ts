@@ -3,9 +3,9 @@ import { Router, type Response } from 'express';
 import { editorWrite, flash, requireEditor } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
-import { createEvent, deleteEvent, findEvent, pledgesOfEvent, updateEvent } from './events.repository.ts';
+import { createEvent, deleteEvent, findEvent, moreSourcesOf, pledgesOfEvent, updateEvent } from './events.repository.ts';
 import { type PoliticalEvent } from './event.model.ts';
-import { emptyEventForm, readEventForm, validateEvent, type EventFormValues } from './events.validation.ts';
+import { emptyEventForm, MORE_SOURCE_NUMBERS, moreSourceValues, readEventForm, validateEvent, type EventFormValues } from './events.validation.ts';
 import { pledgeExists } from '../pledges/pledges.repository.ts';
 import { readReason, type FieldErrors } from '../lib/validation.ts';
 
@@ -18,6 +18,7 @@ export function eventsEditRouter(db: Db): Router {
       title: editing ? 'Edit political event' : 'Add a political event',
       action: editing ? `/events/${form.eventId}` : '/events',
       submitLabel: editing ? 'Save changes' : 'Add the event',
+      moreSourceNumbers: MORE_SOURCE_NUMBERS,
       ...form,
     });
   }
@@ -35,6 +36,8 @@ export function eventsEditRouter(db: Db): Router {
     // "Add an event" from a pledge's page arrives with that pledge already linked.
     const values = emptyEventForm();
     if (typeof req.query.pledge === 'string' && /^\d{1,15}$/.test(req.query.pledge)) values.pledge_ids = req.query.pledge;
+    // "Add what the pledger got" arrives as a concession.
+    if (req.query.kind === 'concession') values.kind = 'concession';
     renderForm(res, 200, { eventId: null, values, errors: {} });
   });
 
@@ -54,9 +57,11 @@ export function eventsEditRouter(db: Db): Router {
       occurred_on: event.occurred_on,
       title: event.title,
       kind: event.kind,
+      concession_type: event.concession_type ?? '',
       note: event.note,
       source_url: event.source_url ?? '',
       source_title: event.source_title,
+      ...moreSourceValues(moreSourcesOf(db, event.id)),
       pledge_ids: pledgesOfEvent(db, event.id).map((pledge) => pledge.id).join(', '),
     };
     renderForm(res, 200, { eventId: event.id, values, errors: {} });

@@ -2,12 +2,12 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { diff, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
-import type { EventListRow, LinkedPledge, PoliticalEvent } from './event.model.ts';
+import type { EventListRow, EventSource, LinkedPledge, PoliticalEvent } from './event.model.ts';
 
 export function listEvents(db: Db): EventListRow[] {
   return db
     .prepare(
-      `SELECT e.id, e.occurred_on, e.title, e.kind, e.note, e.source_url, e.source_title,
+      `SELECT e.id, e.occurred_on, e.title, e.kind, e.concession_type, e.note, e.source_url, e.source_title,
               (SELECT count(*) FROM pledge_events pe WHERE pe.event_id = e.id) AS pledge_count
          FROM events e ORDER BY e.occurred_on, e.id`,
     )
@@ -16,7 +16,7 @@ export function listEvents(db: Db): EventListRow[] {
 
 export function findEvent(db: Db, id: number): PoliticalEvent | undefined {
   return db
-    .prepare('SELECT id, occurred_on, title, kind, note, source_url, source_title FROM events WHERE id = ?')
+    .prepare('SELECT id, occurred_on, title, kind, concession_type, note, source_url, source_title FROM events WHERE id = ?')
     .get(id) as PoliticalEvent | undefined;
 }
 
@@ -30,14 +30,26 @@ export function pledgesOfEvent(db: Db, eventId: number): LinkedPledge[] {
     .all(eventId) as LinkedPledge[];
 }
 
-export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>): number {
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO events (occurred_on, title, kind, note, source_url, source_title)
-       VALUES (@occurred_on, @title, @kind, @note, @source_url, @source_title)`,
-    )
-    .run(event);
-  return Number(lastInsertRowid);
+/** An event's sources after its first, in order. */
+export function moreSourcesOf(db: Db, eventId: number): EventSource[] {
+  return statement(db, 'SELECT url, title FROM event_sources WHERE event_id = ? ORDER BY position').all(eventId) as EventSource[];
+}
+
+/** Inserts an event with its further sources; the caller wraps it in a transaction with what goes with it. */
+export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>, moreSources: EventSource[] = []): number {
+  const { lastInsertRowid } = statement(
+    db,
+    `INSERT INTO events (occurred_on, title, kind, concession_type, note, source_url, source_title)
+     VALUES (@occurred_on, @title, @kind, @concession_type, @note, @source_url, @source_title)`,
+  ).run(event);
+  const id = Number(lastInsertRowid);
+  addMoreSources(db, id, moreSources);
+  return id;
+}
+
+function addMoreSources(db: Db, eventId: number, sources: EventSource[]): void {
+  const add = statement(db, 'INSERT INTO event_sources (event_id, position, url, title) VALUES (?, ?, ?, ?)');
+  sources.forEach((source, i) => add.run(eventId, i + 1, source.url, source.title));
 }
 
 export function linkPledgeToEvent(db: Db, pledgeId: number, eventId: number): void {
@@ -46,6 +58,7 @@ export function linkPledgeToEvent(db: Db, pledgeId: number, eventId: number): vo
 
 export interface EventWrite {
   event: Omit<PoliticalEvent, 'id'>;
+  moreSources: EventSource[];
   pledgeIds: number[];
   reason: string;
 }
@@ -55,7 +68,7 @@ function snapshot(db: Db, id: number): Record<string, unknown> | null {
   if (!event) return null;
   const { id: _id, ...fields } = event;
   const pledgeIds = statement(db, 'SELECT pledge_id FROM pledge_events WHERE event_id = ? ORDER BY pledge_id').pluck().all(id);
-  return { ...fields, pledge_ids: pledgeIds };
+  return { ...fields, more_sources: moreSourcesOf(db, id), pledge_ids: pledgeIds };
 }
 
 function relink(db: Db, id: number, pledgeIds: number[]): void {
@@ -66,7 +79,7 @@ function relink(db: Db, id: number, pledgeIds: number[]): void {
 
 export function createEvent(db: Db, write: EventWrite, editor: Editor): number {
   return db.transaction(() => {
-    const id = insertEvent(db, write.event);
+    const id = insertEvent(db, write.event, write.moreSources);
     relink(db, id, write.pledgeIds);
     recordRevision(db, { entity: 'event', entityId: id, action: 'create', editor, changes: diff(null, snapshot(db, id)), reason: write.reason });
     return id;
@@ -77,12 +90,14 @@ export function updateEvent(db: Db, id: number, write: EventWrite, editor: Edito
   return db.transaction(() => {
     const before = snapshot(db, id);
     if (!before) return false;
-    const changes = diff(before, { ...write.event, pledge_ids: write.pledgeIds });
+    const changes = diff(before, { ...write.event, more_sources: write.moreSources, pledge_ids: write.pledgeIds });
     if (Object.keys(changes).length === 0) return true;
     statement(db, 
-      `UPDATE events SET occurred_on = @occurred_on, title = @title, kind = @kind, note = @note, source_url = @source_url,
-         source_title = @source_title, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = @id`,
+      `UPDATE events SET occurred_on = @occurred_on, title = @title, kind = @kind, concession_type = @concession_type, note = @note,
+         source_url = @source_url, source_title = @source_title, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = @id`,
     ).run({ ...write.event, id });
+    statement(db, 'DELETE FROM event_sources WHERE event_id = ?').run(id);
+    addMoreSources(db, id, write.moreSources);
     relink(db, id, write.pledgeIds);
     recordRevision(db, { entity: 'event', entityId: id, action: 'update', editor, changes, reason: write.reason });
     return true;

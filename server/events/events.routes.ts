@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
-import { findEvent, listEvents, pledgesOfEvent, topPledgesByEvent } from './events.repository.ts';
+import { findEvent, listEvents, moreSourcesOf, pledgesOfEvent, topPledgesByEvent } from './events.repository.ts';
 import { revisionsOf } from '../revisions/revisions.repository.ts';
 
 export function eventsRouter(db: Db): Router {
@@ -19,6 +19,7 @@ export function eventsRouter(db: Db): Router {
     res.render('events/show', {
       title: event.title,
       event,
+      moreSources: moreSourcesOf(db, id),
       pledges: pledgesOfEvent(db, id),
       revisions: revisionsOf(db, 'event', id),
     });

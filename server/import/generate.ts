@@ -128,6 +128,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
         occurred_on: isoDate(rand, 2016, 10),
         title: `Synthetic event ${i + 1}`,
         kind: pick(rand, EVENT_KINDS),
+        concession_type: null,
         note: '',
         source_url: `https://example.com/events/${i + 1}`,
         source_title: `Event source ${i + 1}`,

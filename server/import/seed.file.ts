@@ -2,9 +2,9 @@
 // the seed loudly, naming its key, before anything is written.
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { PoliticalEvent } from '../events/event.model.ts';
+import type { EventSource, PoliticalEvent } from '../events/event.model.ts';
 import { ACYCLIC_KINDS, RELATION_KINDS, type RelationKind } from '../relations/relation.model.ts';
-import { validateEvent } from '../events/events.validation.ts';
+import { MORE_SOURCE_NUMBERS, moreSourceValues, validateEvent } from '../events/events.validation.ts';
 import { STATUSES, type NewPledge, type Status, type StatusStep } from '../pledges/pledge.model.ts';
 import { validatePledge, type PledgeFormValues } from '../pledges/pledges.validation.ts';
 import { httpUrl, multiLine, partialDate, singleLine, type FieldErrors } from '../lib/validation.ts';
@@ -12,6 +12,8 @@ import { httpUrl, multiLine, partialDate, singleLine, type FieldErrors } from '.
 export interface SeedEvent {
   key: string;
   event: Omit<PoliticalEvent, 'id'>;
+  /** The sources after the first, in order. */
+  moreSources: EventSource[];
 }
 
 export interface SeedPledge {
@@ -55,9 +57,12 @@ const RawEvent = z
     occurred_on: Text,
     title: Text,
     kind: Text,
+    /** A concession's type (what the pledger got); none for other kinds. */
+    concession_type: Text.nullable().default(null),
     note: Text.default(''),
     source_url: Text.nullable().default(null),
     source_title: Text.default(''),
+    more_sources: z.array(RawSource).default([]),
     /** The fact sheet's id of an event the seed knew by another key before. */
     sheet_id: Text.optional(),
   })
@@ -171,12 +176,16 @@ function unique(values: string[], what: string): void {
 }
 
 function checkEvent(raw: z.infer<typeof RawEvent>): SeedEvent {
+  if (raw.more_sources.length > MORE_SOURCE_NUMBERS.length) {
+    throw new SeedError(`Seed event ${raw.key}: at most ${MORE_SOURCE_NUMBERS.length} more sources`);
+  }
+  const { more_sources: more, sheet_id: _sheetId, ...fields } = raw;
   const checked = validateEvent(
-    { ...raw, source_url: text(raw.source_url), pledge_ids: '', reason: '' },
+    { ...fields, concession_type: text(raw.concession_type), source_url: text(raw.source_url), ...moreSourceValues(more), pledge_ids: '', reason: '' },
     () => false,
   );
   if (!checked.ok) throw new SeedError(`Seed event ${raw.key}: ${problems(checked.errors)}`);
-  return { key: raw.key, event: checked.value.event };
+  return { key: raw.key, event: checked.value.event, moreSources: checked.value.moreSources };
 }
 
 function checkPledge(raw: RawPledge, index: number): SeedPledge {

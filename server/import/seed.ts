@@ -37,7 +37,7 @@ export function seedOnce(db: Db, file: URL | string = SEED_FILE): SeedOutcome {
 /** Every row of the seed, into a database without any of them; inside the caller's transaction. */
 function writeSeed(db: Db, seed: Seed): void {
   const eventIds = new Map<string, number>();
-  for (const { key, event } of seed.events) eventIds.set(key, insertEvent(db, event));
+  for (const { key, event, moreSources } of seed.events) eventIds.set(key, insertEvent(db, event, moreSources));
   const pledgeIds = new Map<string, number>();
   for (const { key, pledge, eventKeys, steps } of seed.pledges) {
     const pledgeId = insertPledge(db, pledge);

@@ -1,8 +1,7 @@
 // `npm run seed -- --update`: brings the seed's pledges, events and relations into a database that already has
 // data (a newsroom's), adding only what is missing and never touching a row that is there.
 import type { Db } from '../platform/db.ts';
-import { findEvent, insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
-import type { PoliticalEvent } from '../events/event.model.ts';
+import { findEvent, insertEvent, linkPledgeToEvent, moreSourcesOf } from '../events/events.repository.ts';
 import { addPledgeWithRevision, findPledge, findPledgeByIdentity, sourcesOf } from '../pledges/pledges.repository.ts';
 import type { NewPledge } from '../pledges/pledge.model.ts';
 import { diff, recordRevision, SEED_UPDATE_AUTHOR } from '../revisions/revisions.repository.ts';
@@ -98,12 +97,12 @@ function applySeed(db: Db, seed: Seed): SeedUpdateReport {
     const entry = { key: item.key, label: `${item.event.occurred_on}: ${item.event.title}` };
     if (found.state === 'missing') {
       const linked = seed.pledges.filter((p) => p.eventKeys.includes(item.key) && pledgeIds.has(p.key)).map((p) => pledgeIds.get(p.key)!);
-      const id = addEvent(db, item.event, linked);
+      const id = addEvent(db, item, linked);
       eventIds.set(item.key, id);
       report.added.events.push({ ...entry, id });
     } else if (found.state === 'present') {
       eventIds.set(item.key, found.id);
-      report.leftAlone.events.push({ ...entry, id: found.id, differs: eventDifferences(db, found.id, item.event) });
+      report.leftAlone.events.push({ ...entry, id: found.id, differs: eventDifferences(db, found.id, item) });
     } else report.deletedByEditor.events.push({ ...entry, id: found.id });
   }
 
@@ -171,10 +170,11 @@ function addRelations(db: Db, relations: SeedRelation[], pledgeIds: Map<string, 
   }
 }
 
-function addEvent(db: Db, event: Omit<PoliticalEvent, 'id'>, pledgeIds: number[]): number {
-  const id = insertEvent(db, event);
+/** An event (a concession too) with its further sources and its links, and the revision that says so. */
+function addEvent(db: Db, { event, moreSources }: SeedEvent, pledgeIds: number[]): number {
+  const id = insertEvent(db, event, moreSources);
   for (const pledgeId of pledgeIds) linkPledgeToEvent(db, pledgeId, id);
-  const changes = diff(null, { ...event, pledge_ids: [...pledgeIds].sort((a, b) => a - b) });
+  const changes = diff(null, { ...event, more_sources: moreSources, pledge_ids: [...pledgeIds].sort((a, b) => a - b) });
   recordRevision(db, { entity: 'event', entityId: id, action: 'create', editor: SEED_UPDATE_AUTHOR, changes, reason: SEED_UPDATE_REASON });
   return id;
 }
@@ -220,7 +220,7 @@ function pledgeDifferences(db: Db, id: number, seeded: NewPledge): string[] {
   return Object.keys(diff({ ...present, sources: sourcesOf(db, id) }, { ...fields, sources }));
 }
 
-function eventDifferences(db: Db, id: number, seeded: Omit<PoliticalEvent, 'id'>): string[] {
+function eventDifferences(db: Db, id: number, { event, moreSources }: SeedEvent): string[] {
   const { id: _id, ...present } = findEvent(db, id)!;
-  return Object.keys(diff(present, seeded));
+  return Object.keys(diff({ ...present, more_sources: moreSourcesOf(db, id) }, { ...event, more_sources: moreSources }));
 }

@@ -22,3 +22,22 @@ export function formatPartialDate(date: string | null): string {
   if (precision === 'year') return date;
   return (precision === 'month' ? monthFormat : dayFormat).format(startOf(date));
 }
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Days from one date to another (negative when `to` comes first); null unless both are known to the day. */
+export function daysBetween(from: string, to: string): number | null {
+  if (precisionOf(from) !== 'day' || precisionOf(to) !== 'day') return null;
+  return Math.round((startOf(to) - startOf(from)) / DAY_MS);
+}
+
+/**
+ * Days between a pledge and what came after or before it, in words: "12 days after the pledge", "3 days before the
+ * pledge", "the same day as the pledge", or "unknown" when a date lacks its day.
+ */
+export function daysText(days: number | null, what = 'the pledge'): string {
+  if (days === null) return 'unknown';
+  if (days === 0) return `the same day as ${what}`;
+  const n = Math.abs(days);
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'day' : 'days'} ${days > 0 ? 'after' : 'before'} ${what}`;
+}

@@ -1,8 +1,8 @@
 // Helpers every template may use, registered once as app.locals.
 import { formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.ts';
-import { formatPartialDate } from '../lib/dates.ts';
+import { daysBetween, daysText, formatPartialDate } from '../lib/dates.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
-import { EVENT_KINDS, type EventKind } from '../events/event.model.ts';
+import { CONCESSION_TYPES, EVENT_KINDS, type ConcessionType, type EventKind } from '../events/event.model.ts';
 import {
   COMMITMENT_KINDS,
   LEVERS,
@@ -48,6 +48,16 @@ const KIND_LABELS: Record<EventKind, string> = {
   administration: 'Administration',
   market: 'Market',
   other: 'Other',
+  concession: 'Concession',
+};
+
+/** What a pledger got, as the issue names the types. */
+export const CONCESSION_TYPE_LABELS: Record<ConcessionType, string> = {
+  tariff_relief: 'Tariff exemption or grace period',
+  export_relief: 'Export licence or control relief',
+  government_stake: 'Equity stake or revenue share taken by the government',
+  subsidy_permits: 'Subsidy or permit acceleration',
+  other: 'Other',
 };
 
 const PLEDGER_KIND_LABELS: Record<PledgerKind, string> = {
@@ -71,6 +81,7 @@ export const pledgerKindLabel = (kind: PledgerKind | null): string => (kind === 
 export const commitmentKindLabel = (kind: CommitmentKind | null): string => (kind === null ? UNKNOWN : (COMMITMENT_KIND_LABELS[kind] ?? kind));
 export const leverLabel = (lever: Lever | null): string => (lever === null ? 'None recorded' : KIND_LABELS[lever]);
 export const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
+export const concessionTypeLabel = (type: ConcessionType | null): string => (type === null ? UNKNOWN : (CONCESSION_TYPE_LABELS[type] ?? type));
 
 /** The part of a pledge described as new, against the whole: "$11B of $32B described as new", or "Not stated". */
 export function newMoneyText(newMoney: number | null, amount: number | null): string {
@@ -143,6 +154,9 @@ export const viewHelpers = {
   statusLabel,
   leverLabel,
   kindLabel,
+  concessionTypeLabel,
+  daysText,
+  daysBetween,
   pledgerKindLabel,
   commitmentKindLabel,
   newMoneyText,
@@ -150,6 +164,7 @@ export const viewHelpers = {
   statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
   leverOptions: [{ value: '', label: 'None recorded' }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
   kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),
+  concessionTypeOptions: [{ value: '', label: 'Not a concession' }, ...CONCESSION_TYPES.map((value) => ({ value, label: CONCESSION_TYPE_LABELS[value] }))],
   pledgerKindOptions: [...PLEDGER_KINDS.map((value) => ({ value, label: PLEDGER_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
   commitmentKindOptions: [...COMMITMENT_KINDS.map((value) => ({ value, label: COMMITMENT_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
 };

@@ -83,6 +83,7 @@ function arrangeTrickyRows() {
     occurred_on: '2025-03',
     title: 'Tariff threat',
     kind: 'tariffs',
+    concession_type: null,
     note: '',
     source_url: null,
     source_title: '',
