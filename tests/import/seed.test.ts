@@ -53,13 +53,44 @@ describe('seeding a new database with db/seed.json', () => {
     expect(db.prepare("SELECT count(*) FROM events WHERE source_url IS NULL OR source_url = ''").pluck().get()).toBe(0);
     const urls = db
       .prepare(
-        `SELECT url FROM pledge_sources UNION ALL SELECT source_url FROM events UNION ALL SELECT evidence_url FROM status_changes
+        `SELECT url FROM pledge_sources UNION ALL SELECT source_url FROM events UNION ALL SELECT url FROM event_sources
+         UNION ALL SELECT evidence_url FROM status_changes
          UNION ALL SELECT source_url FROM pledge_relations WHERE source_url IS NOT NULL`,
       )
       .pluck()
       .all() as string[];
     expect(urls.length).toBeGreaterThan(200);
     expect(urls.filter((url) => !/^https?:\/\/[^\s/]+\.[^\s]+$/.test(url))).toEqual([]);
+  });
+
+  it('holds every dated concession the fact sheet names, each with its type, day, sources and the pledges it answered', () => {
+    newDb();
+    seedOnce(db);
+    const concessions = db
+      .prepare(
+        `SELECT e.occurred_on, e.concession_type, e.source_url, (SELECT count(*) FROM event_sources s WHERE s.event_id = e.id) AS more_sources,
+                (SELECT group_concat(pe.pledge_id) FROM pledge_events pe WHERE pe.event_id = e.id) AS pledge_ids, e.title
+           FROM events e WHERE e.kind = 'concession' ORDER BY e.occurred_on, e.id`,
+      )
+      .all() as { occurred_on: string; concession_type: string; source_url: string; more_sources: number; pledge_ids: string; title: string }[];
+    const expected: [string, string, string, string][] = [
+      ['2025-04-09', 'export_relief', 'P13', 'NPR reports that the White House shelved planned H20 export controls'],
+      ['2025-06-13', 'government_stake', 'P30', "Executive order clears Nippon Steel's takeover of U.S. Steel"],
+      ['2025-07-14', 'export_relief', 'P13', 'H20 export licenses will be granted'],
+      ['2025-08-06', 'tariff_relief', 'P40', 'spared the ~100% chip tariff'],
+      ['2025-08-10', 'government_stake', 'P13', '15% of China revenue from H20 and MI308'],
+      ['2025-08-22', 'government_stake', 'S01', '9.9% stake in Intel'],
+      ['2025-09-30', 'tariff_relief', 'P47', '3-year tariff grace'],
+      ['2025-10-10', 'tariff_relief', 'P36', '3-year delay of Section 232 tariffs'],
+      ['2025-10-28', 'government_stake', 'P50', 'Westinghouse cash distributions'],
+    ];
+    expect(concessions.map((c) => [c.occurred_on, c.concession_type, Number(c.pledge_ids)])).toEqual(expected.map(([on, type, key]) => [on, type, idOf(key)]));
+    expected.forEach(([, , , words], i) => expect(concessions[i].title).toContain(words));
+    expect(concessions.every((c) => c.source_url.startsWith('https://'))).toBe(true);
+    // Most have the fact sheet's second source too.
+    expect(concessions.filter((c) => c.more_sources > 0).length).toBeGreaterThanOrEqual(7);
+    // What the sheet leaves undated (Sanofi's and Merck's exemptions) is not seeded as a dated concession.
+    expect(concessions.some((c) => /Sanofi|Merck/.test(c.title))).toBe(false);
   });
 
   it('keeps every pledge and event of the seed file, each pledge with all its sources in order', () => {

@@ -96,6 +96,38 @@ describe('updating a seeded database from db/seed.json', () => {
     expect({ pledges: count(ctx.db, 'pledges'), revisions: count(ctx.db, 'revisions'), steps: count(ctx.db, 'status_changes') }).toEqual(before);
   });
 
+  it('adds the concessions to a database seeded before them, with their types, sources and links, and only once', () => {
+    const report = updateFromSeed(ctx.db, seed);
+    const concessions = seed.events.filter((e) => e.event.kind === 'concession');
+    expect(concessions.length).toBeGreaterThanOrEqual(9);
+    expect(report.added.events.map((e) => e.key)).toEqual(expect.arrayContaining(concessions.map((c) => c.key)));
+    const stored = () => ctx.db.prepare("SELECT count(*) FROM events WHERE kind = 'concession' AND concession_type IS NOT NULL").pluck().get();
+    expect(stored()).toBe(concessions.length);
+    expect(count(ctx.db, 'event_sources')).toBe(seed.events.reduce((n, e) => n + e.moreSources.length, 0));
+    // The H20 concession reported with the pledge links to the NPR pledge, which the database already had.
+    const shelved = report.added.events.find((e) => e.key === 'h20-controls-shelved')!;
+    expect(ctx.db.prepare('SELECT pledge_id FROM pledge_events WHERE event_id = ?').pluck().all(shelved.id)).toEqual([nprNvidiaId()]);
+    expect(revisionsOf(ctx.db, 'event', shelved.id)[0].changes).toMatchObject({ concession_type: { from: null, to: 'export_relief' } });
+
+    const again = updateFromSeed(ctx.db, seed);
+    expect(again.added.events).toEqual([]);
+    expect(again.leftAlone.events.filter((e) => concessions.some((c) => c.key === e.key)).every((e) => e.differs.length === 0)).toBe(true);
+    expect(stored()).toBe(concessions.length);
+    expect(count(ctx.db, 'event_sources')).toBe(seed.events.reduce((n, e) => n + e.moreSources.length, 0));
+  });
+
+  it('leaves an event the seed now calls a concession as the database has it, and says which fields differ', () => {
+    // The release before concessions had the licence assurance (E16) as an export-controls event.
+    const before = { ...seed, events: seed.events.map((e) => (e.key === 'E16' ? { ...e, event: { ...e.event, kind: 'export_controls' as const, concession_type: null }, moreSources: [] } : e)) };
+    updateFromSeed(ctx.db, before);
+    const row = () => ctx.db.prepare("SELECT id, kind, concession_type, updated_at FROM events WHERE occurred_on = '2025-07-14'").get() as { id: number; kind: string; updated_at: string };
+    const then = row();
+    const report = updateFromSeed(ctx.db, seed);
+    expect(report.leftAlone.events.find((e) => e.key === 'E16')!.differs).toEqual(expect.arrayContaining(['kind', 'concession_type', 'more_sources']));
+    expect(row()).toEqual(then);
+    expect(ctx.db.prepare('SELECT count(*) FROM event_sources WHERE event_id = ?').pluck().get(then.id)).toBe(0);
+  });
+
   it('does not bring back a pledge an editor deleted, and leaves out the relations to it', () => {
     const deletedId = nprNvidiaId();
     expect(deletePledge(ctx.db, deletedId, maria, 'only a report')).toBe(true);
