@@ -13,6 +13,7 @@ import type { Db } from './platform/db.ts';
 import { errorHandler, notFound } from './platform/errors.ts';
 import { eventsEditRouter } from './events/events.edit.routes.ts';
 import { eventsRouter } from './events/events.routes.ts';
+import { concessionsRouter } from './events/concessions.routes.ts';
 import { importRouter } from './import/import.routes.ts';
 import { ping } from './platform/meta.repository.ts';
 import { pledgesEditRouter } from './pledges/pledges.edit.routes.ts';
@@ -122,6 +123,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter)));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
+  app.use(concessionsRouter(db, log));
   app.use(apiRouter(db));
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));

@@ -4,7 +4,7 @@ import { requireToken, writeLimiter } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { countPledges } from './pledges.sql.ts';
-import { createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, statusTimeline, updatePledge } from './pledges.repository.ts';
+import { concessionsOfPledge, createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, statusTimeline, updatePledge } from './pledges.repository.ts';
 import { parseSort } from './pledges.sql.ts';
 import { type PledgeListRow, type Status } from './pledge.model.ts';
 import { parseFilter } from './pledges.filter.ts';
@@ -57,6 +57,7 @@ export function apiRouter(db: Db): Router {
       ...toJson(pledge),
       sources: sourcesOf(db, id),
       events: eventsOfPledge(db, id),
+      concessions: concessionsOfPledge(db, pledge),
       status_steps: statusTimeline(db, pledge),
       relations: relationsOf(db, id),
     };

@@ -8,7 +8,8 @@ import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
 import { DEFAULT_SORT, orderBy, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
-import type { PoliticalEvent } from '../events/event.model.ts';
+import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
+import { daysBetween } from '../lib/dates.ts';
 import { recordRelationsGone } from '../relations/relations.repository.ts';
 import type { NewPledge, Pledge, PledgeListRow, PledgeWrite, Source, StatusStep } from './pledge.model.ts';
 
@@ -249,7 +250,7 @@ export const IDENTITY_INDEX = 'pledges_identity_idx';
 export function eventsOfPledge(db: Db, pledgeId: number): PoliticalEvent[] {
   return db
     .prepare(
-      `SELECT e.id, e.occurred_on, e.title, e.kind, e.note, e.source_url, e.source_title
+      `SELECT e.id, e.occurred_on, e.title, e.kind, e.concession_type, e.note, e.source_url, e.source_title
          FROM events e JOIN pledge_events pe ON pe.event_id = e.id
         WHERE pe.pledge_id = ? ORDER BY e.occurred_on, e.id`,
     )
@@ -259,4 +260,33 @@ export function eventsOfPledge(db: Db, pledgeId: number): PoliticalEvent[] {
 /** Every political event, oldest first, as a pledge's form and the API offer them to link. */
 export function eventOptions(db: Db): Pick<PoliticalEvent, 'id' | 'occurred_on' | 'title'>[] {
   return statement(db, 'SELECT id, occurred_on, title FROM events ORDER BY occurred_on, id').all() as Pick<PoliticalEvent, 'id' | 'occurred_on' | 'title'>[];
+}
+
+/** A concession a pledge answered, with all its sources and the days from the pledge to it. */
+export interface PledgeConcession {
+  id: number;
+  occurred_on: string;
+  title: string;
+  concession_type: ConcessionType;
+  note: string;
+  sources: EventSource[];
+  /** Negative when the concession came first; null unless both dates have a day. */
+  days_between: number | null;
+}
+
+/** What the pledger got: the concessions linked to a pledge, oldest first. */
+export function concessionsOfPledge(db: Db, pledge: Pick<Pledge, 'id' | 'announced_on'>): PledgeConcession[] {
+  const rows = statement(
+    db,
+    `SELECT e.id, e.occurred_on, e.title, e.concession_type, e.note, e.source_url, e.source_title,
+            (SELECT json_group_array(json_object('url', s.url, 'title', s.title))
+               FROM (SELECT url, title FROM event_sources WHERE event_id = e.id ORDER BY position) s) AS more_sources
+       FROM pledge_events pe CROSS JOIN events e ON e.id = pe.event_id
+      WHERE pe.pledge_id = ? AND e.kind = 'concession' ORDER BY e.occurred_on, e.id`,
+  ).all(pledge.id) as (Omit<PledgeConcession, 'sources' | 'days_between'> & { source_url: string | null; source_title: string; more_sources: string })[];
+  return rows.map(({ source_url: url, source_title: title, more_sources: more, ...concession }) => ({
+    ...concession,
+    sources: [...(url ? [{ url, title }] : []), ...(JSON.parse(more) as EventSource[])],
+    days_between: daysBetween(pledge.announced_on, concession.occurred_on),
+  }));
 }

@@ -5,7 +5,7 @@ import { parseId, HttpError } from '../platform/errors.ts';
 import { csvFilename, streamCsv } from './pledges.csv.ts';
 import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import type { Facet } from './pledge.model.ts';
-import { eventsOfPledge, findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
+import { concessionsOfPledge, eventsOfPledge, findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
 import { relationsSection } from '../relations/relations.repository.ts';
@@ -75,6 +75,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       pledge,
       sources: sourcesOf(db, id),
       events: eventsOfPledge(db, id),
+      concessions: concessionsOfPledge(db, pledge),
       statusSteps: statusTimeline(db, pledge),
       revisions: revisionsOf(db, 'pledge', id),
       relations: relationsSection(db, id, Boolean(req.editor)),

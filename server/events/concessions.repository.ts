@@ -1,0 +1,77 @@
+// The concessions and the pledges they answered, one row per pair, for /concessions, its CSV, its JSON and the
+// timeline's joins: the pledges' filter applies to the pledge, `types` to the concession.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import type { CsvCell } from '../pledges/pledges.csv.ts';
+import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { whereClause } from '../pledges/pledges.sql.ts';
+import { CONCESSION_CSV_COLUMNS, type ConcessionRow, type ConcessionType } from './event.model.ts';
+
+export interface ConcessionFilter {
+  pledges: PledgeFilter;
+  /** Empty: every type. */
+  types: ConcessionType[];
+}
+
+export const EMPTY_CONCESSION_FILTER: ConcessionFilter = { pledges: EMPTY_FILTER, types: [] };
+
+// Days only when both dates have one: a month-only date gives no count of days.
+const DAYS_BETWEEN = `CASE WHEN length(e.occurred_on) = 10 AND length(p.announced_on) = 10
+  THEN CAST(julianday(e.occurred_on) - julianday(p.announced_on) AS INTEGER) END`;
+
+const SOURCE_URLS = `trim(coalesce(e.source_url, '') || coalesce((SELECT ' ' || group_concat(s.url, ' ' ORDER BY s.position)
+  FROM event_sources s WHERE s.event_id = e.id), ''))`;
+
+const COLUMNS: Record<(typeof CONCESSION_CSV_COLUMNS)[number], string> = {
+  pledge_id: 'p.id',
+  pledger: 'p.pledger',
+  project: 'p.project',
+  amount_usd: 'p.amount_usd',
+  announced_on: 'p.announced_on',
+  concession_id: 'e.id',
+  concession: 'e.title',
+  concession_type: 'e.concession_type',
+  occurred_on: 'e.occurred_on',
+  days_between: DAYS_BETWEEN,
+  source_urls: SOURCE_URLS,
+  note: 'e.note',
+};
+const SELECT = CONCESSION_CSV_COLUMNS.map((column) => `${COLUMNS[column]} AS ${column}`).join(', ');
+
+/**
+ * A statement over the pairs (concession e, pledge p): it starts from the concessions (a partial index holds them)
+ * and tries the pledges' filter only on the pledges they answered, never on every pledge the filter matches.
+ */
+function concessionsQuery(db: Db, filter: ConcessionFilter, select: string, tail = ''): { sql: string; params: unknown[] } {
+  const where = whereClause(filter.pledges, db);
+  const types = filter.types.length > 0 ? `AND e.concession_type IN (${filter.types.map(() => '?').join(', ')})` : '';
+  return {
+    sql: `SELECT ${select}
+            FROM events e
+            CROSS JOIN pledge_events pe ON pe.event_id = e.id
+            CROSS JOIN pledges p ON p.id = pe.pledge_id
+           WHERE e.kind = 'concession' ${types} ${where.sql.replace(/^WHERE /, 'AND ')} ${tail}`,
+    params: [...filter.types, ...where.params],
+  };
+}
+
+const ORDER = 'ORDER BY e.occurred_on, e.id, p.announced_on, p.id';
+
+export function listConcessions(
+  db: Db,
+  { filter = EMPTY_CONCESSION_FILTER, limit = -1, offset = 0 }: { filter?: ConcessionFilter; limit?: number; offset?: number } = {},
+): ConcessionRow[] {
+  const query = concessionsQuery(db, filter, SELECT, `${ORDER} LIMIT ? OFFSET ?`);
+  return statement(db, query.sql).all(...query.params, limit, offset) as ConcessionRow[];
+}
+
+export function countConcessions(db: Db, filter: ConcessionFilter = EMPTY_CONCESSION_FILTER): number {
+  const query = concessionsQuery(db, filter, 'count(*)');
+  return statement(db, query.sql).pluck().get(...query.params) as number;
+}
+
+/** Every pair in the table's order, as arrays of the CSV's columns, one row at a time. */
+export function iterateConcessionsExport(db: Db, filter: ConcessionFilter = EMPTY_CONCESSION_FILTER): IterableIterator<CsvCell[]> {
+  const query = concessionsQuery(db, filter, SELECT, ORDER);
+  return db.prepare(query.sql).raw().iterate(...query.params) as IterableIterator<CsvCell[]>;
+}
