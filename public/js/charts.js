@@ -13,6 +13,7 @@
     unknown: '#999999',
     line: '#1d3557',
     event: '#D55E00',
+    concession: '#CC79A7',
     lever: '#009E73',
     taken: '#D55E00',
     result: '#009E73',
@@ -169,7 +170,15 @@
     var canvas = document.getElementById('chart-timeline');
     var d = data.timeline;
     if (!canvas) return;
-    var xs = d.points.map(function (p) { return p.x; }).concat(d.events.map(function (e) { return e.x; }));
+    var concessions = d.concessions || [];
+    var xs = d.points.map(function (p) { return p.x; })
+      .concat(d.events.map(function (e) { return e.x; }))
+      .concat(concessions.map(function (c) { return c.x; }));
+    // Each concession: from its pledge's point to a diamond at the concession's date, then a gap before the next.
+    var joins = [];
+    concessions.forEach(function (c) {
+      joins.push({ x: c.px, y: c.y }, { x: c.x, y: c.y }, { x: c.x, y: null });
+    });
     var day = 24 * 3600 * 1000;
     var min = Math.min.apply(null, xs) - 10 * day;
     var max = Math.max.apply(null, xs) + 10 * day;
@@ -177,6 +186,8 @@
     d.events.forEach(function (event, i) {
       annotations['event' + i] = {
         type: 'line',
+        // Under the data: the labels' white boxes must not hide the pledges' line or the concessions' diamonds.
+        drawTime: 'beforeDatasetsDraw',
         scaleID: 'x',
         value: event.x,
         borderColor: COLORS.event,
@@ -220,6 +231,22 @@
             borderDash: [6, 4],
             backgroundColor: COLORS.event,
           },
+          {
+            label: 'Concession, joined to its pledge',
+            data: joins,
+            // Drawn last, over the pledges' points: a concession on the day of its pledge stays visible.
+            order: -1,
+            spanGaps: false,
+            borderColor: COLORS.concession,
+            borderWidth: 2,
+            borderDash: [2, 3],
+            backgroundColor: COLORS.concession,
+            pointStyle: 'rectRot',
+            // A diamond at the concession's end only; none at the pledge's end or in the gaps.
+            pointRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 7 : 0; }),
+            pointHoverRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 9 : 0; }),
+            pointHitRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 6 : 0; }),
+          },
         ],
       },
       options: {
@@ -234,15 +261,24 @@
           y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
         },
         plugins: {
-          legend: { position: 'bottom' },
+          // The legend in the datasets' order, whatever their drawing order.
+          legend: { position: 'bottom', labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
           annotation: { annotations: annotations },
           tooltip: {
             callbacks: {
               title: function (items) {
+                if (items[0].datasetIndex === 2) {
+                  var c = concessions[Math.floor(items[0].dataIndex / 3)];
+                  return c ? c.date + ': concession' : '';
+                }
                 var p = d.points[items[0].dataIndex];
                 return p ? p.date + ': ' + p.label : '';
               },
               label: function (item) {
+                if (item.datasetIndex === 2) {
+                  var c = concessions[Math.floor(item.dataIndex / 3)];
+                  return c ? c.line : '';
+                }
                 var p = d.points[item.dataIndex];
                 return p ? [p.amount, 'Cumulative: ' + billions(item.parsed.y)] : '';
               },

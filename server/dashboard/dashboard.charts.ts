@@ -1,7 +1,7 @@
 // Pure: the summary's SQL aggregates → the datasets the charts draw. All chart shaping lives here.
 import { formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts';
 import { formatPartialDate, startOf } from '../lib/dates.ts';
-import type { PoliticalEvent } from '../events/event.model.ts';
+import type { ConcessionRow, PoliticalEvent } from '../events/event.model.ts';
 import type { Summary, TimelineRow } from './dashboard.summary.ts';
 import { leverLabel, STEP_LABELS } from '../pledges/pledges.view.ts';
 import { queryString, type PledgeFilter } from '../pledges/pledges.filter.ts';
@@ -40,8 +40,13 @@ export interface ChartData {
   timeline: {
     /** r: the point's radius, growing with the square root of the amount (area ∝ amount). */
     points: { x: number; y: number; r: number; label: string; amount: string; disclosed: boolean; date: string }[];
-    /** One marker per date; events of the same day share it, one line each. */
+    /** One marker per date; events of the same day share it, one line each. Concessions are drawn apart. */
     events: { x: number; date: string; lines: string[] }[];
+    /**
+     * One per concession and pledge it answered: a marker at the concession's date (x), at the height of the pledge's
+     * point (y), joined to that point (px) so that which came first shows. At most MAX_CONCESSION_JOINS.
+     */
+    concessions: { x: number; px: number; y: number; date: string; line: string }[];
     undisclosed: number;
   };
   levers: {
@@ -84,12 +89,27 @@ function barLabel(pledger: string, project: string): string[] {
 
 function eventMarkers(events: PoliticalEvent[]): ChartData['timeline']['events'] {
   const byDate = new Map<string, PoliticalEvent[]>();
-  for (const event of events) byDate.set(event.occurred_on, [...(byDate.get(event.occurred_on) ?? []), event]);
+  for (const event of events) if (event.kind !== 'concession') byDate.set(event.occurred_on, [...(byDate.get(event.occurred_on) ?? []), event]);
   return [...byDate].map(([date, sameDay]) => ({
     x: startOf(date),
     date: formatPartialDate(date),
     lines: sameDay.map((event) => truncate(event.title, 40)),
   }));
+}
+
+/** The joins the timeline draws at most: the chart's JSON stays small; /concessions lists every one. */
+export const MAX_CONCESSION_JOINS = 100;
+
+/** Each concession joined to its pledge's point: the point of the pledge's date, or of the month or year holding it. */
+function concessionJoins(points: ChartData['timeline']['points'], pairs: ConcessionRow[]): ChartData['timeline']['concessions'] {
+  const joins: ChartData['timeline']['concessions'] = [];
+  for (const pair of pairs.slice(0, MAX_CONCESSION_JOINS)) {
+    const px = startOf(pair.announced_on);
+    const point = points.findLast((p) => p.x <= px);
+    if (!point) continue;
+    joins.push({ x: startOf(pair.occurred_on), px: point.x, y: point.y, date: formatPartialDate(pair.occurred_on), line: truncate(`${pair.pledger}: ${pair.concession}`, 80) });
+  }
+  return joins;
 }
 
 function describe(amount: number): string {
@@ -103,7 +123,7 @@ function othersLabel(count: number): string[] {
 /** The "all others" bar is cut when it is more than this many times the largest pledge drawn. */
 export const OTHERS_CUT = 4;
 
-export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartData {
+export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessions: ConcessionRow[] = []): ChartData {
   const { totals, by_pledge: byPledge, others, by_per_year: byPerYear, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
   const largest = Math.max(1, ...timeline.map((row) => row.amount_usd ?? 0));
@@ -114,6 +134,15 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
   const othersShare = others.share_base_usd > 0 ? (100 * others.us_amount_usd) / others.share_base_usd : null;
   const top = Math.max(0, ...byPledge.map((row) => row.amount_usd));
   const cut = withOthers && top > 0 && others.amount_usd > OTHERS_CUT * top;
+  const timelinePoints = timeline.map((row) => ({
+    x: startOf(row.announced_on),
+    y: toBillions(row.cumulative_usd),
+    r: radius(row.amount_usd),
+    label: row.pledge_count === 1 ? pledgeLabel(row.pledger, row.project) : `${row.pledge_count.toLocaleString('en-US')} pledges`,
+    amount: row.amount_usd === null ? 'Undisclosed amount' : describe(row.amount_usd),
+    disclosed: row.amount_usd !== null,
+    date: formatPartialDate(row.announced_on),
+  }));
   return {
     amounts: {
       labels: [
@@ -151,16 +180,9 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[]): ChartDa
       leftOut: totals.undisclosed_count + totals.unknown_share_count,
     },
     timeline: {
-      points: timeline.map((row) => ({
-        x: startOf(row.announced_on),
-        y: toBillions(row.cumulative_usd),
-        r: radius(row.amount_usd),
-        label: row.pledge_count === 1 ? pledgeLabel(row.pledger, row.project) : `${row.pledge_count.toLocaleString('en-US')} pledges`,
-        amount: row.amount_usd === null ? 'Undisclosed amount' : describe(row.amount_usd),
-        disclosed: row.amount_usd !== null,
-        date: formatPartialDate(row.announced_on),
-      })),
+      points: timelinePoints,
       events: eventMarkers(events),
+      concessions: concessionJoins(timelinePoints, concessions),
       undisclosed: totals.undisclosed_count,
     },
     levers: {
@@ -291,6 +313,7 @@ export function chartRows(charts: DashboardCharts, name: ChartName): (string | n
         ['date', 'kind', 'what', 'cumulative_billion_usd'],
         ...charts.timeline.points.map((point) => [point.date, 'pledge', `${point.label} (${point.amount})`, point.y]),
         ...charts.timeline.events.map((event) => [event.date, 'event', event.lines.join('; '), null]),
+        ...charts.timeline.concessions.map((join) => [join.date, 'concession', join.line, join.y]),
       ];
     case 'levers':
       return [

@@ -3,8 +3,9 @@ import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { HttpError } from '../platform/errors.ts';
 import { listEvents } from '../events/events.repository.ts';
+import { listConcessions } from '../events/concessions.repository.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
-import { CHART_NAMES, chartRows, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
+import { CHART_NAMES, chartRows, MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
 import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard.reads.ts';
 import { parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
@@ -21,7 +22,8 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
   const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
   const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
-    ...shapeCharts(summary, events),
+    // The concessions of the view's pledges, each joined to its pledge on the timeline.
+    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
     waterfall: shapeWaterfall(waterfallOf(filter), filter),
   });
 
