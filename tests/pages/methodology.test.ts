@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOnce } from '../../server/import/seed.ts';
 import { COMMITMENT_KINDS, PLEDGER_KINDS } from '../../server/pledges/pledge.model.ts';
+import { CONCESSION_TYPE_LABELS } from '../../server/pledges/pledges.view.ts';
 import { freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
@@ -69,6 +70,16 @@ describe('the footer', () => {
   it.each(['/', '/pledges', '/pledges/1', '/events', '/events/1', '/levers', '/login', '/no-such-page'])('of %s links to the methodology', async (url) => {
     const res = await request(ctx.app).get(url);
     expect(res.text).toMatch(/<footer class="site-footer">[\s\S]*<a href="\/methodology"[^>]*>How the figures are counted<\/a>/);
+  });
+
+  it('explains concessions: every type, the days between and what is left undated, and links to the table', () => {
+    const section = text(page.slice(page.indexOf('<h2 id="concessions">'), page.indexOf('<section aria-labelledby="waterfall">')));
+    for (const label of Object.values(CONCESSION_TYPE_LABELS)) expect(section).toContain(label);
+    expect(section).toContain('“12 days before the pledge”');
+    expect(section).toContain('unknown, never guessed');
+    expect(section).toContain('Sanofi and Merck');
+    expect(page).toContain('<a href="/concessions">The concessions table</a>');
+    expect(page).toContain('<a href="#concessions">What the pledger got</a>');
   });
 
   it('marks the link as the current page on the methodology itself', () => {
