@@ -1,4 +1,4 @@
-// Migration 013 on a database made by the migrations before it: events rebuilt with the concession kind and type.
+// Migration 015 on a database made by the migrations before it: events rebuilt with the concession kind and type.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,9 +13,9 @@ afterEach(() => {
   if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
-const before013 = () => readMigrations().filter((m) => m.version < 13);
+const before015 = () => readMigrations().filter((m) => m.version < 15);
 
-/** What the release before 013 wrote: pledges, six events in its own columns, links between them. */
+/** What the release before 015 wrote: pledges, six events in its own columns, links between them. */
 function previousRelease(): void {
   const pledges = [addPledge(db, { pledger: 'Nvidia' }), addPledge(db, { pledger: 'TSMC' })];
   const insert = db.prepare('INSERT INTO events (occurred_on, title, kind, note, source_url, source_title) VALUES (?, ?, ?, ?, ?, ?)');
@@ -29,10 +29,10 @@ const dataVersion = () => Number(db.prepare("SELECT value FROM app_meta WHERE ke
 const schemaOf = (type: string, table: string) =>
   db.prepare('SELECT name FROM sqlite_schema WHERE type = ? AND tbl_name = ? ORDER BY name').pluck().all(type, table);
 
-describe('migration 013-concessions', () => {
+describe('migration 015-concessions', () => {
   it('keeps every event, its links, its revisions and its timestamps, and allows the kind concession with a type', () => {
     db = openDatabase(tempDbPath());
-    migrate(db, before013());
+    migrate(db, before015());
     previousRelease();
     db.prepare("INSERT INTO revisions (entity, entity_id, action, username, changes) VALUES ('event', 5, 'update', 'maria', '{}')").run();
     const events = db.prepare('SELECT * FROM events ORDER BY id').all();
@@ -41,7 +41,7 @@ describe('migration 013-concessions', () => {
     expect(links.length).toBeGreaterThan(0);
     expect(() => db.prepare("INSERT INTO events (occurred_on, title, kind) VALUES ('2025-07-14', 'x', 'concession')").run()).toThrow(/events_kind_valid/);
 
-    expect(migrate(db)).toEqual(['013-concessions']);
+    expect(migrate(db)).toEqual(['015-concessions']);
 
     expect(db.prepare('SELECT id, occurred_on, title, kind, note, source_url, source_title, created_at, updated_at FROM events ORDER BY id').all()).toEqual(events);
     expect(db.prepare('SELECT count(*) FROM events WHERE concession_type IS NOT NULL').pluck().get()).toBe(0);
@@ -53,7 +53,7 @@ describe('migration 013-concessions', () => {
 
   it('makes the index and the data-version triggers again, and the foreign keys still cascade', () => {
     db = openDatabase(tempDbPath());
-    migrate(db, before013());
+    migrate(db, before015());
     const triggers = schemaOf('trigger', 'events');
     const indexes = schemaOf('index', 'events');
     previousRelease();
