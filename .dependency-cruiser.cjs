@@ -1,10 +1,10 @@
 // The architecture, checked by `npm test` (npm run depcheck): docs/architecture.md draws it.
 //   cli/ and app.ts → features → revisions/ → platform/ and lib/
-// Features: auth, pledges, relations, dashboard, events, import, pages. Among them: import → pledges and relations;
+// Features: auth, pledges, relations, dashboard, events, import, pages, changes. Among them: import → pledges and relations;
 // dashboard's queries use pledges' model, filter and SQL only; pledges reach events only through
 // events/event.model.ts, and relations only through their model and repository; relations build on pledges' model,
-// filter, SQL and CSV.
-const FEATURES = '(auth|pledges|relations|dashboard|events|import|pages)';
+// filter, SQL and CSV; the change log (changes/) reads revisions and words them with pledges' and events' models.
+const FEATURES = '(auth|pledges|relations|dashboard|events|import|pages|changes)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -99,6 +99,20 @@ module.exports = {
       comment: 'The dashboard and the importer build on pledges, not the other way round.',
       from: { path: '^server/pledges/' },
       to: { path: '^server/(dashboard|import)/' },
+    },
+    {
+      name: 'changes-read-the-log-and-name-with-models',
+      comment: "The change log reads revisions through its own repository and words them with pledges' and events' models and view helpers; it writes nothing.",
+      severity: 'error',
+      from: { path: '^server/changes/' },
+      to: { path: '^server/(pledges|events|relations|dashboard|import|auth)/', pathNot: '^server/(pledges/(pledge\\.model|pledges\\.view)|events/event\\.model)\\.ts$' },
+    },
+    {
+      name: 'nothing-builds-on-the-change-log',
+      comment: 'The change log is a reader of every feature; no feature imports it (only app.ts wires its routes).',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '^server/(changes/|app\\.ts$)' },
+      to: { path: '^server/changes/' },
     },
     {
       name: 'only-db-imports-the-driver',

@@ -23,6 +23,7 @@ import { relationsEditRouter } from './relations/relations.edit.routes.ts';
 import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
+import { changesRouter } from './changes/changes.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -127,6 +128,7 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.use(apiRouter(db));
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
+  app.use(changesRouter(db));
   app.use(pagesRouter());
 
   app.use(notFound);

@@ -71,12 +71,16 @@ export function recordRevision(
 /** `npm run seed -- --update`: no account; a name no account can have (usernames hold no space). */
 export const SEED_UPDATE_AUTHOR: Author = { id: null, username: 'Seed update' };
 
+/** `npm run generate` (synthetic data for the tests and the benchmark): no account either. */
+export const GENERATOR_AUTHOR: Author = { id: null, username: 'Synthetic data' };
+
 /** The author column of a revision as readers see it (the username column stays private). */
 export const AUTHOR_SQL = `CASE
     WHEN u.display_name IS NOT NULL THEN u.display_name
     -- No account and never had one: a tool run on the server (import.cli.ts names it so).
     WHEN r.user_id IS NULL AND r.username LIKE '% (command line)' THEN 'Command-line import'
     WHEN r.user_id IS NULL AND r.username = '${SEED_UPDATE_AUTHOR.username}' THEN '${SEED_UPDATE_AUTHOR.username}'
+    WHEN r.user_id IS NULL AND r.username = '${GENERATOR_AUTHOR.username}' THEN '${GENERATOR_AUTHOR.username}'
     ELSE 'A former editor'
   END`;
 

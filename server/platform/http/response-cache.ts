@@ -8,7 +8,7 @@ import type { Db } from '../db.ts';
 import { databaseVersion } from '../meta.repository.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
-const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/api/summary', '/api/concessions']);
+const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes']);
 
 interface Entry {
   /** The headers the first answer carried (security policy, type), replayed on every hit. */
