@@ -1,11 +1,15 @@
 // Realistic synthetic pledges for tests and benchmarks, from a seeded generator: the same seed, the same data.
 import type { Db } from '../platform/db.ts';
 import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
-import { addSources, insertPledge } from '../pledges/pledges.repository.ts';
+import { addSources, creationChanges, insertPledge } from '../pledges/pledges.repository.ts';
 import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
 import { statement } from '../platform/statements.ts';
 import { LEVERS, STATUSES, type CommitmentKind, type NewPledge } from '../pledges/pledge.model.ts';
+import { GENERATOR_AUTHOR, recordRevision } from '../revisions/revisions.repository.ts';
+
+/** The reason on each generated pledge's creation revision. */
+export const GENERATED_REASON = 'synthetic data (npm run generate)';
 
 /** mulberry32: a small, fast, seedable PRNG. */
 export function random(seed: number): () => number {
@@ -117,7 +121,7 @@ export interface GenerateOptions {
 
 /**
  * Adds `rows` pledges (and a few dozen events to link them to, and relations among about 5% of them, chains
- * included), in transactions of `batch` rows.
+ * included), each with its creation revision by "Synthetic data", in transactions of `batch` rows.
  */
 export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress, onIndexing, shouldStop, bulkFrom = BULK_ROWS }: GenerateOptions): void {
   const rand = random(seed);
@@ -168,13 +172,14 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
       };
       const id = insertPledge(db, pledge);
       batch.push({ id, amount });
-      const sources = 1 + Math.floor(rand() * 3);
-      addSources(
-        db,
-        id,
-        Array.from({ length: sources }, (_, position) => ({ url: `https://example.com/pledges/${id}/${position}`, title: `Source ${position + 1}` })),
-      );
-      if (rand() < 0.2) linkPledgeToEvent(db, id, pick(rand, eventIds));
+      const sourceCount = 1 + Math.floor(rand() * 3);
+      const sources = Array.from({ length: sourceCount }, (_, position) => ({ url: `https://example.com/pledges/${id}/${position}`, title: `Source ${position + 1}` }));
+      addSources(db, id, sources);
+      const linked = rand() < 0.2 ? [pick(rand, eventIds)] : [];
+      for (const eventId of linked) linkPledgeToEvent(db, id, eventId);
+      // A creation revision, as an import writes one for each pledge: the change log has a realistic length.
+      const changes = creationChanges({ pledge: { ...pledge, sources }, eventIds: linked, reason: GENERATED_REASON, statusChange: null });
+      recordRevision(db, { entity: 'pledge', entityId: id, action: 'create', editor: GENERATOR_AUTHOR, changes, reason: GENERATED_REASON });
     }
     relateBatch(db, relationRand, batch);
   });

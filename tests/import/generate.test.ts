@@ -1,7 +1,7 @@
 // npm run generate's synthetic data: its relations between pledges, and the pledges a seed always gave.
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePledges } from '../../server/import/generate.ts';
+import { GENERATED_REASON, generatePledges } from '../../server/import/generate.ts';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { migrate } from '../../server/platform/migrate.ts';
 import { tempDbPath } from '../helpers.ts';
@@ -62,5 +62,17 @@ describe('generatePledges', () => {
   it('gives for a seed the very pledges it gave before it drew relations', () => {
     // The digest of seed 7's 2,000 pledges as generated before relations were added (commit 532381c).
     expect(pledgesDigest(generated(2_000, 7))).toBe('4d5e9f5fd6626f17e94eca85671cb5f163e09b3fae06f3b5a5b3163f8df4dfcf');
+  });
+
+  it('writes each pledge’s creation revision, as an import does, by "Synthetic data"', () => {
+    const db = generated(1_000, 5);
+    const revisions = db.prepare("SELECT entity_id, action, username, reason, changes FROM revisions ORDER BY id").all() as { entity_id: number; action: string; username: string; reason: string; changes: string }[];
+    expect(revisions.map((revision) => revision.entity_id)).toEqual(db.prepare('SELECT id FROM pledges ORDER BY id').pluck().all());
+    expect(new Set(revisions.map((revision) => `${revision.action} ${revision.username} ${revision.reason}`))).toEqual(new Set([`create Synthetic data ${GENERATED_REASON}`]));
+    const pledge = db.prepare('SELECT pledger, amount_usd FROM pledges WHERE id = ?').get(revisions[0].entity_id) as { pledger: string; amount_usd: number | null };
+    const changes = JSON.parse(revisions[0].changes) as Record<string, { from: unknown; to: unknown }>;
+    expect(changes.pledger).toEqual({ from: null, to: pledge.pledger });
+    expect(changes.amount_usd?.to ?? null).toBe(pledge.amount_usd);
+    expect((changes.sources.to as unknown[]).length).toBe(db.prepare('SELECT count(*) FROM pledge_sources WHERE pledge_id = ?').pluck().get(revisions[0].entity_id));
   });
 });
