@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEditor } from '../../server/auth/editors.ts';
-import { PASSWORD } from '../helpers.ts';
+import { findUserByName } from '../../server/auth/users.repository.ts';
+import { createPledge, deletePledge, updatePledge } from '../../server/pledges/pledges.repository.ts';
+import { PASSWORD, pledgeFixture } from '../helpers.ts';
 import { browserAvailable, seriousA11yViolations, startBrowser, watch, type BrowserContext } from './browser.ts';
 
 describe.skipIf(!browserAvailable)('exploring in Chromium', () => {
@@ -127,6 +129,23 @@ describe.skipIf(!browserAvailable)('exploring in Chromium', () => {
       expect(await watched.cspViolations()).toEqual([]);
       expect(watched.consoleErrors).toEqual([]);
       await context.close();
+    });
+
+    it('on the change log, with a creation, an edit and a deletion in it', async () => {
+      const maria = findUserByName(b.ctx.db, 'maria')!;
+      const editor = { id: maria.id, username: maria.username };
+      const write = { pledge: pledgeFixture(), eventIds: [], reason: 'From the press release', statusChange: null };
+      const id = createPledge(b.ctx.db, write, editor);
+      updatePledge(b.ctx.db, id, { ...write, pledge: pledgeFixture({ amount_usd: 2_000_000_000, us_share_pct: null }), reason: 'Doubled' }, editor);
+      deletePledge(b.ctx.db, id, editor, 'Duplicate entry');
+      const page = await b.browser.newPage({ reducedMotion: 'reduce' });
+      const watched = await watch(page, b.base);
+      await page.goto(`${b.base}/changes`);
+      expect(await page.locator('.change-log > li').count()).toBe(3);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      expect(await watched.cspViolations()).toEqual([]);
+      expect(watched.consoleErrors).toEqual([]);
+      await page.close();
     });
   });
 });
