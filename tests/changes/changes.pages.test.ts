@@ -91,6 +91,17 @@ describe('GET /changes', () => {
     expect(page.text).toMatch(/<th scope="row">Kind<\/th>\s*<td>Tariffs<\/td>/);
   });
 
+  it('names a deleted political event by its last title, without a link to a page that is gone', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx, USERNAME);
+    const title = ctx.db.prepare('SELECT title FROM events WHERE id = 1').pluck().get() as string;
+    expect((await agent.post('/events/1/delete').type('form').send({ _csrf: csrf, reason: 'Not a political event' })).status).toBe(303);
+    const page = await request(ctx.app).get('/changes');
+    expect(page.text).toMatch(/<strong>Deleted<\/strong>\s*event 1: ([^<]+) \(deleted\)/);
+    expect(/event 1: ([^<]+) \(deleted\)/.exec(page.text)![1]).toBe(title.replaceAll('&', '&amp;').replaceAll("'", '&#39;').replaceAll('"', '&#34;'));
+    expect(page.text).not.toContain('href="/events/1"');
+  });
+
   it('names a renamed editor by the new name at once, cached page or not', async () => {
     ctx = freshApp();
     await editMicrosoft();
