@@ -9,7 +9,7 @@ import type { Db, Statement } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
-import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { NO_HORIZON, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
@@ -185,7 +185,7 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             coalesce(sum(amount_usd), 0) AS amount_usd,
             coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
-            count(CASE WHEN amount_usd IS NOT NULL AND ${PER_YEAR} IS NULL THEN 1 END) AS no_horizon_count,
+            count(CASE WHEN amount_usd IS NOT NULL AND ${NO_HORIZON} THEN 1 END) AS no_horizon_count,
             count(CASE WHEN ${ROW.outsideUs} THEN 1 END) AS outside_us_count,
             count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}

@@ -57,6 +57,12 @@ const YEARS = `CASE
         + (strftime('%d', ${AFTER_END}) - strftime('%d', ${START})) / 30.4375) / 12.0
 END`;
 
+/**
+ * A disclosed pledge with no horizon to spread it over (PER_YEAR is then NULL), without the date arithmetic: the
+ * same text as the amount bands' no_horizon_count (migration 012).
+ */
+export const NO_HORIZON = `p.horizon_years IS NULL AND NOT coalesce(p.horizon_end IS NOT NULL AND p.horizon_end >= ${START}, 0)`;
+
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
 export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
 
