@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReadCache } from '../../server/dashboard/dashboard.reads.ts';
 import { openDatabase } from '../../server/platform/db.ts';
-import { addPledge, freshApp, pledgeForm, signedIn, type TestContext } from '../helpers.ts';
+import { addEditor } from '../../server/auth/editors.ts';
+import { addPledge, freshApp, PASSWORD, pledgeForm, signedIn, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -32,6 +33,8 @@ describe('the read cache', () => {
 
   it('keeps its answers while a signed-in editor browses (session writes are not data), drops them on an edit', async () => {
     ctx = freshApp();
+    // The account exists already: naming a new editor is a change of public data (the change log shows names).
+    await addEditor(ctx.db, 'editor', PASSWORD, 'An editor');
     const cache = new ReadCache(ctx.db);
     let computed = 0;
     cache.get('k', () => ++computed);
