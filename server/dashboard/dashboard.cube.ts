@@ -5,7 +5,7 @@
 // every sector, status, country and lever selection under those conditions. Pledgers are many (each its own
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
-import type { Db, Statement } from '../platform/db.ts';
+import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
@@ -63,12 +63,32 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
   };
 }
 
-export function cubeOf(db: Db, filter: PledgeFilter): CubeGroup[] {
+/**
+ * The grouped pass for the filter. Its groups serve every selection of the grouped fields under the same cubeKey
+ * (cachedCube in dashboard.reads.ts keeps it for them); with selected, it holds only what that selection reads
+ * (see Selected).
+ */
+export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): CubeGroup[] {
   const key = cubeKey(filter);
   // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search, pledgers and a
   // waterfall step need the pledges themselves.
   const amountsOnly = key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null;
-  return amountsOnly ? bandedCube(db, key.min, key.max) : cubeScan(db, key);
+  // With a step, the pass applies the selections itself (cubeKey).
+  const only = key.step === null ? selected : [];
+  return amountsOnly ? bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only) : cubeScan(db, key, only);
+}
+
+/**
+ * The selections of the grouped fields a pass may apply itself: its groups then are those meeting every selection,
+ * and, for each selected field, the groups missing only that field's selection added up per value of the field
+ * (what that field's facet counts), each under the grouped values of one of its groups. A group missing two
+ * selections counts nowhere (unmatchedField) and is left out. At a million pledges a pass has about 20,000 groups
+ * to build in JavaScript; a selection keeps a fraction of them.
+ */
+export type Selected = readonly { field: (typeof CUBE_FIELDS)[number]; values: readonly string[] }[];
+
+export function selectedOf(filter: PledgeFilter): Selected {
+  return CUBE_FIELDS.filter((field) => filter[field].length > 0).map((field) => ({ field, values: filter[field] as string[] }));
 }
 
 /** The grouped columns of pledge_bands, in the order of its key. */
@@ -111,12 +131,12 @@ export function bandRange(band: number): { low: number; high: number } {
  * range covers whole are added up in SQL, and only the pledges of the bands it cuts (one at each end, at most)
  * are read, through the amount index. With neither bound, every band, the undisclosed amounts included.
  */
-export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX): CubeGroup[] {
+export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX, selected: Selected = []): CubeGroup[] {
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
-    groupsOf(statement(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`), [first, last]);
+    groupsOf(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`, [first, last], selected);
   // No range: the bands already added up (migration 014).
-  if (min === null && max === null) return groupsOf(statement(db, `SELECT ${GROUPED}, ${GROUP_SUMS.join(', ')} FROM pledge_groups`), []);
+  if (min === null && max === null) return groupsOf(db, `SELECT ${GROUPED}, ${GROUP_SUMS.join(', ')} FROM pledge_groups`, [], selected);
   const low = Math.max(0, Math.ceil(min ?? 0));
   const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
   if (low > high) return [];
@@ -137,7 +157,7 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
     // cube index (in group order, holding every column read) for both ends costs less than a table row per
     // pledge (figures in docs/performance.md).
     const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
-    parts.push(groupedPass(db, where, rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx'));
+    parts.push(groupedPass(db, where, rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx', selected));
   }
   if (parts.length === 1) return parts[0]!;
   const groups = new Map<string, CubeGroup>();
@@ -151,7 +171,7 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
 }
 
 /** The grouped pass over the pledges matching key (a cubeKey). */
-export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
+export function cubeScan(db: Db, key: PledgeFilter, selected: Selected = []): CubeGroup[] {
   const clause = whereClause(key, db);
   // Both indexes hold every column the pass reads. Left to itself the planner may prefer a skip-scan of a
   // narrower index and then read a table row for each entry. A date range reads its part of the date index,
@@ -170,12 +190,11 @@ export function cubeScan(db: Db, key: PledgeFilter): CubeGroup[] {
         : dated || clause.sql === '' || key.step !== null
           ? 'pledges_cube_idx'
           : null;
-  return groupedPass(db, clause, index);
+  return groupedPass(db, clause, index, selected);
 }
 
-function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null): CubeGroup[] {
+function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null, selected: Selected): CubeGroup[] {
   return groupsOf(
-    statement(
     db,
     `SELECT sector, status, country, coalesce(lever, 'none') AS lever, coalesce(pledger_kind, 'unknown') AS pledger_kind,
             coalesce(commitment_kind, 'unknown') AS commitment_kind,
@@ -190,9 +209,29 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
       GROUP BY sector, status, country, lever, pledger_kind, commitment_kind`,
-    ),
     clause.params,
+    selected,
   );
+}
+
+/** A grouped statement's text and parameters, narrowed to what a selection reads (Selected). */
+function selectedSql(grouped: string, params: unknown[], selected: Selected): { sql: string; params: unknown[] } {
+  const condition = (only: Selected) => only.map(({ field, values }) => `g.${field} IN (${values.map(() => '?').join(', ')})`);
+  const values = (only: Selected) => only.flatMap((selection) => selection.values);
+  const branches = [{ sql: `SELECT * FROM g WHERE ${condition(selected).join(' AND ')}`, params: values(selected) }];
+  for (const missed of selected) {
+    const others = selected.filter((selection) => selection !== missed);
+    const columns = [...CUBE_FIELDS.map((field) => (field === missed.field ? `g.${field}` : `min(g.${field})`)), ...GROUP_SUMS.map((column) => `sum(g.${column})`)];
+    branches.push({
+      sql: `SELECT ${columns.join(', ')} FROM g WHERE g.${missed.field} NOT IN (${missed.values.map(() => '?').join(', ')})
+            ${others.length > 0 ? `AND ${condition(others).join(' AND ')}` : ''} GROUP BY g.${missed.field}`,
+      params: [...missed.values, ...values(others)],
+    });
+  }
+  return {
+    sql: `WITH g AS MATERIALIZED (${grouped}) ${branches.map((branch) => branch.sql).join(' UNION ALL ')}`,
+    params: [...params, ...branches.flatMap((branch) => branch.params)],
+  };
 }
 
 /**
@@ -200,8 +239,9 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
  * and built here: for the 20,000 groups of a million generated pledges, about half the time better-sqlite3 takes
  * to build them as objects itself.
  */
-function groupsOf(grouped: Statement, params: unknown[]): CubeGroup[] {
-  const rows = grouped.raw(true).all(...params) as [string, string, string, string, string, string, ...number[]][];
+function groupsOf(db: Db, grouped: string, params: unknown[], selected: Selected): CubeGroup[] {
+  const { sql, params: all } = selected.length === 0 ? { sql: grouped, params } : selectedSql(grouped, params, selected);
+  const rows = statement(db, sql).raw(true).all(...all) as [string, string, string, string, string, string, ...number[]][];
   return rows.map((row) => ({
     sector: row[0],
     status: row[1],
