@@ -21,6 +21,8 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
   const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
   const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
+  // The same events under every filter: read once until a write.
+  const eventsOf = () => cache.get('events', () => listEvents(db));
   const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
     ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
@@ -30,7 +32,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query);
     const summary = summaryOf(filter);
-    const events = listEvents(db);
+    const events = eventsOf();
     res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
@@ -51,7 +53,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const name = req.params.name as ChartName;
     if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
     const filter = parseFilter(req.query);
-    const charts = chartsOf(filter, summaryOf(filter), listEvents(db));
+    const charts = chartsOf(filter, summaryOf(filter), eventsOf());
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
     res.send(tableCsv(chartRows(charts, name)));
