@@ -1,6 +1,6 @@
 // Results of expensive reads (summaries, facets), kept until the database changes.
 import type { Db } from '../platform/db.ts';
-import type { PledgeFilter } from '../pledges/pledges.filter.ts';
+import { isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
 import { facets, pledgerValues } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
@@ -10,9 +10,18 @@ import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 
 const MAX_ENTRIES = 500;
 
+/**
+ * Grouped passes kept besides the one without a filter: each is up to about 20,000 groups at a million pledges (a
+ * few MB), and serves the few reads of the view being computed (summary, facets, waterfall), which are kept
+ * themselves; a hundred kept passes would hold the server's memory for nothing.
+ */
+const PASSES_KEPT = 2;
+
 export class ReadCache {
   private seen = '';
   private readonly entries = new Map<string, unknown>();
+  /** Large intermediate results, the least recently used dropped first (see PASSES_KEPT). */
+  private readonly recent = new Map<string, unknown>();
   hits = 0;
   misses = 0;
 
@@ -35,13 +44,31 @@ export class ReadCache {
   /** The cached value for key, if there is one for the current data. */
   peek<T>(key: string): T | undefined {
     this.forgetIfChanged();
-    return this.entries.get(key) as T | undefined;
+    return (this.entries.get(key) ?? this.recent.get(key)) as T | undefined;
+  }
+
+  /** As get, for a large value only kept among the few most recently used (PASSES_KEPT). */
+  getRecent<T>(key: string, compute: () => T): T {
+    this.forgetIfChanged();
+    if (this.recent.has(key)) {
+      this.hits++;
+      const value = this.recent.get(key) as T;
+      this.recent.delete(key);
+      this.recent.set(key, value);
+      return value;
+    }
+    this.misses++;
+    const value = compute();
+    if (this.recent.size >= PASSES_KEPT) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, value);
+    return value;
   }
 
   private forgetIfChanged(): void {
     const current = databaseVersion(this.db);
     if (current !== this.seen) {
       this.entries.clear();
+      this.recent.clear();
       this.seen = current;
     }
   }
@@ -54,10 +81,13 @@ export class ReadCache {
  * what it reads, much smaller.
  */
 export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
-  const whole = `cube:${JSON.stringify(cubeKey(filter))}`;
+  const key = cubeKey(filter);
+  const whole = `cube:${JSON.stringify(key)}`;
+  // The pass without a filter serves the most views: kept until a write.
+  if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
   const selected = selectedOf(filter);
-  if (selected.length === 0) return cache.get(whole, () => cubeOf(db, filter));
-  return cache.peek<CubeGroup[]>(whole) ?? cache.get(`cube:${JSON.stringify(cubeKey(filter))}:${JSON.stringify(selected)}`, () => cubeOf(db, filter, selected));
+  if (selected.length === 0) return cache.getRecent(whole, () => cubeOf(db, filter));
+  return cache.peek<CubeGroup[]>(whole) ?? cache.getRecent(`${whole}:${JSON.stringify(selected)}`, () => cubeOf(db, filter, selected));
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
