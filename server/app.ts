@@ -27,6 +27,7 @@ import { changesRouter } from './changes/changes.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
+import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
@@ -71,6 +72,8 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
   app.use(pageCache(new ResponseCache(db), SESSION_COOKIE));
+  // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).
+  app.use(collectAfterLargeAnswers);
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.
   app.use(compression());
   app.use(securityHeaders(config));

@@ -1,6 +1,7 @@
 // Reader pages about pledges: the table, one pledge, and the CSV export.
 import { Router } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
+import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
 import { csvFilename, streamCsv } from './pledges.csv.ts';
 import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
@@ -52,6 +53,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
+    collectBeforeLongWork();
     streamCsv(iterateExport(snapshot, filter), res, (error) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
