@@ -28,6 +28,7 @@ import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
+import { compileViews, viewOptions } from './platform/http/views.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
@@ -60,8 +61,9 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   // sooner. Only the templates' own text is trimmed, never what they print. The
   // options are EJS's alone: nothing in the locals (a posted `settings`, say) can change them.
   app.engine('ejs', (file: string, locals: object, callback: (error: Error | null, html?: string) => void) => {
-    ejs.renderFile(file, locals, { rmWhitespace: true, cache: app.enabled('view cache'), views: [app.get('views') as string] }, callback);
+    ejs.renderFile(file, locals, viewOptions(app.get('views') as string, app.enabled('view cache')), callback);
   });
+  if (app.enabled('view cache')) compileViews(app.get('views') as string);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   Object.assign(app.locals, viewHelpers, relationViewHelpers);
