@@ -30,6 +30,8 @@ import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
+import { stampToday, type Clock } from './platform/http/today.ts';
+import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
 import { relationViewHelpers } from './relations/relations.view.ts';
@@ -48,11 +50,13 @@ export interface AppOptions {
   db: Db;
   config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes'>>;
   logger?: Logger;
+  /** Today's date (YYYY-MM-DD, UTC), which overdue is computed against; a test may set the day. */
+  today?: Clock;
   /** The aggregates' cache; the server passes one it has already warmed. */
   cache?: ReadCache;
 }
 
-export function createApp({ db, config, logger = createLogger('silent'), cache = new ReadCache(db) }: AppOptions): Express {
+export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {
   const app = express();
   const log = (error: unknown) => logger.error({ err: error }, 'request failed');
   app.set('views', path.join(ROOT, 'views'));
@@ -70,10 +74,11 @@ export function createApp({ db, config, logger = createLogger('silent'), cache =
   app.locals.writesPerMinute = config.writesPerMinute;
 
   app.use(requestLogger(logger));
+  app.use(stampToday(today));
   app.use(strictTransportSecurity);
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
-  app.use(pageCache(new ResponseCache(db), SESSION_COOKIE));
+  app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE));
   // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).
   app.use(collectAfterLargeAnswers);
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.

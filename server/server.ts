@@ -12,6 +12,7 @@ import { migrate } from './platform/migrate.ts';
 import { setPasswordCost } from './auth/passwords.ts';
 import { seedOnce } from './import/seed.ts';
 import { SqliteSessionStore } from './auth/sessions.store.ts';
+import { utcToday } from './lib/dates.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -40,9 +41,10 @@ async function start(): Promise<void> {
   // The unfiltered dashboard's aggregates, before the first reader asks: seconds at a million pledges.
   const cache = new ReadCache(db);
   const warming = Date.now();
-  cachedSummary(cache, db, EMPTY_FILTER);
-  cachedFacets(cache, db, EMPTY_FILTER);
-  cachedWaterfall(cache, db, EMPTY_FILTER);
+  const unfiltered = { ...EMPTY_FILTER, on: utcToday() };
+  cachedSummary(cache, db, unfiltered);
+  cachedFacets(cache, db, unfiltered);
+  cachedWaterfall(cache, db, unfiltered);
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
 
   // A client that trickles its headers or its body holds a connection only so long (slowloris); Node looks for

@@ -42,7 +42,13 @@ export const FIVE_PLEDGE_SEED = path.join(import.meta.dirname, 'fixtures', 'seed
 /** The 2025 dataset, as a new database gets it on first start. */
 export const DATASET_SEED = path.join(import.meta.dirname, '..', 'db', 'seed.json');
 
-export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED } = {}): TestContext {
+/**
+ * The day the test apps compute overdue against, unless a test gives its own clock: fixed, so that what a test
+ * sees does not change with the day it runs.
+ */
+export const TEST_TODAY = '2026-06-30';
+
+export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED, today = (): string => TEST_TODAY } = {}): TestContext {
   const file = tempDbPath();
   const db = openDatabase(file);
   migrate(db);
@@ -51,6 +57,7 @@ export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED } = {}): Tes
   const lines: Record<string, unknown>[] = [];
   const app = createApp({
     db,
+    today,
     config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false },
     logger: createLogger('info', {
       write: (line: string) => {
@@ -95,6 +102,7 @@ export function pledgeFixture(overrides: Partial<NewPledge> = {}): NewPledge {
     commitment_kind: 'capital_spending',
     horizon_start: null,
     new_money_usd: null,
+    first_tranche_by: null,
     sources: [{ url: 'https://example.com/acme', title: 'Acme press release' }],
     ...overrides,
   };

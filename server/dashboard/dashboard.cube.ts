@@ -9,7 +9,7 @@ import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
-import { NO_HORIZON, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { NO_HORIZON, OVERDUE_INDEX, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
@@ -60,6 +60,9 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
     max: filter.max,
     q: filter.q,
     pledger: filter.pledger,
+    // The reference date matters only to a pass over the overdue pledges: every other pass is shared across days.
+    overdue: filter.overdue,
+    on: filter.overdue ? filter.on : '',
   };
 }
 
@@ -72,7 +75,7 @@ export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): C
   const key = cubeKey(filter);
   // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search, pledgers and a
   // waterfall step need the pledges themselves.
-  const amountsOnly = key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null;
+  const amountsOnly = key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null && !key.overdue;
   // With a step, the pass applies the selections itself (cubeKey).
   const only = key.step === null ? selected : [];
   return amountsOnly ? bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only) : cubeScan(db, key, only);
@@ -178,14 +181,17 @@ export function cubeScan(db: Db, key: PledgeFilter, selected: Selected = []): Cu
   // then sorts it into groups; past about an eighth of the pledges, walking the whole cube index (already in
   // group order) costs less than that sort (the eighth is measured in docs/performance.md).
   const dated = key.from !== null || key.to !== null;
-  const narrow = dated && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
+  const narrow = dated && !key.overdue && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
   // A pledger selection is best read from the pledger index, a search from its matches by id, a waterfall step
   // that lists few pledges by their ids: the planner's choice. A step that lists most of them matches each by its
   // share and kind too, which the cube index holds.
+  // The overdue pledges are read from their own index, which holds every column the pass reads.
   const index =
     key.pledger.length > 0 || key.q !== null || (key.step !== null && !ROW_STEPS.includes(key.step))
       ? null
-      : narrow
+      : key.overdue
+        ? OVERDUE_INDEX
+        : narrow
         ? 'pledges_announced_on_idx'
         : dated || clause.sql === '' || key.step !== null
           ? 'pledges_cube_idx'
@@ -292,3 +298,4 @@ export function unmatchedField(group: CubeGroup, filter: PledgeFilter): FacetFie
   }
   return missed;
 }
+

@@ -2,7 +2,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { dateAfter, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { whereClause } from '../pledges/pledges.sql.ts';
+import { OVERDUE_INDEX, whereClause } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
 
@@ -19,6 +19,7 @@ export function facets(
   limit = 10,
   groups: CubeGroup[] = cubeOf(db, filter),
   pledgers: FacetValue[] = pledgerValues(db, filter),
+  overdue: OverdueTotals = overdueTotals(db, filter),
 ): Facet[] {
   const values = new Map(CUBE_FIELDS.map((field) => [field, new Map<string, FacetValue>()]));
   const add = (field: FacetField, group: CubeGroup) => {
@@ -38,10 +39,34 @@ export function facets(
     if (missed === null) for (const field of CUBE_FIELDS) add(field, group);
     else if (missed !== MANY) add(missed, group);
   }
-  return FACET_FIELDS.map((field) => {
+  const fields: Facet[] = FACET_FIELDS.map((field) => {
     const all = field === 'pledger' ? pledgers : [...values.get(field)!.values()].sort(byCountThenValue);
     return { field, values: all.slice(0, limit), distinct: all.length };
   });
+  // Overdue, after the statuses: the view's pledges overdue on its date (its own selection changes nothing to
+  // that count); none overdue, no value.
+  const overdueFacet: Facet = { field: 'overdue', values: overdue.pledge_count > 0 ? [{ value: 'overdue', ...overdue }] : [], distinct: overdue.pledge_count > 0 ? 1 : 0 };
+  fields.splice(FACET_FIELDS.indexOf('status') + 1, 0, overdueFacet);
+  return fields;
+}
+
+export interface OverdueTotals {
+  pledge_count: number;
+  amount_usd: number;
+}
+
+/**
+ * How many of the filter's pledges are overdue on its date (filter.on), and their summed amount: one range of
+ * the overdue index (the announced pledges by their due day), which holds every field a filter names, so no
+ * table row is read. A search reads its matches by id, and a waterfall step its pledges: the planner's choice.
+ */
+export function overdueTotals(db: Db, filter: PledgeFilter): OverdueTotals {
+  const view: PledgeFilter = { ...filter, overdue: true };
+  const where = whereClause(view, db);
+  const own = view.q === null && view.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
+  return statement(db, `SELECT count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${own} ${where.sql}`).get(
+    ...where.params,
+  ) as OverdueTotals;
 }
 
 const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pledge_count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);

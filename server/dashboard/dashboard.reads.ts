@@ -2,11 +2,12 @@
 import type { Db } from '../platform/db.ts';
 import { isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
-import { facets, pledgerValues } from './dashboard.facets.ts';
+import { facets, overdueTotals, pledgerValues, type OverdueTotals } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
 import { summarize, type Summary } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
+import { utcToday } from '../lib/dates.ts';
 
 const MAX_ENTRIES = 500;
 
@@ -25,9 +26,13 @@ export class ReadCache {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly db: Db) {}
+  /** today: the clock's UTC date. What is overdue moves with the date alone, so a new day empties the cache too. */
+  constructor(
+    private readonly db: Db,
+    private readonly today: () => string = utcToday,
+  ) {}
 
-  /** The cached value for key, computed afresh after any write. */
+  /** The cached value for key, computed afresh after any write and on a new day. */
   get<T>(key: string, compute: () => T): T {
     this.forgetIfChanged();
     if (this.entries.has(key)) {
@@ -65,7 +70,7 @@ export class ReadCache {
   }
 
   private forgetIfChanged(): void {
-    const current = databaseVersion(this.db);
+    const current = `${databaseVersion(this.db)}@${this.today()}`;
     if (current !== this.seen) {
       this.entries.clear();
       this.recent.clear();
@@ -90,8 +95,13 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
   return cache.peek<CubeGroup[]>(whole) ?? cache.getRecent(`${whole}:${JSON.stringify(selected)}`, () => cubeOf(db, filter, selected));
 }
 
+/** The view's overdue pledges: the summary's count and the facet's share them (the date is in the key). */
+function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueTotals {
+  return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () => overdueTotals(db, filter));
+}
+
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
-  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter)));
+  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter), cachedOverdue(cache, db, filter)));
 }
 
 export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
@@ -99,7 +109,9 @@ export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter):
 }
 
 export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {
-  return cache.get(`facets:${JSON.stringify(filter)}`, () => facets(db, filter, 10, cachedCube(cache, db, filter), cachedPledgers(cache, db, filter)));
+  return cache.get(`facets:${JSON.stringify(filter)}`, () =>
+    facets(db, filter, 10, cachedCube(cache, db, filter), cachedPledgers(cache, db, filter), cachedOverdue(cache, db, filter)),
+  );
 }
 
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */

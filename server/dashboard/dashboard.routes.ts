@@ -12,6 +12,7 @@ import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
 import { summarize, type Summary } from './dashboard.summary.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
+import { todayOf } from '../platform/http/today.ts';
 
 const DASHBOARD_ROWS = 50;
 
@@ -30,7 +31,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   });
 
   router.get('/', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     const summary = summaryOf(filter);
     const events = eventsOf();
     res.render('dashboard/index', {
@@ -52,7 +53,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   router.get('/charts/:name.csv', (req, res) => {
     const name = req.params.name as ChartName;
     if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     const charts = chartsOf(filter, summaryOf(filter), eventsOf());
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
@@ -61,12 +62,12 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
 
   // The lever view: how many pledges, and how much, under each kind of political pressure.
   router.get('/levers', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     res.render('dashboard/levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
   });
 
   router.get('/api/summary', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     res.json({ ...summaryOf(filter), waterfall: waterfallOf(filter) });
   });
 

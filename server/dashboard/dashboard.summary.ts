@@ -2,10 +2,11 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { OVERDUE_INDEX, PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { Lever } from '../pledges/pledge.model.ts';
 import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { overdueTotals, type OverdueTotals } from './dashboard.facets.ts';
 import { FACET_FIELDS } from '../pledges/pledge.model.ts';
 
 export interface Totals {
@@ -18,6 +19,8 @@ export interface Totals {
   share_base_usd: number;
   us_usd: number;
   us_share_pct: number | null;
+  /** How many of the view's pledges are overdue on its reference date (filter.on). */
+  overdue_count: number;
 }
 
 export interface PledgeAmountRow {
@@ -72,9 +75,15 @@ export const MAX_BARS = 20;
 /** How many pledges of an ordered index summarize checks, in turn, before sorting what the filter matches. */
 const RANKING_HEADS = [256, 4096];
 
-export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: CubeGroup[] = cubeOf(db, filter)): Summary {
+/** groups: the grouped pass of the filter (cubeOf); overdue: the view's overdue pledges (overdueTotals). */
+export function summarize(
+  db: Db,
+  filter: PledgeFilter = EMPTY_FILTER,
+  groups: CubeGroup[] = cubeOf(db, filter),
+  overdue: OverdueTotals = overdueTotals(db, filter),
+): Summary {
   const where = whereClause(filter, db);
-  const totals: Omit<Totals, 'us_share_pct'> = {
+  const totals: Omit<Totals, 'us_share_pct' | 'overdue_count'> = {
     pledge_count: 0,
     disclosed_count: 0,
     undisclosed_count: 0,
@@ -119,11 +128,14 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
   // index: the planner's choice.
   // A waterfall step that lists few pledges is read by their ids (the planner's choice); one that lists most of
   // them matches each pledge by its share and kind too, which the cube and date indexes hold.
+  // The overdue pledges: their own index, which holds every facet field as well.
   const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0);
   const index =
     filter.q !== null || (filter.step !== null && !ROW_STEPS.includes(filter.step))
       ? null
-      : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
+      : filter.overdue
+        ? OVERDUE_INDEX
+        : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
         ? 'pledges_cube_idx'
         : chosen.length === 1
           ? `pledges_${chosen[0]}_idx`
@@ -193,7 +205,7 @@ export function summarize(db: Db, filter: PledgeFilter = EMPTY_FILTER, groups: C
     share_base_usd: totals.share_base_usd - sum(byPledge, (row) => (row.us_share_pct === null ? 0 : row.amount_usd)),
   };
   return {
-    totals: { ...totals, us_share_pct },
+    totals: { ...totals, us_share_pct, overdue_count: overdue.pledge_count },
     by_pledge: byPledge,
     others,
     by_per_year: byPerYear,

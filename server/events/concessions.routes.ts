@@ -2,6 +2,7 @@
 import { Router, type Request } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { HttpError } from '../platform/errors.ts';
+import { todayOf } from '../platform/http/today.ts';
 import { csvFilename, streamCsv } from '../pledges/pledges.csv.ts';
 import { FilterError, parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { CONCESSION_CSV_COLUMNS, CONCESSION_TYPES, type ConcessionType } from './event.model.ts';
@@ -11,8 +12,8 @@ const PAGE_SIZE = 50;
 const PER_PAGE_MAX = 1000;
 
 /** The pledges' filter and type= (any of the concession types): a wrong value is a 400 that names it. */
-export function parseConcessionFilter(query: Request['query']): ConcessionFilter {
-  const pledges = parseFilter(query);
+export function parseConcessionFilter(query: Request['query'], on: string): ConcessionFilter {
+  const pledges = parseFilter(query, on);
   const raw = query.type === undefined ? [] : Array.isArray(query.type) ? query.type : [query.type];
   if (!raw.every((value) => typeof value === 'string')) throw new FilterError('type', 'give it as plain text.');
   const types = [...new Set((raw as string[]).map((value) => value.trim()).filter((value) => value !== ''))];
@@ -43,7 +44,7 @@ export function concessionsRouter(db: Db, log: (error: unknown) => void): Router
   const router = Router();
 
   router.get('/concessions', (req, res) => {
-    const filter = parseConcessionFilter(req.query);
+    const filter = parseConcessionFilter(req.query, todayOf(res));
     const page = wholeNumber(req.query.page, 'page', 1);
     const total = countConcessions(db, filter);
     res.render('events/concessions', {
@@ -61,7 +62,7 @@ export function concessionsRouter(db: Db, log: (error: unknown) => void): Router
   });
 
   router.get('/concessions.csv', (req, res) => {
-    const filter = parseConcessionFilter(req.query);
+    const filter = parseConcessionFilter(req.query, todayOf(res));
     res.type('text/csv; charset=utf-8');
     res.attachment(csvFilename(new Date(), 'concessions'));
     // A snapshot of its own, as the pledges' export: consistent, and the shared connection is never held between chunks.
@@ -78,7 +79,7 @@ export function concessionsRouter(db: Db, log: (error: unknown) => void): Router
   });
 
   router.get('/api/concessions', (req, res) => {
-    const filter = parseConcessionFilter(req.query);
+    const filter = parseConcessionFilter(req.query, todayOf(res));
     const page = wholeNumber(req.query.page, 'page', 1);
     const perPage = wholeNumber(req.query.per_page, 'per_page', 100, PER_PAGE_MAX);
     const rows = listConcessions(db, { filter, limit: perPage, offset: (page - 1) * perPage });

@@ -61,6 +61,16 @@ function isoDate(rand: () => number, fromYear: number, years: number): string {
   return new Date(start + day * 86_400_000).toISOString().slice(0, 10);
 }
 
+/**
+ * A tenth of the pledges name a date for their first tranche, up to two years after the announcement (a fifth of
+ * those to the month only); drawn from a stream of their own, so that a seed gives the same pledges as before.
+ */
+function firstTrancheBy(rand: () => number, announced: string): string | null {
+  if (rand() >= 0.1) return null;
+  const due = new Date(Date.parse(announced) + Math.floor(rand() * 730) * 86_400_000).toISOString().slice(0, 10);
+  return rand() < 0.2 ? due.slice(0, 7) : due;
+}
+
 /** How often a pledge starts a group of related pledges: groups of two on average put about 5% in a relation. */
 const GROUP_START = 0.026;
 
@@ -126,6 +136,7 @@ export interface GenerateOptions {
 export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress, onIndexing, shouldStop, bulkFrom = BULK_ROWS }: GenerateOptions): void {
   const rand = random(seed);
   const relationRand = random(seed ^ 0x52454c53);
+  const trancheRand = random(seed ^ 0x46545259);
   const eventIds = db.transaction(() =>
     Array.from({ length: 40 }, (_, i) =>
       insertEvent(db, {
@@ -168,6 +179,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
         ...kindsOf(pledger),
         horizon_start: null,
         new_money_usd: null,
+        first_tranche_by: firstTrancheBy(trancheRand, announced),
         sources: [],
       };
       const id = insertPledge(db, pledge);

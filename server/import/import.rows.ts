@@ -57,6 +57,7 @@ const HEADER_ALIASES: Record<string, string> = {
   horizonstart: 'horizon_start',
   newmoney: 'new_money',
   newmoneyusd: 'new_money',
+  firsttrancheby: 'first_tranche_by',
   sourceurls: 'source_urls',
   sourceurl: 'source_urls',
   source: 'source_urls',
@@ -237,7 +238,7 @@ export async function firstChunk(input: Readable): Promise<Buffer> {
 }
 
 type CsvField = (typeof CSV_FIELDS)[number];
-const CSV_FIELDS = ['id', 'pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'horizon_note', 'sector', 'country', 'status', 'lever', 'context_note', 'source_urls', 'event_ids', 'pledger_kind', 'commitment_kind', 'horizon_start', 'new_money'] as const;
+const CSV_FIELDS = ['id', 'pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'horizon_note', 'sector', 'country', 'status', 'lever', 'context_note', 'source_urls', 'event_ids', 'pledger_kind', 'commitment_kind', 'horizon_start', 'new_money', 'first_tranche_by'] as const;
 
 /**
  * Reads a record into a validated pledge write, or pushes its problems. Where each field sits is found once
@@ -246,7 +247,7 @@ const CSV_FIELDS = ['id', 'pledger', 'project', 'amount', 'amount_note', 'us_sha
  */
 function rowReader(headers: readonly (string | undefined)[], knownEventIds: ReadonlySet<number>) {
   const at = Object.fromEntries(CSV_FIELDS.map((field) => [field, headers.lastIndexOf(field)])) as Record<CsvField, number>;
-  const [idAt, pledgerAt, projectAt, amountAt, amountNoteAt, shareAt, basisAt, announcedAt, yearsAt, endAt, horizonNoteAt, sectorAt, countryAt, statusAt, leverAt, contextAt, urlsAt, eventsAt, pledgerKindAt, commitmentKindAt, startAt, newMoneyAt] =
+  const [idAt, pledgerAt, projectAt, amountAt, amountNoteAt, shareAt, basisAt, announcedAt, yearsAt, endAt, horizonNoteAt, sectorAt, countryAt, statusAt, leverAt, contextAt, urlsAt, eventsAt, pledgerKindAt, commitmentKindAt, startAt, newMoneyAt, firstTrancheAt] =
     CSV_FIELDS.map((field) => at[field]);
   return (record: string[], line: number, problems: ImportProblem[]): ImportRow | null => {
     const cell = (i: number) => (i < 0 ? '' : unneutraliseFormula(record[i] ?? ''));
@@ -281,6 +282,7 @@ function rowReader(headers: readonly (string | undefined)[], knownEventIds: Read
       commitment_kind: cell(commitmentKindAt),
       horizon_start: cell(startAt),
       new_money: cell(newMoneyAt),
+      first_tranche_by: cell(firstTrancheAt),
       reason: '',
       status_changed_on: '',
       status_evidence_url: '',

@@ -41,3 +41,8 @@ export function daysText(days: number | null, what = 'the pledge'): string {
   const n = Math.abs(days);
   return `${n.toLocaleString('en-US')} ${n === 1 ? 'day' : 'days'} ${days > 0 ? 'after' : 'before'} ${what}`;
 }
+
+/** Today's date in UTC, YYYY-MM-DD: the reference date overdue is computed against, unless a view gives another. */
+export function utcToday(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}

@@ -53,6 +53,8 @@ export interface Pledge {
   horizon_start: string | null;
   /** The part the pledger described as new; null when it did not say. */
   new_money_usd: number | null;
+  /** The pledge's own date for its first tranche ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD'); null when it names none. */
+  first_tranche_by: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -63,6 +65,8 @@ export interface PledgeListRow extends Pledge {
   per_year_usd: number | null;
   source_urls: string;
   event_ids: string;
+  /** Overdue on the view's reference date: computed, never stored (docs/methodology.md). */
+  overdue: boolean;
 }
 
 export interface Source {
@@ -114,6 +118,9 @@ export const CSV_COLUMNS = [
   'commitment_kind',
   'horizon_start',
   'new_money_usd',
+  'first_tranche_by',
+  // Computed against the export's reference date (today, UTC): 'true' or 'false'.
+  'overdue',
 ] as const satisfies readonly (keyof PledgeListRow)[];
 
 /** The fields a filter lists values of. */
@@ -130,7 +137,8 @@ export interface FacetValue {
 }
 
 export interface Facet {
-  field: FacetField;
+  /** A field's values; 'overdue': one value, 'overdue', the pledges of the view overdue on its date. */
+  field: FacetField | 'overdue';
   values: FacetValue[];
   /** How many distinct values there are in all; the view shows the first few. */
   distinct: number;

@@ -11,6 +11,7 @@ import { parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
 import { readReason, type FieldErrors } from '../lib/validation.ts';
 import { relationsOf } from '../relations/relations.repository.ts';
+import { todayOf } from '../platform/http/today.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -51,8 +52,8 @@ export function apiRouter(db: Db): Router {
     return result.value;
   }
 
-  function pledgeJson(id: number) {
-    const pledge = findPledge(db, id)!;
+  function pledgeJson(id: number, on: string) {
+    const pledge = findPledge(db, id, on)!;
     return {
       ...toJson(pledge),
       sources: sourcesOf(db, id),
@@ -73,24 +74,24 @@ export function apiRouter(db: Db): Router {
   router.get('/api/pledges', (req, res) => {
     const page = positiveInt(req.query.page, 'page', 1);
     const perPage = positiveInt(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     const rows = listPledges(db, { filter, sort: parseSort(req.query.sort), limit: perPage, offset: (page - 1) * perPage });
     res.json({ total: countPledges(db, filter), page, per_page: perPage, pledges: rows.map(toJson) });
   });
 
   router.get('/api/pledges/:id', (req, res) => {
-    res.json(pledgeJson(existing(req.params.id).id));
+    res.json(pledgeJson(existing(req.params.id).id, todayOf(res)));
   });
 
   router.post('/api/pledges', ...authorised, (req, res) => {
     const id = createPledge(db, validBody(req, 'announced'), req.editor!);
-    res.status(201).location(`/api/pledges/${id}`).json(pledgeJson(id));
+    res.status(201).location(`/api/pledges/${id}`).json(pledgeJson(id, todayOf(res)));
   });
 
   router.put('/api/pledges/:id', ...authorised, (req, res) => {
     const pledge = existing(req.params.id);
     updatePledge(db, pledge.id, validBody(req, pledge.status), req.editor!);
-    res.json(pledgeJson(pledge.id));
+    res.json(pledgeJson(pledge.id, todayOf(res)));
   });
 
   router.delete('/api/pledges/:id', ...authorised, (req, res) => {

@@ -43,6 +43,7 @@ function formValuesOf(db: Db, pledge: PledgeListRow): PledgeFormValues {
     commitment_kind: pledge.commitment_kind ?? '',
     horizon_start: pledge.horizon_start ?? '',
     new_money: amountText(pledge.new_money_usd),
+    first_tranche_by: pledge.first_tranche_by ?? '',
     sources: sourcesOf(db, pledge.id),
     event_ids: eventIdsOf(db, pledge.id),
   };

@@ -31,11 +31,18 @@ export interface PledgeFilter {
   min: number | null;
   max: number | null;
   q: string | null;
+  /** true (overdue=1): only the pledges overdue on the date `on`; null: any. */
+  overdue: true | null;
+  /**
+   * The reference date (YYYY-MM-DD) a view computes overdue against: today in UTC, from the request's clock. Not a
+   * query parameter of its own; '' (EMPTY_FILTER) when a read computes nothing overdue.
+   */
+  on: string;
   /** One step of the waterfall: the pledges of the rest of the filter that this step took dollars from or counted as unknown. */
   step: WaterfallStep | null;
 }
 
-export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q', 'step'] as const;
+export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q', 'overdue', 'step'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
 export const EMPTY_FILTER: PledgeFilter = {
@@ -51,6 +58,8 @@ export const EMPTY_FILTER: PledgeFilter = {
   min: null,
   max: null,
   q: null,
+  overdue: null,
+  on: '',
   step: null,
 };
 
@@ -106,8 +115,17 @@ function checkStep(value: string | null): WaterfallStep | null {
   return value as WaterfallStep | null;
 }
 
-/** Throws FilterError, naming the parameter, for anything it cannot use. */
-export function parseFilter(query: Record<string, unknown>): PledgeFilter {
+function checkOverdue(value: string | null): true | null {
+  if (value === null) return null;
+  if (value !== '1') throw new FilterError('overdue', `"${value}" is not 1: use overdue=1 for the overdue pledges, or leave it out.`);
+  return true;
+}
+
+/**
+ * Throws FilterError, naming the parameter, for anything it cannot use. `on` is the date (YYYY-MM-DD) overdue is
+ * computed against: today, in UTC.
+ */
+export function parseFilter(query: Record<string, unknown>, on: string): PledgeFilter {
   const status = values(query, 'status');
   for (const value of status) {
     if (!(STATUSES as readonly string[]).includes(value)) {
@@ -142,6 +160,8 @@ export function parseFilter(query: Record<string, unknown>): PledgeFilter {
     min: checkAmount('min', single(query, 'min')),
     max: checkAmount('max', single(query, 'max')),
     q: checkText('q', values(query, 'q').slice(0, 1))[0] ?? null,
+    overdue: checkOverdue(single(query, 'overdue')),
+    on,
     step: checkStep(single(query, 'step')),
   };
   if (values(query, 'q').length > 1) throw new FilterError('q', 'give it once.');
@@ -171,6 +191,7 @@ export function filterPairs(filter: PledgeFilter): [FilterParam, string][] {
   for (const param of FILTER_PARAMS) {
     const value = filter[param];
     if (Array.isArray(value)) for (const item of value) pairs.push([param, item]);
+    else if (value === true) pairs.push([param, '1']);
     else if (value !== null) pairs.push([param, String(value)]);
   }
   return pairs;

@@ -6,7 +6,7 @@ import { CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
-import { DEFAULT_SORT, orderBy, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
+import { DEFAULT_SORT, orderBy, overdueCondition, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
 import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
 import { daysBetween } from '../lib/dates.ts';
@@ -18,12 +18,22 @@ const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.positio
 
 const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
 
+/** Whether each pledge is overdue on a reference date bound twice, as 'true' or 'false' (the CSV's and the JSON's words). */
+const OVERDUE = `CASE WHEN ${overdueCondition('').sql} THEN 'true' ELSE 'false' END`;
+
 const LIST_COLUMNS = `
   p.*,
   ${PER_YEAR} AS per_year_usd,
   ${usPart('p.amount_usd', 'p.us_share_pct')} AS us_amount_usd,
   ${SOURCE_URLS} AS source_urls,
-  ${EVENT_IDS} AS event_ids`;
+  ${EVENT_IDS} AS event_ids,
+  ${OVERDUE} AS overdue`;
+
+type ListedRow = Omit<PledgeListRow, 'overdue'> & { overdue: 'true' | 'false' };
+
+function listed(row: ListedRow): PledgeListRow {
+  return { ...row, overdue: row.overdue === 'true' };
+}
 
 export function listPledges(
   db: Db,
@@ -36,32 +46,44 @@ export function listPledges(
   const order = orderBy(sort);
   // The per-year amount is computed for every matching row only when the order reads it.
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
-  return db
+  const rows = db
     .prepare(
       `SELECT ${LIST_COLUMNS}
          FROM (SELECT ${chosen} FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )
-    .all(...where.params, limit, offset) as PledgeListRow[];
+    .all(filter.on, filter.on, ...where.params, limit, offset) as ListedRow[];
+  return rows.map(listed);
 }
 
 /** The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out). */
 export function exportSql(whereSql = ''): string {
   const columns = CSV_COLUMNS.map((column) =>
-    column === 'source_urls' ? `${SOURCE_URLS} AS source_urls` : column === 'event_ids' ? `${EVENT_IDS} AS event_ids` : `p.${column}`,
+    column === 'source_urls'
+      ? `${SOURCE_URLS} AS source_urls`
+      : column === 'event_ids'
+        ? `${EVENT_IDS} AS event_ids`
+        : column === 'overdue'
+          ? `${OVERDUE} AS overdue`
+          : `p.${column}`,
   );
   return `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`;
 }
 
-/** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
+/**
+ * Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. Its
+ * statement binds the filter's reference date twice (overdue) before the filter's own parameters.
+ */
 export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
   const where = whereClause(filter, db);
-  return db.prepare(exportSql(where.sql)).raw().iterate(...where.params) as IterableIterator<CsvCell[]>;
+  return db.prepare(exportSql(where.sql)).raw().iterate(filter.on, filter.on, ...where.params) as IterableIterator<CsvCell[]>;
 }
 
-export function findPledge(db: Db, id: number): PledgeListRow | undefined {
-  return statement(db, `SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(id) as PledgeListRow | undefined;
+/** One pledge, with `overdue` computed against the date `on` (YYYY-MM-DD; '' computes none overdue). */
+export function findPledge(db: Db, id: number, on = ''): PledgeListRow | undefined {
+  const row = statement(db, `SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(on, on, id) as ListedRow | undefined;
+  return row && listed(row);
 }
 
 export function sourcesOf(db: Db, pledgeId: number): Source[] {
@@ -74,13 +96,13 @@ export function sourcesOf(db: Db, pledgeId: number): Source[] {
  */
 export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | null = null): number {
   const { sources } = pledge;
-  // Positional parameters: binding sixteen by name cost a fifth of the insert in a large import.
+  // Positional parameters: binding twenty by name cost a fifth of the insert in a large import.
   const { lastInsertRowid } = statement(
     db,
     `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
        horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note, pledger_kind, commitment_kind,
-       horizon_start, new_money_usd)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       horizon_start, new_money_usd, first_tranche_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     requestedId,
     pledge.pledger,
@@ -102,6 +124,7 @@ export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | nu
     pledge.commitment_kind,
     pledge.horizon_start,
     pledge.new_money_usd,
+    pledge.first_tranche_by,
   );
   const id = Number(lastInsertRowid);
   addSources(db, id, sources);
@@ -219,7 +242,7 @@ export function changePledgeWithRevision(db: Db, id: number, write: PledgeWrite,
        horizon_years = @horizon_years, horizon_end = @horizon_end, horizon_note = @horizon_note, sector = @sector,
        country = @country, status = @status, lever = @lever, context_note = @context_note,
        pledger_kind = @pledger_kind, commitment_kind = @commitment_kind, horizon_start = @horizon_start,
-       new_money_usd = @new_money_usd, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+       new_money_usd = @new_money_usd, first_tranche_by = @first_tranche_by, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
      WHERE id = @id`,
   ).run({ ...fieldsOf(write.pledge), id });
   replaceLinks(db, id, write);

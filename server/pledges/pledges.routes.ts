@@ -10,6 +10,7 @@ import { concessionsOfPledge, eventsOfPledge, findPledge, iterateExport, listPle
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
 import { relationsSection } from '../relations/relations.repository.ts';
+import { todayOf } from '../platform/http/today.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -29,7 +30,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
   const router = Router();
 
   router.get('/pledges', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     const sort = parseSort(req.query.sort);
     const page = parsePage(req.query.page);
     const total = countPledges(db, filter);
@@ -48,7 +49,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
   });
 
   router.get('/pledges.csv', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     res.type('text/csv; charset=utf-8');
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
@@ -64,7 +65,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
   // "Download data" under each chart: exactly the numbers it draws, for the same filter.
   router.get('/pledges/:id', (req, res) => {
     const id = parseId(req.params.id, 'pledge');
-    const pledge = findPledge(db, id);
+    const pledge = findPledge(db, id, todayOf(res));
     if (!pledge) {
       if (!wasDeleted(db, 'pledge', id)) throw new HttpError(404, `There is no pledge with id ${id}.`);
       // Editors may read what a deleted pledge was; readers learn only that it is gone.

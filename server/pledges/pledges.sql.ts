@@ -66,6 +66,42 @@ export const NO_HORIZON = `p.horizon_years IS NULL AND NOT coalesce(p.horizon_en
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
 export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
 
+// The first day an announced pledge is overdue (docs/methodology.md, "Overdue"): the day after its horizon ends
+// (its end date; else its start, or the last day its announcement can mean, plus its years), or the day after the
+// end of its first-tranche date, whichever comes first; '9999-12-31' when it has neither. A partial date counts
+// from its last day, so that a pledge is overdue only once it certainly is. The same text as pledges_overdue_idx
+// (migration 016).
+const LATEST_START = `coalesce(p.horizon_start, CASE length(p.announced_on)
+      WHEN 4 THEN p.announced_on || '-12-31'
+      WHEN 7 THEN date(p.announced_on || '-01', '+1 month', '-1 day')
+      ELSE p.announced_on END)`;
+export const DUE_ON = `min(
+  coalesce(CASE
+    WHEN p.horizon_end IS NOT NULL THEN date(p.horizon_end, '+1 day')
+    WHEN p.horizon_years IS NOT NULL THEN date(${LATEST_START}, '+' || p.horizon_years || ' years')
+  END, '9999-12-31'),
+  coalesce(CASE length(p.first_tranche_by)
+    WHEN 4 THEN (p.first_tranche_by + 1) || '-01-01'
+    WHEN 7 THEN date(p.first_tranche_by || '-01', '+1 month')
+    ELSE date(p.first_tranche_by, '+1 day')
+  END, '9999-12-31'))`;
+
+/**
+ * Whether pledge p is overdue on the reference date `on` (YYYY-MM-DD), with its parameters: still announced, due
+ * on or before that date, and no status step to under way or completed dated on or before it (completion
+ * evidence). A pledge is overdue from its due day on.
+ */
+export function overdueCondition(on: string): { sql: string; params: unknown[] } {
+  return {
+    sql: `(p.status = 'announced' AND ${DUE_ON} <= ? AND NOT EXISTS (SELECT 1 FROM status_changes c
+             WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?))`,
+    params: [on, on],
+  };
+}
+
+/** The index holding every announced pledge by the first day it is overdue (migration 016). */
+export const OVERDUE_INDEX = 'pledges_overdue_idx';
+
 /**
  * The filter as a WHERE clause over pledges p, with its parameters bound. Given the connection the clause will
  * run on, a search reads the pledges it matches from that connection's search table (searchHits) instead of
@@ -111,6 +147,11 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
   if (filter.max !== null) {
     conditions.push('p.amount_usd <= ?');
     params.push(filter.max);
+  }
+  if (filter.overdue) {
+    const overdue = overdueCondition(filter.on);
+    conditions.push(overdue.sql);
+    params.push(...overdue.params);
   }
   if (filter.q !== null) {
     const search = db ? searchHits(db, filter.q) : searchCondition(filter.q);
@@ -207,5 +248,9 @@ export const US_AMOUNT = usPart('amount_usd', 'us_share_pct');
 /** How many pledges the filter matches. */
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
   const where = whereClause(filter, db);
-  return statement(db, `SELECT count(*) FROM pledges p ${where.sql}`).pluck().get(...where.params) as number;
+  // The overdue pledges are counted in their own index, which holds every field a filter names but the text
+  // searched (read by id) and a waterfall step's relations; without statistics the planner may walk the status
+  // index and read a table row for each announced pledge.
+  const own = filter.overdue && filter.q === null && filter.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
+  return statement(db, `SELECT count(*) FROM pledges p ${own} ${where.sql}`).pluck().get(...where.params) as number;
 }

@@ -14,6 +14,7 @@ import {
   type FieldErrors,
   type Validated,
 } from '../lib/validation.ts';
+import { dateAfter } from './pledges.filter.ts';
 
 export const MAX_SOURCES = 20;
 
@@ -37,6 +38,7 @@ const SCALAR_FIELDS = [
   'commitment_kind',
   'horizon_start',
   'new_money',
+  'first_tranche_by',
   'reason',
   'status_changed_on',
   'status_evidence_url',
@@ -98,6 +100,7 @@ const PledgeSchema = z.object({
   commitment_kind: optionalChoice(COMMITMENT_KINDS, 'Choose a kind of commitment from the list.'),
   horizon_start: partialDate({ dayOnly: true }),
   new_money: amount(),
+  first_tranche_by: partialDate(),
   reason: multiLine(500),
   status_changed_on: partialDate(),
   status_evidence_url: httpUrl(),
@@ -211,6 +214,10 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
   if (data.horizon_start && data.horizon_end && data.horizon_start >= data.horizon_end) {
     errors.horizon_start = 'The horizon must start before it ends.';
   }
+  // Due by the end of its day, month or year: that end must not come before the announcement's start.
+  if (data.first_tranche_by && data.announced_on && dateAfter(data.first_tranche_by) <= data.announced_on) {
+    errors.first_tranche_by = 'The first tranche cannot be due before the pledge was announced.';
+  }
   if (data.us_share_basis !== null && data.us_share_pct === null) {
     errors.us_share_basis = 'Give the US share first, or leave the basis empty.';
   }
@@ -239,6 +246,7 @@ export function validatePledge(values: PledgeFormValues, rules: PledgeRules, rea
         commitment_kind: data.commitment_kind,
         horizon_start: data.horizon_start,
         new_money_usd: data.new_money,
+        first_tranche_by: data.first_tranche_by,
         sources,
       },
       eventIds: [...values.event_ids].sort((a, b) => a - b),

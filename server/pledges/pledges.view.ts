@@ -113,6 +113,7 @@ const FACET_LABELS: Record<string, string> = {
   min: 'At least',
   max: 'At most',
   q: 'Text',
+  overdue: 'Overdue',
   step: 'Waterfall step',
 };
 
@@ -135,6 +136,7 @@ export function filterValueLabel(param: string, value: string): string {
   if (param === 'min' || param === 'max') return formatUsdCompact(Number(value));
   if (param === 'from' || param === 'to') return formatPartialDate(value);
   if (param === 'step') return STEP_LABELS[value as WaterfallStep] ?? value;
+  if (param === 'overdue') return value === '1' ? 'Overdue' : value;
   return value;
 }
 

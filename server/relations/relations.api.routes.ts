@@ -9,6 +9,7 @@ import { parseFilter } from '../pledges/pledges.filter.ts';
 import type { Relation } from './relation.model.ts';
 import { countRelations, createRelation, deleteRelation, findRelation, listRelations, relationFacts, updateRelation } from './relations.repository.ts';
 import { readRelationJson, validateRelation, type RelationChange } from './relations.validation.ts';
+import { todayOf } from '../platform/http/today.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -49,7 +50,7 @@ export function relationsApiRouter(db: Db): Router {
   router.get('/api/relations', (req, res) => {
     const page = positiveInt(req.query.page, 'page', 1);
     const perPage = positiveInt(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     const relations = listRelations(db, { filter, limit: perPage, offset: (page - 1) * perPage });
     res.json({ total: countRelations(db, filter), page, per_page: perPage, relations });
   });

@@ -5,13 +5,14 @@ import { csvFilename, streamCsv } from '../pledges/pledges.csv.ts';
 import { parseFilter } from '../pledges/pledges.filter.ts';
 import { RELATION_CSV_COLUMNS } from './relation.model.ts';
 import { iterateRelationsExport } from './relations.repository.ts';
+import { todayOf } from '../platform/http/today.ts';
 
 export function relationsRouter(db: Db, log: (error: unknown) => void): Router {
   const router = Router();
 
   // The pledges' filter: a relation is exported when either of its pledges matches it.
   router.get('/relations.csv', (req, res) => {
-    const filter = parseFilter(req.query);
+    const filter = parseFilter(req.query, todayOf(res));
     res.type('text/csv; charset=utf-8');
     res.attachment(csvFilename(new Date(), 'relations'));
     // A snapshot of its own, as the pledges' export: consistent, and the shared connection is never held between chunks.

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_REASON, generatePledges } from '../../server/import/generate.ts';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { migrate } from '../../server/platform/migrate.ts';
+import { overdueCondition } from '../../server/pledges/pledges.sql.ts';
 import { tempDbPath } from '../helpers.ts';
 
 const opened: Db[] = [];
@@ -26,7 +27,8 @@ function pledgesDigest(db: Db): string {
          FROM pledges p ORDER BY id`,
     )
     .all() as Record<string, unknown>[];
-  const text = rows.map(({ created_at: _created, updated_at: _updated, ...row }) => JSON.stringify(Object.values(row))).join('\n');
+  // The first-tranche date is drawn from a stream of its own, after the fields the digest was taken of.
+  const text = rows.map(({ created_at: _created, updated_at: _updated, first_tranche_by: _firstTranche, ...row }) => JSON.stringify(Object.values(row))).join('\n');
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 
@@ -50,6 +52,21 @@ describe('generatePledges', () => {
       .pluck()
       .get();
     expect(tooLarge).toBe(0);
+  });
+
+  it('gives a tenth of the pledges a first-tranche date, and overdue pledges of both kinds', () => {
+    const db = generated(4_000, 3);
+    const share = (where: string) => (db.prepare(`SELECT count(*) FROM pledges p WHERE ${where}`).pluck().get() as number) / 4_000;
+    expect(share('first_tranche_by IS NOT NULL')).toBeGreaterThan(0.07);
+    expect(share('first_tranche_by IS NOT NULL')).toBeLessThan(0.13);
+    expect(share("first_tranche_by GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'")).toBeGreaterThan(0.01);
+    expect(share('first_tranche_by < substr(announced_on, 1, length(first_tranche_by))')).toBe(0);
+    const condition = overdueCondition('2026-06-30');
+    const overdue = (where: string) => db.prepare(`SELECT count(*) FROM pledges p WHERE ${where} AND ${condition.sql}`).pluck().get(...condition.params) as number;
+    // Announced pledges whose horizon has ended, and others whose first tranche alone is late.
+    expect(overdue("horizon_end < '2026-06-30'")).toBeGreaterThan(50);
+    expect(overdue('horizon_years IS NOT NULL')).toBeGreaterThan(50);
+    expect(overdue('horizon_years IS NULL AND horizon_end IS NULL AND first_tranche_by IS NOT NULL')).toBeGreaterThan(5);
   });
 
   it('gives the same pledges and relations for the same seed', () => {

@@ -61,9 +61,9 @@ describe('import round trip', () => {
     linkPledgeToEvent(a.db, tricky, 2);
     addPledge(a.db, { pledger: 'Plain Co', amount_usd: 123_456_789, pledger_kind: null, commitment_kind: 'purchases_trade', new_money_usd: 23_456_789 });
     const first = await exported(a);
-    expect(first).toContain(',pledger_kind,commitment_kind,horizon_start,new_money_usd\r\n');
-    expect(first).toContain(',joint_venture,mixed,2025-03-15,\r\n');
-    expect(first).toContain(',,purchases_trade,,23456789\r\n');
+    expect(first).toContain(',pledger_kind,commitment_kind,horizon_start,new_money_usd,first_tranche_by,overdue\r\n');
+    expect(first).toContain(',joint_venture,mixed,2025-03-15,,,false\r\n');
+    expect(first).toContain(',,purchases_trade,,23456789,,false\r\n');
 
     const b = app();
     const outcome = await importText(b, (await request(a.app).get('/pledges.csv')).text, 'pledges.csv');

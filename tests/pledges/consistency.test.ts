@@ -131,7 +131,7 @@ describe('the same filter gives the same rows everywhere', () => {
 
 describe('facets', () => {
   it('count and sum each value as SQL computed apart does, leaving out the field’s own selection', () => {
-    const filter = parseFilter({ sector: 'Semiconductors', status: 'announced' });
+    const filter = parseFilter({ sector: 'Semiconductors', status: 'announced' }, '');
     const computed = Object.fromEntries(facets(ctx.db, filter, 100).map((facet) => [facet.field, facet.values]));
     const byStatus = ctx.db
       .prepare(
@@ -157,7 +157,7 @@ describe('facets', () => {
   });
 
   it('count each kind, "unknown" for none recorded, leaving out the kind’s own selection', () => {
-    const filter = parseFilter({ sector: 'Semiconductors', pledger_kind: 'company', commitment_kind: 'unknown' });
+    const filter = parseFilter({ sector: 'Semiconductors', pledger_kind: 'company', commitment_kind: 'unknown' }, '');
     const computed = Object.fromEntries(facets(ctx.db, filter, 100).map((facet) => [facet.field, facet.values]));
     const byKind = (field: string, where: string) =>
       ctx.db

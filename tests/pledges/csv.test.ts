@@ -36,6 +36,7 @@ function arrangeTrickyRows() {
     commitment_kind: 'fund',
     horizon_start: '2025-01-01',
     new_money_usd: 500_000_000,
+    first_tranche_by: '2025-06',
     sources: [
       { url: 'https://example.com/a', title: 'A' },
       { url: 'https://example.com/b?x=1&y=2', title: 'B' },

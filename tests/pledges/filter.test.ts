@@ -24,8 +24,9 @@ describe('parseFilter', () => {
         min: '10B',
         max: '$1.2T',
         q: ' H20 ',
+        overdue: '1',
         step: 'overlaps',
-      }),
+      }, '2026-06-30'),
     ).toEqual({
       sector: ['Semiconductors', 'AI data centers'],
       status: ['announced'],
@@ -39,12 +40,14 @@ describe('parseFilter', () => {
       min: 10_000_000_000,
       max: 1_200_000_000_000,
       q: 'H20',
+      overdue: true,
+      on: '2026-06-30',
       step: 'overlaps',
     });
   });
 
   it('ignores empty values and other parameters', () => {
-    expect(parseFilter({ sector: '', q: '  ', sort: 'amount', page: '2', utm_source: 'x' })).toEqual(EMPTY_FILTER);
+    expect(parseFilter({ sector: '', q: '  ', sort: 'amount', page: '2', utm_source: 'x' }, '')).toEqual(EMPTY_FILTER);
   });
 
   it.each([
@@ -62,20 +65,23 @@ describe('parseFilter', () => {
     [{ q: ['a', 'b'] }, 'q', 'once'],
     [{ step: 'fees' }, 'step', 'unknown step "fees": use superseded, contained, overlaps, not_new, outside_us, not_investment'],
     [{ step: ['overlaps', 'contained'] }, 'step', 'once'],
+    [{ overdue: 'yes' }, 'overdue', '"yes" is not 1: use overdue=1 for the overdue pledges, or leave it out'],
+    [{ overdue: '0' }, 'overdue', 'is not 1'],
+    [{ overdue: ['1', '0'] }, 'overdue', 'once'],
     [{ sector: 'x'.repeat(201) }, 'sector', '200 characters'],
     [{ min: '1'.repeat(101) }, 'min', '100 characters'],
     [{ max: `1${' '.repeat(99)}x` }, 'max', '100 characters'],
   ])('refuses %j, naming %s', (query, param, message) => {
-    expect(() => parseFilter(query)).toThrow(FilterError);
-    expect(() => parseFilter(query)).toThrow(new RegExp(`parameter ${param} is wrong: .*${message}`));
+    expect(() => parseFilter(query, '2026-06-30')).toThrow(FilterError);
+    expect(() => parseFilter(query, '2026-06-30')).toThrow(new RegExp(`parameter ${param} is wrong: .*${message}`));
   });
 
   it('writes the filter back to a query string that reads the same', () => {
-    const filter = parseFilter({ sector: ['A & B', 'C'], min: '5B', q: 'x=y' });
+    const filter = parseFilter({ sector: ['A & B', 'C'], min: '5B', q: 'x=y', overdue: '1' }, '2026-06-30');
     const text = queryString(filter, { sort: '-amount', page: 2 });
-    expect(text).toBe('?sector=A+%26+B&sector=C&min=5000000000&q=x%3Dy&sort=-amount&page=2');
+    expect(text).toBe('?sector=A+%26+B&sector=C&min=5000000000&q=x%3Dy&overdue=1&sort=-amount&page=2');
     const back = Object.fromEntries([...new URLSearchParams(text).keys()].map((key) => [key, new URLSearchParams(text).getAll(key)]));
-    expect(parseFilter(back)).toEqual(filter);
+    expect(parseFilter(back, '2026-06-30')).toEqual(filter);
   });
 });
 
@@ -95,7 +101,7 @@ describe('the filter in SQL', () => {
     addPledge(ctx.db, { pledger: 'A', announced_on: '2025-03', amount_usd: 100, lever: null, project: '100% new' });
     addPledge(ctx.db, { pledger: 'B', announced_on: '2025-03-31', amount_usd: 200, lever: 'tariffs', project: 'plain' });
     addPledge(ctx.db, { pledger: 'C', announced_on: '2025-04-01', amount_usd: null, lever: 'tariffs', project: 'other_thing' });
-    const n = (query: Record<string, unknown>) => countPledges(ctx.db, parseFilter(query));
+    const n = (query: Record<string, unknown>) => countPledges(ctx.db, parseFilter(query, ''));
     expect(n({ to: '2025-03' })).toBe(2);
     expect(n({ from: '2025-03-15' })).toBe(2);
     expect(n({ from: '2025-04', to: '2025-04' })).toBe(1);
@@ -116,7 +122,7 @@ describe('the filter in SQL', () => {
     addPledge(ctx.db, { pledger: 'Japan', pledger_kind: 'government', commitment_kind: 'fund' });
     addPledge(ctx.db, { pledger: 'Qatar', pledger_kind: 'government', commitment_kind: 'purchases_trade' });
     addPledge(ctx.db, { pledger: 'Someone', pledger_kind: null, commitment_kind: null });
-    const n = (query: Record<string, unknown>) => countPledges(ctx.db, parseFilter(query));
+    const n = (query: Record<string, unknown>) => countPledges(ctx.db, parseFilter(query, ''));
     expect(n({ pledger_kind: 'government' })).toBe(2);
     expect(n({ pledger_kind: 'unknown' })).toBe(1);
     expect(n({ pledger_kind: ['company', 'unknown'] })).toBe(2);

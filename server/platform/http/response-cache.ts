@@ -6,6 +6,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import Negotiator from 'negotiator';
 import type { Db } from '../db.ts';
 import { databaseVersion } from '../meta.repository.ts';
+import { utcToday } from '../../lib/dates.ts';
+import { todayOf } from './today.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes']);
@@ -27,14 +29,19 @@ export class ResponseCache {
   hits = 0;
   misses = 0;
 
-  /** maxBytes bounds the memory held, compressed forms included; the oldest entries go first. */
+  /**
+   * maxBytes bounds the memory held, compressed forms included; the oldest entries go first. An answer holds
+   * until the data changes or the day does (today: the clock's UTC date), for what is overdue moves with the date
+   * alone.
+   */
   constructor(
     private readonly db: Db,
     private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly today: () => string = utcToday,
   ) {}
 
   private current(): void {
-    const version = databaseVersion(this.db);
+    const version = `${databaseVersion(this.db)}@${this.today()}`;
     if (version !== this.seen) {
       this.entries.clear();
       this.bytes = 0;
@@ -127,7 +134,8 @@ export function pageCache(cache: ResponseCache, sessionCookie: string): RequestH
       next();
       return;
     }
-    const key = req.originalUrl;
+    // The request's own day too: an answer made just before midnight is not kept as the next day's.
+    const key = `${todayOf(res)} ${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
       cache.hits++;
