@@ -82,6 +82,18 @@ describe('the footer', () => {
     expect(page).toContain('<a href="#concessions">What the pledger got</a>');
   });
 
+  it('explains overdue: the deadlines, the completion evidence, the reference day, and links to the filter', () => {
+    const section = text(page.slice(page.indexOf('<h2 id="overdue">'), page.indexOf('<section aria-labelledby="relations">')));
+    expect(section).toContain('horizon has ended');
+    expect(section).toContain('first tranche');
+    expect(section).toContain('a one-year pledge announced in March 2025 is overdue from 31 March 2026');
+    expect(section).toContain('A dated status step to under way or completed');
+    expect(section).toContain('today’s date (UTC), never stored');
+    expect(section).toContain('never overdue');
+    expect(page).toContain('<a href="/pledges?overdue=1"><code>overdue=1</code></a>');
+    expect(page).toContain('<a href="#overdue">Overdue pledges</a>');
+  });
+
   it('marks the link as the current page on the methodology itself', () => {
     expect(page).toContain('<a href="/methodology" aria-current="page">How the figures are counted</a>');
   });
