@@ -42,6 +42,19 @@ describe('GET /pledges?overdue=1', () => {
   });
 });
 
+describe('every view with overdue=1', () => {
+  it('answers with the overdue pledges only: pages, charts, exports and JSON', async () => {
+    ctx = freshApp();
+    for (const path of ['/levers', '/concessions', '/concessions.csv', '/api/concessions', '/relations.csv', '/api/relations', '/charts/amounts.csv', '/charts/timeline.csv']) {
+      const res = await request(ctx.app).get(`${path}?overdue=1`);
+      expect(res.status, path).toBe(200);
+    }
+    const amounts = (await request(ctx.app).get('/charts/amounts.csv?overdue=1')).text;
+    expect(amounts).toContain('Microsoft');
+    expect(amounts).not.toContain('TSMC');
+  });
+});
+
 describe('GET /pledges/:id', () => {
   it('marks an overdue pledge as overdue, and not the others', async () => {
     ctx = freshApp();
