@@ -70,7 +70,7 @@ export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
 // (its end date; else its start, or the last day its announcement can mean, plus its years), or the day after the
 // end of its first-tranche date, whichever comes first; '9999-12-31' when it has neither. A partial date counts
 // from its last day, so that a pledge is overdue only once it certainly is. The same text as pledges_overdue_idx
-// (migration 016).
+// (migration 018).
 const LATEST_START = `coalesce(p.horizon_start, CASE length(p.announced_on)
       WHEN 4 THEN p.announced_on || '-12-31'
       WHEN 7 THEN date(p.announced_on || '-01', '+1 month', '-1 day')
@@ -99,7 +99,7 @@ export function overdueCondition(on: string): { sql: string; params: unknown[] }
   };
 }
 
-/** The index holding every announced pledge by the first day it is overdue (migration 016). */
+/** The index holding every announced pledge by the first day it is overdue (migration 018). */
 export const OVERDUE_INDEX = 'pledges_overdue_idx';
 
 /**

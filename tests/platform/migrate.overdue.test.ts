@@ -1,4 +1,4 @@
-// Migration 016 on a database made by the migrations before it: the first-tranche column, the overdue index, and the
+// Migration 018 on a database made by the migrations before it: the first-tranche column, the overdue index, and the
 // waterfall's ledger table with the columns the due day is computed from.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,10 +14,10 @@ afterEach(() => {
   if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
-describe('migration 016-overdue', () => {
+describe('migration 018-overdue', () => {
   it('keeps every pledge, fills the ledger afresh with the horizons, and keeps it exact after an edit', () => {
     db = openDatabase(tempDbPath());
-    migrate(db, readMigrations().filter((m) => m.version < 16));
+    migrate(db, readMigrations().filter((m) => m.version < 18));
     const insert = db.prepare('INSERT INTO pledges (pledger, announced_on, amount_usd, horizon_years, horizon_end, new_money_usd) VALUES (?, ?, ?, ?, ?, ?)');
     const a = Number(insert.run('Gilead', '2025-04-29', 32e9, null, '2029-12-31', 11e9).lastInsertRowid);
     const b = Number(insert.run('Acme', '2025-03', 5e9, 2, null, null).lastInsertRowid);
