@@ -67,7 +67,9 @@ describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
       expect(bars[0]).toBe('Announced');
       expect(bars.at(-1)).toBe('New US investment (upper bound)');
 
-      // A click on the overlaps bar opens the table of the pledge it took dollars from.
+      // A click on the overlaps bar opens the table of the pledge it took dollars from (the chart scrolled into
+      // view first, as a reader would: the headline cards above it may fill the first screen).
+      await page.locator('#chart-waterfall').scrollIntoViewIfNeeded();
       const box = await page.evaluate(() => {
         const chart = (window as unknown as { Chart: { getChart: (id: string) => { getDatasetMeta: (i: number) => { data: { x: number; y: number; base: number }[] } } } }).Chart;
         const bar = chart.getChart('chart-waterfall')!.getDatasetMeta(1).data[3]!;
