@@ -291,6 +291,25 @@ describe('deleting an editor', () => {
     expect((await agent.get('/account')).status).toBe(303);
   });
 
+  it('keeps the history of an editor who made changes, naming a former editor, and nothing else can change it', async () => {
+    ctx = freshApp();
+    await addEditor(ctx.db, 'keeper', PASSWORD);
+    await addEditor(ctx.db, 'leaver', PASSWORD, 'Leaving Editor');
+    const { agent, csrf } = await signedIn(ctx, 'leaver');
+    expect((await agent.post('/pledges').type('form').send(pledgeForm({ _csrf: csrf, pledger: 'Left behind' }))).status).toBe(303);
+    const id = ctx.db.prepare("SELECT id FROM pledges WHERE pledger = 'Left behind'").pluck().get() as number;
+    expect((await request(ctx.app).get(`/pledges/${id}`)).text).toContain('Leaving Editor');
+
+    removeEditor(ctx.db, 'leaver');
+    const page = (await request(ctx.app).get(`/pledges/${id}`)).text;
+    expect(page).toContain('A former editor');
+    expect(page).not.toContain('Leaving Editor');
+    expect(ctx.db.prepare("SELECT count(*) FROM revisions WHERE entity_id = ? AND user_id IS NULL").pluck().get(id)).toBe(1);
+    // Still append-only: no other update, and no deletion.
+    expect(() => ctx!.db.prepare("UPDATE revisions SET reason = 'rewritten' WHERE entity_id = ?").run(id)).toThrow('append-only');
+    expect(() => ctx!.db.prepare('DELETE FROM revisions WHERE entity_id = ?').run(id)).toThrow('append-only');
+  });
+
   it('is refused for the only editor', async () => {
     ctx = freshApp();
     await addEditor(ctx.db, 'only', PASSWORD);
