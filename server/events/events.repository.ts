@@ -1,7 +1,7 @@
 // Every SQL statement about political events and their links to pledges.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { diff, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
+import { diff, nextIdSql, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
 import type { EventListRow, EventSource, LinkedPledge, PoliticalEvent } from './event.model.ts';
 
 export function listEvents(db: Db): EventListRow[] {
@@ -39,8 +39,8 @@ export function moreSourcesOf(db: Db, eventId: number): EventSource[] {
 export function insertEvent(db: Db, event: Omit<PoliticalEvent, 'id'>, moreSources: EventSource[] = []): number {
   const { lastInsertRowid } = statement(
     db,
-    `INSERT INTO events (occurred_on, title, kind, concession_type, note, source_url, source_title)
-     VALUES (@occurred_on, @title, @kind, @concession_type, @note, @source_url, @source_title)`,
+    `INSERT INTO events (id, occurred_on, title, kind, concession_type, note, source_url, source_title)
+     VALUES (${nextIdSql('events', 'event')}, @occurred_on, @title, @kind, @concession_type, @note, @source_url, @source_title)`,
   ).run(event);
   const id = Number(lastInsertRowid);
   addMoreSources(db, id, moreSources);

@@ -5,7 +5,7 @@ import { statement } from '../platform/statements.ts';
 import { CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
-import { diff, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
+import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
 import { DEFAULT_SORT, orderBy, overdueCondition, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
 import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
@@ -102,7 +102,7 @@ export function insertPledge(db: Db, pledge: NewPledge, requestedId: number | nu
     `INSERT INTO pledges (id, pledger, project, amount_usd, amount_note, us_share_pct, us_share_basis, announced_on,
        horizon_years, horizon_end, horizon_note, sector, country, status, lever, context_note, pledger_kind, commitment_kind,
        horizon_start, new_money_usd, first_tranche_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (coalesce(?, ${nextIdSql('pledges', 'pledge')}), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     requestedId,
     pledge.pledger,

@@ -50,6 +50,16 @@ export function diff(before: Record<string, unknown> | null, after: Record<strin
   return changes;
 }
 
+/**
+ * SQL for the id a new pledge or event gets: past every id its table holds and every id its revisions name, so
+ * that a deleted one's id is never given again (SQLite's own next rowid follows the largest id still there: a new
+ * pledge would take a deleted one's id, its history and its change-log entries). Two index lookups.
+ */
+export function nextIdSql(table: 'pledges' | 'events', entity: Entity): string {
+  return `(SELECT max(last) + 1 FROM (SELECT coalesce(max(id), 0) AS last FROM ${table}
+                                      UNION ALL SELECT coalesce(max(entity_id), 0) FROM revisions WHERE entity = '${entity}'))`;
+}
+
 export function recordRevision(
   db: Db,
   revision: { entity: Entity; entityId: number; action: Action; editor: Author; changes: Changes | string; reason: string },

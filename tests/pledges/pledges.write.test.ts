@@ -294,6 +294,29 @@ describe('deleting a pledge', () => {
     expect(editor.text).toContain('Duplicate entry');
     expect(editor.text).toContain('TSMC');
   });
+
+  it('never gives a deleted pledge’s id, or a deleted event’s, to the next one added', async () => {
+    ctx = freshApp();
+    const { agent, csrf } = await signedIn(ctx);
+    const last = ctx.db.prepare('SELECT max(id) FROM pledges').pluck().get() as number;
+    expect((await agent.post(`/pledges/${last}/delete`).type('form').send({ _csrf: csrf, reason: 'Duplicate entry' })).status).toBe(303);
+    const added = await agent.post('/pledges').type('form').send(pledgeForm({ _csrf: csrf, pledger: 'Newcomer' }));
+    expect(added.status).toBe(303);
+    const id = Number(/\/pledges\/(\d+)/.exec(added.headers.location)![1]);
+    expect(id).toBeGreaterThan(last);
+    // The deleted pledge is still gone, and the new one's history is its own.
+    expect((await request(ctx.app).get(`/pledges/${last}`)).status).toBe(410);
+    expect(ctx.db.prepare("SELECT action FROM revisions WHERE entity = 'pledge' AND entity_id = ?").pluck().all(id)).toEqual(['create']);
+
+    const event = ctx.db.prepare('SELECT max(id) FROM events').pluck().get() as number;
+    expect((await agent.post(`/events/${event}/delete`).type('form').send({ _csrf: csrf, reason: 'Duplicate entry' })).status).toBe(303);
+    const addedEvent = await agent
+      .post('/events')
+      .type('form')
+      .send({ _csrf: csrf, occurred_on: '2025-05-01', title: 'A new event', kind: 'other', note: '', source_url: 'https://example.com/new', source_title: 'Example', reason: 'New' });
+    expect(addedEvent.status).toBe(303);
+    expect(Number(/\/events\/(\d+)/.exec(addedEvent.headers.location)![1])).toBeGreaterThan(event);
+  });
 });
 
 describe('the revision log', () => {
