@@ -1,7 +1,7 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { databaseVersion } from '../platform/meta.repository.ts';
+import { keepIds, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
@@ -197,49 +197,26 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/** Searches a connection keeps the matches of, per data version. */
-const SEARCHES_KEPT = 8;
-
-const searchTables = new WeakSet<Db>();
+/** The searches a connection keeps the matches of, per data version. */
+const SEARCHES: KeptSet = { name: 'search', kept: 8 };
 
 /**
  * The pledges a search matches, found by one pass over search_texts (009: each pledge's text and its sources',
- * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept in a
- * temporary table of that connection (never shared, gone with it) that every later statement reads by id, so
- * that a dashboard's dozen statements do not each search again. A write moves the data version, which drops
- * what was kept. Returns the condition on pledges p.
+ * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept for its later
+ * statements (platform/kept-ids.ts). Returns the condition on pledges p.
  */
 export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
-  if (!searchTables.has(db)) {
-    // The temporary database's pages live in a file; its page cache gets the main database's small size, not
-    // SQLite's 16 MB default: the server's memory must not grow with the searches it has answered.
-    db.pragma(`temp.cache_size = ${db.pragma('cache_size', { simple: true }) as number}`);
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS search_runs (version TEXT NOT NULL, q TEXT NOT NULL, PRIMARY KEY (version, q));
-             CREATE TEMP TABLE IF NOT EXISTS search_hits (version TEXT NOT NULL, q TEXT NOT NULL, id INTEGER NOT NULL,
-                                                          PRIMARY KEY (version, q, id)) WITHOUT ROWID;`);
-    searchTables.add(db);
-  }
-  const version = databaseVersion(db);
-  if (!statement(db, 'SELECT 1 FROM temp.search_runs WHERE version = ? AND q = ?').get(version, q)) {
-    db.transaction(() => {
-      statement(db, 'DELETE FROM temp.search_hits WHERE version <> ?').run(version);
-      statement(db, 'DELETE FROM temp.search_runs WHERE version <> ?').run(version);
-      const oldest = statement(db, 'SELECT q FROM temp.search_runs ORDER BY rowid DESC LIMIT -1 OFFSET ?').pluck().all(SEARCHES_KEPT - 1);
-      for (const old of oldest) {
-        statement(db, 'DELETE FROM temp.search_hits WHERE version = ? AND q = ?').run(version, old);
-        statement(db, 'DELETE FROM temp.search_runs WHERE version = ? AND q = ?').run(version, old);
-      }
-      if (q.includes('\n')) {
-        // Text with a line break could match across two fields of search_texts: matched field by field.
-        const search = searchCondition(q);
-        statement(db, `INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
-      } else {
-        statement(db, "INSERT INTO temp.search_hits (version, q, id) SELECT ?, ?, t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'").run(version, q, likePattern(q));
-      }
-      statement(db, 'INSERT INTO temp.search_runs (version, q) VALUES (?, ?)').run(version, q);
-    })();
-  }
-  return { sql: 'p.id IN (SELECT h.id FROM temp.search_hits h WHERE h.version = ? AND h.q = ?)', params: [version, q] };
+  const version = keepIds(db, SEARCHES, q, (version) => {
+    const into = 'INSERT INTO temp.search_hits (version, key, part, id)';
+    if (q.includes('\n')) {
+      // Text with a line break could match across two fields of search_texts: matched field by field.
+      const search = searchCondition(q);
+      statement(db, `${into} SELECT ?, ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+    } else {
+      statement(db, `${into} SELECT ?, ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(version, q, likePattern(q));
+    }
+  });
+  return keptIdsIn(SEARCHES, version, q);
 }
 
 /** The US part of a pledge, in whole dollars (integer arithmetic, rounded half up); NULL when the amount or the share is unknown. */

@@ -3,7 +3,7 @@
 // did not state its new part and is not of $0 (the vast majority) loses dollars only to its own US share and
 // kind: row arithmetic that a grouped pass sums (rowTerms). The ledger works out the others one by one.
 import type { Db } from '../platform/db.ts';
-import { databaseVersion } from '../platform/meta.repository.ts';
+import { keepIds, keptIdsIn, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from './pledge.model.ts';
 
@@ -164,7 +164,7 @@ const ledgerTables = new WeakSet<Db>();
  */
 export function withLedger<T>(db: Db, where: { sql: string; params: unknown[] }, use: (ledger: string) => T): T {
   if (!ledgerTables.has(db)) {
-    db.pragma(`temp.cache_size = ${db.pragma('cache_size', { simple: true }) as number}`);
+    smallTempCache(db);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS waterfall_view (id INTEGER PRIMARY KEY, a INTEGER, nm INTEGER, s REAL, k TEXT, own INTEGER)');
     ledgerTables.add(db);
   }
@@ -190,10 +190,8 @@ export const LEDGER_LISTED: Record<WaterfallStep, string> = {
   not_investment: '(d6 > 0 OR kind_unknown)',
 };
 
-/** Steps whose pledges the connection keeps, per data version. */
-const STEPS_KEPT = 8;
-
-const stepTables = new WeakSet<Db>();
+/** The views whose steps' pledges a connection keeps, per data version: each step a part of the view's key. */
+const STEPS: KeptSet = { name: 'step', kept: 8 };
 
 /**
  * The condition on pledges p for the pledges one step lists, given the rest of the filter's WHERE clause. The
@@ -203,9 +201,8 @@ const stepTables = new WeakSet<Db>();
  * statement. The other pledges are matched by their own columns.
  */
 export function stepCondition(step: WaterfallStep, base: { sql: string; params: unknown[] }, kept?: { db: Db; key: string }): { sql: string; params: unknown[] } {
-  const ledger = kept ? keptSteps(kept.db, kept.key, base) : null;
-  const listed = ledger
-    ? { sql: 'p.id IN (SELECT h.id FROM temp.step_hits h WHERE h.version = ? AND h.key = ? AND h.step = ?)', params: [...ledger, step] }
+  const listed = kept
+    ? keptIdsIn(STEPS, keptSteps(kept.db, kept.key, base), kept.key, step)
     : { sql: `p.id IN (${inlineLedger(base.sql)} SELECT id FROM ledger WHERE ${LEDGER_LISTED[step]})`, params: base.params };
   const row = ROW_LISTED[step];
   if (row === null) return listed;
@@ -214,35 +211,16 @@ export function stepCondition(step: WaterfallStep, base: { sql: string; params: 
   return { sql: `(+${listed.sql} OR (${row} AND p.id NOT IN (${LEDGER_IDS})))`, params: listed.params };
 }
 
-/** Runs the ledger for the view into temp.step_hits, once per data version; returns its version and key. */
-function keptSteps(db: Db, key: string, base: { sql: string; params: unknown[] }): [string, string] {
-  if (!stepTables.has(db)) {
-    db.pragma(`temp.cache_size = ${db.pragma('cache_size', { simple: true }) as number}`);
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS step_runs (version TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (version, key));
-             CREATE TEMP TABLE IF NOT EXISTS step_hits (version TEXT NOT NULL, key TEXT NOT NULL, step TEXT NOT NULL, id INTEGER NOT NULL,
-                                                        PRIMARY KEY (version, key, step, id)) WITHOUT ROWID;`);
-    stepTables.add(db);
-  }
-  const version = databaseVersion(db);
-  if (!statement(db, 'SELECT 1 FROM temp.step_runs WHERE version = ? AND key = ?').get(version, key)) {
-    db.transaction(() => {
-      statement(db, 'DELETE FROM temp.step_hits WHERE version <> ?').run(version);
-      statement(db, 'DELETE FROM temp.step_runs WHERE version <> ?').run(version);
-      const oldest = statement(db, 'SELECT key FROM temp.step_runs ORDER BY rowid DESC LIMIT -1 OFFSET ?').pluck().all(STEPS_KEPT - 1);
-      for (const old of oldest) {
-        statement(db, 'DELETE FROM temp.step_hits WHERE version = ? AND key = ?').run(version, old);
-        statement(db, 'DELETE FROM temp.step_runs WHERE version = ? AND key = ?').run(version, old);
-      }
-      const steps = WATERFALL_STEPS.map((step) => `SELECT '${step}' AS step`).join(' UNION ALL ');
-      const listed = `CASE steps.step ${WATERFALL_STEPS.map((step) => `WHEN '${step}' THEN ${LEDGER_LISTED[step]}`).join(' ')} END`;
-      withLedger(db, base, (ledger) =>
-        statement(db, `${ledger} INSERT INTO temp.step_hits (version, key, step, id) SELECT ?, ?, steps.step, ledger.id FROM ledger JOIN (${steps}) AS steps ON ${listed}`).run(
-          version,
-          key,
-        ),
-      );
-      statement(db, 'INSERT INTO temp.step_runs (version, key) VALUES (?, ?)').run(version, key);
-    })();
-  }
-  return [version, key];
+/** Runs the ledger for the view into the connection's kept ids, once per data version; returns the version. */
+function keptSteps(db: Db, key: string, base: { sql: string; params: unknown[] }): string {
+  return keepIds(db, STEPS, key, (version) => {
+    const steps = WATERFALL_STEPS.map((step) => `SELECT '${step}' AS step`).join(' UNION ALL ');
+    const listed = `CASE steps.step ${WATERFALL_STEPS.map((step) => `WHEN '${step}' THEN ${LEDGER_LISTED[step]}`).join(' ')} END`;
+    withLedger(db, base, (ledger) =>
+      statement(
+        db,
+        `${ledger} INSERT INTO temp.step_hits (version, key, part, id) SELECT ?, ?, steps.step, ledger.id FROM ledger JOIN (${steps}) AS steps ON ${listed}`,
+      ).run(version, key),
+    );
+  });
 }

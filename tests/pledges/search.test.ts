@@ -16,7 +16,7 @@ function app(): TestContext {
 }
 
 const search = (db: Db, q: string) => listPledges(db, { filter: { ...EMPTY_FILTER, q } }).map((pledge) => pledge.id);
-const kept = (db: Db) => db.prepare('SELECT version, q FROM temp.search_runs ORDER BY rowid').all() as { version: string; q: string }[];
+const kept = (db: Db) => db.prepare('SELECT version, key AS q FROM temp.search_runs ORDER BY rowid').all() as { version: string; q: string }[];
 
 describe('a search’s matches, kept per connection', () => {
   it('follow every write: a pledge added, edited, given a source or deleted is found, or not, at once', () => {
