@@ -31,6 +31,8 @@ import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
 import { stampToday, type Clock } from './platform/http/today.ts';
+import { stampAsOf } from './platform/http/as-of.ts';
+import { asOfWithData } from './pledges/pledges.as-of.ts';
 import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
@@ -124,6 +126,8 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(loadEditor(db));
   app.use(privateNoStore);
   app.use(exposeCsrfToken);
+  // A read as of a date: checked here once, kept in every link the page renders.
+  app.use(stampAsOf(asOfWithData(db)));
 
   app.use(authRouter(db, secret));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));

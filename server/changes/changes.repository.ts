@@ -53,10 +53,14 @@ function shaped(rows: ChangeRow[]): Change[] {
   return rows.map((row) => ({ ...row, exists: row.exists === 1, changes: JSON.parse(row.changes) as Changes }));
 }
 
-/** Every revision there is: the change log's length. */
-export function countChanges(db: Db): number {
+/**
+ * Every revision there is: the change log's length. before (the day after an as-of date): those written before it,
+ * counted in the index by time (migration 020).
+ */
+export function countChanges(db: Db, before: string | null = null): number {
   // The narrowest index (014's, on the id alone) is the one count(*) reads.
-  return statement(db, 'SELECT count(*) FROM revisions').pluck().get() as number;
+  if (before === null) return statement(db, 'SELECT count(*) FROM revisions').pluck().get() as number;
+  return statement(db, 'SELECT count(*) FROM revisions INDEXED BY revisions_at_idx WHERE at < ?').pluck().get(before) as number;
 }
 
 /**
@@ -64,7 +68,12 @@ export function countChanges(db: Db): number {
  * revisions before it in the id index (a few bytes each), not over their rows: page 1 reads 50 rows, a deep page
  * reads 50 rows after a walk along that index.
  */
-export function changesPage(db: Db, { limit, offset }: { limit: number; offset: number }): Change[] {
+export function changesPage(db: Db, { limit, offset, before = null }: { limit: number; offset: number; before?: string | null }): Change[] {
+  if (before !== null) {
+    // As of a date: the revisions written before the next day, found by time (ids follow the time they were written).
+    const asOf = `r.id IN (SELECT id FROM revisions INDEXED BY revisions_at_idx WHERE at < @before ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset)`;
+    return shaped(statement(db, pageSql(asOf)).all({ limit, offset, before }) as ChangeRow[]);
+  }
   const first = 'r.id <= (SELECT id FROM revisions INDEXED BY revisions_id_idx ORDER BY id DESC LIMIT 1 OFFSET @offset)';
   return shaped(statement(db, pageSql(first)).all({ limit, offset }) as ChangeRow[]);
 }

@@ -1,6 +1,8 @@
 // The public change log: /changes (a page at a time), /changes.atom and each pledge's own feed, /api/changes.
 import { Router, type Request, type Response } from 'express';
 import type { Db } from '../platform/db.ts';
+import { asOfOf } from '../platform/http/as-of.ts';
+import { dateAfter } from '../lib/dates.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { atomFeed } from './changes.atom.ts';
 import { changesOf, changesPage, countChanges, entityTitle, type Change } from './changes.repository.ts';
@@ -45,18 +47,25 @@ function changeJson(change: Change) {
   return { ...change, path: shown.path };
 }
 
+/** As of a date: the changes written before the next day (in UTC, as their times are). */
+function beforeOf(res: Response): string | null {
+  const asOf = asOfOf(res);
+  return asOf === null ? null : dateAfter(asOf);
+}
+
 export function changesRouter(db: Db): Router {
   const router = Router();
 
   router.get('/changes', (req, res) => {
     const page = wholeNumber(req.query.page, 'page', 1);
-    const total = countChanges(db);
+    const before = beforeOf(res);
+    const total = countChanges(db, before);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     if (page > pages) throw new HttpError(404, `The change log has ${pages} ${pages === 1 ? 'page' : 'pages'}: there is no page ${page}.`);
     res.render('changes/index', {
       title: page === 1 ? 'Change log' : `Change log, page ${page}`,
       nav: 'changes',
-      changes: changesPage(db, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }).map(showChange),
+      changes: changesPage(db, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, before }).map(showChange),
       changeTime,
       total,
       page,
@@ -65,7 +74,7 @@ export function changesRouter(db: Db): Router {
   });
 
   router.get('/changes.atom', (req, res) => {
-    const changes = changesPage(db, { limit: FEED_SIZE, offset: 0 }).map(showChange);
+    const changes = changesPage(db, { limit: FEED_SIZE, offset: 0, before: beforeOf(res) }).map(showChange);
     sendAtom(res, atomFeed({ base: baseUrl(req), selfPath: '/changes.atom', pagePath: '/changes', title: 'Pledge Tracker: every change', changes }));
   });
 
@@ -86,8 +95,9 @@ export function changesRouter(db: Db): Router {
   router.get('/api/changes', (req, res) => {
     const page = wholeNumber(req.query.page, 'page', 1);
     const perPage = wholeNumber(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
-    const changes = changesPage(db, { limit: perPage, offset: (page - 1) * perPage });
-    res.json({ total: countChanges(db), page, per_page: perPage, changes: changes.map(changeJson) });
+    const before = beforeOf(res);
+    const changes = changesPage(db, { limit: perPage, offset: (page - 1) * perPage, before });
+    res.json({ total: countChanges(db, before), page, per_page: perPage, changes: changes.map(changeJson) });
   });
 
   return router;

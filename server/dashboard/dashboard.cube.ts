@@ -6,10 +6,10 @@
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
 import type { Db } from '../platform/db.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { announcedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
-import { NO_HORIZON, OVERDUE_INDEX, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { keptStatuses, NO_HORIZON, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
@@ -63,6 +63,8 @@ export function cubeKey(filter: PledgeFilter): PledgeFilter {
     // The reference date matters only to a pass over the overdue pledges: every other pass is shared across days.
     overdue: filter.overdue,
     on: filter.overdue ? filter.on : '',
+    // An as-of view groups the pledges by their status on its date.
+    as_of: filter.as_of,
   };
 }
 
@@ -75,7 +77,8 @@ export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): C
   const key = cubeKey(filter);
   // Amounts alone (or nothing) are answered from the pre-grouped amount bands; dates, search, pledgers and a
   // waterfall step need the pledges themselves.
-  const amountsOnly = key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null && !key.overdue;
+  const amountsOnly =
+    key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null && !key.overdue && key.as_of === null;
   // With a step, the pass applies the selections itself (cubeKey).
   const only = key.step === null ? selected : [];
   return amountsOnly ? bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only) : cubeScan(db, key, only);
@@ -180,8 +183,8 @@ export function cubeScan(db: Db, key: PledgeFilter, selected: Selected = []): Cu
   // narrower index and then read a table row for each entry. A date range reads its part of the date index,
   // then sorts it into groups; past about an eighth of the pledges, walking the whole cube index (already in
   // group order) costs less than that sort (the eighth is measured in docs/performance.md).
-  const dated = key.from !== null || key.to !== null;
-  const narrow = dated && !key.overdue && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: key.to }) < countPledges(db);
+  const dated = key.from !== null || key.to !== null || key.as_of !== null;
+  const narrow = dated && !key.overdue && 8 * countPledges(db, { ...EMPTY_FILTER, from: key.from, to: announcedBy(key) }) < countPledges(db);
   // A pledger selection is best read from the pledger index, a search from its matches by id, a waterfall step
   // that lists few pledges by their ids: the planner's choice. A step that lists most of them matches each by its
   // share and kind too, which the cube index holds.
@@ -189,22 +192,18 @@ export function cubeScan(db: Db, key: PledgeFilter, selected: Selected = []): Cu
   const index =
     key.pledger.length > 0 || key.q !== null || (key.step !== null && !ROW_STEPS.includes(key.step))
       ? null
-      : key.overdue
+      : overdueByIndex(key)
         ? OVERDUE_INDEX
         : narrow
         ? 'pledges_announced_on_idx'
         : dated || clause.sql === '' || key.step !== null
           ? 'pledges_cube_idx'
           : null;
-  return groupedPass(db, clause, index, selected);
+  return groupedPass(db, clause, index, selected, key.as_of);
 }
 
-function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null, selected: Selected): CubeGroup[] {
-  return groupsOf(
-    db,
-    `SELECT sector, status, country, coalesce(lever, 'none') AS lever, coalesce(pledger_kind, 'unknown') AS pledger_kind,
-            coalesce(commitment_kind, 'unknown') AS commitment_kind,
-            count(*) AS pledge_count,
+/** The sums of GROUP_SUMS over the rows grouped, in that order. */
+const SUMS_SQL = `count(*) AS pledge_count,
             count(amount_usd) AS disclosed_count,
             count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS known_share_count,
             coalesce(sum(amount_usd), 0) AS amount_usd,
@@ -212,12 +211,59 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
             count(CASE WHEN amount_usd IS NOT NULL AND ${NO_HORIZON} THEN 1 END) AS no_horizon_count,
             count(CASE WHEN ${ROW.outsideUs} THEN 1 END) AS outside_us_count,
-            count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count
+            count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count`;
+
+const FIELDS_SQL = `p.sector, p.status, p.country, coalesce(p.lever, 'none') AS lever, coalesce(p.pledger_kind, 'unknown') AS pledger_kind,
+            coalesce(p.commitment_kind, 'unknown') AS commitment_kind`;
+
+/**
+ * The grouped pass over the pledges matching clause. As of a date (asOf), the pass groups by today's status (in
+ * the index's order, with no sort) and the pledges whose status then differs are moved to their groups of then
+ * afterwards (asOfGroups): grouping by the status then would sort every pledge of the view.
+ */
+function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: string | null, selected: Selected, asOf: string | null = null): CubeGroup[] {
+  const groups = groupsOf(
+    db,
+    `SELECT ${FIELDS_SQL}, ${SUMS_SQL}
        FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${clause.sql}
       GROUP BY sector, status, country, lever, pledger_kind, commitment_kind`,
     clause.params,
-    selected,
+    asOf === null ? selected : [],
   );
+  return asOf === null ? groups : asOfGroups(db, groups, clause, asOf);
+}
+
+/**
+ * The groups of a pass by today's status, with the pledges of the view whose status on the as-of date differs
+ * (keptStatuses: only those with a status step after it) moved from their group of today to their group of then.
+ */
+function asOfGroups(db: Db, groups: CubeGroup[], clause: { sql: string; params: unknown[] }, asOf: string): CubeGroup[] {
+  const kept = keptStatuses(db, asOf);
+  if (kept.earliest === null) return groups;
+  const moved = statement(
+    db,
+    `SELECT ${FIELDS_SQL}, ${SUMS_SQL}, t.status AS status_then
+       FROM temp.status_then t CROSS JOIN pledges p ON p.id = t.id
+      WHERE t.version = ? AND t.as_of = ? AND t.status <> p.status ${clause.sql.replace(/^WHERE /, 'AND ')}
+      GROUP BY p.sector, p.status, p.country, lever, pledger_kind, commitment_kind, t.status`,
+  )
+    .raw(true)
+    .all(kept.version, asOf, ...clause.params) as [string, string, string, string, string, string, ...(number | string)[]][];
+  if (moved.length === 0) return groups;
+  const keyOf = (group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>) => CUBE_FIELDS.map((field) => group[field]).join('\u0000');
+  const byKey = new Map(groups.map((group) => [keyOf(group), { ...group }]));
+  for (const row of moved) {
+    const fields = { sector: row[0], status: row[1], country: row[2], lever: row[3], pledger_kind: row[4], commitment_kind: row[5] };
+    const sums = row.slice(6, 6 + GROUP_SUMS.length) as number[];
+    const from = byKey.get(keyOf(fields))!;
+    const then = { ...fields, status: row[6 + GROUP_SUMS.length] as string };
+    const to = byKey.get(keyOf(then)) ?? byKey.set(keyOf(then), { ...then, ...Object.fromEntries(GROUP_SUMS.map((column) => [column, 0])) } as CubeGroup).get(keyOf(then))!;
+    GROUP_SUMS.forEach((column, i) => {
+      from[column] -= sums[i]!;
+      to[column] += sums[i]!;
+    });
+  }
+  return [...byKey.values()].filter((group) => group.pledge_count > 0);
 }
 
 /** A grouped statement's text and parameters, narrowed to what a selection reads (Selected). */

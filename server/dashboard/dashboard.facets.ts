@@ -1,8 +1,8 @@
 // The facets beside every view: how many pledges each value of a field holds under the rest of the filter.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { dateAfter, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { OVERDUE_INDEX, whereClause } from '../pledges/pledges.sql.ts';
+import { announcedBy, dateAfter, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { OVERDUE_INDEX, overdueByIndex, whereClause } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
 
@@ -63,7 +63,7 @@ export interface OverdueTotals {
 export function overdueTotals(db: Db, filter: PledgeFilter): OverdueTotals {
   const view: PledgeFilter = { ...filter, overdue: true };
   const where = whereClause(view, db);
-  const own = view.q === null && view.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
+  const own = overdueByIndex(view) && view.q === null && view.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
   return statement(db, `SELECT count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${own} ${where.sql}`).get(
     ...where.params,
   ) as OverdueTotals;
@@ -73,7 +73,8 @@ const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pl
 
 /** The pledger facet: every pledger among the pledges matching the filter but for its pledger selection. */
 export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
-  if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null })) return pledgersByMonth(db, filter.from, filter.to);
+  // The pledger facet reads no status: an as-of view's is that of the pledges announced by its date.
+  if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null, as_of: null })) return pledgersByMonth(db, filter.from, announcedBy(filter));
   const where = whereClause({ ...filter, pledger: [] }, db);
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
   // itself the planner may walk the pledger index and read each table row.

@@ -7,7 +7,7 @@ import { listConcessions } from '../events/concessions.repository.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
 import { CHART_NAMES, chartRows, MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
 import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard.reads.ts';
-import { parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { dateAfter, parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
 import { summarize, type Summary } from './dashboard.summary.ts';
@@ -22,8 +22,9 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
   const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
   const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
-  // The same events under every filter: read once until a write.
-  const eventsOf = () => cache.get('events', () => listEvents(db));
+  // The same events under every filter: read once until a write. As of a date, those dated by then.
+  const eventsOf = (filter: PledgeFilter) =>
+    cache.get(`events:${filter.as_of ?? ''}`, () => listEvents(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
   const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
     ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
@@ -33,7 +34,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
     const summary = summaryOf(filter);
-    const events = eventsOf();
+    const events = eventsOf(filter);
     res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
@@ -54,7 +55,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const name = req.params.name as ChartName;
     if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
     const filter = parseFilter(req.query, todayOf(res));
-    const charts = chartsOf(filter, summaryOf(filter), eventsOf());
+    const charts = chartsOf(filter, summaryOf(filter), eventsOf(filter));
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
     res.send(tableCsv(chartRows(charts, name)));

@@ -2,7 +2,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { OVERDUE_INDEX, PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { OVERDUE_INDEX, overdueByIndex, PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { Lever } from '../pledges/pledge.model.ts';
 import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
@@ -133,7 +133,7 @@ export function summarize(
   const index =
     filter.q !== null || (filter.step !== null && !ROW_STEPS.includes(filter.step))
       ? null
-      : filter.overdue
+      : overdueByIndex(filter)
         ? OVERDUE_INDEX
         : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
         ? 'pledges_cube_idx'

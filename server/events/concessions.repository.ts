@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { dateAfter, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
 import { CONCESSION_CSV_COLUMNS, type ConcessionRow, type ConcessionType } from './event.model.ts';
 
@@ -45,13 +45,15 @@ const SELECT = CONCESSION_CSV_COLUMNS.map((column) => `${COLUMNS[column]} AS ${c
 function concessionsQuery(db: Db, filter: ConcessionFilter, select: string, tail = ''): { sql: string; params: unknown[] } {
   const where = whereClause(filter.pledges, db);
   const types = filter.types.length > 0 ? `AND e.concession_type IN (${filter.types.map(() => '?').join(', ')})` : '';
+  // As of a date: the concessions dated by then (the pledges' filter leaves out those announced later).
+  const asOf = filter.pledges.as_of;
   return {
     sql: `SELECT ${select}
             FROM events e
             CROSS JOIN pledge_events pe ON pe.event_id = e.id
             CROSS JOIN pledges p ON p.id = pe.pledge_id
-           WHERE e.kind = 'concession' ${types} ${where.sql.replace(/^WHERE /, 'AND ')} ${tail}`,
-    params: [...filter.types, ...where.params],
+           WHERE e.kind = 'concession' ${types} ${asOf === null ? '' : 'AND e.occurred_on < ?'} ${where.sql.replace(/^WHERE /, 'AND ')} ${tail}`,
+    params: [...filter.types, ...(asOf === null ? [] : [dateAfter(asOf)]), ...where.params],
   };
 }
 

@@ -4,14 +4,18 @@ import { statement } from '../platform/statements.ts';
 import { diff, nextIdSql, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
 import type { EventListRow, EventSource, LinkedPledge, PoliticalEvent } from './event.model.ts';
 
-export function listEvents(db: Db): EventListRow[] {
-  return db
-    .prepare(
-      `SELECT e.id, e.occurred_on, e.title, e.kind, e.concession_type, e.note, e.source_url, e.source_title,
-              (SELECT count(*) FROM pledge_events pe WHERE pe.event_id = e.id) AS pledge_count
-         FROM events e ORDER BY e.occurred_on, e.id`,
-    )
-    .all() as EventListRow[];
+/**
+ * Every event, oldest first, with how many pledges it bears on. before (an as-of view's first day after its date):
+ * only the events, and the pledges, dated before it.
+ */
+export function listEvents(db: Db, before: string | null = null): EventListRow[] {
+  return statement(
+    db,
+    `SELECT e.id, e.occurred_on, e.title, e.kind, e.concession_type, e.note, e.source_url, e.source_title,
+            (SELECT count(*) FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id
+              WHERE pe.event_id = e.id AND (@before IS NULL OR p.announced_on < @before)) AS pledge_count
+       FROM events e WHERE @before IS NULL OR e.occurred_on < @before ORDER BY e.occurred_on, e.id`,
+  ).all({ before }) as EventListRow[];
 }
 
 export function findEvent(db: Db, id: number): PoliticalEvent | undefined {
@@ -20,14 +24,14 @@ export function findEvent(db: Db, id: number): PoliticalEvent | undefined {
     .get(id) as PoliticalEvent | undefined;
 }
 
-export function pledgesOfEvent(db: Db, eventId: number): LinkedPledge[] {
-  return db
-    .prepare(
-      `SELECT p.id, p.pledger, p.project, p.amount_usd, p.announced_on
-         FROM pledges p JOIN pledge_events pe ON pe.pledge_id = p.id
-        WHERE pe.event_id = ? ORDER BY p.announced_on, p.id`,
-    )
-    .all(eventId) as LinkedPledge[];
+/** The pledges an event bears on; before: only those announced before that date. */
+export function pledgesOfEvent(db: Db, eventId: number, before: string | null = null): LinkedPledge[] {
+  return statement(
+    db,
+    `SELECT p.id, p.pledger, p.project, p.amount_usd, p.announced_on
+       FROM pledges p JOIN pledge_events pe ON pe.pledge_id = p.id
+      WHERE pe.event_id = @id AND (@before IS NULL OR p.announced_on < @before) ORDER BY p.announced_on, p.id`,
+  ).all({ id: eventId, before }) as LinkedPledge[];
 }
 
 /** An event's sources after its first, in order. */
@@ -115,16 +119,15 @@ export function deleteEvent(db: Db, id: number, editor: Editor, reason: string):
 }
 
 /** For the events list: each event's largest linked pledges (at most `limit`), in one query. */
-export function topPledgesByEvent(db: Db, limit = 5): Map<number, LinkedPledge[]> {
-  const rows = db
-    .prepare(
-      `SELECT event_id, id, pledger, project, amount_usd, announced_on FROM (
-         SELECT pe.event_id, p.id, p.pledger, p.project, p.amount_usd, p.announced_on,
-                row_number() OVER (PARTITION BY pe.event_id ORDER BY p.amount_usd IS NULL, p.amount_usd DESC, p.id) AS n
-           FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id)
-        WHERE n <= ? ORDER BY event_id, n`,
-    )
-    .all(limit) as (LinkedPledge & { event_id: number })[];
+export function topPledgesByEvent(db: Db, limit = 5, before: string | null = null): Map<number, LinkedPledge[]> {
+  const rows = statement(
+    db,
+    `SELECT event_id, id, pledger, project, amount_usd, announced_on FROM (
+       SELECT pe.event_id, p.id, p.pledger, p.project, p.amount_usd, p.announced_on,
+              row_number() OVER (PARTITION BY pe.event_id ORDER BY p.amount_usd IS NULL, p.amount_usd DESC, p.id) AS n
+         FROM pledge_events pe JOIN pledges p ON p.id = pe.pledge_id WHERE @before IS NULL OR p.announced_on < @before)
+      WHERE n <= @limit ORDER BY event_id, n`,
+  ).all({ limit, before }) as (LinkedPledge & { event_id: number })[];
   const byEvent = new Map<number, LinkedPledge[]>();
   for (const { event_id: eventId, ...pledge } of rows) byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), pledge]);
   return byEvent;

@@ -46,3 +46,11 @@ export function daysText(days: number | null, what = 'the pledge'): string {
 export function utcToday(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
+
+/** The first date after a partial date: '2025-03' → '2025-04', '2025-03-31' → '2025-04-01', '2025' → '2026'. */
+export function dateAfter(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  if (m === undefined) return String(y + 1);
+  if (d === undefined) return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}

@@ -4,14 +4,15 @@ import { requireToken, writeLimiter } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { countPledges } from './pledges.sql.ts';
-import { concessionsOfPledge, createPledge, deletePledge, eventOptions, eventsOfPledge, findPledge, listPledges, sourcesOf, statusTimeline, updatePledge } from './pledges.repository.ts';
+import { createPledge, deletePledge, eventOptions, findPledge, listPledges, pledgeStory, sourcesOf, updatePledge } from './pledges.repository.ts';
 import { parseSort } from './pledges.sql.ts';
 import { type PledgeListRow, type Status } from './pledge.model.ts';
-import { parseFilter } from './pledges.filter.ts';
+import { isDatedBy, parseFilter } from './pledges.filter.ts';
 import { readPledgeJson, validatePledge, type PledgeChange } from './pledges.validation.ts';
 import { readReason, type FieldErrors } from '../lib/validation.ts';
 import { relationsOf } from '../relations/relations.repository.ts';
 import { todayOf } from '../platform/http/today.ts';
+import { asOfOf } from '../platform/http/as-of.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -52,15 +53,20 @@ export function apiRouter(db: Db): Router {
     return result.value;
   }
 
-  function pledgeJson(id: number, on: string) {
-    const pledge = findPledge(db, id, on)!;
+  /** A pledge whole, on today's date or (asOf) as of a date: its status then, what was dated by then. */
+  function pledgeJson(id: number, today: string, asOf: string | null = null) {
+    const pledge = findPledge(db, id, asOf ?? today, asOf !== null)!;
+    if (asOf !== null && !isDatedBy(pledge.announced_on, asOf)) {
+      throw new HttpError(404, `Pledge ${id} was announced ${pledge.announced_on}, after ${asOf}: as of that date the tracker has no such pledge.`);
+    }
+    const story = pledgeStory(db, pledge, asOf);
     return {
       ...toJson(pledge),
       sources: sourcesOf(db, id),
-      events: eventsOfPledge(db, id),
-      concessions: concessionsOfPledge(db, pledge),
-      status_steps: statusTimeline(db, pledge),
-      relations: relationsOf(db, id),
+      events: story.events,
+      concessions: story.concessions,
+      status_steps: story.statusSteps,
+      relations: relationsOf(db, id, asOf),
     };
   }
 
@@ -80,7 +86,7 @@ export function apiRouter(db: Db): Router {
   });
 
   router.get('/api/pledges/:id', (req, res) => {
-    res.json(pledgeJson(existing(req.params.id).id, todayOf(res)));
+    res.json(pledgeJson(existing(req.params.id).id, todayOf(res), asOfOf(res)));
   });
 
   router.post('/api/pledges', ...authorised, (req, res) => {

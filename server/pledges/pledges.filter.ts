@@ -15,6 +15,9 @@ import {
   type WaterfallStep,
 } from './pledge.model.ts';
 import { isRealPartialDate } from '../lib/validation.ts';
+import { dateAfter } from '../lib/dates.ts';
+
+export { dateAfter };
 
 export interface PledgeFilter {
   sector: string[];
@@ -40,9 +43,15 @@ export interface PledgeFilter {
   on: string;
   /** One step of the waterfall: the pledges of the rest of the filter that this step took dollars from or counted as unknown. */
   step: WaterfallStep | null;
+  /**
+   * The as-of date (YYYY-MM-DD, as_of=): the view shows the world as the tracker records it on that date (pledges
+   * announced by then, each with its status then; docs/methodology.md, "As of a date"), and `on` is that date.
+   * null: today.
+   */
+  as_of: string | null;
 }
 
-export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q', 'overdue', 'step'] as const;
+export const FILTER_PARAMS = ['sector', 'status', 'country', 'lever', 'pledger_kind', 'commitment_kind', 'pledger', 'from', 'to', 'min', 'max', 'q', 'overdue', 'step', 'as_of'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
 export const EMPTY_FILTER: PledgeFilter = {
@@ -61,6 +70,7 @@ export const EMPTY_FILTER: PledgeFilter = {
   overdue: null,
   on: '',
   step: null,
+  as_of: null,
 };
 
 /** A 400 that names the query parameter at fault. */
@@ -122,10 +132,29 @@ function checkOverdue(value: string | null): true | null {
 }
 
 /**
- * Throws FilterError, naming the parameter, for anything it cannot use. `on` is the date (YYYY-MM-DD) overdue is
- * computed against: today, in UTC.
+ * An as-of date as a reader typed it: a whole day (YYYY-MM-DD) that exists and is not after today (the tracker
+ * records nothing of the future). Whether it comes before the first pledge needs the data: asOfDates in
+ * platform/http/as-of.ts checks that. Throws FilterError.
  */
-export function parseFilter(query: Record<string, unknown>, on: string): PledgeFilter {
+export function checkAsOf(value: string | null, today: string): string | null {
+  if (value === null) return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !isRealPartialDate(value)) throw new FilterError('as_of', `"${value}" is not a day: use YYYY-MM-DD, e.g. 2025-06-30.`);
+  if (value > today) throw new FilterError('as_of', `${value} is in the future (today is ${today}): the tracker can only show what it records up to today.`);
+  return value;
+}
+
+/** The query's as-of date (as_of=), checked by checkAsOf; null when it has none (or an empty one: today). */
+export function parseAsOf(query: Record<string, unknown>, today: string): string | null {
+  return checkAsOf(single(query, 'as_of'), today);
+}
+
+/**
+ * Throws FilterError, naming the parameter, for anything it cannot use. `today` is the request's date (YYYY-MM-DD,
+ * UTC); overdue is computed against it, or against the as-of date when there is one.
+ */
+export function parseFilter(query: Record<string, unknown>, today: string): PledgeFilter {
+  const asOf = parseAsOf(query, today);
+  const on = asOf ?? today;
   const status = values(query, 'status');
   for (const value of status) {
     if (!(STATUSES as readonly string[]).includes(value)) {
@@ -163,6 +192,7 @@ export function parseFilter(query: Record<string, unknown>, on: string): PledgeF
     overdue: checkOverdue(single(query, 'overdue')),
     on,
     step: checkStep(single(query, 'step')),
+    as_of: asOf,
   };
   if (values(query, 'q').length > 1) throw new FilterError('q', 'give it once.');
   if (filter.from && filter.to && filter.from > filter.to) throw new FilterError('from', `"${filter.from}" is after to "${filter.to}".`);
@@ -170,12 +200,22 @@ export function parseFilter(query: Record<string, unknown>, on: string): PledgeF
   return filter;
 }
 
-/** The first date after a partial date: '2025-03' → '2025-04', '2025-03-31' → '2025-04-01', '2025' → '2026'. */
-export function dateAfter(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  if (m === undefined) return String(y + 1);
-  if (d === undefined) return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+
+/**
+ * Whether a date (YYYY-MM-DD, YYYY-MM or YYYY) is on or before the as-of date: one given to the month or the year
+ * counts from its first day, as the view's SQL reads it.
+ */
+export function isDatedBy(date: string, asOf: string): boolean {
+  return date < dateAfter(asOf);
+}
+
+/**
+ * The last announcement date the view takes (as `to` gives it: YYYY-MM-DD, YYYY-MM or YYYY), the earlier of `to`
+ * and the as-of date; null when neither is set.
+ */
+export function announcedBy(filter: Pick<PledgeFilter, 'to' | 'as_of'>): string | null {
+  if (filter.as_of === null || filter.to === null) return filter.as_of ?? filter.to;
+  return dateAfter(filter.as_of) < dateAfter(filter.to) ? filter.as_of : filter.to;
 }
 
 export function isEmptyFilter(filter: PledgeFilter): boolean {

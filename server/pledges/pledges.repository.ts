@@ -4,9 +4,9 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
-import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { EMPTY_FILTER, isDatedBy, type PledgeFilter } from './pledges.filter.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
-import { DEFAULT_SORT, orderBy, overdueCondition, PER_YEAR, whereClause, type Sort } from './pledges.sql.ts';
+import { DEFAULT_SORT, orderBy, overdueCondition, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
 import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
 import { daysBetween } from '../lib/dates.ts';
@@ -18,21 +18,36 @@ const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.positio
 
 const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
 
-/** Whether each pledge is overdue on a reference date bound twice, as 'true' or 'false' (the CSV's and the JSON's words). */
-const OVERDUE = `CASE WHEN ${overdueCondition('').sql} THEN 'true' ELSE 'false' END`;
+/**
+ * A pledge's status and whether it is overdue ('true' or 'false', the CSV's and the JSON's words) on the filter's
+ * date, with their parameters: today's status, or in an as-of view the status on its date (statusAsOf).
+ */
+function statusColumns(filter: Pick<PledgeFilter, 'on' | 'as_of'>, db?: Db): { status: string; overdue: string; params: unknown[] } {
+  const overdue = overdueCondition(filter.on, filter.as_of !== null, db);
+  const status = filter.as_of === null ? { sql: 'p.status', params: [] } : statusAsOf(filter.as_of, db);
+  return { status: status.sql, overdue: `CASE WHEN ${overdue.sql} THEN 'true' ELSE 'false' END`, params: [...status.params, ...overdue.params] };
+}
 
-const LIST_COLUMNS = `
+/** The columns a list, a page and the API read of a pledge, on the filter's date, with their parameters. */
+function listColumns(filter: Pick<PledgeFilter, 'on' | 'as_of'>): { sql: string; params: unknown[] } {
+  const { status, overdue, params } = statusColumns(filter);
+  return {
+    sql: `
   p.*,
+  ${status} AS status_on,
   ${PER_YEAR} AS per_year_usd,
   ${usPart('p.amount_usd', 'p.us_share_pct')} AS us_amount_usd,
   ${SOURCE_URLS} AS source_urls,
   ${EVENT_IDS} AS event_ids,
-  ${OVERDUE} AS overdue`;
+  ${overdue} AS overdue`,
+    params,
+  };
+}
 
-type ListedRow = Omit<PledgeListRow, 'overdue'> & { overdue: 'true' | 'false' };
+type ListedRow = Omit<PledgeListRow, 'overdue'> & { overdue: 'true' | 'false'; status_on: PledgeListRow['status'] };
 
-function listed(row: ListedRow): PledgeListRow {
-  return { ...row, overdue: row.overdue === 'true' };
+function listed({ status_on: status, ...row }: ListedRow): PledgeListRow {
+  return { ...row, status, overdue: row.overdue === 'true' };
 }
 
 export function listPledges(
@@ -46,43 +61,53 @@ export function listPledges(
   const order = orderBy(sort);
   // The per-year amount is computed for every matching row only when the order reads it.
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
+  const columns = listColumns(filter);
   const rows = db
     .prepare(
-      `SELECT ${LIST_COLUMNS}
+      `SELECT ${columns.sql}
          FROM (SELECT ${chosen} FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )
-    .all(filter.on, filter.on, ...where.params, limit, offset) as ListedRow[];
+    .all(...columns.params, ...where.params, limit, offset) as ListedRow[];
   return rows.map(listed);
 }
 
-/** The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out). */
-export function exportSql(whereSql = ''): string {
+/**
+ * The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out), with the
+ * parameters of its status and overdue columns, which go before the WHERE clause's.
+ */
+export function exportSql(whereSql = '', filter: Pick<PledgeFilter, 'on' | 'as_of'> = EMPTY_FILTER, db?: Db): { sql: string; params: unknown[] } {
+  const { status, overdue, params } = statusColumns(filter, db);
   const columns = CSV_COLUMNS.map((column) =>
     column === 'source_urls'
       ? `${SOURCE_URLS} AS source_urls`
       : column === 'event_ids'
         ? `${EVENT_IDS} AS event_ids`
         : column === 'overdue'
-          ? `${OVERDUE} AS overdue`
-          : `p.${column}`,
+          ? `${overdue} AS overdue`
+          : column === 'status'
+            ? `${status} AS status`
+            : `p.${column}`,
   );
-  return `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`;
+  // The status comes before overdue among the columns, as its parameters do.
+  return { sql: `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`, params };
+}
+
+/** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
+export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
+  const where = whereClause(filter, db);
+  const query = exportSql(where.sql, filter, db);
+  return db.prepare(query.sql).raw().iterate(...query.params, ...where.params) as IterableIterator<CsvCell[]>;
 }
 
 /**
- * Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. Its
- * statement binds the filter's reference date twice (overdue) before the filter's own parameters.
+ * One pledge, with `overdue` computed against the date `on` (YYYY-MM-DD; '' computes none overdue), and in an
+ * as-of view (asOf: `on` is its date) its status on that date.
  */
-export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
-  const where = whereClause(filter, db);
-  return db.prepare(exportSql(where.sql)).raw().iterate(filter.on, filter.on, ...where.params) as IterableIterator<CsvCell[]>;
-}
-
-/** One pledge, with `overdue` computed against the date `on` (YYYY-MM-DD; '' computes none overdue). */
-export function findPledge(db: Db, id: number, on = ''): PledgeListRow | undefined {
-  const row = statement(db, `SELECT ${LIST_COLUMNS} FROM pledges p WHERE p.id = ?`).get(on, on, id) as ListedRow | undefined;
+export function findPledge(db: Db, id: number, on = '', asOf = false): PledgeListRow | undefined {
+  const columns = listColumns({ on, as_of: asOf ? on : null });
+  const row = statement(db, `SELECT ${columns.sql} FROM pledges p WHERE p.id = ?`).get(...columns.params, id) as ListedRow | undefined;
   return row && listed(row);
 }
 
@@ -262,6 +287,11 @@ export function deletePledge(db: Db, id: number, editor: Author, reason: string)
   }).immediate();
 }
 
+/** The earliest announcement date (YYYY-MM-DD, YYYY-MM or YYYY), from the date index; null with no pledge. */
+export function firstAnnouncedOn(db: Db): string | null {
+  return statement(db, 'SELECT min(announced_on) FROM pledges').pluck().get() as string | null;
+}
+
 export function pledgeExists(db: Db, id: number): boolean {
   return statement(db, 'SELECT 1 FROM pledges WHERE id = ?').get(id) !== undefined;
 }
@@ -295,6 +325,23 @@ export interface PledgeConcession {
   sources: EventSource[];
   /** Negative when the concession came first; null unless both dates have a day. */
   days_between: number | null;
+}
+
+/**
+ * A pledge's political events, what it got (concessions) and its status steps, oldest first: in an as-of view
+ * (asOf, YYYY-MM-DD) only those dated by then.
+ */
+export function pledgeStory(
+  db: Db,
+  pledge: Pick<Pledge, 'id' | 'announced_on'>,
+  asOf: string | null,
+): { events: PoliticalEvent[]; concessions: PledgeConcession[]; statusSteps: StatusStep[] } {
+  const by = (date: string) => asOf === null || isDatedBy(date, asOf);
+  return {
+    events: eventsOfPledge(db, pledge.id).filter((event) => by(event.occurred_on)),
+    concessions: concessionsOfPledge(db, pledge).filter((concession) => by(concession.occurred_on)),
+    statusSteps: statusTimeline(db, pledge).filter((step) => by(step.changed_on)),
+  };
 }
 
 /** What the pledger got: the concessions linked to a pledge, oldest first. */

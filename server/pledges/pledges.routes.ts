@@ -4,13 +4,15 @@ import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
 import { csvFilename, streamCsv } from './pledges.csv.ts';
-import { parseFilter, type PledgeFilter } from './pledges.filter.ts';
+import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import type { Facet } from './pledge.model.ts';
-import { concessionsOfPledge, eventsOfPledge, findPledge, iterateExport, listPledges, sourcesOf, statusTimeline } from './pledges.repository.ts';
+import { findPledge, iterateExport, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
 import { relationsSection } from '../relations/relations.repository.ts';
 import { todayOf } from '../platform/http/today.ts';
+import { asOfOf } from '../platform/http/as-of.ts';
+import { formatPartialDate } from '../lib/dates.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -65,7 +67,11 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
   // "Download data" under each chart: exactly the numbers it draws, for the same filter.
   router.get('/pledges/:id', (req, res) => {
     const id = parseId(req.params.id, 'pledge');
-    const pledge = findPledge(db, id, todayOf(res));
+    const asOf = asOfOf(res);
+    const pledge = findPledge(db, id, asOf ?? todayOf(res), asOf !== null);
+    if (pledge && asOf !== null && !isDatedBy(pledge.announced_on, asOf)) {
+      throw new HttpError(404, `Pledge ${id} was announced ${formatPartialDate(pledge.announced_on)}, after ${formatPartialDate(asOf)}: as of that date the tracker has no such pledge.`);
+    }
     if (!pledge) {
       if (!wasDeleted(db, 'pledge', id)) throw new HttpError(404, `There is no pledge with id ${id}.`);
       // Editors may read what a deleted pledge was; readers learn only that it is gone.
@@ -77,11 +83,9 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       title: `${pledge.pledger}: ${pledge.project}`,
       pledge,
       sources: sourcesOf(db, id),
-      events: eventsOfPledge(db, id),
-      concessions: concessionsOfPledge(db, pledge),
-      statusSteps: statusTimeline(db, pledge),
+      ...pledgeStory(db, pledge, asOf),
       revisions: revisionsOf(db, 'pledge', id),
-      relations: relationsSection(db, id, Boolean(req.editor)),
+      relations: relationsSection(db, id, Boolean(req.editor), asOf),
     });
   });
 

@@ -5,6 +5,9 @@ import { keepIds, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
+import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
+
+export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
 
 /** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
 const SORTS = {
@@ -66,39 +69,6 @@ export const NO_HORIZON = `p.horizon_years IS NULL AND NOT coalesce(p.horizon_en
 /** Amount per year of the horizon, in whole dollars: $500B over four years compares with $80B in one. */
 export const PER_YEAR = `CAST(round(p.amount_usd / (${YEARS})) AS INTEGER)`;
 
-// The first day an announced pledge is overdue (docs/methodology.md, "Overdue"): the day after its horizon ends
-// (its end date; else its start, or the last day its announcement can mean, plus its years), or the day after the
-// end of its first-tranche date, whichever comes first; '9999-12-31' when it has neither. A partial date counts
-// from its last day, so that a pledge is overdue only once it certainly is. The same text as pledges_overdue_idx
-// (migration 018).
-const LATEST_START = `coalesce(p.horizon_start, CASE length(p.announced_on)
-      WHEN 4 THEN p.announced_on || '-12-31'
-      WHEN 7 THEN date(p.announced_on || '-01', '+1 month', '-1 day')
-      ELSE p.announced_on END)`;
-export const DUE_ON = `min(
-  coalesce(CASE
-    WHEN p.horizon_end IS NOT NULL THEN date(p.horizon_end, '+1 day')
-    WHEN p.horizon_years IS NOT NULL THEN date(${LATEST_START}, '+' || p.horizon_years || ' years')
-  END, '9999-12-31'),
-  coalesce(CASE length(p.first_tranche_by)
-    WHEN 4 THEN (p.first_tranche_by + 1) || '-01-01'
-    WHEN 7 THEN date(p.first_tranche_by || '-01', '+1 month')
-    ELSE date(p.first_tranche_by, '+1 day')
-  END, '9999-12-31'))`;
-
-/**
- * Whether pledge p is overdue on the reference date `on` (YYYY-MM-DD), with its parameters: still announced, due
- * on or before that date, and no status step to under way or completed dated on or before it (completion
- * evidence). A pledge is overdue from its due day on.
- */
-export function overdueCondition(on: string): { sql: string; params: unknown[] } {
-  return {
-    sql: `(p.status = 'announced' AND ${DUE_ON} <= ? AND NOT EXISTS (SELECT 1 FROM status_changes c
-             WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?))`,
-    params: [on, on],
-  };
-}
-
 /** The index holding every announced pledge by the first day it is overdue (migration 018). */
 export const OVERDUE_INDEX = 'pledges_overdue_idx';
 
@@ -117,7 +87,15 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     params.push(...values);
   };
   anyOf('p.sector', filter.sector);
-  anyOf('p.status', filter.status);
+  if (filter.as_of !== null && filter.status.length > 0) {
+    // The status on the as-of date; the pledges announced after it are left out below.
+    const status = statusAsOf(filter.as_of, db);
+    const values = padded(filter.status);
+    conditions.push(`${status.sql} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...status.params, ...values);
+  } else {
+    anyOf('p.status', filter.status);
+  }
   anyOf('p.country', filter.country);
   anyOf('p.pledger', filter.pledger);
   // A list whose one word (none, unknown) matches the pledges with nothing recorded.
@@ -140,6 +118,11 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     conditions.push('p.announced_on < ?');
     params.push(dateAfter(filter.to));
   }
+  if (filter.as_of !== null) {
+    // Announced by the as-of date: a date given to the month or the year counts from its first day, as `to` reads it.
+    conditions.push('p.announced_on < ?');
+    params.push(dateAfter(filter.as_of));
+  }
   if (filter.min !== null) {
     conditions.push('p.amount_usd >= ?');
     params.push(filter.min);
@@ -149,7 +132,7 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     params.push(filter.max);
   }
   if (filter.overdue) {
-    const overdue = overdueCondition(filter.on);
+    const overdue = overdueCondition(filter.on, filter.as_of !== null, db);
     conditions.push(overdue.sql);
     params.push(...overdue.params);
   }
@@ -228,6 +211,6 @@ export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): numbe
   // The overdue pledges are counted in their own index, which holds every field a filter names but the text
   // searched (read by id) and a waterfall step's relations; without statistics the planner may walk the status
   // index and read a table row for each announced pledge.
-  const own = filter.overdue && filter.q === null && filter.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
+  const own = overdueByIndex(filter) && filter.q === null && filter.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
   return statement(db, `SELECT count(*) FROM pledges p ${own} ${where.sql}`).pluck().get(...where.params) as number;
 }

@@ -4,7 +4,7 @@ import { formatUsdExact } from '../lib/amounts.ts';
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { dateAfter, EMPTY_FILTER, isDatedBy, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
 import { recordRevision, type Author } from '../revisions/revisions.repository.ts';
 import {
@@ -27,10 +27,14 @@ export function findRelation(db: Db, id: number): Relation | undefined {
 }
 
 /** A pledge's relations either way round, with the export's columns, oldest first: for its JSON. */
-export function relationsOf(db: Db, pledgeId: number): Relation[] {
-  return statement(db, `SELECT ${COLUMNS} FROM pledge_relations r WHERE r.pledge_id = @id OR r.other_id = @id ORDER BY r.id`).all({
-    id: pledgeId,
-  }) as Relation[];
+export function relationsOf(db: Db, pledgeId: number, asOf: string | null = null): Relation[] {
+  // As of a date, those dated by then: both pledges announced by then.
+  return statement(
+    db,
+    `SELECT ${COLUMNS} FROM pledge_relations r WHERE (r.pledge_id = @id OR r.other_id = @id)
+        AND (@before IS NULL OR NOT EXISTS (SELECT 1 FROM pledges x WHERE x.id IN (r.pledge_id, r.other_id) AND x.announced_on >= @before))
+      ORDER BY r.id`,
+  ).all({ id: pledgeId, before: asOf === null ? null : dateAfter(asOf) }) as Relation[];
 }
 
 /** A pledge's relations either way round, each with its role there and the pledge at the other end. */
@@ -66,8 +70,10 @@ export function pledgeChoices(db: Db, exceptId: number, max = 500): RelatedPledg
 }
 
 /** What a pledge's page shows of its relations: the list and, for an editor, the pledges the add form offers. */
-export function relationsSection(db: Db, pledgeId: number, editing: boolean): { list: RelationView[]; choices: RelatedPledge[] | null } {
-  return { list: relationsOfPledge(db, pledgeId), choices: editing ? pledgeChoices(db, pledgeId) : null };
+/** In an as-of view (asOf), only the relations dated by then: those whose other pledge was announced by then. */
+export function relationsSection(db: Db, pledgeId: number, editing: boolean, asOf: string | null = null): { list: RelationView[]; choices: RelatedPledge[] | null } {
+  const list = relationsOfPledge(db, pledgeId).filter((relation) => asOf === null || relation.other === null || isDatedBy(relation.other.announced_on, asOf));
+  return { list, choices: editing ? pledgeChoices(db, pledgeId) : null };
 }
 
 /**
@@ -80,11 +86,14 @@ export function relationsSection(db: Db, pledgeId: number, editing: boolean): { 
 function relationsQuery(filter: PledgeFilter, db: Db, select: string, tail = ''): { sql: string; params: unknown[] } {
   const where = whereClause(filter, db);
   if (where.sql === '') return { sql: `SELECT ${select} FROM pledge_relations r ${tail}`, params: [] };
+  // As of a date, a relation is dated by the later of its pledges: both must be announced by then.
+  const dated =
+    filter.as_of === null ? '' : 'AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.id IN (r.pledge_id, r.other_id) AND x.announced_on >= ?)';
   return {
     sql: `WITH ends(id) AS (SELECT pledge_id FROM pledge_relations UNION SELECT other_id FROM pledge_relations WHERE other_id IS NOT NULL),
               shown(id) AS MATERIALIZED (SELECT p.id FROM ends CROSS JOIN pledges p ON p.id = ends.id ${where.sql})
-         SELECT ${select} FROM pledge_relations r WHERE r.pledge_id IN shown OR r.other_id IN shown ${tail}`,
-    params: where.params,
+         SELECT ${select} FROM pledge_relations r WHERE (r.pledge_id IN shown OR r.other_id IN shown) ${dated} ${tail}`,
+    params: [...where.params, ...(filter.as_of === null ? [] : [dateAfter(filter.as_of)])],
   };
 }
 

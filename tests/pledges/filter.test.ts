@@ -26,6 +26,7 @@ describe('parseFilter', () => {
         q: ' H20 ',
         overdue: '1',
         step: 'overlaps',
+        as_of: '2026-01-15',
       }, '2026-06-30'),
     ).toEqual({
       sector: ['Semiconductors', 'AI data centers'],
@@ -41,8 +42,10 @@ describe('parseFilter', () => {
       max: 1_200_000_000_000,
       q: 'H20',
       overdue: true,
-      on: '2026-06-30',
+      // Overdue is counted against the as-of date.
+      on: '2026-01-15',
       step: 'overlaps',
+      as_of: '2026-01-15',
     });
   });
 
@@ -56,6 +59,10 @@ describe('parseFilter', () => {
     [{ pledger_kind: 'oligarch' }, 'pledger_kind', 'unknown kind "oligarch": use company, government, joint_venture or unknown'],
     [{ commitment_kind: 'bribe' }, 'commitment_kind', 'unknown kind "bribe": use capital_spending, fund, purchases_trade, mixed or unknown'],
     [{ from: '2025-02-30' }, 'from', 'not a date'],
+    [{ as_of: '2025-02-30' }, 'as_of', 'not a day: use YYYY-MM-DD'],
+    [{ as_of: '2025-06' }, 'as_of', 'not a day: use YYYY-MM-DD'],
+    [{ as_of: ['2025-06-01', '2025-06-02'] }, 'as_of', 'give it once'],
+    [{ as_of: '2026-07-01' }, 'as_of', '2026-07-01 is in the future \\(today is 2026-06-30\\)'],
     [{ to: 'yesterday' }, 'to', 'not a date'],
     [{ from: '2025-06', to: '2025-01' }, 'from', 'after'],
     [{ min: 'lots' }, 'min', 'digits'],
