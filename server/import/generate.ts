@@ -4,6 +4,8 @@ import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
 import { addSources, creationChanges, insertPledge } from '../pledges/pledges.repository.ts';
 import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
+import { concessionFor, insertConcessions, statusSteps } from './generate.history.ts';
+import { insertStatusStep } from './seed.repository.ts';
 import { statement } from '../platform/statements.ts';
 import { LEVERS, STATUSES, type CommitmentKind, type NewPledge } from '../pledges/pledge.model.ts';
 import { GENERATOR_AUTHOR, recordRevision } from '../revisions/revisions.repository.ts';
@@ -130,15 +132,18 @@ export interface GenerateOptions {
 }
 
 /**
- * Adds `rows` pledges (and a few dozen events to link them to, and relations among about 5% of them, chains
- * included), each with its creation revision by "Synthetic data", in transactions of `batch` rows.
+ * Adds `rows` pledges (and a few dozen events to link them to, relations among about 5% of them, chains included,
+ * dated status steps for every pledge not merely announced, and concessions answering about 2% of them), each
+ * with its creation revision by "Synthetic data", in transactions of `batch` rows.
  */
 export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProgress, onIndexing, shouldStop, bulkFrom = BULK_ROWS }: GenerateOptions): void {
   const rand = random(seed);
   const relationRand = random(seed ^ 0x52454c53);
   const trancheRand = random(seed ^ 0x46545259);
-  const eventIds = db.transaction(() =>
-    Array.from({ length: 40 }, (_, i) =>
+  const stepRand = random(seed ^ 0x53544550);
+  const concessionRand = random(seed ^ 0x434f4e43);
+  const { eventIds, concessions } = db.transaction(() => ({
+    eventIds: Array.from({ length: 40 }, (_, i) =>
       insertEvent(db, {
         occurred_on: isoDate(rand, 2016, 10),
         title: `Synthetic event ${i + 1}`,
@@ -149,7 +154,8 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
         source_title: `Event source ${i + 1}`,
       }),
     ),
-  )();
+    concessions: insertConcessions(db, concessionRand),
+  }))();
   const insertBatch = db.transaction((count: number) => {
     const batch: Drawn[] = [];
     for (let i = 0; i < count; i++) {
@@ -188,8 +194,14 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
       const sources = Array.from({ length: sourceCount }, (_, position) => ({ url: `https://example.com/pledges/${id}/${position}`, title: `Source ${position + 1}` }));
       addSources(db, id, sources);
       const linked = rand() < 0.2 ? [pick(rand, eventIds)] : [];
+      const concession = concessionFor(concessionRand, concessions, pledge.announced_on);
+      if (concession !== null) linked.push(concession);
       for (const eventId of linked) linkPledgeToEvent(db, id, eventId);
-      // A creation revision, as an import writes one for each pledge: the change log has a realistic length.
+      const steps = statusSteps(stepRand, id, pledge.announced_on, pledge.status);
+      for (const step of steps) insertStatusStep(db, id, step);
+      // A creation revision, as an import writes one for each pledge: the change log has a realistic length. Like
+      // the seed's update (seed.update.ts), it records the pledge's fields, its current status among them; its
+      // steps are rows of their own.
       const changes = creationChanges({ pledge: { ...pledge, sources }, eventIds: linked, reason: GENERATED_REASON, statusChange: null });
       recordRevision(db, { entity: 'pledge', entityId: id, action: 'create', editor: GENERATOR_AUTHOR, changes, reason: GENERATED_REASON });
     }
