@@ -6,7 +6,7 @@
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
 import type { Db } from '../platform/db.ts';
-import { announcedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { announcedBy, dateAfter, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
 import { keptStatuses, NO_HORIZON, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
@@ -81,7 +81,36 @@ export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): C
     key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null && !key.overdue && key.as_of === null;
   // With a step, the pass applies the selections itself (cubeKey).
   const only = key.step === null ? selected : [];
-  return amountsOnly ? bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only) : cubeScan(db, key, only);
+  if (amountsOnly) return bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only);
+  // As of a day, amounts alone (or nothing): see asOfBanded.
+  const asOfAmountsOnly = key.as_of !== null && isEmptyFilter({ ...key, min: null, max: null, as_of: null });
+  return (asOfAmountsOnly ? asOfBanded(db, key) : undefined) ?? cubeScan(db, key, only);
+}
+
+/**
+ * The grouped pass as of a day for amounts alone (or nothing), when most pledges were announced by then: the amount
+ * bands' groups (every pledge, today's statuses) less a pass over the pledges announced after the day, read
+ * through the date index, then the pledges whose status changed after the day moved to their groups of then. A
+ * recent day reads a few pledges instead of nearly all. Undefined when most were announced later: a pass over those
+ * announced by then reads fewer.
+ */
+function asOfBanded(db: Db, key: PledgeFilter): CubeGroup[] | undefined {
+  const after = dateAfter(key.as_of!);
+  const later: PledgeFilter = { ...EMPTY_FILTER, from: after, min: key.min, max: key.max };
+  if (2 * countPledges(db, { ...EMPTY_FILTER, from: after }) > countPledges(db)) return undefined;
+  const all = bandedCube(db, key.min, key.max);
+  const subtracted = groupedPass(db, whereClause(later, db), 'pledges_announced_on_idx', []);
+  const byKey = new Map(all.map((group) => [groupKey(group), { ...group }]));
+  for (const group of subtracted) {
+    const known = byKey.get(groupKey(group))!;
+    for (const column of GROUP_SUMS) known[column] -= group[column];
+  }
+  const left = [...byKey.values()].filter((group) => group.pledge_count > 0);
+  return asOfGroups(db, left, whereClause(key, db), key.as_of!);
+}
+
+function groupKey(group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>): string {
+  return CUBE_FIELDS.map((field) => group[field]).join('\u0000');
 }
 
 /**
@@ -250,14 +279,13 @@ function asOfGroups(db: Db, groups: CubeGroup[], clause: { sql: string; params: 
     .raw(true)
     .all(kept.version, asOf, ...clause.params) as [string, string, string, string, string, string, ...(number | string)[]][];
   if (moved.length === 0) return groups;
-  const keyOf = (group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>) => CUBE_FIELDS.map((field) => group[field]).join('\u0000');
-  const byKey = new Map(groups.map((group) => [keyOf(group), { ...group }]));
+  const byKey = new Map(groups.map((group) => [groupKey(group), { ...group }]));
   for (const row of moved) {
     const fields = { sector: row[0], status: row[1], country: row[2], lever: row[3], pledger_kind: row[4], commitment_kind: row[5] };
     const sums = row.slice(6, 6 + GROUP_SUMS.length) as number[];
-    const from = byKey.get(keyOf(fields))!;
+    const from = byKey.get(groupKey(fields))!;
     const then = { ...fields, status: row[6 + GROUP_SUMS.length] as string };
-    const to = byKey.get(keyOf(then)) ?? byKey.set(keyOf(then), { ...then, ...Object.fromEntries(GROUP_SUMS.map((column) => [column, 0])) } as CubeGroup).get(keyOf(then))!;
+    const to = byKey.get(groupKey(then)) ?? byKey.set(groupKey(then), { ...then, ...Object.fromEntries(GROUP_SUMS.map((column) => [column, 0])) } as CubeGroup).get(groupKey(then))!;
     GROUP_SUMS.forEach((column, i) => {
       from[column] -= sums[i]!;
       to[column] += sums[i]!;

@@ -1,0 +1,79 @@
+// The dashboard's figures as of a day on 3,000 generated pledges with dated status steps, against the same figures
+// worked out pledge by pledge in JavaScript from the rule (docs/methodology.md, "As of a date"): whichever way the
+// grouped pass goes (the amount bands less the later pledges, or a pass over those announced by then), and with a
+// selection, an amount range or a search beside the date.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReadCache, cachedFacets, cachedSummary } from '../../server/dashboard/dashboard.reads.ts';
+import { generatePledges } from '../../server/import/generate.ts';
+import { dateAfter, parseFilter } from '../../server/pledges/pledges.filter.ts';
+import { freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
+
+let ctx: TestContext;
+beforeAll(() => {
+  ctx = freshApp({ seed: false });
+  generatePledges(ctx.db, { rows: 3000, seed: 11 });
+});
+afterAll(() => ctx?.cleanup());
+
+interface Row {
+  id: number;
+  status: string;
+  announced_on: string;
+  amount_usd: number | null;
+  sector: string;
+  pledger: string;
+}
+
+/** Each pledge's status on the day, by the rule, or undefined when it was announced later. */
+function byHand(asOf: string): Map<number, Row> {
+  const pledges = ctx.db.prepare('SELECT id, status, announced_on, amount_usd, sector, pledger FROM pledges').all() as Row[];
+  const steps = ctx.db.prepare('SELECT pledge_id, status, changed_on FROM status_changes ORDER BY changed_on, id').all() as { pledge_id: number; status: string; changed_on: string }[];
+  const after = dateAfter(asOf);
+  const seen = new Map<number, Row>();
+  for (const pledge of pledges) {
+    if (pledge.announced_on >= after) continue;
+    const own = steps.filter((step) => step.pledge_id === pledge.id);
+    const changedLater = own.some((step) => step.changed_on > asOf);
+    const then = own.filter((step) => step.changed_on <= asOf).at(-1)?.status ?? 'announced';
+    seen.set(pledge.id, { ...pledge, status: changedLater ? then : pledge.status });
+  }
+  return seen;
+}
+
+function figures(query: Record<string, string>) {
+  const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+  const filter = parseFilter(query, TEST_TODAY);
+  const summary = cachedSummary(cache, ctx.db, filter);
+  const status = cachedFacets(cache, ctx.db, filter).find((facet) => facet.field === 'status')!;
+  return {
+    pledges: summary.totals.pledge_count,
+    pledged: summary.totals.pledged_usd,
+    statuses: Object.fromEntries(status.values.filter((v) => v.pledge_count > 0).map((v) => [v.value, v.pledge_count])),
+  };
+}
+
+function expected(rows: Row[], statusesOf: Row[]) {
+  const statuses: Record<string, number> = {};
+  for (const row of statusesOf) statuses[row.status] = (statuses[row.status] ?? 0) + 1;
+  return { pledges: rows.length, pledged: rows.reduce((total, row) => total + (row.amount_usd ?? 0), 0), statuses };
+}
+
+describe('the dashboard as of a day, on generated histories', () => {
+  it('has status steps to be tested on: most pledges changed status, many after some of the days', () => {
+    expect(ctx.db.prepare('SELECT count(DISTINCT pledge_id) FROM status_changes').pluck().get()).toBeGreaterThan(2000);
+  });
+
+  it.each(['2016-03-31', '2018-06-30', '2021-01-01', '2024-06-30', '2025-12-31', TEST_TODAY])('counts every pledge and status as the rule gives them, as of %s', (asOf) => {
+    const seen = [...byHand(asOf).values()];
+    expect(figures({ as_of: asOf })).toEqual(expected(seen, seen));
+    const large = seen.filter((row) => row.amount_usd !== null && row.amount_usd >= 1e9);
+    expect(figures({ as_of: asOf, min: '1B' })).toEqual(expected(large, large));
+    // A status selection keeps the pledges of that status then; its facet counts every status of the rest.
+    const underWay = seen.filter((row) => row.status === 'under_way');
+    expect(figures({ as_of: asOf, status: 'under_way' })).toEqual(expected(underWay, seen));
+    const energy = seen.filter((row) => row.sector === 'Energy');
+    expect(figures({ as_of: asOf, sector: 'Energy' })).toEqual(expected(energy, energy));
+    const nvidia = seen.filter((row) => row.pledger === 'Nvidia');
+    expect(figures({ as_of: asOf, pledger: 'Nvidia' })).toEqual(expected(nvidia, nvidia));
+  });
+});
