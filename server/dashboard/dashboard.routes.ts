@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { HttpError } from '../platform/errors.ts';
-import { listEvents } from '../events/events.repository.ts';
+import { eventsBefore } from '../events/events.repository.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
 import { CHART_NAMES, chartRows, MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
@@ -24,7 +24,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
   // The same events under every filter: read once until a write. As of a date, those dated by then.
   const eventsOf = (filter: PledgeFilter) =>
-    cache.get(`events:${filter.as_of ?? ''}`, () => listEvents(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
+    cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
   const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
     ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
