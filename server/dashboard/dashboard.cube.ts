@@ -9,7 +9,7 @@ import type { Db } from '../platform/db.ts';
 import { announcedBy, dateAfter, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
-import { keptStatuses, NO_HORIZON, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { NO_HORIZON, spansAt, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
@@ -267,17 +267,17 @@ function groupedPass(db: Db, clause: { sql: string; params: unknown[] }, index: 
  * (keptStatuses: only those with a status step after it) moved from their group of today to their group of then.
  */
 function asOfGroups(db: Db, groups: CubeGroup[], clause: { sql: string; params: unknown[] }, asOf: string): CubeGroup[] {
-  const kept = keptStatuses(db, asOf);
-  if (kept.earliest === null) return groups;
+  // The spans hold the columns the view's WHERE clause reads, under the pledges' names.
+  const spans = spansAt(asOf);
   const moved = statement(
     db,
-    `SELECT ${FIELDS_SQL}, ${SUMS_SQL}, t.status AS status_then
-       FROM temp.status_then t CROSS JOIN pledges p ON p.id = t.id
-      WHERE t.version = ? AND t.as_of = ? AND t.status <> p.status ${clause.sql.replace(/^WHERE /, 'AND ')}
-      GROUP BY p.sector, p.status, p.country, lever, pledger_kind, commitment_kind, t.status`,
+    `SELECT ${FIELDS_SQL}, ${SUMS_SQL}, p.status_then
+       FROM status_spans p
+      WHERE ${spans.sql} AND p.status_then <> p.status ${clause.sql.replace(/^WHERE /, 'AND ')}
+      GROUP BY p.sector, p.status, p.country, lever, pledger_kind, commitment_kind, p.status_then`,
   )
     .raw(true)
-    .all(kept.version, asOf, ...clause.params) as [string, string, string, string, string, string, ...(number | string)[]][];
+    .all(...spans.params, ...clause.params) as [string, string, string, string, string, string, ...(number | string)[]][];
   if (moved.length === 0) return groups;
   const byKey = new Map(groups.map((group) => [groupKey(group), { ...group }]));
   for (const row of moved) {

@@ -63,11 +63,19 @@ const KEPT_DATES = 4;
 const madeTables = new WeakSet<Db>();
 
 /**
+ * The status spans (migration 021) of the pledges whose status changed after the as-of date, announced by then: the
+ * first step after the date of each, whose status_then is the pledge's status on the date. A condition on
+ * status_spans aliased p, with its parameters (the date twice).
+ */
+export function spansAt(asOf: string): { sql: string; params: unknown[] } {
+  return { sql: 'p.held_until > ? AND (p.held_from IS NULL OR p.held_from <= ?)', params: [asOf, asOf] };
+}
+
+/**
  * The pledges announced by the as-of date with a status step after it, each with its status then and its first
  * due day, kept in a temporary table of the connection (temp.status_then) for the current data version; and the
- * earliest announcement among them (null: none), before which every pledge has today's status. The steps after
- * the date are read from their date index, the pledges' dates from pledges_as_of_idx (migration 020), both in
- * order, no table row read.
+ * earliest announcement among them (null: none), before which every pledge has today's status. Read from one range
+ * of status_spans (spansAt).
  */
 export function keptStatuses(db: Db, asOf: string): { version: string; earliest: string | null } {
   if (!madeTables.has(db)) {
@@ -87,17 +95,13 @@ export function keptStatuses(db: Db, asOf: string): { version: string; earliest:
       statement(db, 'DELETE FROM temp.status_then WHERE version = ? AND as_of = ?').run(version, old);
       statement(db, 'DELETE FROM temp.status_then_runs WHERE version = ? AND as_of = ?').run(version, old);
     }
+    const spans = spansAt(asOf);
     statement(
       db,
       `INSERT INTO temp.status_then (version, as_of, id, status, due_on, announced_on)
-       SELECT @version, @asOf, p.id,
-              coalesce((SELECT c.status FROM status_changes c WHERE c.pledge_id = p.id AND c.changed_on <= @asOf
-                         ORDER BY c.changed_on DESC, c.id DESC LIMIT 1), 'announced'),
-              ${DUE_ON}, p.announced_on
-         FROM (SELECT DISTINCT pledge_id FROM status_changes WHERE changed_on > @asOf) AS later
-         CROSS JOIN pledges p INDEXED BY pledges_as_of_idx ON p.id = later.pledge_id
-        WHERE p.announced_on < @after`,
-    ).run({ version, asOf, after: dateAfter(asOf) });
+       SELECT ?, ?, p.id, p.status_then, ${DUE_ON}, p.announced_on
+         FROM status_spans p WHERE ${spans.sql} AND p.announced_on < ? ORDER BY +p.id`,
+    ).run(version, asOf, ...spans.params, dateAfter(asOf));
     const earliest = statement(db, 'SELECT min(announced_on) FROM temp.status_then WHERE version = ? AND as_of = ?').pluck().get(version, asOf) as string | null;
     statement(db, 'INSERT INTO temp.status_then_runs (version, as_of, earliest) VALUES (?, ?, ?)').run(version, asOf, earliest);
     return { version, earliest };

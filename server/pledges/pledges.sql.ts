@@ -7,7 +7,7 @@ import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts'
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
 import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
 
-export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
+export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, spansAt, statusAsOf } from './pledges.dates.sql.ts';
 
 /** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
 const SORTS = {
