@@ -22,6 +22,7 @@ import { relationsApiRouter } from './relations/relations.api.routes.ts';
 import { relationsEditRouter } from './relations/relations.edit.routes.ts';
 import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
+import { embedRouter } from './dashboard/dashboard.embed.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
@@ -35,6 +36,7 @@ import { stampAsOf } from './platform/http/as-of.ts';
 import { asOfWithData } from './pledges/pledges.as-of.ts';
 import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
+import { isSharedPage } from './platform/http/shared-pages.ts';
 import { viewHelpers } from './pledges/pledges.view.ts';
 import { relationViewHelpers } from './relations/relations.view.ts';
 
@@ -122,7 +124,9 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use('/api', express.json({ limit: '100kb' }));
   app.use(sameOrigin);
   const secret = sessionSecret(db, config.sessionSecret);
-  app.use(sessions(db, config, secret).middleware);
+  // No session on the shared pages (the embeds): none is read or started there, so an editor's cookie changes nothing.
+  const session = sessions(db, config, secret).middleware;
+  app.use((req, res, next) => (isSharedPage(req.path) ? next() : session(req, res, next)));
   app.use(loadEditor(db));
   app.use(privateNoStore);
   app.use(exposeCsrfToken);
@@ -134,6 +138,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(pledgesEditRouter(db));
   app.use(relationsEditRouter(db));
   app.use(dashboardRouter(db, cache));
+  app.use(embedRouter(db, cache));
   // The facets beside the table are the same for every reader until something is written.
   app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter)));
   app.use(eventsEditRouter(db));

@@ -1,10 +1,14 @@
-// Draws every dashboard chart from the JSON the server embedded in #chart-data. No fetch, no inline code.
+// Draws the charts whose canvas the page holds, from the JSON the server embedded in #chart-data: every chart on the
+// dashboard, one on an embed (/embed/NAME, body.embed). No fetch, no inline code.
 (function () {
   'use strict';
 
   var source = document.getElementById('chart-data');
   if (!source || typeof Chart === 'undefined') return;
   var data = JSON.parse(source.textContent);
+  // In another site's frame: what a chart links to opens in a tab of its own, not in the frame (which this
+  // site's pages refuse to be drawn in).
+  var embedded = document.body.classList.contains('embed');
 
   // Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
   var COLORS = {
@@ -73,7 +77,22 @@
     return ctx.createPattern(tile, 'repeat');
   }
 
-  // A bar per row needs room: grow the box with the number of bars.
+  // A bar's label, cut to fit the narrow chart of a phone or a 320 px frame: the axis may take at most half the
+  // chart's width, and Chart.js would clip a longer label at the canvas's edge.
+  function fitLabel(value) {
+    var label = this.getLabelForValue(value);
+    var most = Math.max(12, Math.floor(this.chart.width / 15));
+    var lines = Array.isArray(label) ? label : [label];
+    return lines.map(function (line) { return line.length > most ? line.slice(0, most - 1) + '…' : line; });
+  }
+
+  function follow(href) {
+    if (embedded) window.open(href, '_blank', 'noopener');
+    else window.location.href = href;
+  }
+
+  // A bar per row needs room: grow the box with the number of bars (server/dashboard/dashboard.embed.ts sizes an
+  // embed's frame the same way).
   function fitHeight(canvas, bars) {
     var box = canvas.parentElement;
     box.style.height = Math.max(200, 70 + bars * 42) + 'px';
@@ -99,7 +118,7 @@
         scales: {
           // An "all others" bar that would flatten the rest is cut at the axis's end (its label says so).
           x: { stacked: true, beginAtZero: true, max: d.axisMax === null ? undefined : d.axisMax, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-          y: { stacked: true, ticks: { autoSkip: false } },
+          y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
           legend: { position: 'bottom' },
@@ -149,7 +168,7 @@
         indexAxis: 'y',
         scales: {
           x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } },
-          y: { stacked: true, ticks: { autoSkip: false } },
+          y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
           legend: { position: 'bottom' },
@@ -342,7 +361,7 @@
         indexAxis: 'y',
         scales: {
           x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars a year' }, ticks: { callback: billions } },
-          y: { ticks: { autoSkip: false } },
+          y: { ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
           legend: { position: 'bottom' },
@@ -388,10 +407,10 @@
         skipNull: true,
         scales: {
           x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-          y: { ticks: { autoSkip: false } },
+          y: { ticks: { autoSkip: false, callback: fitLabel } },
         },
         onClick: function (event, elements) {
-          if (elements.length) window.location.href = d.links[elements[0].index];
+          if (elements.length) follow(d.links[elements[0].index]);
         },
         onHover: function (event, elements) {
           event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
@@ -433,10 +452,28 @@
     }, 'image/png');
   });
 
+  // "Copy the code" beside an embed code: the textarea's text to the clipboard (selected, where the clipboard's API
+  // is refused: a page over plain HTTP).
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-copy]');
+    if (!button) return;
+    var id = button.getAttribute('data-copy');
+    var field = document.getElementById(id);
+    var status = document.querySelector('[data-copied="' + id + '"]');
+    var done = function (copied) { if (status) status.textContent = copied ? 'Copied.' : 'Selected: press Ctrl+C or ⌘C to copy.'; };
+    field.focus();
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
+    else done(document.execCommand && document.execCommand('copy'));
+  });
+
   // Printed pages are narrower than the screen: redraw every chart at the paper's width.
   window.addEventListener('beforeprint', function () {
     Object.values(Chart.instances).forEach(function (chart) { chart.resize(); });
   });
+
+  // An embed shows its drawing only where scripts run (its table stands in otherwise).
+  document.querySelectorAll('[data-drawing]').forEach(function (box) { box.hidden = false; });
 
   drawWaterfall();
   drawAmounts();
@@ -444,4 +481,7 @@
   drawPerYear();
   drawTimeline();
   drawLevers();
+
+  // Drawn: an embed's table stays for screen readers only.
+  document.querySelectorAll('[data-table-until-drawn]').forEach(function (table) { table.classList.add('visually-hidden'); });
 })();

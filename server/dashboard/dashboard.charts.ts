@@ -6,6 +6,7 @@ import type { Summary, TimelineRow } from './dashboard.summary.ts';
 import { leverLabel, STEP_LABELS } from '../pledges/pledges.view.ts';
 import { queryString, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { UnknownKind, Waterfall } from './dashboard.waterfall.ts';
+import { HttpError } from '../platform/errors.ts';
 
 export interface ChartData {
   amounts: {
@@ -280,6 +281,12 @@ export type DashboardCharts = ChartData & { waterfall: WaterfallChart };
 
 export const CHART_NAMES = ['waterfall', 'amounts', 'us-share', 'timeline', 'levers', 'per-year'] as const;
 export type ChartName = (typeof CHART_NAMES)[number];
+
+/** A chart's name from a URL, or a 404 that says which names there are. */
+export function chartName(name: string): ChartName {
+  if ((CHART_NAMES as readonly string[]).includes(name)) return name as ChartName;
+  throw new HttpError(404, `There is no chart called "${name}". The charts are ${CHART_NAMES.join(', ')}.`);
+}
 
 /** Exactly the numbers a chart draws, as rows for its "download data" CSV. */
 export function chartRows(charts: DashboardCharts, name: ChartName): (string | number | null)[][] {

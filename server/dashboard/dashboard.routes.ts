@@ -1,17 +1,16 @@
 // The dashboard and its companions: the page, each chart's table as CSV, the lever view and the summary JSON.
+// Each chart alone, for other sites to frame, is in dashboard.embed.routes.ts.
 import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
-import { HttpError } from '../platform/errors.ts';
-import { eventsBefore } from '../events/events.repository.ts';
-import { listConcessions } from '../events/concessions.repository.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
-import { CHART_NAMES, chartRows, MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, timelineEntries, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
-import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard.reads.ts';
-import { dateAfter, parseFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { chartName, chartRows, timelineEntries } from './dashboard.charts.ts';
+import { embedCodes } from './dashboard.embed.ts';
+import { ReadCache } from './dashboard.reads.ts';
+import { chartReads } from './dashboard.chart-reads.ts';
+import { parseFilter } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
-import { summarize, type Summary } from './dashboard.summary.ts';
-import type { PoliticalEvent } from '../events/event.model.ts';
+import { summarize } from './dashboard.summary.ts';
 import { todayOf } from '../platform/http/today.ts';
 
 const DASHBOARD_ROWS = 50;
@@ -19,28 +18,21 @@ const DASHBOARD_ROWS = 50;
 export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const router = Router();
   // The aggregates behind the dashboard are the same for every reader until something is written.
-  const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
-  const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
-  const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
-  // The same events under every filter: read once until a write. As of a date, those dated by then.
-  const eventsOf = (filter: PledgeFilter) =>
-    cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
-  const chartsOf = (filter: PledgeFilter, summary: Summary, events: PoliticalEvent[]): DashboardCharts => ({
-    // The concessions of the view's pledges, each joined to its pledge on the timeline.
-    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
-    waterfall: shapeWaterfall(waterfallOf(filter), filter),
-  });
+  const { summaryOf, facetsOf, waterfallOf, eventsOf, chartsOf } = chartReads(db, cache);
 
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
     const summary = summaryOf(filter);
     const events = eventsOf(filter);
+    const charts = chartsOf(filter, summary, events);
     res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
       summary,
       waterfall: waterfallOf(filter),
-      charts: chartsOf(filter, summary, events),
+      charts,
+      // Each chart's embed code, for this view, at the origin the reader asked (the response cache keeps it apart per origin).
+      embeds: embedCodes(`${req.protocol}://${req.host}`, filter, charts),
       timeline: timelineEntries(summary.timeline, events),
       events,
       facets: facetsOf(filter),
@@ -52,10 +44,9 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   });
 
   router.get('/charts/:name.csv', (req, res) => {
-    const name = req.params.name as ChartName;
-    if (!(CHART_NAMES as readonly string[]).includes(name)) throw new HttpError(404, `There is no chart called ${name}.`);
+    const name = chartName(req.params.name);
     const filter = parseFilter(req.query, todayOf(res));
-    const charts = chartsOf(filter, summaryOf(filter), eventsOf(filter));
+    const charts = chartsOf(filter);
     res.type('text/csv; charset=utf-8');
     res.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.csv`);
     res.send(tableCsv(chartRows(charts, name)));

@@ -127,6 +127,9 @@ export const STEP_LABELS: Record<WaterfallStep, string> = {
   not_investment: 'Purchases and trade (not investment)',
 };
 
+/** A filter parameter's name, as a chip or a title says it. */
+export const filterLabel = (param: string): string => FACET_LABELS[param] ?? param;
+
 /** How a filter value reads in a chip or a facet: labels for codes, compact money for amounts. */
 export function filterValueLabel(param: string, value: string): string {
   if (param === 'status') return STATUS_LABELS[value as Status] ?? value;
@@ -143,7 +146,7 @@ export function filterValueLabel(param: string, value: string): string {
 export const viewHelpers = {
   showValue,
   filterValueLabel,
-  filterLabel: (param: string) => FACET_LABELS[param] ?? param,
+  filterLabel,
   queryString,
   filterPairs,
   withValue,

@@ -8,9 +8,16 @@ import type { Db } from '../db.ts';
 import { databaseVersion } from '../meta.repository.ts';
 import { utcToday } from '../../lib/dates.ts';
 import { todayOf } from './today.ts';
+import { isSharedPage } from './shared-pages.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes']);
+
+/**
+ * The pages that print the origin the request named (the dashboard's embed codes): kept apart for each origin, so
+ * that a forged Host header cannot put its origin into the page other readers get.
+ */
+const BY_ORIGIN = new Set(['/']);
 
 interface Entry {
   /** The headers the first answer carried (security policy, type), replayed on every hit. */
@@ -124,18 +131,25 @@ function send(req: Request, res: Response, entry: Entry): void {
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** The shared pages (the embeds) are the same whatever cookie comes; the others, for readers without a session. */
+function cacheable(req: Request, sessionCookie: string): boolean {
+  if (isSharedPage(req.path)) return true;
+  return CACHEABLE.has(req.path) && !req.headers.cookie?.includes(`${sessionCookie}=`);
+}
+
 /**
  * Serves a cached answer to a GET from a reader without a session cookie, or caches the answer the routes
- * give. An editor (or anyone with a session: a flash message, a CSRF token) always gets a fresh page.
+ * give. An editor (or anyone with a session: a flash message, a CSRF token) always gets a fresh page, but for the
+ * shared pages, where no session is read.
  */
 export function pageCache(cache: ResponseCache, sessionCookie: string): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !CACHEABLE.has(req.path) || req.headers.cookie?.includes(`${sessionCookie}=`)) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !cacheable(req, sessionCookie)) {
       next();
       return;
     }
     // The request's own day too: an answer made just before midnight is not kept as the next day's.
-    const key = `${todayOf(res)} ${req.originalUrl}`;
+    const key = `${todayOf(res)} ${BY_ORIGIN.has(req.path) ? `${req.protocol}://${req.host}` : ''}${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
       cache.hits++;

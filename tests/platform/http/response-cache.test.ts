@@ -6,11 +6,17 @@ import { freshApp, signedIn, type TestContext } from '../../helpers.ts';
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
 
+/**
+ * A reader's GET, always naming the same host: supertest listens on a new port for each request, and the dashboard
+ * is kept apart per origin (its embed codes name it).
+ */
+const reader = (path: string) => request(ctx.app).get(path).set('Host', 'tracker.test');
+
 describe('the page cache (readers without a session)', () => {
   it('answers a repeated page from memory with the same body and the same security headers', async () => {
     ctx = freshApp();
-    const first = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
-    const second = await request(ctx.app).get('/').set('Accept-Encoding', 'identity');
+    const first = await reader('/').set('Accept-Encoding', 'identity');
+    const second = await reader('/').set('Accept-Encoding', 'identity');
     expect(first.headers['x-cache']).toBe('miss');
     expect(second.headers['x-cache']).toBe('hit');
     expect(second.text).toBe(first.text);
@@ -36,7 +42,7 @@ describe('the page cache (readers without a session)', () => {
 
   it('sends brotli to a browser, which lists gzip first, and follows a weight the reader gives', async () => {
     ctx = freshApp();
-    await request(ctx.app).get('/');
+    await reader('/');
     const cases: [string, string | undefined][] = [
       ['gzip, deflate, br, zstd', 'br'],
       ['br;q=0.5, gzip', 'gzip'],
@@ -44,21 +50,21 @@ describe('the page cache (readers without a session)', () => {
       ['deflate', undefined],
     ];
     for (const [accepted, expected] of cases) {
-      const res = await request(ctx.app).get('/').set('Accept-Encoding', accepted);
+      const res = await reader('/').set('Accept-Encoding', accepted);
       expect([accepted, res.status, res.headers['x-cache'], res.headers['content-encoding']]).toEqual([accepted, 200, 'hit', expected]);
     }
   });
 
   it('drops every page after a write, whichever connection made it', async () => {
     ctx = freshApp();
-    await request(ctx.app).get('/');
-    expect((await request(ctx.app).get('/')).headers['x-cache']).toBe('hit');
+    await reader('/');
+    expect((await reader('/')).headers['x-cache']).toBe('hit');
     const other = openDatabase(ctx.file);
     other.prepare("INSERT INTO pledges (pledger, project, announced_on) VALUES ('Zephyr Fabs', 'Cache test', '2025-01-01')").run();
     other.close();
     const after = await request(ctx.app).get('/pledges?sort=-announced');
     expect(after.headers['x-cache']).toBe('miss');
-    const dashboard = await request(ctx.app).get('/');
+    const dashboard = await reader('/');
     expect(dashboard.headers['x-cache']).toBe('miss');
     expect(dashboard.text).toContain('Zephyr Fabs: Cache test');
     expect(dashboard.text).toMatch(/<h2>Pledges<\/h2>\s*<p class="big">6<\/p>/);
@@ -66,12 +72,23 @@ describe('the page cache (readers without a session)', () => {
 
   it('never serves an editor (or anyone with a session) from it', async () => {
     ctx = freshApp();
-    await request(ctx.app).get('/');
+    await reader('/');
     const { agent } = await signedIn(ctx);
     const page = await agent.get('/');
     expect(page.headers['x-cache']).toBeUndefined();
     expect(page.text).toContain('Sign out');
-    expect((await request(ctx.app).get('/')).text).not.toContain('Sign out');
+    expect((await reader('/')).text).not.toContain('Sign out');
+  });
+
+  it('keeps the dashboard apart for each origin asked, so a forged Host reaches no other reader', async () => {
+    ctx = freshApp();
+    const forged = await request(ctx.app).get('/').set('Host', 'evil.test');
+    expect(forged.text).toContain('http://evil.test/embed/amounts');
+    const page = await reader('/');
+    expect(page.headers['x-cache']).toBe('miss');
+    expect(page.text).toContain('http://tracker.test/embed/amounts');
+    expect(page.text).not.toContain('evil.test');
+    expect((await reader('/')).headers['x-cache']).toBe('hit');
   });
 
   it('answers a page the reader already has with 304 Not Modified', async () => {

@@ -1,0 +1,25 @@
+// The reads behind the dashboard's charts, shared by the dashboard, the charts' CSVs and the embeds: each view's
+// summary, facets, waterfall, events and chart data, kept in the read cache until something is written.
+import type { Db } from '../platform/db.ts';
+import { eventsBefore } from '../events/events.repository.ts';
+import { listConcessions } from '../events/concessions.repository.ts';
+import { dateAfter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import type { PoliticalEvent } from '../events/event.model.ts';
+import { MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, type DashboardCharts } from './dashboard.charts.ts';
+import { cachedFacets, cachedSummary, cachedWaterfall, type ReadCache } from './dashboard.reads.ts';
+import type { Summary } from './dashboard.summary.ts';
+
+export function chartReads(db: Db, cache: ReadCache) {
+  const summaryOf = (filter: PledgeFilter) => cachedSummary(cache, db, filter);
+  const facetsOf = (filter: PledgeFilter) => cachedFacets(cache, db, filter);
+  const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
+  // The same events under every filter: read once until a write. As of a date, those dated by then.
+  const eventsOf = (filter: PledgeFilter) =>
+    cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
+  const chartsOf = (filter: PledgeFilter, summary: Summary = summaryOf(filter), events: PoliticalEvent[] = eventsOf(filter)): DashboardCharts => ({
+    // The concessions of the view's pledges, each joined to its pledge on the timeline.
+    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
+    waterfall: shapeWaterfall(waterfallOf(filter), filter),
+  });
+  return { summaryOf, facetsOf, waterfallOf, eventsOf, chartsOf };
+}

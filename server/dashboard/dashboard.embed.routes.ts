@@ -1,0 +1,36 @@
+// /embed/:chart: one dashboard chart alone, for other sites to frame (docs/api.md, "Embedding"). Its title, its
+// table, a credit back to the dashboard and nothing else; the same for every reader (no session is read or started
+// here: app.ts), so the response cache serves it to all.
+import { Router } from 'express';
+import type { Db } from '../platform/db.ts';
+import { todayOf } from '../platform/http/today.ts';
+import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
+import { chartName } from './dashboard.charts.ts';
+import { chartReads } from './dashboard.chart-reads.ts';
+import { CHART_BOXES, CHART_DATA_KEYS, CHART_TITLES, embedTable, embedTitle, filterInWords } from './dashboard.embed.ts';
+import type { ReadCache } from './dashboard.reads.ts';
+
+export function embedRouter(db: Db, cache: ReadCache): Router {
+  const router = Router();
+  const { chartsOf } = chartReads(db, cache);
+
+  router.get('/embed/:chart', (req, res) => {
+    const name = chartName(req.params.chart);
+    const filter = parseFilter(req.query, todayOf(res));
+    const charts = chartsOf(filter);
+    const key = CHART_DATA_KEYS[name];
+    res.render('embed/chart', {
+      name,
+      title: embedTitle(name, filter),
+      heading: CHART_TITLES[name],
+      words: filterInWords(filter),
+      box: CHART_BOXES[name],
+      // Only this chart's data: public/js/charts.js draws the charts whose canvas the page has.
+      data: { [key]: charts[key] },
+      table: embedTable(charts, name),
+      dashboard: `/${queryString(filter)}`,
+    });
+  });
+
+  return router;
+}

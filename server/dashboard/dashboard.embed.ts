@@ -1,0 +1,163 @@
+// Pure: what an embedded chart shows besides its drawing (title, the filter in words, its table), and the
+// <iframe> code the dashboard offers for it.
+import { formatUsdCompact } from '../lib/amounts.ts';
+import { formatPartialDate } from '../lib/dates.ts';
+import { filterPairs, queryString, type FilterParam, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { filterLabel, filterValueLabel } from '../pledges/pledges.view.ts';
+import { CHART_NAMES, chartRows, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
+
+/** Each chart's title, as its heading on the dashboard says it. */
+export const CHART_TITLES: Record<ChartName, string> = {
+  waterfall: 'From announced to new US investment',
+  amounts: 'Amounts compared',
+  'per-year': 'Amount per year',
+  'us-share': 'US share',
+  levers: 'Totals per political lever',
+  timeline: 'Pledges and politics over time',
+};
+
+/** Where public/js/charts.js finds each chart's data in #chart-data, and the canvas it draws on (chart-NAME). */
+export const CHART_DATA_KEYS: Record<ChartName, keyof DashboardCharts> = {
+  waterfall: 'waterfall',
+  amounts: 'amounts',
+  'per-year': 'perYear',
+  'us-share': 'usShare',
+  levers: 'levers',
+  timeline: 'timeline',
+};
+
+/** The chart box's classes, as on the dashboard: the bar charts grow with their bars. */
+export const CHART_BOXES: Record<ChartName, string> = {
+  waterfall: 'chart-box chart-box-bars',
+  amounts: 'chart-box chart-box-bars',
+  'per-year': 'chart-box chart-box-bars',
+  'us-share': 'chart-box chart-box-bars',
+  levers: 'chart-box',
+  timeline: 'chart-box chart-box-timeline',
+};
+
+/** The filter in words, each parameter once ("Sector: Energy or Chips; as of 30 Jun 2025"); '' for every pledge. */
+export function filterInWords(filter: PledgeFilter): string {
+  const byParam = new Map<FilterParam, string[]>();
+  for (const [param, value] of filterPairs(filter)) {
+    if (param !== 'as_of') byParam.set(param, [...(byParam.get(param) ?? []), filterValueLabel(param, value)]);
+  }
+  const parts = [...byParam].map(([param, labels]) => `${filterLabel(param)}: ${labels.join(' or ')}`);
+  if (filter.as_of !== null) parts.push(`as of ${formatPartialDate(filter.as_of)}`);
+  return parts.join('; ');
+}
+
+/** The chart's title with the filter in words: what the embed's heading and its frame's title say. */
+export function embedTitle(name: ChartName, filter: PledgeFilter): string {
+  const words = filterInWords(filter);
+  return words === '' ? CHART_TITLES[name] : `${CHART_TITLES[name]} (${words})`;
+}
+
+type Cell = string | number | null;
+interface Column {
+  label: string;
+  /** How a value reads; a null reads as `missing`. */
+  format: (value: number | string) => string;
+  /** What a null says: "unknown" where a figure is not known, '' where the row has none to give. */
+  missing: string;
+}
+
+const text = (value: number | string) => String(value);
+const count = (value: number | string) => Number(value).toLocaleString('en-US');
+const billions = (value: number | string) => `$${Number(value).toLocaleString('en-US', { maximumFractionDigits: 2 })}B`;
+const percent = (value: number | string) => `${Number(value).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
+const dollars = (value: number | string) => formatUsdCompact(Number(value));
+
+/**
+ * The columns of the charts' CSVs (chartRows) as a table says them. The ids and the waterfall's step codes are left
+ * out: a pledge's id becomes the link on its name.
+ */
+const COLUMNS: Record<string, Column | null> = {
+  pledge_id: null,
+  step: null,
+  what: { label: 'What', format: text, missing: '' },
+  pledge: { label: 'Pledge', format: text, missing: '' },
+  usd: { label: 'Amount', format: dollars, missing: '' },
+  left_after_usd: { label: 'Left', format: dollars, missing: '' },
+  pledges: { label: 'Pledges', format: count, missing: '' },
+  unknown: { label: 'Not counted for want of a figure', format: text, missing: '' },
+  us_billion_usd: { label: 'US part', format: billions, missing: 'unknown' },
+  non_us_billion_usd: { label: 'Non-US part', format: billions, missing: 'unknown' },
+  unknown_share_billion_usd: { label: 'US share unknown', format: billions, missing: '' },
+  us_pct: { label: 'US share', format: percent, missing: 'unknown' },
+  non_us_pct: { label: 'Outside the US', format: percent, missing: 'unknown' },
+  basis: { label: 'Basis', format: text, missing: '' },
+  date: { label: 'Date', format: text, missing: '' },
+  kind: { label: 'Kind', format: text, missing: '' },
+  cumulative_billion_usd: { label: 'Cumulative', format: billions, missing: '' },
+  lever: { label: 'Lever', format: text, missing: '' },
+  undisclosed: { label: 'Undisclosed', format: count, missing: '' },
+  billion_usd: { label: 'Disclosed amount', format: billions, missing: '' },
+  billion_usd_per_year: { label: 'Per year', format: billions, missing: '' },
+};
+
+export interface EmbedTable {
+  /** numeric: a column of figures, aligned right. */
+  head: { label: string; numeric: boolean }[];
+  /** The first cell of a row names it (a row header); href: the pledge it is, if it is one. */
+  rows: { cells: { text: string; numeric: boolean }[]; href: string | null }[];
+}
+
+/** The chart's table equivalent: the rows of its CSV, in words. */
+export function embedTable(charts: DashboardCharts, name: ChartName): EmbedTable {
+  const [header, ...rows] = chartRows(charts, name) as [string[], ...Cell[][]];
+  const shown = header.flatMap((key, index) => (COLUMNS[key] ? [{ index, column: COLUMNS[key] }] : []));
+  const idAt = header.indexOf('pledge_id');
+  return {
+    head: shown.map(({ index, column }) => ({ label: column.label, numeric: rows.some((row) => typeof row[index] === 'number') })),
+    rows: rows.map((row) => ({
+      cells: shown.map(({ index, column }) => ({
+        text: row[index] === null || row[index] === '' ? column.missing : column.format(row[index]),
+        numeric: typeof row[index] === 'number',
+      })),
+      href: idAt !== -1 && row[idAt] !== null ? `/pledges/${row[idAt]}` : null,
+    })),
+  };
+}
+
+/** Room for the heading, the filter and the credit above and below the drawing, wrapped on a narrow frame. */
+const EMBED_CHROME_PX = 150;
+
+/** The height of a chart's drawing: as public/js/charts.js sizes it (fitHeight), and site.css's boxes. */
+function drawingHeight(charts: DashboardCharts, name: ChartName): number {
+  const bars = (count: number) => Math.max(200, 70 + count * 42);
+  switch (name) {
+    case 'waterfall':
+      return bars(charts.waterfall.labels.length);
+    case 'amounts':
+      return bars(charts.amounts.labels.length);
+    case 'per-year':
+      return bars(charts.perYear.labels.length);
+    case 'us-share':
+      return bars(charts.usShare.labels.length);
+    case 'levers':
+      return 320;
+    case 'timeline':
+      return 384;
+  }
+}
+
+function attribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Each chart's <iframe> code for this view: an absolute address at the site's origin, a title that names the chart,
+ * the chart's height, the frame's full width. Attributes only (frameborder too): no style that the page it goes
+ * into would need its CSP to allow.
+ */
+export function embedCodes(origin: string, filter: PledgeFilter, charts: DashboardCharts): Record<ChartName, string> {
+  const codes = {} as Record<ChartName, string>;
+  for (const name of CHART_NAMES) {
+    const src = `${origin}/embed/${name}${queryString(filter)}`;
+    const title = `${embedTitle(name, filter)} · Pledge Tracker`;
+    const height = drawingHeight(charts, name) + EMBED_CHROME_PX;
+    codes[name] = `<iframe src="${attribute(src)}" title="${attribute(title)}" width="100%" height="${height}" loading="lazy" frameborder="0"></iframe>`;
+  }
+  return codes;
+}
