@@ -24,6 +24,7 @@ import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
+import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -143,6 +144,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
   app.use(changesRouter(db));
+  app.use(dataPackageRouter(db, log));
   app.use(pagesRouter());
 
   app.use(notFound);
