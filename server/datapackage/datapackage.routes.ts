@@ -1,5 +1,5 @@
 // The data as a package: /datapackage.json describes every CSV; /sources.csv, /events.csv and /revisions.csv join
-// the existing exports.
+// the existing exports; /pledges.db is the database itself, less its private tables.
 import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { csvFilename, streamCsv, type CsvCell } from '../pledges/pledges.csv.ts';
@@ -9,6 +9,7 @@ import { EVENT_CSV_COLUMNS } from '../events/event.model.ts';
 import { iterateEventsExport } from '../events/events.repository.ts';
 import { iterateRevisionsExport, REVISION_CSV_COLUMNS } from '../revisions/revisions.repository.ts';
 import { DATA_PACKAGE } from './datapackage.descriptor.ts';
+import { SnapshotFiles } from './snapshot.files.ts';
 
 type Log = (error: unknown) => void;
 
@@ -24,7 +25,7 @@ function sendTable(db: Db, res: Response, log: Log, name: string, header: readon
   }, header);
 }
 
-export function dataPackageRouter(db: Db, log: Log): Router {
+export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db)): Router {
   const router = Router();
 
   router.get('/datapackage.json', (_req, res) => {
@@ -34,6 +35,26 @@ export function dataPackageRouter(db: Db, log: Log): Router {
   router.get('/sources.csv', (_req, res) => sendTable(db, res, log, 'sources', SOURCE_CSV_COLUMNS, iterateSourcesExport));
   router.get('/events.csv', (_req, res) => sendTable(db, res, log, 'events', EVENT_CSV_COLUMNS, iterateEventsExport));
   router.get('/revisions.csv', (_req, res) => sendTable(db, res, log, 'revisions', REVISION_CSV_COLUMNS, iterateRevisionsExport));
+
+  router.get('/pledges.db', async (_req, res) => {
+    const snapshot = await files.acquire();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      files.release(snapshot);
+    };
+    // Released when the download ends, or when the client goes away first.
+    res.on('close', release);
+    res.attachment(`pledges-${new Date().toISOString().slice(0, 10)}.db`);
+    res.type('application/vnd.sqlite3');
+    // Streamed from disk, never read whole; conditional and range requests as for any file.
+    res.sendFile(snapshot.file, { dotfiles: 'allow', lastModified: false }, (error) => {
+      release();
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (error && code !== 'ECONNABORTED' && code !== 'ECONNRESET') log(error);
+    });
+  });
 
   return router;
 }
