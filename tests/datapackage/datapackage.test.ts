@@ -155,3 +155,14 @@ describe('the CSVs the package names', () => {
     for (const rows of tables.values()) expect(JSON.stringify(rows)).not.toContain(USERNAME);
   });
 });
+
+describe('the footer', () => {
+  it('links every page to the data package and the database download', async () => {
+    for (const page of ['/', '/pledges', '/changes']) {
+      const res = await request(ctx.app).get(page);
+      const footer = res.text.slice(res.text.indexOf('<footer class="site-footer">'));
+      expect(footer, page).toContain('<a href="/datapackage.json">data package</a>');
+      expect(footer, page).toContain('<a href="/pledges.db" download>SQLite database</a>');
+    }
+  });
+});
