@@ -1,9 +1,12 @@
-// The files behind /pledges.db: one public copy of the database per data version, made by SQLite's online backup
-// (consistent while the server writes; never the live file), kept while it is current or being downloaded.
+// The files behind /pledges.db: one public copy of the database per data version, made on a thread of its own
+// (snapshot.worker.ts: consistent while the server writes; never the live file), kept while it is current or being
+// downloaded.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, type Db } from '../platform/db.ts';
-import { makePublic, snapshotKey } from './snapshot.repository.ts';
+import type { Db } from '../platform/db.ts';
+import { startWorker } from '../platform/threads.ts';
+import { snapshotKey } from './snapshot.repository.ts';
+import type { SnapshotJob, SnapshotMessage } from './snapshot.worker.ts';
 
 export interface Snapshot {
   readonly key: string;
@@ -16,6 +19,22 @@ export interface Snapshot {
 /** Each file and the journal SQLite may have left beside it. */
 function removeFile(file: string): void {
   for (const suffix of ['', '-journal', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+}
+
+/** Runs snapshot.worker.ts: the public copy's key once it is written, or its error (SQLite's code kept). */
+async function copyOnAThread(job: SnapshotJob): Promise<string> {
+  const worker = startWorker(import.meta.url, 'snapshot.worker', { workerData: job });
+  try {
+    const message = await new Promise<SnapshotMessage>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`The snapshot's thread stopped (exit code ${code}) before it answered.`)));
+    });
+    if (message.type === 'done') return message.key;
+    throw Object.assign(new Error(message.message), { code: message.code });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 export class SnapshotFiles {
@@ -65,15 +84,7 @@ export class SnapshotFiles {
     const file = path.join(this.dir, `pledges-${this.made}.db`);
     let key: string;
     try {
-      await this.db.backup(file);
-      const copy = openDatabase(file);
-      try {
-        // The copy's own key: the backup holds whatever was written up to its last step.
-        key = snapshotKey(copy);
-        makePublic(copy);
-      } finally {
-        copy.close();
-      }
+      key = await copyOnAThread({ source: this.db.name, target: file });
     } catch (error) {
       removeFile(file);
       throw error;

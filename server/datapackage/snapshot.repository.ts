@@ -39,6 +39,14 @@ export function snapshotKey(db: Db): string {
     .get() as string;
 }
 
+/**
+ * A compact copy of the database into `file` (which must not exist): one read transaction, so consistent while
+ * others write, and never restarted by their writes (as SQLite's online backup is).
+ */
+export function copyInto(db: Db, file: string): void {
+  db.prepare('VACUUM INTO ?').run(file);
+}
+
 function quoted(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
