@@ -1,10 +1,10 @@
 // The architecture, checked by `npm test` (npm run depcheck): docs/architecture.md draws it.
 //   cli/ and app.ts → features → revisions/ → platform/ and lib/
-// Features: auth, pledges, relations, dashboard, events, import, pages, changes. Among them: import → pledges and relations;
+// Features: auth, pledges, relations, dashboard, events, import, pages, changes, datapackage. Among them: import → pledges and relations;
 // dashboard's queries use pledges' model, filter and SQL only; pledges reach events only through
 // events/event.model.ts, and relations only through their model and repository; relations build on pledges' model,
 // filter, SQL and CSV; the change log (changes/) reads revisions and words them with pledges' and events' models.
-const FEATURES = '(auth|pledges|relations|dashboard|events|import|pages|changes)';
+const FEATURES = '(auth|pledges|relations|dashboard|events|import|pages|changes|datapackage)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -25,6 +25,7 @@ import { dashboardRouter } from './dashboard/dashboard.routes.ts';
 import { embedRouter } from './dashboard/dashboard.embed.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
+import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -148,6 +149,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
   app.use(changesRouter(db));
+  app.use(dataPackageRouter(db, log));
   app.use(pagesRouter());
 
   app.use(notFound);

@@ -81,3 +81,21 @@ export const CONCESSION_CSV_COLUMNS = [
   'source_urls',
   'note',
 ] as const satisfies readonly (keyof ConcessionRow)[];
+
+/**
+ * /events.csv's columns, in order: an event's own fields, then every source URL it has (the first and the further
+ * ones), space-separated as the pledges' CSV lists its sources.
+ */
+export const EVENT_CSV_COLUMNS = [
+  'id',
+  'occurred_on',
+  'title',
+  'kind',
+  'concession_type',
+  'note',
+  'source_url',
+  'source_title',
+  'source_urls',
+  'created_at',
+  'updated_at',
+] as const;

@@ -2,7 +2,8 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { diff, nextIdSql, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
-import type { EventListRow, EventSource, LinkedPledge, PoliticalEvent } from './event.model.ts';
+import type { CsvCell } from '../pledges/pledges.csv.ts';
+import { EVENT_CSV_COLUMNS, type EventListRow, type EventSource, type LinkedPledge, type PoliticalEvent } from './event.model.ts';
 
 /**
  * Every event, oldest first, with how many pledges it bears on. before (an as-of view's first day after its date):
@@ -145,4 +146,26 @@ export function topPledgesByEvent(db: Db, limit = 5, before: string | null = nul
   const byEvent = new Map<number, LinkedPledge[]>();
   for (const { event_id: eventId, ...pledge } of rows) byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), pledge]);
   return byEvent;
+}
+
+// The first source, then the further ones in order, space-separated (as concessions.csv lists them).
+const EXPORT_COLUMNS: Record<(typeof EVENT_CSV_COLUMNS)[number], string> = {
+  id: 'e.id',
+  occurred_on: 'e.occurred_on',
+  title: 'e.title',
+  kind: 'e.kind',
+  concession_type: 'e.concession_type',
+  note: 'e.note',
+  source_url: 'e.source_url',
+  source_title: 'e.source_title',
+  source_urls: `trim(coalesce(e.source_url, '') || coalesce((SELECT ' ' || group_concat(s.url, ' ' ORDER BY s.position)
+    FROM event_sources s WHERE s.event_id = e.id), ''))`,
+  created_at: 'e.created_at',
+  updated_at: 'e.updated_at',
+};
+
+/** Every event as /events.csv's columns, by id, one row at a time. */
+export function iterateEventsExport(db: Db): IterableIterator<CsvCell[]> {
+  const columns = EVENT_CSV_COLUMNS.map((column) => `${EXPORT_COLUMNS[column]} AS ${column}`).join(', ');
+  return db.prepare(`SELECT ${columns} FROM events e ORDER BY e.id`).raw().iterate() as IterableIterator<CsvCell[]>;
 }

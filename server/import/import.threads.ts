@@ -1,10 +1,11 @@
 // The import's threads: the reader thread that parses and validates a file while this thread sorts and writes
 // (import.rows.worker.ts), and a whole import on a thread of its own for the import page (import.job.worker.ts),
-// with the messages each sends. Stays in the workers' folder: startWorker finds them next to itself.
+// with the messages each sends. Stays in the workers' folder: startWorker finds them next to it.
 import { on } from 'node:events';
 import fs from 'node:fs';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
+import { startWorker } from '../platform/threads.ts';
 import { refused, type ImportOutcome } from './import.preview.ts';
 import type { ImportBatch } from './import.rows.ts';
 import { ImportRun, type ImportOptions } from './import.run.ts';
@@ -60,21 +61,12 @@ export type ReaderMessage = { type: 'batch'; batch: ImportBatch } | { type: 'ref
 export const READ_AHEAD = 4;
 
 function startReader(file: string, knownEventIds: ReadonlySet<number>): Worker {
-  return startWorker('import.rows.worker', {
+  return startWorker(import.meta.url, 'import.rows.worker', {
     workerData: { file, knownEventIds: [...knownEventIds] } satisfies ReaderInput,
     // What the thread keeps is a few batches; a small old generation has the collector reclaim the rest early
     // instead of letting it grow. A thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY, and nothing is written.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });
-}
-
-/** Starts a worker script of this folder (each one an entry point of the build, package.json). */
-function startWorker(name: string, options: WorkerOptions): Worker {
-  if (!new URL(import.meta.url).pathname.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
-  // Run from the TypeScript sources (tests, tsx): tsx's loader does not reach a worker thread
-  // (privatenumber/tsx#354), its API does (and adds a query to the URLs of the modules it loads).
-  const script = JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href);
-  return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${script}, ${script}))`, { ...options, eval: true });
 }
 
 /**
@@ -102,7 +94,7 @@ export type ImportJobMessage =
  * transaction like any other (the busy timeout, then 503), without holding it up.
  */
 export function importInBackground(job: ImportJob, onProgress?: ImportOptions['onProgress']): Promise<ImportOutcome> {
-  const worker = startWorker('import.job.worker', { workerData: job });
+  const worker = startWorker(import.meta.url, 'import.job.worker', { workerData: job });
   return new Promise((resolve, reject) => {
     worker.on('message', (message: ImportJobMessage) => {
       if (message.type === 'progress') onProgress?.(message.rows, message.bytes);

@@ -62,12 +62,18 @@ const PAGE_CACHE = -2000;
  * that must not keep the shared connection busy between chunks. Close it when done.
  */
 export function openSnapshot(db: Db): Db {
-  const reader = new Database(db.name, { readonly: true, fileMustExist: true });
-  reader.pragma('busy_timeout = 5000');
-  reader.pragma(`cache_size = ${PAGE_CACHE}`);
+  const reader = openReader(db.name);
   reader.exec('BEGIN');
   // A read transaction in WAL mode starts at its first read; pin the snapshot now.
   reader.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+  return reader;
+}
+
+/** A read-only connection to a database file: for a thread of its own that only reads it. */
+export function openReader(file: string): Db {
+  const reader = new Database(file, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma(`cache_size = ${PAGE_CACHE}`);
   return reader;
 }
 

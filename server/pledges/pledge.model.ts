@@ -123,6 +123,9 @@ export const CSV_COLUMNS = [
   'overdue',
 ] as const satisfies readonly (keyof PledgeListRow)[];
 
+/** /sources.csv: a pledge's sources, one row each, in the pledge's order (position from 0). */
+export const SOURCE_CSV_COLUMNS = ['pledge_id', 'position', 'url', 'title'] as const;
+
 /** The fields a filter lists values of. */
 export type ListParam = 'sector' | 'status' | 'country' | 'lever' | 'pledger' | 'pledger_kind' | 'commitment_kind';
 

@@ -2,7 +2,7 @@
 // parameters.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { CSV_COLUMNS } from './pledge.model.ts';
+import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, isDatedBy, type PledgeFilter } from './pledges.filter.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
@@ -99,6 +99,11 @@ export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iter
   const where = whereClause(filter, db);
   const query = exportSql(where.sql, filter, db);
   return db.prepare(query.sql).raw().iterate(...query.params, ...where.params) as IterableIterator<CsvCell[]>;
+}
+
+/** Every pledge's sources as /sources.csv's columns, by pledge and position, one row at a time. */
+export function iterateSourcesExport(db: Db): IterableIterator<CsvCell[]> {
+  return db.prepare(`SELECT ${SOURCE_CSV_COLUMNS.join(', ')} FROM pledge_sources ORDER BY pledge_id, position`).raw().iterate() as IterableIterator<CsvCell[]>;
 }
 
 /**

@@ -94,6 +94,18 @@ export const AUTHOR_SQL = `CASE
     ELSE 'A former editor'
   END`;
 
+/** /revisions.csv's columns, in order: the public change log, its author by public name (never the username). */
+export const REVISION_CSV_COLUMNS = ['id', 'entity', 'entity_id', 'action', 'author', 'at', 'reason', 'changes'] as const;
+
+/** Every revision as /revisions.csv's columns, oldest first, one row at a time (changes: the JSON as stored). */
+export function iterateRevisionsExport(db: Db): IterableIterator<(string | number)[]> {
+  const columns = REVISION_CSV_COLUMNS.map((column) => (column === 'author' ? `${AUTHOR_SQL} AS author` : `r.${column}`)).join(', ');
+  return db
+    .prepare(`SELECT ${columns} FROM revisions r LEFT JOIN users u ON u.id = r.user_id ORDER BY r.id`)
+    .raw()
+    .iterate() as IterableIterator<(string | number)[]>;
+}
+
 export function revisionsOf(db: Db, entity: Entity, entityId: number): Revision[] {
   const rows = db
     .prepare(

@@ -1,0 +1,92 @@
+// The SQL that turns a copy of the database into /pledges.db: the public tables only, and no username anywhere.
+import type { Db } from '../platform/db.ts';
+import { AUTHOR_SQL } from '../revisions/revisions.repository.ts';
+
+/**
+ * The tables a download keeps: what the pages and CSVs publish, the pre-grouped tables computed from it, and the
+ * migrations applied. Any other table (users, sessions, api_tokens, and whatever a later migration adds) is
+ * dropped: a new table is private until it is named here.
+ */
+export const PUBLIC_TABLES = [
+  'pledges',
+  'pledge_sources',
+  'events',
+  'event_sources',
+  'pledge_events',
+  'status_changes',
+  'pledge_relations',
+  'revisions',
+  'app_meta',
+  'schema_migrations',
+  'pledge_bands',
+  'pledger_months',
+  'search_texts',
+  'pledge_groups',
+  'pledge_ledger',
+] as const;
+
+/**
+ * What a download's content depends on: the data version, and the editors' public names, which the revisions'
+ * authors are read from (a rename or a deleted editor changes them without a change to the data).
+ */
+export function snapshotKey(db: Db): string {
+  return db
+    .prepare(
+      `SELECT (SELECT value FROM app_meta WHERE key = 'data_version') || char(10)
+              || coalesce((SELECT group_concat(id || '=' || display_name, char(10)) FROM (SELECT id, display_name FROM users ORDER BY id)), '')`,
+    )
+    .pluck()
+    .get() as string;
+}
+
+/**
+ * A compact copy of the database into `file` (which must not exist): one read transaction, so consistent while
+ * others write, and never restarted by their writes (as SQLite's online backup is).
+ */
+export function copyInto(db: Db, file: string): void {
+  db.prepare('VACUUM INTO ?').run(file);
+}
+
+function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Makes a copy (never the live database) public: the revisions name their author by public name, as /changes does,
+ * with no user id or username; every table not in PUBLIC_TABLES is dropped; app_meta keeps the data version alone
+ * (no session secret); then VACUUM rewrites the file, so that no freed page still holds what was removed.
+ */
+export function makePublic(copy: Db): void {
+  // One file, no WAL beside it; no foreign-key action when the tables the revisions pointed at are dropped.
+  copy.pragma('journal_mode = DELETE');
+  copy.pragma('foreign_keys = OFF');
+  copy.transaction(() => {
+    // Rebuilt rather than updated: the log's append-only triggers go with the old table.
+    copy.exec(`CREATE TABLE public_revisions (
+      id        INTEGER PRIMARY KEY,
+      entity    TEXT NOT NULL,
+      entity_id INTEGER NOT NULL,
+      action    TEXT NOT NULL,
+      author    TEXT NOT NULL,
+      at        TEXT NOT NULL,
+      changes   TEXT NOT NULL,
+      reason    TEXT NOT NULL
+    )`);
+    copy.exec(`INSERT INTO public_revisions (id, entity, entity_id, action, author, at, changes, reason)
+               SELECT r.id, r.entity, r.entity_id, r.action, ${AUTHOR_SQL}, r.at, r.changes, r.reason
+                 FROM revisions r LEFT JOIN users u ON u.id = r.user_id`);
+    copy.exec('DROP TABLE revisions');
+    copy.exec('ALTER TABLE public_revisions RENAME TO revisions');
+    copy.exec('CREATE INDEX revisions_entity_idx ON revisions (entity, entity_id, id)');
+    const keep = new Set<string>(PUBLIC_TABLES);
+    const tables = copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all() as string[];
+    for (const table of tables) if (!keep.has(table)) copy.exec(`DROP TABLE ${quoted(table)}`);
+    copy.prepare("DELETE FROM app_meta WHERE key <> 'data_version'").run();
+    // AUTOINCREMENT's counters would still tell how many editors and tokens there were.
+    if (copy.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get()) {
+      copy.prepare("DELETE FROM sqlite_sequence WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')").run();
+    }
+  })();
+  copy.exec('VACUUM');
+}
+
