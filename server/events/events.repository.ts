@@ -10,12 +10,11 @@ import { EVENT_CSV_COLUMNS, type EventListRow, type EventSource, type LinkedPled
  * only the events, and the pledges, dated before it.
  */
 export function listEvents(db: Db, before: string | null = null): EventListRow[] {
-  // The links alone are counted in their index; as of a date, each linked pledge's date is read from the pledges'
-  // dates by id (pledges_as_of_idx), not from its row: a million pledges have some 200,000 links.
+  // The links alone are counted in their index; as of a date, each linked pledge's date is read too.
   const count =
     before === null
       ? '(SELECT count(*) FROM pledge_events pe WHERE pe.event_id = e.id)'
-      : `(SELECT count(*) FROM pledge_events pe CROSS JOIN pledges p INDEXED BY pledges_as_of_idx ON p.id = pe.pledge_id
+      : `(SELECT count(*) FROM pledge_events pe CROSS JOIN pledges p ON p.id = pe.pledge_id
            WHERE pe.event_id = e.id AND p.announced_on < @before)`;
   return statement(
     db,
