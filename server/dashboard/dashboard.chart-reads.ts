@@ -18,7 +18,7 @@ export function chartReads(db: Db, cache: ReadCache) {
     cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
   const chartsOf = (filter: PledgeFilter, summary: Summary = summaryOf(filter), events: PoliticalEvent[] = eventsOf(filter)): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
-    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS })),
+    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: summary.totals.pledge_count })),
     waterfall: shapeWaterfall(waterfallOf(filter), filter),
   });
   return { summaryOf, facetsOf, waterfallOf, eventsOf, chartsOf };
