@@ -108,6 +108,10 @@ export function keptStatuses(db: Db, asOf: string): { version: string; earliest:
   })();
 }
 
+/** No completion evidence for pledge p on or before a date (its one parameter): no step to under way or completed. */
+export const NO_EVIDENCE = `NOT EXISTS (SELECT 1 FROM status_changes c
+             WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?)`;
+
 /**
  * Whether pledge p is overdue on the reference date `on` (YYYY-MM-DD), with its parameters: still announced, due
  * on or before that date, and no status step to under way or completed dated on or before it (completion
@@ -118,8 +122,7 @@ export function keptStatuses(db: Db, asOf: string): { version: string; earliest:
  * are matched as today, through the overdue index.
  */
 export function overdueCondition(on: string, asOf = false, db?: Db): { sql: string; params: unknown[] } {
-  const evidence = `NOT EXISTS (SELECT 1 FROM status_changes c
-             WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?)`;
+  const evidence = NO_EVIDENCE;
   if (asOf && db) {
     const kept = keptStatuses(db, on);
     if (kept.earliest !== null) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadCache, cachedFacets, cachedSummary } from '../../server/dashboard/dashboard.reads.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { dateAfter, parseFilter } from '../../server/pledges/pledges.filter.ts';
+import { overdueCondition } from '../../server/pledges/pledges.sql.ts';
 import { freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
@@ -75,5 +76,18 @@ describe('the dashboard as of a day, on generated histories', () => {
     expect(figures({ as_of: asOf, sector: 'Energy' })).toEqual(expected(energy, energy));
     const nvidia = seen.filter((row) => row.pledger === 'Nvidia');
     expect(figures({ as_of: asOf, pledger: 'Nvidia' })).toEqual(expected(nvidia, nvidia));
+  });
+
+  it.each(['2017-06-30', '2020-01-01', '2023-06-30', '2025-06-30', TEST_TODAY])('counts the pledges overdue as of %s as each pledge’s own steps say', (asOf) => {
+    // Each pledge asks its own steps (the condition without a connection), against the kept statuses and spans.
+    const own = overdueCondition(asOf, true);
+    const byEach = (extra: string, params: unknown[] = []) =>
+      ctx.db.prepare(`SELECT count(*) FROM pledges p WHERE p.announced_on < ? AND ${own.sql} ${extra}`).pluck().get(dateAfter(asOf), ...own.params, ...params);
+    const overdue = (query: Record<string, string>) =>
+      cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, parseFilter({ as_of: asOf, ...query }, TEST_TODAY)).totals.overdue_count;
+    expect(overdue({})).toBe(byEach(''));
+    expect(overdue({ sector: 'Energy' })).toBe(byEach("AND p.sector = 'Energy'"));
+    expect(overdue({ min: '1B' })).toBe(byEach('AND p.amount_usd >= ?', [1e9]));
+    expect(byEach('')).toBeGreaterThan(0);
   });
 });
