@@ -10,6 +10,8 @@ import { iterateEventsExport } from '../events/events.repository.ts';
 import { iterateRevisionsExport, REVISION_CSV_COLUMNS } from '../revisions/revisions.repository.ts';
 import { DATA_PACKAGE } from './datapackage.descriptor.ts';
 import { SnapshotFiles } from './snapshot.files.ts';
+import { asOfOf } from '../platform/http/as-of.ts';
+import { dateAfter } from '../lib/dates.ts';
 
 type Log = (error: unknown) => void;
 
@@ -32,9 +34,16 @@ export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db
     res.json(DATA_PACKAGE);
   });
 
-  router.get('/sources.csv', (_req, res) => sendTable(db, res, log, 'sources', SOURCE_CSV_COLUMNS, iterateSourcesExport));
-  router.get('/events.csv', (_req, res) => sendTable(db, res, log, 'events', EVENT_CSV_COLUMNS, iterateEventsExport));
-  router.get('/revisions.csv', (_req, res) => sendTable(db, res, log, 'revisions', REVISION_CSV_COLUMNS, iterateRevisionsExport));
+  // As of a date (as_of=, checked by platform/http/as-of.ts): the rows dated by then.
+  const beforeOf = (res: Response) => {
+    const asOf = asOfOf(res);
+    return asOf === null ? null : dateAfter(asOf);
+  };
+  router.get('/sources.csv', (_req, res) => sendTable(db, res, log, 'sources', SOURCE_CSV_COLUMNS, (snapshot) => iterateSourcesExport(snapshot, beforeOf(res))));
+  router.get('/events.csv', (_req, res) => sendTable(db, res, log, 'events', EVENT_CSV_COLUMNS, (snapshot) => iterateEventsExport(snapshot, beforeOf(res))));
+  router.get('/revisions.csv', (_req, res) =>
+    sendTable(db, res, log, 'revisions', REVISION_CSV_COLUMNS, (snapshot) => iterateRevisionsExport(snapshot, beforeOf(res))),
+  );
 
   router.get('/pledges.db', async (_req, res) => {
     const snapshot = await files.acquire();

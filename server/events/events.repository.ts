@@ -163,8 +163,11 @@ const EXPORT_COLUMNS: Record<(typeof EVENT_CSV_COLUMNS)[number], string> = {
   updated_at: 'e.updated_at',
 };
 
-/** Every event as /events.csv's columns, by id, one row at a time. */
-export function iterateEventsExport(db: Db): IterableIterator<CsvCell[]> {
+/** Every event as /events.csv's columns, by id, one row at a time; before: those dated before that day. */
+export function iterateEventsExport(db: Db, before: string | null = null): IterableIterator<CsvCell[]> {
   const columns = EVENT_CSV_COLUMNS.map((column) => `${EXPORT_COLUMNS[column]} AS ${column}`).join(', ');
-  return db.prepare(`SELECT ${columns} FROM events e ORDER BY e.id`).raw().iterate() as IterableIterator<CsvCell[]>;
+  return db
+    .prepare(`SELECT ${columns} FROM events e WHERE @before IS NULL OR e.occurred_on < @before ORDER BY e.id`)
+    .raw()
+    .iterate({ before }) as IterableIterator<CsvCell[]>;
 }

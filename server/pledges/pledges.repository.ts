@@ -101,9 +101,20 @@ export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iter
   return db.prepare(query.sql).raw().iterate(...query.params, ...where.params) as IterableIterator<CsvCell[]>;
 }
 
-/** Every pledge's sources as /sources.csv's columns, by pledge and position, one row at a time. */
-export function iterateSourcesExport(db: Db): IterableIterator<CsvCell[]> {
-  return db.prepare(`SELECT ${SOURCE_CSV_COLUMNS.join(', ')} FROM pledge_sources ORDER BY pledge_id, position`).raw().iterate() as IterableIterator<CsvCell[]>;
+/**
+ * Every pledge's sources as /sources.csv's columns, by pledge and position, one row at a time; before (the day after
+ * an as-of date): those of the pledges announced before it.
+ */
+export function iterateSourcesExport(db: Db, before: string | null = null): IterableIterator<CsvCell[]> {
+  const columns = SOURCE_CSV_COLUMNS.map((column) => `s.${column}`).join(', ');
+  return db
+    .prepare(
+      before === null
+        ? `SELECT ${columns} FROM pledge_sources s ORDER BY s.pledge_id, s.position`
+        : `SELECT ${columns} FROM pledge_sources s CROSS JOIN pledges p ON p.id = s.pledge_id WHERE p.announced_on < ? ORDER BY s.pledge_id, s.position`,
+    )
+    .raw()
+    .iterate(...(before === null ? [] : [before])) as IterableIterator<CsvCell[]>;
 }
 
 /**

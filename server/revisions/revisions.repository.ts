@@ -97,13 +97,16 @@ export const AUTHOR_SQL = `CASE
 /** /revisions.csv's columns, in order: the public change log, its author by public name (never the username). */
 export const REVISION_CSV_COLUMNS = ['id', 'entity', 'entity_id', 'action', 'author', 'at', 'reason', 'changes'] as const;
 
-/** Every revision as /revisions.csv's columns, oldest first, one row at a time (changes: the JSON as stored). */
-export function iterateRevisionsExport(db: Db): IterableIterator<(string | number)[]> {
+/**
+ * Every revision as /revisions.csv's columns, oldest first, one row at a time (changes: the JSON as stored);
+ * before: those written before that day (UTC), as the change log as of a date lists them.
+ */
+export function iterateRevisionsExport(db: Db, before: string | null = null): IterableIterator<(string | number)[]> {
   const columns = REVISION_CSV_COLUMNS.map((column) => (column === 'author' ? `${AUTHOR_SQL} AS author` : `r.${column}`)).join(', ');
   return db
-    .prepare(`SELECT ${columns} FROM revisions r LEFT JOIN users u ON u.id = r.user_id ORDER BY r.id`)
+    .prepare(`SELECT ${columns} FROM revisions r LEFT JOIN users u ON u.id = r.user_id WHERE @before IS NULL OR r.at < @before ORDER BY r.id`)
     .raw()
-    .iterate() as IterableIterator<(string | number)[]>;
+    .iterate({ before }) as IterableIterator<(string | number)[]>;
 }
 
 export function revisionsOf(db: Db, entity: Entity, entityId: number): Revision[] {

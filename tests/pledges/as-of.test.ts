@@ -169,6 +169,12 @@ describe('lists, totals and facets as of a date', () => {
     const events = await request(ctx.app).get('/events?as_of=2025-09-30');
     expect(events.text).toContain('Tariff grace for Acme');
     expect(events.text).not.toContain('Tariff exemption for Gamma');
+    // The data package's tables too: events and sources dated by then.
+    const eventsCsv = await request(ctx.app).get('/events.csv?as_of=2025-09-30');
+    expect(eventsCsv.text).toContain('Tariff grace for Acme');
+    expect(eventsCsv.text).not.toContain('Tariff exemption for Gamma');
+    const sourcesCsv = (await request(ctx.app).get('/sources.csv?as_of=2025-03-01')).text.trim().split(/\r?\n/);
+    expect(sourcesCsv.slice(1).map((line) => Number(line.split(',')[0])).sort()).toEqual([ids.acme, ids.delta].sort());
     const relations = await json('/api/relations?as_of=2025-08-14');
     expect(relations.total).toBe(0);
     expect((await json('/api/relations?as_of=2025-08-15')).total).toBe(1);
@@ -242,5 +248,8 @@ describe('pages as of a date', () => {
     const page = await request(ctx.app).get('/changes?as_of=2025-06-30');
     expect(page.text).toContain('late on the 30th');
     expect(page.text).not.toContain('early on the 1st');
+    const csv = (await request(ctx.app).get('/revisions.csv?as_of=2025-06-30')).text;
+    expect(csv).toContain('late on the 30th');
+    expect(csv).not.toContain('early on the 1st');
   });
 });
