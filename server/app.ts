@@ -26,6 +26,12 @@ import { embedRouter } from './dashboard/dashboard.embed.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
 import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
+import { openApiRouter } from './platform/http/openapi.ts';
+import { PLEDGES_API } from './pledges/pledges.api.schema.ts';
+import { RELATIONS_API } from './relations/relations.api.schema.ts';
+import { CONCESSIONS_API } from './events/concessions.api.schema.ts';
+import { SUMMARY_API } from './dashboard/dashboard.api.schema.ts';
+import { CHANGES_API } from './changes/changes.api.schema.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
@@ -149,6 +155,8 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
   app.use(changesRouter(db));
+  // The JSON API described (OpenAPI 3.1), from each feature's description of its routes.
+  app.use(openApiRouter([PLEDGES_API, RELATIONS_API, CONCESSIONS_API, SUMMARY_API, CHANGES_API]));
   app.use(dataPackageRouter(db, log));
   app.use(pagesRouter());
 

@@ -5,6 +5,7 @@ import { asOfOf } from '../platform/http/as-of.ts';
 import { dateAfter } from '../lib/dates.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { atomFeed } from './changes.atom.ts';
+import { PER_PAGE_DEFAULT, PER_PAGE_MAX } from './changes.api.schema.ts';
 import { changesOf, changesPage, countChanges, entityTitle, type Change } from './changes.repository.ts';
 import { changeTime, showChange } from './changes.view.ts';
 
@@ -12,8 +13,6 @@ import { changeTime, showChange } from './changes.view.ts';
 export const PAGE_SIZE = 50;
 /** Entries in a feed: the newest. */
 export const FEED_SIZE = 50;
-const PER_PAGE_DEFAULT = 100;
-const PER_PAGE_MAX = 1000;
 
 /** ?page=N (or ?per_page=N): a whole number from 1 to max; anything else is a 400 that says so. */
 function wholeNumber(value: unknown, name: string, fallback: number, max = 1e9): number {

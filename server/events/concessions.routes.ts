@@ -6,10 +6,10 @@ import { todayOf } from '../platform/http/today.ts';
 import { csvFilename, streamCsv } from '../pledges/pledges.csv.ts';
 import { FilterError, parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { CONCESSION_CSV_COLUMNS, CONCESSION_TYPES, type ConcessionType } from './event.model.ts';
+import { PER_PAGE_DEFAULT, PER_PAGE_MAX } from './concessions.api.schema.ts';
 import { countConcessions, iterateConcessionsExport, listConcessions, type ConcessionFilter } from './concessions.repository.ts';
 
 const PAGE_SIZE = 50;
-const PER_PAGE_MAX = 1000;
 
 /** The pledges' filter and type= (any of the concession types): a wrong value is a 400 that names it. */
 export function parseConcessionFilter(query: Request['query'], on: string): ConcessionFilter {
@@ -81,7 +81,7 @@ export function concessionsRouter(db: Db, log: (error: unknown) => void): Router
   router.get('/api/concessions', (req, res) => {
     const filter = parseConcessionFilter(req.query, todayOf(res));
     const page = wholeNumber(req.query.page, 'page', 1);
-    const perPage = wholeNumber(req.query.per_page, 'per_page', 100, PER_PAGE_MAX);
+    const perPage = wholeNumber(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
     const rows = listConcessions(db, { filter, limit: perPage, offset: (page - 1) * perPage });
     res.json({
       total: countConcessions(db, filter),

@@ -1,5 +1,6 @@
 // Errors carry their status; one handler, registered last, renders them as HTML or JSON.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { z } from 'zod';
 import { isBusy, isDatabaseError, isFull, type Db } from './db.ts';
 import type { Logger } from './log.ts';
 
@@ -15,6 +16,20 @@ export class HttpError extends Error {
 export const notFound: RequestHandler = (req) => {
   throw new HttpError(404, `Nothing lives at ${req.path}.`);
 };
+
+/** What a JSON route answers when it fails: the API's description (/api/openapi.json) is built from this schema. */
+export const ERROR_BODY = z
+  .strictObject({
+    error: z.strictObject({
+      status: z.number().int().min(400).max(599).describe('The HTTP status, again.'),
+      message: z.string().describe('What was wrong, in a sentence; for a 5xx only that it was the server\'s fault, with the request id.'),
+      fields: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe('A refused write (422): one message per wrong field, by the field\'s name (source_url_0 for the first source\'s URL).'),
+    }),
+  })
+  .describe('Every error of the JSON API.');
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path === '/healthz';
@@ -55,8 +70,9 @@ export function errorHandler(): ErrorRequestHandler {
     if (busy) res.set('Retry-After', '5');
     res.status(status);
     if (wantsJson(req)) {
-      const fields = (error as { fields?: unknown }).fields;
-      res.json({ error: fields ? { status, message, fields } : { status, message } });
+      const fields = (error as { fields?: Record<string, string> }).fields;
+      const body: z.infer<typeof ERROR_BODY> = { error: fields ? { status, message, fields } : { status, message } };
+      res.json(body);
     } else {
       const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests', 503: 'Busy', 507: 'Disk full' };
       res.render('errors/error', { title: titles[status] ?? 'Error', status, message });

@@ -1,4 +1,5 @@
-// The JSON API: the same rows and aggregates as the pages, with the CSV's column names.
+// The JSON API: the same rows and aggregates as the pages, with the CSV's column names. What it sends and reads,
+// as the API's description gives it: pledges.api.schema.ts.
 import { Router, type Request } from 'express';
 import { requireToken, writeLimiter } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
@@ -13,6 +14,8 @@ import { readReason, type FieldErrors } from '../lib/validation.ts';
 import { relationsOf } from '../relations/relations.repository.ts';
 import { todayOf } from '../platform/http/today.ts';
 import { asOfOf } from '../platform/http/as-of.ts';
+import type { z } from 'zod';
+import { PER_PAGE_DEFAULT, PER_PAGE_MAX, type PLEDGE_DETAIL_JSON, type PLEDGE_JSON } from './pledges.api.schema.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -21,11 +24,9 @@ class ValidationFailed extends HttpError {
   }
 }
 
-const PER_PAGE_DEFAULT = 100;
-const PER_PAGE_MAX = 1000;
 
 /** The row as JSON: lists are arrays here, where the CSV has space-separated text. */
-function toJson(row: PledgeListRow) {
+function toJson(row: PledgeListRow): z.infer<typeof PLEDGE_JSON> {
   return {
     ...row,
     source_urls: row.source_urls ? row.source_urls.split(' ') : [],
@@ -54,7 +55,7 @@ export function apiRouter(db: Db): Router {
   }
 
   /** A pledge whole, on today's date or (asOf) as of a date: its status then, what was dated by then. */
-  function pledgeJson(id: number, today: string, asOf: string | null = null) {
+  function pledgeJson(id: number, today: string, asOf: string | null = null): z.infer<typeof PLEDGE_DETAIL_JSON> {
     const pledge = findPledge(db, id, asOf ?? today, asOf !== null)!;
     if (asOf !== null && !isDatedBy(pledge.announced_on, asOf)) {
       throw new HttpError(404, `Pledge ${id} was announced ${pledge.announced_on}, after ${asOf}: as of that date the tracker has no such pledge.`);

@@ -16,6 +16,8 @@ import {
 } from './pledge.model.ts';
 import { isRealPartialDate } from '../lib/validation.ts';
 import { dateAfter } from '../lib/dates.ts';
+import { AS_OF_PARAMETER } from '../platform/http/as-of.ts';
+import type { ApiParameter, JsonSchema } from '../platform/http/openapi.ts';
 
 export { dateAfter };
 
@@ -82,6 +84,43 @@ export class FilterError extends HttpError {
     super(400, `The filter parameter ${param} is wrong: ${message}`);
   }
 }
+
+const anyOf = (description: string, items: JsonSchema, example: string[]): Omit<ApiParameter, 'name' | 'in'> => ({
+  description: `${description} Repeat the parameter for "any of" (at most 50 values).`,
+  schema: { type: 'array', items, maxItems: 50 },
+  example,
+});
+const TEXT = { type: 'string', maxLength: 200 };
+const PARTIAL_DATE = { type: 'string', pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$' };
+const AMOUNT = { type: 'string', maxLength: MAX_AMOUNT_LENGTH };
+
+/**
+ * The filter as the API's description (/api/openapi.json) gives it, one entry for each parameter parseFilter reads:
+ * a parameter added to FILTER_PARAMS without its description here is a type error.
+ */
+const FILTER_DOCS: Record<FilterParam, Omit<ApiParameter, 'name' | 'in'>> = {
+  sector: anyOf('The sector, exactly.', TEXT, ['Semiconductors']),
+  status: anyOf('The status.', { type: 'string', enum: [...STATUSES] }, ['under_way']),
+  country: anyOf("The pledger's home country, exactly.", TEXT, ['Japan']),
+  lever: anyOf('The political lever; none: no lever recorded.', { type: 'string', enum: [...LEVERS, 'none'] }, ['tariffs']),
+  pledger_kind: anyOf('Who pledges; unknown: not recorded.', { type: 'string', enum: [...PLEDGER_KINDS, 'unknown'] }, ['government']),
+  commitment_kind: anyOf('What kind of commitment; unknown: not recorded.', { type: 'string', enum: [...COMMITMENT_KINDS, 'unknown'] }, ['purchases_trade']),
+  pledger: anyOf('The pledger, exactly.', TEXT, ['Apple']),
+  from: { description: 'Announced on or after this date, at any precision (from=2025-03 starts on 1 March).', schema: PARTIAL_DATE, example: '2025-03' },
+  to: { description: 'Announced on or before this date, at any precision (to=2025-03 includes all of March); not before from.', schema: PARTIAL_DATE, example: '2025-12-31' },
+  min: { description: 'An amount of at least this, typed as in the form (500000000000, 500B, $1.2T, 80 bn); undisclosed amounts drop out.', schema: AMOUNT, example: '10B' },
+  max: { description: 'An amount of at most this (as min); not below min.', schema: AMOUNT, example: '$1T' },
+  q: { description: "Text in the pledger, project, notes, sector, country or a source's URL or title, regardless of ASCII case (% and _ are literal).", schema: TEXT, example: 'H20' },
+  overdue: { description: 'Only the pledges overdue on the view\'s day (docs/methodology.md); any other value than 1 is a 400.', schema: { type: 'string', enum: ['1'] } },
+  step: {
+    description: 'One step of the waterfall: the pledges of the rest of the filter that it took dollars from or counted as unknown (docs/methodology.md).',
+    schema: { type: 'string', enum: [...WATERFALL_STEPS] },
+  },
+  as_of: AS_OF_PARAMETER,
+};
+
+/** The filter's query parameters, in FILTER_PARAMS's order, for the API's description. */
+export const FILTER_PARAMETERS: ApiParameter[] = FILTER_PARAMS.map((name) => ({ ...FILTER_DOCS[name], name, in: 'query' as const }));
 
 function values(query: Record<string, unknown>, name: string): string[] {
   const raw = query[name];

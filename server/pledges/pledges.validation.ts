@@ -175,6 +175,56 @@ export function readPledgeJson(body: unknown): { values: PledgeFormValues; error
   return { values, errors };
 }
 
+/** What each field of a JSON body means, for the API's description: a field of PledgeSchema without one is a type error. */
+const JSON_FIELD_NOTES: Record<keyof typeof PledgeSchema.shape, string> = {
+  pledger: 'Who pledged (required).',
+  project: 'What was pledged, in a few words.',
+  amount: 'The amount as typed ("500B", "$1.2T", "80 bn") or whole dollars; empty or null: undisclosed. Or send amount_usd.',
+  amount_note: 'Qualifiers of the amount ("up to", "about").',
+  us_share_pct: 'The US share in percent, 0 to 100; empty or null: unknown.',
+  us_share_basis: 'stated or inferred; empty or null when the share is unknown.',
+  announced_on: 'When announced: YYYY, YYYY-MM or YYYY-MM-DD (required).',
+  horizon_years: 'Years over which the amount is spent, more than 0.',
+  horizon_end: 'The day the horizon ends, YYYY-MM-DD.',
+  horizon_note: 'How the horizon was stated.',
+  sector: 'The sector.',
+  country: "The pledger's home country.",
+  status: `One of ${STATUSES.join(', ')}; announced when left out. A change needs status_changed_on and status_evidence_url.`,
+  lever: `One of ${LEVERS.join(', ')}; empty or null: none.`,
+  context_note: 'The political context.',
+  pledger_kind: `One of ${PLEDGER_KINDS.join(', ')}; empty or null: not recorded.`,
+  commitment_kind: `One of ${COMMITMENT_KINDS.join(', ')}; empty or null: not recorded.`,
+  horizon_start: 'The day the horizon starts, YYYY-MM-DD; empty: on the announced date.',
+  new_money: 'The part described as new (as amount), at most the amount; empty or null: not stated. Or send new_money_usd.',
+  first_tranche_by: "The pledge's own date for its first money: YYYY, YYYY-MM or YYYY-MM-DD.",
+  reason: 'Why, for the change log.',
+  status_changed_on: 'When the status changed (needed when it does): YYYY, YYYY-MM or YYYY-MM-DD.',
+  status_evidence_url: 'A web address that shows the new status (needed when it changes).',
+  status_note: 'A note on the status change.',
+};
+const NUMERIC_JSON_FIELDS = new Set(['us_share_pct', 'horizon_years', 'amount', 'new_money']);
+
+/**
+ * The JSON body readPledgeJson reads, for the API's description (/api/openapi.json): each field of PledgeSchema as
+ * the form takes it (text), or a number where one is meant, or null or left out for empty; then the lists.
+ */
+export const PLEDGE_JSON_BODY = z.object({
+  ...Object.fromEntries(
+    Object.entries(PledgeSchema.shape).map(([name, text]) => {
+      const alternatives = NUMERIC_JSON_FIELDS.has(name) ? [text, z.number(), z.null()] : [text, z.null()];
+      return [name, z.union(alternatives).optional().describe(JSON_FIELD_NOTES[name as keyof typeof JSON_FIELD_NOTES])];
+    }),
+  ),
+  amount_usd: z.union([z.number().int().min(0), z.string(), z.null()]).optional().describe('The amount in whole dollars, when amount is left out.'),
+  new_money_usd: z.union([z.number().int().min(0), z.string(), z.null()]).optional().describe('The new part in whole dollars, when new_money is left out.'),
+  sources: z
+    .array(z.object({ url: z.string().describe('http:// or https://'), title: z.string().optional() }))
+    .max(MAX_SOURCES)
+    .optional()
+    .describe('At least one source: a list of {url, title}.'),
+  event_ids: z.array(z.number().int().min(1)).optional().describe('The ids of the political events the pledge is linked to.'),
+});
+
 export function emptyPledgeForm(): PledgeFormValues {
   return { ...scalars(() => ''), status: 'announced', sources: [], event_ids: [] };
 }

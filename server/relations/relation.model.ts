@@ -1,5 +1,6 @@
 // Relations between pledges as the rest of the code knows them: kinds, row types, the export's columns, and how
 // a relation reads from either of its pledges. Imports nothing of ours, so that every feature may depend on it.
+import { z } from 'zod';
 
 /**
  * "pledge_id KIND other_id" (migration 011): supersedes (the other is counted once, at this one's figure), contains
@@ -43,6 +44,28 @@ export const RELATION_CSV_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof Relation)[];
+
+const id = z.number().int().min(1);
+const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/).describe('UTC, ISO 8601.');
+
+/**
+ * A relation as the JSON API sends it (/api/relations, a pledge's `relations`): the export's columns, each with its
+ * schema, for the API's description; a column without one is a type error.
+ */
+export const RELATION_JSON = z
+  .strictObject({
+    id: id.describe("The relation's id."),
+    pledge_id: id.describe('The pledge it is read from: "pledge_id kind other_id".'),
+    kind: z.enum(RELATION_KINDS),
+    other_id: id.nullable().describe('The other pledge; null only for a repeat of an earlier plan the tracker does not hold.'),
+    amount_usd: z.number().int().min(0).nullable().describe('The dollars concerned; null: unknown (for contains: all of the other pledge).'),
+    note: z.string(),
+    source_url: z.string().nullable(),
+    source_title: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  } satisfies Record<(typeof RELATION_CSV_COLUMNS)[number], z.ZodType>)
+  .describe('A relation between two pledges (docs/api.md, "CSV").');
 
 /** A relation as one of its pledges sees it: "supersedes" from one side is "is superseded by" from the other. */
 export const ROLES = ['supersedes', 'superseded_by', 'contains', 'contained_in', 'overlaps', 'repeats', 'repeated_by'] as const;

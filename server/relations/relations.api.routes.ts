@@ -1,5 +1,6 @@
 // The JSON API of relations: the export's rows (with the pledges' filter), one relation, and token-authorised
-// writes that mirror the pledges' (POST, PUT replaces, DELETE ?reason=), each with revisions on both pledges.
+// writes that mirror the pledges' (POST, PUT replaces, DELETE ?reason=), each with revisions on both pledges. What it
+// sends and reads, as the API's description gives it: relations.api.schema.ts.
 import { Router, type Request } from 'express';
 import { requireToken, writeLimiter } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
@@ -10,6 +11,7 @@ import type { Relation } from './relation.model.ts';
 import { countRelations, createRelation, deleteRelation, findRelation, listRelations, relationFacts, updateRelation } from './relations.repository.ts';
 import { readRelationJson, validateRelation, type RelationChange } from './relations.validation.ts';
 import { todayOf } from '../platform/http/today.ts';
+import { PER_PAGE_DEFAULT, PER_PAGE_MAX } from './relations.api.schema.ts';
 
 /** A 422 whose body names each wrong field. */
 class ValidationFailed extends HttpError {
@@ -18,8 +20,6 @@ class ValidationFailed extends HttpError {
   }
 }
 
-const PER_PAGE_DEFAULT = 100;
-const PER_PAGE_MAX = 1000;
 
 function positiveInt(value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;

@@ -61,6 +61,33 @@ const RelationSchema = z.object({
   reason: multiLine(500),
 });
 
+/** What each field of a JSON body means, for the API's description: a field of RelationSchema without one is a type error. */
+const JSON_FIELD_NOTES: Record<keyof typeof RelationSchema.shape, string> = {
+  pledge_id: 'The pledge the relation is read from: "pledge_id kind other_id" (required).',
+  kind: `One of ${RELATION_KINDS.join(', ')} (required).`,
+  other_id: 'The other pledge; null or left out only for a repeat of an earlier plan the tracker does not hold.',
+  amount: 'The dollars concerned, as typed ("30B") or whole dollars; empty or null: unknown. Or send amount_usd.',
+  note: 'Why the two are related.',
+  source_url: 'The source that relates them: http:// or https://.',
+  source_title: 'Its title.',
+  reason: 'Why, for the change log of both pledges.',
+};
+const NUMERIC_JSON_FIELDS = new Set(['pledge_id', 'other_id', 'amount']);
+
+/**
+ * The JSON body readRelationJson reads, for the API's description (/api/openapi.json): each field of RelationSchema
+ * as text, or a whole number where one is meant, or null or left out for empty.
+ */
+export const RELATION_JSON_BODY = z.object({
+  ...Object.fromEntries(
+    Object.entries(RelationSchema.shape).map(([name, text]) => {
+      const alternatives = NUMERIC_JSON_FIELDS.has(name) ? [text, z.number().int().min(0), z.null()] : [text, z.null()];
+      return [name, z.union(alternatives).optional().describe(JSON_FIELD_NOTES[name as keyof typeof JSON_FIELD_NOTES])];
+    }),
+  ),
+  amount_usd: z.union([z.number().int().min(0), z.string(), z.null()]).optional().describe('The dollars concerned, when amount is left out.'),
+});
+
 export function emptyRelationForm(): RelationFormValues {
   return { kind: 'supersedes', other_id: '', amount: '', note: '', source_url: '', source_title: '', reason: '' };
 }

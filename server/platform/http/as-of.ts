@@ -3,9 +3,20 @@
 // follows one stays on that date.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { todayOf } from './today.ts';
+import type { ApiParameter } from './openapi.ts';
 
 /** The as-of date the query asks for, checked against today and the data (throws an HttpError), or null. */
 export type AsOfCheck = (query: Record<string, unknown>, today: string) => string | null;
+
+/** as_of= as the API's description gives it: every read takes it. */
+export const AS_OF_PARAMETER: ApiParameter = {
+  name: 'as_of',
+  in: 'query',
+  description:
+    'The tracker as it stood on that day (docs/methodology.md, "As of a date"): the pledges announced by then, each with its status then, and overdue computed against that day. A whole day, not in the future and not before the first pledge (400 otherwise).',
+  schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+  example: '2025-06-30',
+};
 
 /** The request's as-of date, YYYY-MM-DD, or null for today's view. */
 export function asOfOf(res: Response): string | null {

@@ -11,7 +11,7 @@ import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
-const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes']);
+const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
 
 /**
  * The pages that print the origin the request named (the dashboard's embed codes): kept apart for each origin, so
