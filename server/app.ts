@@ -98,6 +98,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
 
   const assets = createAssets({
     '/css/site.css': path.join(ROOT, 'public/css/site.css'),
+    '/js/chart-configs.js': path.join(ROOT, 'public/js/chart-configs.js'),
     '/js/charts.js': path.join(ROOT, 'public/js/charts.js'),
     '/js/forms.js': path.join(ROOT, 'public/js/forms.js'),
     '/js/import.js': path.join(ROOT, 'public/js/import.js'),
