@@ -25,7 +25,7 @@ export default tseslint.config(
     files: ['public/js/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', getComputedStyle: 'readonly', Chart: 'readonly', URL: 'readonly', setTimeout: 'readonly', performance: 'readonly', fetch: 'readonly', navigator: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', getComputedStyle: 'readonly', Chart: 'readonly', URL: 'readonly', setTimeout: 'readonly', performance: 'readonly', fetch: 'readonly', navigator: 'readonly', module: 'readonly' },
     },
   },
 );

@@ -23,6 +23,7 @@ import { relationsEditRouter } from './relations/relations.edit.routes.ts';
 import { relationsRouter } from './relations/relations.routes.ts';
 import { dashboardRouter } from './dashboard/dashboard.routes.ts';
 import { embedRouter } from './dashboard/dashboard.embed.routes.ts';
+import { chartCardsRouter } from './dashboard/dashboard.cards.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
 import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
@@ -40,6 +41,7 @@ import { compileViews, viewOptions } from './platform/http/views.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
 import { stampToday, type Clock } from './platform/http/today.ts';
 import { stampAsOf } from './platform/http/as-of.ts';
+import { stampOrigin } from './platform/http/public-url.ts';
 import { asOfWithData } from './pledges/pledges.as-of.ts';
 import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
@@ -59,7 +61,7 @@ const VENDOR_FILES: Record<string, string> = {
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes'>>;
+  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes' | 'publicUrl'>>;
   logger?: Logger;
   /** Today's date (YYYY-MM-DD, UTC), which overdue is computed against; a test may set the day. */
   today?: Clock;
@@ -86,10 +88,12 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
 
   app.use(requestLogger(logger));
   app.use(stampToday(today));
+  // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
+  app.use(stampOrigin(config.publicUrl));
   app.use(strictTransportSecurity);
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
-  app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE));
+  app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl));
   // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).
   app.use(collectAfterLargeAnswers);
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.
@@ -98,6 +102,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
 
   const assets = createAssets({
     '/css/site.css': path.join(ROOT, 'public/css/site.css'),
+    '/js/chart-configs.js': path.join(ROOT, 'public/js/chart-configs.js'),
     '/js/charts.js': path.join(ROOT, 'public/js/charts.js'),
     '/js/forms.js': path.join(ROOT, 'public/js/forms.js'),
     '/js/import.js': path.join(ROOT, 'public/js/import.js'),
@@ -146,6 +151,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(relationsEditRouter(db));
   app.use(dashboardRouter(db, cache));
   app.use(embedRouter(db, cache));
+  app.use(chartCardsRouter(db, cache));
   // The facets beside the table are the same for every reader until something is written.
   app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter)));
   app.use(eventsEditRouter(db));

@@ -21,6 +21,9 @@ async function start(): Promise<void> {
   // Readable lines for someone watching a terminal; JSON for files, journald and containers.
   const logger = createLogger(config.logLevel, undefined, config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'));
   setPasswordCost(config.passwordScryptN);
+  if (config.env === 'production' && config.publicUrl === undefined) {
+    logger.warn('PUBLIC_URL is not set: link cards and embed codes name the origin each request names (behind a proxy, as TRUST_PROXY lets it say); set PUBLIC_URL to the site\'s address');
+  }
   const db = openDatabase(config.databasePath, { maxBytes: config.databaseMaxBytes });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, `Applied migrations: ${applied.join(', ')}`);

@@ -4,23 +4,25 @@
   'use strict';
 
   var source = document.getElementById('chart-data');
-  if (!source || typeof Chart === 'undefined') return;
+  if (!source || typeof Chart === 'undefined' || !window.PledgeCharts) return;
   var data = JSON.parse(source.textContent);
   // In another site's frame: what a chart links to opens in a tab of its own, not in the frame (which this
   // site's pages refuse to be drawn in).
   var embedded = document.body.classList.contains('embed');
 
-  // Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-  var COLORS = {
-    us: '#0072B2',
-    nonUs: '#E69F00',
-    unknown: '#999999',
-    line: '#1d3557',
-    event: '#D55E00',
-    concession: '#CC79A7',
-    lever: '#009E73',
-    taken: '#D55E00',
-    result: '#009E73',
+  var charts = window.PledgeCharts;
+  // What a drawing in the page needs that the server's does not: a canvas for a pattern's tile, and a click's way out.
+  var env = {
+    canvas: function (width, height) {
+      var canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      return canvas;
+    },
+    follow: function (href) {
+      if (embedded) window.open(href, '_blank', 'noopener');
+      else window.location.href = href;
+    },
   };
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -29,18 +31,7 @@
   // Drawn at once, without the entry animation: the figures are what a reader came for.
   Chart.defaults.animation = false;
 
-  // A white canvas, so that a downloaded PNG reads on any background.
-  Chart.register({
-    id: 'whiteBackground',
-    beforeDraw: function (chart) {
-      var ctx = chart.canvas.getContext('2d');
-      ctx.save();
-      ctx.globalCompositeOperation = 'destination-over';
-      ctx.fillStyle = '#ffffff';
-      ctx.fillRect(0, 0, chart.width, chart.height);
-      ctx.restore();
-    },
-  });
+  Chart.register(charts.whiteBackground);
 
   // Lets a test or a screenshot tool know that each chart has been drawn at least once.
   Chart.register({
@@ -53,387 +44,14 @@
     },
   });
 
-  function billions(value) {
-    var rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
-    return '$' + rounded.toLocaleString('en-US') + 'B';
-  }
-
-  var monthYear = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
-
-  function hatch(color) {
-    var size = 8;
-    var tile = document.createElement('canvas');
-    tile.width = size;
-    tile.height = size;
-    var ctx = tile.getContext('2d');
-    ctx.fillStyle = color;
-    ctx.fillRect(0, 0, size, size);
-    ctx.strokeStyle = 'rgba(255,255,255,0.8)';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(0, size);
-    ctx.lineTo(size, 0);
-    ctx.stroke();
-    return ctx.createPattern(tile, 'repeat');
-  }
-
-  // A bar's label, cut to fit the narrow chart of a phone or a 320 px frame: the axis may take at most half the
-  // chart's width, and Chart.js would clip a longer label at the canvas's edge.
-  function fitLabel(value) {
-    var label = this.getLabelForValue(value);
-    var most = Math.max(12, Math.floor(this.chart.width / 15));
-    var lines = Array.isArray(label) ? label : [label];
-    return lines.map(function (line) { return line.length > most ? line.slice(0, most - 1) + '…' : line; });
-  }
-
-  function follow(href) {
-    if (embedded) window.open(href, '_blank', 'noopener');
-    else window.location.href = href;
-  }
-
-  // A bar per row needs room: grow the box with the number of bars (server/dashboard/dashboard.embed.ts sizes an
-  // embed's frame the same way).
-  function fitHeight(canvas, bars) {
-    var box = canvas.parentElement;
-    box.style.height = Math.max(200, 70 + bars * 42) + 'px';
-  }
-
-  function drawAmounts() {
-    var canvas = document.getElementById('chart-amounts');
-    var d = data.amounts;
-    if (!canvas) return;
-    fitHeight(canvas, d.labels.length);
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [
-          { label: 'US', data: d.us, backgroundColor: COLORS.us },
-          { label: 'Outside the US', data: d.nonUs, backgroundColor: COLORS.nonUs },
-          { label: 'US share unknown', data: d.unknownShare, backgroundColor: hatch(COLORS.unknown) },
-        ],
-      },
-      options: {
-        indexAxis: 'y',
-        scales: {
-          // An "all others" bar that would flatten the rest is cut at the axis's end (its label says so).
-          x: { stacked: true, beginAtZero: true, max: d.axisMax === null ? undefined : d.axisMax, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-          y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                return item.dataset.label + ': ' + billions(item.parsed.x);
-              },
-              title: function (items) {
-                return items.length ? d.names[items[0].dataIndex] : '';
-              },
-              footer: function (items) {
-                return items.length ? 'Total ' + d.totals[items[0].dataIndex] : '';
-              },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  function drawUsShare() {
-    var canvas = document.getElementById('chart-us-share');
-    var d = data.usShare;
-    if (!canvas) return;
-    fitHeight(canvas, d.labels.length);
-    var usPattern = hatch(COLORS.us);
-    var nonUsPattern = hatch(COLORS.nonUs);
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [
-          {
-            label: 'US',
-            data: d.usPct,
-            backgroundColor: d.inferred.map(function (inferred) { return inferred ? usPattern : COLORS.us; }),
-          },
-          {
-            label: 'Outside the US',
-            data: d.nonUsPct,
-            backgroundColor: d.inferred.map(function (inferred) { return inferred ? nonUsPattern : COLORS.nonUs; }),
-          },
-        ],
-      },
-      options: {
-        indexAxis: 'y',
-        scales: {
-          x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } },
-          y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                var basis = d.inferred[item.dataIndex] ? ' (inferred)' : '';
-                return item.dataset.label + ': ' + Math.round(item.parsed.x * 10) / 10 + '%' + basis;
-              },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  function drawTimeline() {
-    var canvas = document.getElementById('chart-timeline');
-    var d = data.timeline;
-    if (!canvas) return;
-    var concessions = d.concessions || [];
-    var xs = d.points.map(function (p) { return p.x; })
-      .concat(d.events.map(function (e) { return e.x; }))
-      .concat(concessions.map(function (c) { return c.x; }));
-    // Each concession: from its pledge's point to a diamond at the concession's date, then a gap before the next.
-    var joins = [];
-    concessions.forEach(function (c) {
-      joins.push({ x: c.px, y: c.y }, { x: c.x, y: c.y }, { x: c.x, y: null });
-    });
-    var day = 24 * 3600 * 1000;
-    var min = Math.min.apply(null, xs) - 10 * day;
-    var max = Math.max.apply(null, xs) + 10 * day;
-    var annotations = {};
-    d.events.forEach(function (event, i) {
-      annotations['event' + i] = {
-        type: 'line',
-        // Under the data: the labels' white boxes must not hide the pledges' line or the concessions' diamonds.
-        drawTime: 'beforeDatasetsDraw',
-        scaleID: 'x',
-        value: event.x,
-        borderColor: COLORS.event,
-        borderWidth: 1.5,
-        borderDash: [6, 4],
-        label: {
-          display: true,
-          content: [event.date].concat(event.lines),
-          rotation: -90,
-          position: 'center',
-          textAlign: 'start',
-          backgroundColor: 'rgba(255,255,255,0.9)',
-          color: '#7a2b00',
-          font: { size: 10 },
-          padding: 3,
-        },
-      };
-    });
-    new Chart(canvas, {
-      type: 'line',
-      data: {
-        datasets: [
-          {
-            label: 'Cumulative amount pledged',
-            data: d.points.map(function (p) { return { x: p.x, y: p.y }; }),
-            stepped: 'before',
-            borderColor: COLORS.line,
-            backgroundColor: COLORS.line,
-            pointBackgroundColor: d.points.map(function (p) { return p.disclosed ? COLORS.line : '#ffffff'; }),
-            pointBorderColor: COLORS.line,
-            pointBorderWidth: 2,
-            // Point area grows with the amount; undisclosed amounts are small hollow points.
-            pointRadius: d.points.map(function (p) { return p.r; }),
-            pointHoverRadius: d.points.map(function (p) { return p.r + 2; }),
-          },
-          {
-            // A legend entry for the event markers, which the annotation plugin draws.
-            label: 'Political event',
-            data: [],
-            borderColor: COLORS.event,
-            borderDash: [6, 4],
-            backgroundColor: COLORS.event,
-          },
-          {
-            label: 'Concession, joined to its pledge',
-            data: joins,
-            // Drawn last, over the pledges' points: a concession on the day of its pledge stays visible.
-            order: -1,
-            spanGaps: false,
-            borderColor: COLORS.concession,
-            borderWidth: 2,
-            borderDash: [2, 3],
-            backgroundColor: COLORS.concession,
-            pointStyle: 'rectRot',
-            // A diamond at the concession's end only; none at the pledge's end or in the gaps.
-            pointRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 7 : 0; }),
-            pointHoverRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 9 : 0; }),
-            pointHitRadius: joins.map(function (_p, i) { return i % 3 === 1 ? 6 : 0; }),
-          },
-        ],
-      },
-      options: {
-        parsing: false,
-        scales: {
-          x: {
-            type: 'linear',
-            min: min,
-            max: max,
-            ticks: { callback: function (v) { return monthYear.format(v); }, maxTicksLimit: 8 },
-          },
-          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-        },
-        plugins: {
-          // The legend in the datasets' order, whatever their drawing order.
-          legend: { position: 'bottom', labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
-          annotation: { annotations: annotations },
-          tooltip: {
-            callbacks: {
-              title: function (items) {
-                if (items[0].datasetIndex === 2) {
-                  var c = concessions[Math.floor(items[0].dataIndex / 3)];
-                  return c ? c.date + ': concession' : '';
-                }
-                var p = d.points[items[0].dataIndex];
-                return p ? p.date + ': ' + p.label : '';
-              },
-              label: function (item) {
-                if (item.datasetIndex === 2) {
-                  var c = concessions[Math.floor(item.dataIndex / 3)];
-                  return c ? c.line : '';
-                }
-                var p = d.points[item.dataIndex];
-                return p ? [p.amount, 'Cumulative: ' + billions(item.parsed.y)] : '';
-              },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  function drawLevers() {
-    var canvas = document.getElementById('chart-levers');
-    var d = data.levers;
-    if (!canvas) return;
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [{ label: 'Disclosed amount pledged', data: d.amounts, backgroundColor: COLORS.lever }],
-      },
-      options: {
-        scales: {
-          x: { ticks: { autoSkip: false } },
-          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                var i = item.dataIndex;
-                var undisclosed = d.undisclosed[i] ? ' (' + d.undisclosed[i] + ' undisclosed)' : '';
-                return [d.totals[i], d.counts[i] + (d.counts[i] === 1 ? ' pledge' : ' pledges') + undisclosed];
-              },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  function drawPerYear() {
-    var canvas = document.getElementById('chart-per-year');
-    var d = data.perYear;
-    if (!canvas) return;
-    fitHeight(canvas, d.labels.length);
-    var inferredPattern = hatch(COLORS.us);
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [
-          {
-            label: 'Amount per year (hatched: US share inferred)',
-            data: d.values,
-            backgroundColor: d.inferred.map(function (inferred) { return inferred ? inferredPattern : COLORS.us; }),
-          },
-        ],
-      },
-      options: {
-        indexAxis: 'y',
-        scales: {
-          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars a year' }, ticks: { callback: billions } },
-          y: { ticks: { autoSkip: false, callback: fitLabel } },
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              title: function (items) {
-                return items.length ? d.names[items[0].dataIndex] : '';
-              },
-              label: function (item) {
-                return d.totals[item.dataIndex];
-              },
-            },
-          },
-        },
-      },
-    });
-  }
-
-  // Announced, each step as a floating bar from what it left to what it found, and new US investment. A bar leads,
-  // on click, to the table of the pledges behind it (its row in the table below links there too).
-  function drawWaterfall() {
-    var canvas = document.getElementById('chart-waterfall');
-    var d = data.waterfall;
+  // Each chart the page has a canvas for (chart-NAME), from its data (KEY in #chart-data), in the configuration
+  // public/js/chart-configs.js builds. A bar chart's box grows with its bars.
+  function draw(name, key, bars) {
+    var canvas = document.getElementById('chart-' + name);
+    var d = data[key];
     if (!canvas || !d) return;
-    fitHeight(canvas, d.labels.length);
-    var last = d.codes.length - 1;
-    var only = function (keep) {
-      return d.bars.map(function (bar, i) { return keep(i) ? bar : null; });
-    };
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [
-          { label: 'Announced', data: only(function (i) { return i === 0; }), backgroundColor: COLORS.us },
-          { label: 'Taken off', data: only(function (i) { return i > 0 && i < last; }), backgroundColor: COLORS.taken },
-          { label: d.labels[last], data: only(function (i) { return i === last; }), backgroundColor: COLORS.result },
-        ],
-      },
-      options: {
-        indexAxis: 'y',
-        grouped: false,
-        skipNull: true,
-        scales: {
-          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
-          y: { ticks: { autoSkip: false, callback: fitLabel } },
-        },
-        onClick: function (event, elements) {
-          if (elements.length) follow(d.links[elements[0].index]);
-        },
-        onHover: function (event, elements) {
-          event.native.target.style.cursor = elements.length ? 'pointer' : 'default';
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                var i = item.dataIndex;
-                var lines = [(i > 0 && i < last ? '−' : '') + d.totals[i]];
-                if (d.counts[i] !== null) lines.push(d.counts[i].toLocaleString('en-US') + (d.counts[i] === 1 ? ' pledge' : ' pledges'));
-                if (d.notes[i]) lines.push(d.notes[i]);
-                return lines;
-              },
-              footer: function () {
-                return 'Click for the pledges';
-              },
-            },
-          },
-        },
-      },
-    });
+    if (bars) canvas.parentElement.style.height = charts.barsHeight(d.labels.length) + 'px';
+    new Chart(canvas, charts.configs[name](d, env));
   }
 
   // "Download PNG" under each chart: the canvas as drawn, with no inline code.
@@ -475,12 +93,12 @@
   // An embed shows its drawing only where scripts run (its table stands in otherwise).
   document.querySelectorAll('[data-drawing]').forEach(function (box) { box.hidden = false; });
 
-  drawWaterfall();
-  drawAmounts();
-  drawUsShare();
-  drawPerYear();
-  drawTimeline();
-  drawLevers();
+  draw('waterfall', 'waterfall', true);
+  draw('amounts', 'amounts', true);
+  draw('us-share', 'usShare', true);
+  draw('per-year', 'perYear', true);
+  draw('timeline', 'timeline', false);
+  draw('levers', 'levers', false);
 
   // Drawn: an embed's table stays for screen readers only.
   document.querySelectorAll('[data-table-until-drawn]').forEach(function (table) { table.classList.add('visually-hidden'); });

@@ -4,6 +4,8 @@
 import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { todayOf } from '../platform/http/today.ts';
+import { linkCard } from '../platform/http/public-url.ts';
+import { chartCardPath, viewFigures } from './dashboard.card.ts';
 import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { chartName } from './dashboard.charts.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
@@ -12,13 +14,14 @@ import type { ReadCache } from './dashboard.reads.ts';
 
 export function embedRouter(db: Db, cache: ReadCache): Router {
   const router = Router();
-  const { chartsOf } = chartReads(db, cache);
+  const { chartsOf, summaryOf, waterfallOf } = chartReads(db, cache);
 
   router.get('/embed/:chart', (req, res) => {
     const name = chartName(req.params.chart);
     const filter = parseFilter(req.query, todayOf(res));
     const charts = chartsOf(filter);
     const key = CHART_DATA_KEYS[name];
+    const figures = viewFigures(summaryOf(filter), waterfallOf(filter));
     res.render('embed/chart', {
       name,
       title: embedTitle(name, filter),
@@ -29,6 +32,14 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
       data: { [key]: charts[key] },
       table: embedTable(charts, name),
       dashboard: `/${queryString(filter)}`,
+      // A link to the embed shows this chart as its card.
+      card: linkCard(res, {
+        title: embedTitle(name, filter),
+        description: figures,
+        path: `/embed/${name}${queryString(filter)}`,
+        imagePath: chartCardPath(name, filter),
+        imageAlt: `${CHART_TITLES[name]}: ${figures}`,
+      }),
     });
   });
 

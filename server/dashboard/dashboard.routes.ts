@@ -4,14 +4,16 @@ import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
 import { chartName, chartRows, timelineEntries } from './dashboard.charts.ts';
-import { embedCodes } from './dashboard.embed.ts';
+import { CHART_TITLES, embedCodes } from './dashboard.embed.ts';
 import { ReadCache } from './dashboard.reads.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
-import { parseFilter } from '../pledges/pledges.filter.ts';
+import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
 import { summarize } from './dashboard.summary.ts';
 import { todayOf } from '../platform/http/today.ts';
+import { linkCard, originOf } from '../platform/http/public-url.ts';
+import { chartCardPath, VIEW_CARD_CHART, viewFigures, viewTitle } from './dashboard.card.ts';
 
 const DASHBOARD_ROWS = 50;
 
@@ -25,14 +27,23 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const summary = summaryOf(filter);
     const events = eventsOf(filter);
     const charts = chartsOf(filter, summary, events);
+    const waterfall = waterfallOf(filter);
+    const figures = viewFigures(summary, waterfall);
     res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
       summary,
-      waterfall: waterfallOf(filter),
+      waterfall,
       charts,
-      // Each chart's embed code, for this view, at the origin the reader asked (the response cache keeps it apart per origin).
-      embeds: embedCodes(`${req.protocol}://${req.host}`, filter, charts),
+      // Each chart's embed code for this view, at the site's public origin (PUBLIC_URL, else the one the reader asked).
+      embeds: embedCodes(originOf(res), filter, charts),
+      card: linkCard(res, {
+        title: viewTitle(filter),
+        description: figures,
+        path: `/${queryString(filter)}`,
+        imagePath: chartCardPath(VIEW_CARD_CHART, filter),
+        imageAlt: `${CHART_TITLES[VIEW_CARD_CHART]}: ${figures}`,
+      }),
       timeline: timelineEntries(summary.timeline, events),
       events,
       facets: facetsOf(filter),

@@ -31,6 +31,24 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open: above a proxy's own idle timeout when one keeps them. */
   keepAliveTimeoutMs: number;
+  /**
+   * The site's public address, its origin without a trailing slash ("https://tracker.example"): what the link cards
+   * and embed codes name. Unset: the origin each request names (behind a proxy, as TRUST_PROXY lets it say).
+   */
+  publicUrl: string | undefined;
+}
+
+/** The origin of an http(s) address that names nothing more (a trailing slash allowed), or null. */
+function publicOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  // new URL drops an empty "?" or "#": the text itself must not hold one.
+  return (url.protocol === 'http:' || url.protocol === 'https:') && bare && !/[?#]/.test(value) ? url.origin : null;
 }
 
 const EnvSchema = z.object({
@@ -54,6 +72,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   USER_PASSWORD: z.string().optional(),
+  PUBLIC_URL: z
+    .string()
+    .refine((value) => publicOrigin(value) !== null, "must be the site's address as readers reach it: http:// or https:// and a host, such as https://tracker.example, with no path, query or fragment")
+    .transform((value) => publicOrigin(value)!)
+    .optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^[\w.:/, -]+$/, 'must be true, false, a number of hops, or addresses such as loopback')
@@ -92,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: HEADERS_TIMEOUT_MS,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    publicUrl: parsed.data.PUBLIC_URL,
   };
 }

@@ -1,5 +1,5 @@
 // Reader pages about pledges: the table, one pledge, and the CSV export.
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
@@ -13,6 +13,9 @@ import { relationsSection } from '../relations/relations.repository.ts';
 import { todayOf } from '../platform/http/today.ts';
 import { asOfOf } from '../platform/http/as-of.ts';
 import { formatPartialDate } from '../lib/dates.ts';
+import { linkCard } from '../platform/http/public-url.ts';
+import { chartCard, sendCard } from '../platform/chart-image.ts';
+import { pledgeAmounts, pledgeCardPath, pledgeFigures, pledgeTitle } from './pledges.card.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -64,14 +67,20 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
     });
   });
 
-  // "Download data" under each chart: exactly the numbers it draws, for the same filter.
-  router.get('/pledges/:id', (req, res) => {
-    const id = parseId(req.params.id, 'pledge');
+  /** The pledge as the request's date sees it; a 404 that says why when it had not been announced by an as-of date. */
+  const pledgeOf = (id: number, res: Response) => {
     const asOf = asOfOf(res);
     const pledge = findPledge(db, id, asOf ?? todayOf(res), asOf !== null);
     if (pledge && asOf !== null && !isDatedBy(pledge.announced_on, asOf)) {
       throw new HttpError(404, `Pledge ${id} was announced ${formatPartialDate(pledge.announced_on)}, after ${formatPartialDate(asOf)}: as of that date the tracker has no such pledge.`);
     }
+    return pledge;
+  };
+
+  router.get('/pledges/:id', (req, res) => {
+    const id = parseId(req.params.id, 'pledge');
+    const asOf = asOfOf(res);
+    const pledge = pledgeOf(id, res);
     if (!pledge) {
       if (!wasDeleted(db, 'pledge', id)) throw new HttpError(404, `There is no pledge with id ${id}.`);
       // Editors may read what a deleted pledge was; readers learn only that it is gone.
@@ -79,14 +88,30 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       res.status(410).render('pledges/deleted', { title: `Deleted pledge ${id}`, id, revisions: revisionsOf(db, 'pledge', id) });
       return;
     }
+    const figures = pledgeFigures(pledge);
     res.render('pledges/show', {
       title: `${pledge.pledger}: ${pledge.project}`,
+      card: linkCard(res, {
+        title: pledgeTitle(pledge),
+        description: figures,
+        path: `/pledges/${id}${asOf === null ? '' : `?as_of=${asOf}`}`,
+        imagePath: pledgeCardPath(id, asOf),
+        imageAlt: `${pledgeTitle(pledge)}: ${figures}`,
+      }),
       pledge,
       sources: sourcesOf(db, id),
       ...pledgeStory(db, pledge, asOf),
       revisions: revisionsOf(db, 'pledge', id),
       relations: relationsSection(db, id, Boolean(req.editor), asOf),
     });
+  });
+
+  // A shared link's card image: the pledge's bar, its US part and the rest, under its figures. A deleted pledge has none.
+  router.get('/cards/pledges/:id.png', async (req, res) => {
+    const id = parseId(req.params.id, 'pledge');
+    const pledge = pledgeOf(id, res);
+    if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
+    sendCard(res, await chartCard('amounts', pledgeAmounts(pledge), { title: pledgeTitle(pledge), figures: pledgeFigures(pledge) }));
   });
 
   return router;

@@ -111,10 +111,11 @@ describe('GET /embed/:chart', () => {
   it('sets and reads no cookie, even for a signed-in editor, who gets the same cached answer as everyone', async () => {
     ctx = freshApp();
     const { agent } = await signedIn(ctx);
-    const reader = await request(ctx.app).get('/embed/waterfall');
+    // One host named: the page prints it (its link card), so the cache keeps it apart per origin.
+    const reader = await request(ctx.app).get('/embed/waterfall').set('Host', 'tracker.test');
     expect(reader.headers['set-cookie']).toBeUndefined();
     expect(reader.headers['x-cache']).toBe('miss');
-    const editor = await agent.get('/embed/waterfall');
+    const editor = await agent.get('/embed/waterfall').set('Host', 'tracker.test');
     expect(editor.headers['set-cookie']).toBeUndefined();
     expect(editor.headers['x-cache']).toBe('hit');
     expect(editor.headers['cache-control']).toBeUndefined();
@@ -125,8 +126,8 @@ describe('GET /embed/:chart', () => {
 
   it('is kept by the response cache until a write', async () => {
     ctx = freshApp();
-    await request(ctx.app).get('/embed/levers');
-    expect((await request(ctx.app).get('/embed/levers')).headers['x-cache']).toBe('hit');
+    await request(ctx.app).get('/embed/levers').set('Host', 'tracker.test');
+    expect((await request(ctx.app).get('/embed/levers').set('Host', 'tracker.test')).headers['x-cache']).toBe('hit');
     addPledge(ctx.db, { pledger: 'Zephyr Fabs', project: 'Cache test', lever: 'subsidies', amount_usd: 3e9 });
     const after = await request(ctx.app).get('/embed/levers');
     expect(after.headers['x-cache']).toBe('miss');

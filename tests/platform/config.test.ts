@@ -22,8 +22,22 @@ describe('loadConfig', () => {
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 300_000,
       keepAliveTimeoutMs: 5_000,
+      publicUrl: undefined,
     });
   });
+
+  it('reads PUBLIC_URL as an origin, without its trailing slash', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://tracker.example/' }).publicUrl).toBe('https://tracker.example');
+    expect(loadConfig({ PUBLIC_URL: 'HTTP://Tracker.Example:8080' }).publicUrl).toBe('http://tracker.example:8080');
+  });
+
+  it.each(['tracker.example', 'ftp://tracker.example', 'https://tracker.example/pledges', 'https://tracker.example/?a=1', 'https://tracker.example/#top', 'https://user:pw@tracker.example', 'https://tracker.example?'])(
+    'refuses PUBLIC_URL=%s with a message that says what it must be',
+    (value) => {
+      expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(/PUBLIC_URL: must be the site's address as readers reach it: http:\/\/ or https:\/\/ and a host/);
+    },
+  );
 
   it('refuses a scrypt cost that is not a power of two from 2^14, and a header timeout past the request timeout', () => {
     expect(() => loadConfig({ PASSWORD_SCRYPT_N: '100000' })).toThrow('PASSWORD_SCRYPT_N: must be a power of two');

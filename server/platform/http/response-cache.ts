@@ -1,5 +1,5 @@
-// Whole responses for readers without a session (the dashboard, the table, the summary JSON), kept already
-// compressed until the database changes: a reader's request then costs a lookup, not a render and a gzip.
+// Whole responses for readers without a session (the dashboard, the table, the summary JSON, the link cards' images),
+// kept already compressed until the database changes: a reader's request then costs a lookup, not a render and a gzip.
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -14,20 +14,28 @@ import { isSharedPage } from './shared-pages.ts';
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
 
 /**
- * The pages that print the origin the request named (the dashboard's embed codes): kept apart for each origin, so
- * that a forged Host header cannot put its origin into the page other readers get.
+ * The pages that print the origin their addresses are built from (the dashboard's embed codes, the link card tags of
+ * the dashboard and the embeds). Without PUBLIC_URL that is the origin the request named: such a page is kept apart
+ * for each origin, so that a forged Host header cannot put its origin into the page other readers get.
  */
-const BY_ORIGIN = new Set(['/']);
+function printsOrigin(path: string): boolean {
+  return path === '/' || path.startsWith('/embed/');
+}
 
 interface Entry {
   /** The headers the first answer carried (security policy, type), replayed on every hit. */
   headers: [string, string | number | string[]][];
   etag: string;
   identity: Buffer;
-  gzip: Buffer;
-  br: Buffer;
+  /** Null for what is compressed already (a PNG): sent as it is. */
+  gzip: Buffer | null;
+  br: Buffer | null;
   bytes: number;
 }
+
+/** The answers kept: pages and JSON, compressed ahead; link cards' images, as they are. */
+const KEPT_TYPES = /^(text\/html|application\/json|image\/png)/;
+const COMPRESSED_ALREADY = /^image\/png/;
 
 export class ResponseCache {
   private seen = '';
@@ -67,16 +75,18 @@ export class ResponseCache {
     return entry;
   }
 
-  set(key: string, headers: Entry['headers'], body: string | Buffer): Entry | undefined {
+  set(key: string, headers: Entry['headers'], body: string | Buffer, compress = true): Entry | undefined {
     this.current();
     const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    const gzip = zlib.gzipSync(identity, { level: 6 });
+    const gzip = compress ? zlib.gzipSync(identity, { level: 6 }) : null;
     // Brotli at quality 5, not its best: answers are compressed while readers wait, and the best quality's few
     // kB cost a core long enough to slow the uncached pages behind it.
-    const br = zlib.brotliCompressSync(identity, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
-    });
-    const bytes = identity.length + gzip.length + br.length;
+    const br = compress
+      ? zlib.brotliCompressSync(identity, {
+          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
+        })
+      : null;
+    const bytes = identity.length + (gzip?.length ?? 0) + (br?.length ?? 0);
     if (bytes > this.maxBytes / 4) return undefined;
     const etag = `W/"${crypto.createHash('sha1').update(identity).digest('base64url').slice(0, 27)}"`;
     const entry = { headers, etag, identity, gzip, br, bytes };
@@ -124,8 +134,8 @@ function send(req: Request, res: Response, entry: Entry): void {
     res.status(304).end();
     return;
   }
-  const encoding = compressedEncoding(req);
-  const body = encoding === 'br' ? entry.br : encoding === 'gzip' ? entry.gzip : entry.identity;
+  const encoding = entry.gzip && entry.br ? compressedEncoding(req) : 'identity';
+  const body = encoding === 'br' ? entry.br! : encoding === 'gzip' ? entry.gzip! : entry.identity;
   if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', body.length);
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -142,14 +152,15 @@ function cacheable(req: Request, sessionCookie: string): boolean {
  * give. An editor (or anyone with a session: a flash message, a CSRF token) always gets a fresh page, but for the
  * shared pages, where no session is read.
  */
-export function pageCache(cache: ResponseCache, sessionCookie: string): RequestHandler {
+export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl?: string): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !cacheable(req, sessionCookie)) {
       next();
       return;
     }
     // The request's own day too: an answer made just before midnight is not kept as the next day's.
-    const key = `${todayOf(res)} ${BY_ORIGIN.has(req.path) ? `${req.protocol}://${req.host}` : ''}${req.originalUrl}`;
+    const origin = publicUrl === undefined && printsOrigin(req.path) ? `${req.protocol}://${req.host}` : '';
+    const key = `${todayOf(res)} ${origin}${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
       cache.hits++;
@@ -168,7 +179,7 @@ export function pageCache(cache: ResponseCache, sessionCookie: string): RequestH
       const headers = Object.entries(res.getHeaders()).filter(
         (header): header is [string, string | number | string[]] => header[1] !== undefined && !OWN_HEADERS.has(header[0]),
       );
-      const entry = cacheable && /^(text\/html|application\/json)/.test(type) ? cache.set(key, headers, body as string | Buffer) : undefined;
+      const entry = cacheable && KEPT_TYPES.test(type) ? cache.set(key, headers, body as string | Buffer, !COMPRESSED_ALREADY.test(type)) : undefined;
       if (!entry) return original(body);
       res.setHeader('X-Cache', 'miss');
       send(req, res, entry);

@@ -1,0 +1,27 @@
+// /cards/charts/NAME.png: a dashboard chart, for a filter, as the image of a shared link's card (the dashboard's and
+// each embed's: dashboard.card.ts). Drawn on the server in the page's Chart.js configuration; the same for every
+// reader, so the response cache keeps it until a write.
+import { Router } from 'express';
+import type { Db } from '../platform/db.ts';
+import { chartCard, sendCard } from '../platform/chart-image.ts';
+import { todayOf } from '../platform/http/today.ts';
+import { parseFilter } from '../pledges/pledges.filter.ts';
+import { viewFigures } from './dashboard.card.ts';
+import { chartName } from './dashboard.charts.ts';
+import { chartReads } from './dashboard.chart-reads.ts';
+import { CHART_DATA_KEYS, embedTitle } from './dashboard.embed.ts';
+import type { ReadCache } from './dashboard.reads.ts';
+
+export function chartCardsRouter(db: Db, cache: ReadCache): Router {
+  const router = Router();
+  const { summaryOf, waterfallOf, chartsOf } = chartReads(db, cache);
+
+  router.get('/cards/charts/:chart.png', async (req, res) => {
+    const name = chartName(req.params.chart);
+    const filter = parseFilter(req.query, todayOf(res));
+    const figures = viewFigures(summaryOf(filter), waterfallOf(filter));
+    sendCard(res, await chartCard(name, chartsOf(filter)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter), figures }));
+  });
+
+  return router;
+}

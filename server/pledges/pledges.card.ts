@@ -1,0 +1,43 @@
+// Pure: what a shared link to a pledge shows beside its picture (its link card), and what that picture draws: the
+// pledge as one bar of the dashboard's amounts chart, split into its US part and the rest (public/js/chart-configs.js).
+import { formatPercent, formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts';
+import { formatPartialDate } from '../lib/dates.ts';
+import type { PledgeListRow } from './pledge.model.ts';
+import { statusLabel } from './pledges.view.ts';
+
+/** "Microsoft: AI data centers", or the pledger alone. */
+export function pledgeTitle(pledge: PledgeListRow): string {
+  return pledge.project ? `${pledge.pledger}: ${pledge.project}` : pledge.pledger;
+}
+
+/** One line: "$80B, 50% for the US ($40B), announced 3 Jan 2025, status: under way"; unknown figures say so. */
+export function pledgeFigures(pledge: PledgeListRow): string {
+  const amount = pledge.amount_usd === null ? 'Undisclosed amount' : formatUsdCompact(pledge.amount_usd);
+  const share =
+    pledge.us_share_pct === null
+      ? 'US share unknown'
+      : `${formatPercent(pledge.us_share_pct)} for the US${pledge.us_amount_usd === null ? '' : ` (${formatUsdCompact(pledge.us_amount_usd)})`}`;
+  return `${amount}, ${share}, announced ${formatPartialDate(pledge.announced_on)}, status: ${statusLabel(pledge.status).toLowerCase()}`;
+}
+
+/** The data of the amounts chart (dashboard.charts.ts, ChartData['amounts']) with this pledge's bar alone. */
+export function pledgeAmounts(pledge: PledgeListRow) {
+  const amount = pledge.amount_usd;
+  const us = pledge.us_amount_usd;
+  return {
+    // The pledger alone, as short as the dashboard's bar labels: the card's title names the project.
+    labels: [[pledge.pledger.length > 34 ? `${pledge.pledger.slice(0, 33)}…` : pledge.pledger]],
+    names: [pledgeTitle(pledge)],
+    ids: [pledge.id],
+    us: [amount === null || us === null ? null : toBillions(us)],
+    nonUs: [amount === null || us === null ? null : toBillions(amount - us)],
+    unknownShare: [amount !== null && us === null ? toBillions(amount) : null],
+    totals: [amount === null ? 'Undisclosed' : `${formatUsdCompact(amount)} (${formatUsdExact(amount)})`],
+    axisMax: null,
+    leftOut: amount === null ? 1 : 0,
+  };
+}
+
+export function pledgeCardPath(id: number, asOf: string | null): string {
+  return `/cards/pledges/${id}.png${asOf === null ? '' : `?as_of=${asOf}`}`;
+}
