@@ -3,9 +3,8 @@
 // under a title and a line of figures. Knows no feature: a route hands it the chart's name and its data.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
-import annotationPlugin from 'chartjs-plugin-annotation';
+import type { Canvas } from '@napi-rs/canvas';
+import type { Chart as ChartClass, ChartConfiguration, Plugin } from 'chart.js';
 import type { Response } from 'express';
 import { ROOT } from './paths.ts';
 
@@ -27,18 +26,42 @@ interface SharedCharts {
 }
 
 const require = createRequire(import.meta.url);
-const shared = require(path.join(ROOT, 'public/js/chart-configs.js')) as SharedCharts;
 
-// The page's settings (public/js/charts.js), a size for an image read small beside a post, and no animation.
-Chart.register(...registerables, annotationPlugin, shared.whiteBackground);
-Chart.defaults.font.family = FONT_FAMILY;
-Chart.defaults.font.size = 15;
-Chart.defaults.color = '#1b1f24';
-Chart.defaults.maintainAspectRatio = false;
-Chart.defaults.animation = false;
+interface Drawing {
+  createCanvas: (width: number, height: number) => Canvas;
+  Chart: typeof ChartClass;
+  shared: SharedCharts;
+  env: Env;
+}
 
-/** No click leads anywhere from a picture. */
-const env: Env = { canvas: (width, height) => createCanvas(width, height), follow: () => undefined };
+let drawing: Promise<Drawing> | undefined;
+
+/**
+ * Skia, Chart.js and the shared configurations, loaded on the first card asked for, not at start: held by every
+ * process, they made its heap and resident memory about 20 MB larger (the CSV export's peak passed its 150 MB
+ * line) and each full collection after a large answer longer.
+ */
+function loadDrawing(): Promise<Drawing> {
+  drawing ??= (async () => {
+    const [{ createCanvas }, { Chart, registerables }, { default: annotationPlugin }] = await Promise.all([
+      import('@napi-rs/canvas'),
+      import('chart.js'),
+      import('chartjs-plugin-annotation'),
+    ]);
+    const shared = require(path.join(ROOT, 'public/js/chart-configs.js')) as SharedCharts;
+    // The page's settings (public/js/charts.js), a size for an image read small beside a post, and no animation.
+    Chart.register(...registerables, annotationPlugin, shared.whiteBackground);
+    Chart.defaults.font.family = FONT_FAMILY;
+    Chart.defaults.font.size = 15;
+    Chart.defaults.color = '#1b1f24';
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.animation = false;
+    // No click leads anywhere from a picture.
+    const env: Env = { canvas: (width, height) => createCanvas(width, height), follow: () => undefined };
+    return { createCanvas, Chart, shared, env };
+  })();
+  return drawing;
+}
 
 export interface CardText {
   /** The card's heading: the chart, or the pledge, and the filter in words. */
@@ -68,6 +91,7 @@ function fitBarLabels(config: ChartConfiguration): void {
 
 /** The chart `name` (a key of chart-configs.js's configs) drawn from `data`, as a PNG. */
 export async function chartCard(name: string, data: unknown, text: CardText): Promise<Buffer> {
+  const { createCanvas, Chart, shared, env } = await loadDrawing();
   const build = Object.hasOwn(shared.configs, name) ? shared.configs[name] : undefined;
   if (!build) throw new Error(`No chart configuration called ${name} in public/js/chart-configs.js`);
   const config = build(data, env);
