@@ -11,7 +11,7 @@ import { iterateRevisionsExport, REVISION_CSV_COLUMNS } from '../revisions/revis
 import { DATA_PACKAGE } from './datapackage.descriptor.ts';
 import { SnapshotFiles } from './snapshot.files.ts';
 import { asOfOf } from '../platform/http/as-of.ts';
-import { dateAfter } from '../lib/dates.ts';
+import { datedBy } from '../lib/dates.ts';
 
 type Log = (error: unknown) => void;
 
@@ -37,7 +37,7 @@ export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db
   // As of a date (as_of=, checked by platform/http/as-of.ts): the rows dated by then.
   const beforeOf = (res: Response) => {
     const asOf = asOfOf(res);
-    return asOf === null ? null : dateAfter(asOf);
+    return asOf === null ? null : datedBy(asOf);
   };
   router.get('/sources.csv', (_req, res) => sendTable(db, res, log, 'sources', SOURCE_CSV_COLUMNS, (snapshot) => iterateSourcesExport(snapshot, beforeOf(res))));
   router.get('/events.csv', (_req, res) => sendTable(db, res, log, 'events', EVENT_CSV_COLUMNS, (snapshot) => iterateEventsExport(snapshot, beforeOf(res))));
