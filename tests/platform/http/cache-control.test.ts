@@ -2,7 +2,8 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../server/app.ts';
-import { freshApp, signedIn, type TestContext } from '../../helpers.ts';
+import { addEditor } from '../../../server/auth/editors.ts';
+import { csrfFrom, freshApp, PASSWORD, signedIn, type TestContext } from '../../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -133,6 +134,15 @@ describe('Cache-Control: private, no-store', () => {
     const { agent, csrf } = await signedIn(ctx);
     const made = await agent.post('/pledges/1/delete').type('form').send({ _csrf: csrf, reason: 'test' });
     expect([made.status, made.headers['cache-control']]).toEqual([303, PRIVATE]);
+  });
+
+  it('tells the browser at sign-in to drop the public pages it kept, which would show the editor a reader\'s page', async () => {
+    ctx = freshApp();
+    await addEditor(ctx.db, 'editor', PASSWORD);
+    const agent = request.agent(ctx.app);
+    const form = await agent.get('/login');
+    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username: 'editor', password: PASSWORD });
+    expect([res.status, res.headers['clear-site-data'], res.headers['cache-control']]).toEqual([303, '"cache"', PRIVATE]);
   });
 
   it('for an API read with a token, which a shared cache would otherwise keep for everyone', async () => {
