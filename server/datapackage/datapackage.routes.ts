@@ -57,8 +57,9 @@ export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db
     res.on('close', release);
     res.attachment(`pledges-${new Date().toISOString().slice(0, 10)}.db`);
     res.type('application/vnd.sqlite3');
-    // Streamed from disk, never read whole; conditional and range requests as for any file.
-    res.sendFile(snapshot.file, { dotfiles: 'allow', lastModified: false }, (error) => {
+    // Streamed from disk, never read whole; conditional and range requests as for any file; what caches may keep of it
+    // is decided with every other public read's (platform/http/cache-control.ts).
+    res.sendFile(snapshot.file, { dotfiles: 'allow', lastModified: false, cacheControl: false }, (error) => {
       release();
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       if (error && code !== 'ECONNABORTED' && code !== 'ECONNRESET') log(error);
