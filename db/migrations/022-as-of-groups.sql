@@ -172,9 +172,30 @@ BEGIN
     no_horizon_count = no_horizon_count + excluded.no_horizon_count,
     outside_us_count = outside_us_count + excluded.outside_us_count,
     us_bound_positive_count = us_bound_positive_count + excluded.us_bound_positive_count;
-  DELETE FROM status_margins
-   WHERE (grain, period, field, value, overdue) IN (SELECT g.grain, substr(NEW.day, 1, g.length), f.field, CASE f.field WHEN 'sector' THEN NEW.sector WHEN 'status' THEN NEW.status WHEN 'country' THEN NEW.country WHEN 'lever' THEN NEW.lever WHEN 'pledger_kind' THEN NEW.pledger_kind WHEN 'commitment_kind' THEN NEW.commitment_kind END, NEW.overdue
-                                                  FROM (SELECT 'm' AS grain, 7 AS length UNION ALL SELECT 'd', 10) g CROSS JOIN (SELECT 'sector' AS field UNION ALL SELECT 'status' UNION ALL SELECT 'country' UNION ALL SELECT 'lever' UNION ALL SELECT 'pledger_kind' UNION ALL SELECT 'commitment_kind') f)
+  -- A sum left all zero goes (one statement a grain and field: each a seek of the key).
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'sector' AND value = NEW.sector AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'status' AND value = NEW.status AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'country' AND value = NEW.country AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'lever' AND value = NEW.lever AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'pledger_kind' AND value = NEW.pledger_kind AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(NEW.day, 1, 7) AND field = 'commitment_kind' AND value = NEW.commitment_kind AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'sector' AND value = NEW.sector AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'status' AND value = NEW.status AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'country' AND value = NEW.country AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'lever' AND value = NEW.lever AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'pledger_kind' AND value = NEW.pledger_kind AND overdue = NEW.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(NEW.day, 1, 10) AND field = 'commitment_kind' AND value = NEW.commitment_kind AND overdue = NEW.overdue
      AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
 END;
 
@@ -193,9 +214,30 @@ BEGIN
     no_horizon_count = no_horizon_count + excluded.no_horizon_count,
     outside_us_count = outside_us_count + excluded.outside_us_count,
     us_bound_positive_count = us_bound_positive_count + excluded.us_bound_positive_count;
-  DELETE FROM status_margins
-   WHERE (grain, period, field, value, overdue) IN (SELECT g.grain, substr(OLD.day, 1, g.length), f.field, CASE f.field WHEN 'sector' THEN OLD.sector WHEN 'status' THEN OLD.status WHEN 'country' THEN OLD.country WHEN 'lever' THEN OLD.lever WHEN 'pledger_kind' THEN OLD.pledger_kind WHEN 'commitment_kind' THEN OLD.commitment_kind END, OLD.overdue
-                                                  FROM (SELECT 'm' AS grain, 7 AS length UNION ALL SELECT 'd', 10) g CROSS JOIN (SELECT 'sector' AS field UNION ALL SELECT 'status' UNION ALL SELECT 'country' UNION ALL SELECT 'lever' UNION ALL SELECT 'pledger_kind' UNION ALL SELECT 'commitment_kind') f)
+  -- A sum left all zero goes (one statement a grain and field: each a seek of the key).
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'sector' AND value = OLD.sector AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'status' AND value = OLD.status AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'country' AND value = OLD.country AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'lever' AND value = OLD.lever AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'pledger_kind' AND value = OLD.pledger_kind AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'm' AND period = substr(OLD.day, 1, 7) AND field = 'commitment_kind' AND value = OLD.commitment_kind AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'sector' AND value = OLD.sector AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'status' AND value = OLD.status AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'country' AND value = OLD.country AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'lever' AND value = OLD.lever AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'pledger_kind' AND value = OLD.pledger_kind AND overdue = OLD.overdue
+     AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
+  DELETE FROM status_margins WHERE grain = 'd' AND period = substr(OLD.day, 1, 10) AND field = 'commitment_kind' AND value = OLD.commitment_kind AND overdue = OLD.overdue
      AND pledge_count = 0 AND disclosed_count = 0 AND known_share_count = 0 AND amount_usd = 0 AND share_base_usd = 0 AND us_usd = 0 AND no_horizon_count = 0 AND outside_us_count = 0 AND us_bound_positive_count = 0;
 END;
 
@@ -220,10 +262,11 @@ BEGIN
   DELETE FROM status_edges WHERE id = OLD.id;
 END;
 
--- A step's spans (kept by 021's triggers, which take a pledge's spans out and put them back whole): each span
--- written or removed computes its pledge's edges again, the last one from the pledge's spans as they end up. Only the
--- edges that differ are taken out and put in, so that computing them again for each span moves no sum for nothing.
+-- A step's spans (kept by 021's triggers, which take a pledge's spans out and put them back whole, one row a step):
+-- the pledge's edges are computed again once its last span is back, or once its last span is gone (no step left).
+-- Only the edges that differ are taken out and put in, so that an edit that changes no edge moves no sum.
 CREATE TRIGGER status_spans_insert_status_edges AFTER INSERT ON status_spans
+WHEN (SELECT count(*) FROM status_spans WHERE id = NEW.id) = (SELECT count(*) FROM status_changes WHERE pledge_id = NEW.id)
 BEGIN
   DELETE FROM status_edges WHERE id = NEW.id
     AND (day, id, sign, status, overdue, sector, country, lever, pledger_kind, commitment_kind, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count, outside_us_count, us_bound_positive_count) NOT IN (SELECT * FROM status_edges_computed WHERE id = NEW.id);
@@ -232,6 +275,7 @@ BEGIN
 END;
 
 CREATE TRIGGER status_spans_delete_status_edges AFTER DELETE ON status_spans
+WHEN NOT EXISTS (SELECT 1 FROM status_changes WHERE pledge_id = OLD.id)
 BEGIN
   DELETE FROM status_edges WHERE id = OLD.id
     AND (day, id, sign, status, overdue, sector, country, lever, pledger_kind, commitment_kind, disclosed_count, known_share_count, amount_usd, share_base_usd, us_usd, no_horizon_count, outside_us_count, us_bound_positive_count) NOT IN (SELECT * FROM status_edges_computed WHERE id = OLD.id);
