@@ -1,5 +1,6 @@
 // A search of three characters or more reads the trigram index (migration 023) and finds exactly the pledges a
 // LIKE over each field finds; the index stays exact through every write and after a bulk load.
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePledges } from '../../server/import/generate.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
@@ -103,6 +104,37 @@ describe('the trigram index through writes', () => {
       expect(deletePledge(ctx.db, a, editor, 'test')).toBe(true);
       expect([exact(), found('sigmaworks').indexed]).toEqual([[0, true], []]);
       expect(count(ctx.db, 'search_texts')).toBe(count(ctx.db, 'pledges'));
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
+
+describe('a search of one or two characters', () => {
+  it.each(['/', '/pledges', '/pledges.csv', '/api/pledges', '/api/summary', '/concessions'])('%s answers 400, saying why', async (path) => {
+    const ctx = freshApp();
+    try {
+      for (const q of ['a', 'GE', ' %_ ']) {
+        const res = await request(ctx.app).get(path).query({ q });
+        expect(res.status).toBe(400);
+        const message = path.startsWith('/api') ? (res.body as { error: { message: string } }).error.message : res.text;
+        expect(message).toContain('The filter parameter q is wrong');
+        expect(message).toContain('search for at least 3 characters (one or two are found in most pledges)');
+      }
+      // Three characters are enough.
+      expect((await request(ctx.app).get(path).query({ q: 'fab' })).status).toBe(200);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it('is refused in the search field itself before the form is sent', async () => {
+    const ctx = freshApp();
+    try {
+      for (const path of ['/', '/pledges', '/concessions']) {
+        const html = (await request(ctx.app).get(path)).text;
+        expect(html).toMatch(/<input id="filter-q" name="q" type="search" value="" minlength="3" title="At least 3 characters"/);
+      }
     } finally {
       ctx.cleanup();
     }
