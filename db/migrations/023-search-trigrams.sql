@@ -3,9 +3,9 @@
 -- matched with the same LIKE as before, so a search finds exactly what it found (pledges.sql.ts: searchHits).
 --
 -- External content (the text stays in search_texts alone) and detail=none (which pledges hold a trigram, not
--- where): 18 s and 115 MB at a million pledges, where a full index (positions, for phrase queries) took 39 s
--- and 650 MB. Without positions the index cannot tell "energy" from "ene…rgy": the LIKE over the pledges it
--- names decides. columnsize=0: no per-row sizes (they serve ranking, which a substring search does not do).
+-- where): a fraction of a full index's size and build time (docs/performance.md). Without positions the index
+-- cannot tell "energy" from "ene…rgy": the LIKE over the pledges it names decides. columnsize=0: no per-row
+-- sizes (they serve ranking, which a substring search does not do).
 -- The tokenizer folds case (Unicode, where LIKE folds ASCII alone): it names every pledge LIKE matches, and
 -- maybe a few more, which the LIKE then leaves out.
 CREATE VIRTUAL TABLE search_fts USING fts5(

@@ -146,8 +146,8 @@ function checkText(name: string, list: string[]): string[] {
 
 /**
  * The fewest characters a search takes: one or two are found in most pledges' texts (every source's address holds
- * an "a"), so they narrow nothing, and the trigram index (migration 023) cannot read them (a search for one letter
- * took 11 s at a million pledges). Counted in characters, as the index reads them.
+ * an "a"), so they narrow nothing while the dashboard adds up most pledges one by one, and the trigram index
+ * (migration 023) cannot read them. Counted in characters, as the index reads them.
  */
 export const SEARCH_MIN_LENGTH = 3;
 
