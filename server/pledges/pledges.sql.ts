@@ -214,11 +214,12 @@ export function searchHits(db: Db, q: string): { sql: string; params: unknown[] 
 
 /**
  * The term's trigrams (characters, not UTF-16 units) as an FTS5 query asking for all of them, each a quoted
- * string (so that no character of the term is query syntax); null for a term too short to have one.
+ * string (so that no character of the term is query syntax); null for a term too short to have one, or holding
+ * a NUL character, which ends an FTS5 query's text (LIKE then reads the term as it always did).
  */
 function trigrams(q: string): string | null {
   const characters = [...q];
-  if (characters.length < TRIGRAM_LENGTH) return null;
+  if (characters.length < TRIGRAM_LENGTH || q.includes('\0')) return null;
   const pieces = new Set<string>();
   for (let index = 0; index + TRIGRAM_LENGTH <= characters.length; index++) {
     pieces.add(`"${characters.slice(index, index + TRIGRAM_LENGTH).join('').replaceAll('"', '""')}"`);

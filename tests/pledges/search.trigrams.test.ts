@@ -61,6 +61,10 @@ describe('a search through the trigram index, on generated pledges', () => {
     ['a%20b', true],
     ["O'Brien \\ Co", true],
     ['"quo', false],
+    // A NUL ends an FTS5 query's text (and LIKE's pattern: "\0\0\0" is "%%", every pledge): such a term is matched
+    // by the LIKE alone, as before.
+    ['Soc\0iété', false],
+    ['\0\0\0', true],
     // Every trigram of "abcd" is in "abc bcd", but not the term.
     ['abcd', true],
     ['abc bcd', true],
@@ -121,8 +125,9 @@ describe('a search of one or two characters', () => {
         expect(message).toContain('The filter parameter q is wrong');
         expect(message).toContain('search for at least 3 characters (one or two are found in most pledges)');
       }
-      // Three characters are enough.
+      // Three characters are enough, whatever they are.
       expect((await request(ctx.app).get(path).query({ q: 'fab' })).status).toBe(200);
+      expect((await request(ctx.app).get(`${path}?q=ab%00cd`)).status).toBe(200);
     } finally {
       ctx.cleanup();
     }
