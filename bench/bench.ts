@@ -45,6 +45,11 @@ const UNCACHED = ['/?sector=Energy', '/?status=completed&country=Japan', '/?pled
 // whose grouped passes read the most rows).
 // The overdue pledges (today's): their own index, whichever day the benchmark runs.
 const UNCACHED_OTHERS = ['/?q=Nvidia', '/?q=center%2012', '/?max=1000000000&from=2019', '/?min=2500000000', '/?overdue=1'];
+// ---- searches (issue 21), uncached, kept here alone -------------------------------------------------------
+// The issue's searches (/?q=a became '/?q=ing': a search takes at least 3 characters) and terms found in about 1 %,
+// 10 % and 50 % of the generated pledges: "center 1" 1.1 %, "Semiconductors" 10.0 %, "ing" 40.9 % (of 1,000,000).
+// Each is asked once, before any other request reads its search; the CSV is read to its end.
+const SEARCH_FILTERS = ['/?q=energy', '/pledges?q=Intel', '/api/summary?q=plant', '/pledges.csv?q=Nvidia', '/?q=center%201', '/?q=Semiconductors', '/?q=ing'];
 // The waterfall from announced to new US investment, without a filter and with two: the grouped fields (the
 // amount bands serve the grouped pass) and dates (the pass reads the pledges).
 const WATERFALLS = ['', 'sector=Energy', 'from=2020'];
@@ -387,7 +392,7 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
   try {
     // Before anything is cached: the first request to each page computes it from the database.
     const uncached: Record<string, number> = {};
-    for (const route of [...UNCACHED, '/pledges?page=10000', '/api/summary', '/', ...UNCACHED_OTHERS, CHANGES, ...AS_OF]) {
+    for (const route of [...UNCACHED, '/pledges?page=10000', '/api/summary', '/', ...SEARCH_FILTERS, ...UNCACHED_OTHERS, CHANGES, ...AS_OF]) {
       const fetched = await get(`${server.url}${route}`);
       if (fetched.status !== 200) throw new Error(`${route} answered ${fetched.status}`);
       uncached[route] = Math.round(fetched.ms);
@@ -581,6 +586,7 @@ function targets(large: SizeResult, imported: ImportResult): Target[] {
   const dashboard = large.load['/'];
   const uncachedFiltered = Math.max(...UNCACHED.map((route) => large.uncached_ms[route]));
   const asOf = Math.max(...AS_OF.map((route) => large.uncached_ms[route]));
+  const searches = Math.max(...SEARCH_FILTERS.map((route) => large.uncached_ms[route]));
   const list: Target[] = [
     { what: 'CSV export vs sqlite3 CLI', target: '≤ 2×', measured: `${large.csv.ratio}× (${large.csv.http_s} s vs ${large.csv.sqlite3_s} s)`, met: large.csv.ratio <= 2 },
     { what: 'server peak RSS during CSV export', target: '≤ 150 MB', measured: `${large.csv.server_peak_rss_mb} MB`, met: large.csv.server_peak_rss_mb <= 150 },
@@ -592,6 +598,12 @@ function targets(large: SizeResult, imported: ImportResult): Target[] {
       const { total, cube, waterfall } = large.waterfall_ms[query]!;
       return { what: `uncached waterfall, ${query === '(none)' ? 'no filter' : query}`, target: '≤ 300 ms', measured: `${total} ms (grouped pass ${cube}, waterfall ${waterfall})`, met: total <= 300 };
     }),
+    {
+      what: `uncached searches (slowest of ${SEARCH_FILTERS.length})`,
+      target: '≤ 300 ms',
+      measured: `${searches} ms (${SEARCH_FILTERS.map((route) => `${route}: ${large.uncached_ms[route]}`).join(', ')})`,
+      met: searches <= 300,
+    },
     { what: 'page 10,000 of the table (uncached)', target: '≤ 50 ms', measured: `${large.uncached_ms['/pledges?page=10000']} ms`, met: large.uncached_ms['/pledges?page=10000'] <= 50 },
     { what: 'uncached /changes page 1', target: '≤ 100 ms', measured: `${large.uncached_ms[CHANGES]} ms`, met: large.uncached_ms[CHANGES] <= 100 },
     {

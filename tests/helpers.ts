@@ -150,6 +150,20 @@ export function drift(db: Db, table: string): number {
     .get() as number;
 }
 
+/**
+ * Whether the search's trigram index (023) holds the trigrams of every search text and nothing else: FTS5's own
+ * check of the index against its content table (rank 1), which reports a difference as a corrupt table.
+ */
+export function searchIndexExact(db: Db): boolean {
+  try {
+    db.prepare("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)").run();
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_CORRUPT_VTAB') return false;
+    throw error;
+  }
+}
+
 /** A complete, valid add-pledge form body. */
 export function pledgeForm(overrides: Record<string, string | string[]> = {}): Record<string, string | string[]> {
   return {

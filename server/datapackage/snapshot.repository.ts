@@ -79,8 +79,13 @@ export function makePublic(copy: Db): void {
     copy.exec('ALTER TABLE public_revisions RENAME TO revisions');
     copy.exec('CREATE INDEX revisions_entity_idx ON revisions (entity, entity_id, id)');
     const keep = new Set<string>(PUBLIC_TABLES);
-    const tables = copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all() as string[];
-    for (const table of tables) if (!keep.has(table)) copy.exec(`DROP TABLE ${quoted(table)}`);
+    // A virtual table first (023's search index, FTS5): it takes its own tables with it, which may not be dropped alone.
+    const tables = copy
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
+      .pluck()
+      .all() as string[];
+    const exists = copy.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').pluck();
+    for (const table of tables) if (!keep.has(table) && exists.get(table)) copy.exec(`DROP TABLE ${quoted(table)}`);
     copy.prepare("DELETE FROM app_meta WHERE key <> 'data_version'").run();
     // AUTOINCREMENT's counters would still tell how many editors and tokens there were.
     if (copy.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get()) {

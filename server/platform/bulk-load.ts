@@ -32,14 +32,20 @@ export interface BulkLoad {
 export const PRE_GROUPED = ['pledge_bands', 'pledger_months', 'search_texts', 'pledge_ledger', 'pledge_groups', 'status_spans', 'status_edges', 'status_margins'] as const;
 
 /**
+ * The FTS5 indexes over a pre-grouped table (023: the search texts' trigrams), rebuilt from it once it is refilled:
+ * one sorted build instead of an entry written for each row.
+ */
+export const REBUILT_INDEXES = ['search_fts'] as const;
+
+/**
  * Sets aside, inside the caller's transaction, the pledges' secondary indexes (all but those named in
- * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007–009, 013, 014, 021, 022).
+ * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007–009, 013, 014, 021, 022) and the search's trigram index (023).
  */
 export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
   const objects = (where: string) => db.prepare(`SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ${where} ORDER BY name`).all() as SchemaObject[];
   const load: BulkLoad = {
     indexes: objects("type = 'index' AND tbl_name = 'pledges'").filter(({ name }) => !keepIndexes.includes(name)),
-    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*' OR name GLOB '*_search_texts' OR name GLOB '*_pledge_ledger' OR name GLOB '*_pledge_groups' OR name GLOB '*_status_spans' OR name GLOB '*_status_edges' OR name GLOB 'status_edges_*_margins')"),
+    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*' OR name GLOB '*_search_texts' OR name GLOB '*_pledge_ledger' OR name GLOB '*_pledge_groups' OR name GLOB '*_status_spans' OR name GLOB '*_status_edges' OR name GLOB 'status_edges_*_margins' OR name GLOB '*_search_fts')"),
     pid: process.pid,
   };
   for (const { name } of load.triggers) db.exec(`DROP TRIGGER ${quote(name)}`);
@@ -64,6 +70,7 @@ export function endBulkLoad(db: Db, load: Pick<BulkLoad, 'indexes' | 'triggers'>
     db.pragma(`threads = ${threads}`);
   }
   for (const table of PRE_GROUPED) db.exec(`DELETE FROM ${table}; INSERT INTO ${table} SELECT * FROM ${table}_computed;`);
+  for (const index of REBUILT_INDEXES) db.exec(`INSERT INTO ${index} (${index}) VALUES ('rebuild')`);
   for (const { name, sql } of load.triggers) if (!exists.get(name)) db.exec(sql);
   db.prepare("UPDATE app_meta SET value = value + 1 WHERE key = 'data_version'").run();
   db.prepare("DELETE FROM app_meta WHERE key = 'bulk_load'").run();

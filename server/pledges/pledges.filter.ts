@@ -110,7 +110,7 @@ const FILTER_DOCS: Record<FilterParam, Omit<ApiParameter, 'name' | 'in'>> = {
   to: { description: 'Announced on or before this date, at any precision (to=2025-03 includes all of March); not before from.', schema: PARTIAL_DATE, example: '2025-12-31' },
   min: { description: 'An amount of at least this, typed as in the form (500000000000, 500B, $1.2T, 80 bn); undisclosed amounts drop out.', schema: AMOUNT, example: '10B' },
   max: { description: 'An amount of at most this (as min); not below min.', schema: AMOUNT, example: '$1T' },
-  q: { description: "Text in the pledger, project, notes, sector, country or a source's URL or title, regardless of ASCII case (% and _ are literal).", schema: TEXT, example: 'H20' },
+  q: { description: "Text in the pledger, project, notes, sector, country or a source's URL or title, regardless of ASCII case (% and _ are literal); at least 3 characters.", schema: { ...TEXT, minLength: 3 }, example: 'H20' },
   overdue: { description: 'Only the pledges overdue on the view\'s day (docs/methodology.md); any other value than 1 is a 400.', schema: { type: 'string', enum: ['1'] } },
   step: {
     description: 'One step of the waterfall: the pledges of the rest of the filter that it took dollars from or counted as unknown (docs/methodology.md).',
@@ -142,6 +142,20 @@ function checkText(name: string, list: string[]): string[] {
     if (item.length > 200) throw new FilterError(name, 'at most 200 characters.');
   }
   return list;
+}
+
+/**
+ * The fewest characters a search takes: one or two are found in most pledges' texts (every source's address holds
+ * an "a"), so they narrow nothing while the dashboard adds up most pledges one by one, and the trigram index
+ * (migration 023) cannot read them. Counted in characters, as the index reads them.
+ */
+export const SEARCH_MIN_LENGTH = 3;
+
+function checkSearch(q: string | null): string | null {
+  if (q !== null && [...q].length < SEARCH_MIN_LENGTH) {
+    throw new FilterError('q', `"${q}" is too short: search for at least ${SEARCH_MIN_LENGTH} characters (one or two are found in most pledges).`);
+  }
+  return q;
 }
 
 function checkDate(name: string, value: string | null): string | null {
@@ -227,7 +241,7 @@ export function parseFilter(query: Record<string, unknown>, today: string): Pled
     to: checkDate('to', single(query, 'to')),
     min: checkAmount('min', single(query, 'min')),
     max: checkAmount('max', single(query, 'max')),
-    q: checkText('q', values(query, 'q').slice(0, 1))[0] ?? null,
+    q: checkSearch(checkText('q', values(query, 'q').slice(0, 1))[0] ?? null),
     overdue: checkOverdue(single(query, 'overdue')),
     on,
     step: checkStep(single(query, 'step')),

@@ -183,23 +183,48 @@ function likePattern(q: string): string {
 /** The searches a connection keeps the matches of, per data version. */
 const SEARCHES: KeptSet = { name: 'search', kept: 8 };
 
+/** The fewest characters a term needs for the trigram index (023) to narrow its search: one trigram. */
+const TRIGRAM_LENGTH = 3;
+
 /**
- * The pledges a search matches, found by one pass over search_texts (009: each pledge's text and its sources',
- * one LIKE a pledge) the first time a connection is asked for them at this data version, and kept for its later
- * statements (platform/kept-ids.ts). Returns the condition on pledges p.
+ * The pledges a search matches, the first time a connection is asked for them at this data version, kept for its
+ * later statements (platform/kept-ids.ts). Returns the condition on pledges p. Each pledge's text and its sources'
+ * (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched only in the texts
+ * holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
 export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
   const version = keepIds(db, SEARCHES, q, (version) => {
     const into = 'INSERT INTO temp.search_hits (version, key, part, id)';
+    const pieces = trigrams(q);
     if (q.includes('\n')) {
       // Text with a line break could match across two fields of search_texts: matched field by field.
       const search = searchCondition(q);
       statement(db, `${into} SELECT ?, ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+    } else if (pieces !== null) {
+      // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
+      const texts = `${into} SELECT ?, ?, '', t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
+                      WHERE search_fts MATCH ? AND t.text LIKE ? ESCAPE '\\'`;
+      statement(db, texts).run(version, q, pieces, likePattern(q));
     } else {
       statement(db, `${into} SELECT ?, ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(version, q, likePattern(q));
     }
   });
   return keptIdsIn(SEARCHES, version, q);
+}
+
+/**
+ * The term's trigrams (characters, not UTF-16 units) as an FTS5 query asking for all of them, each a quoted
+ * string (so that no character of the term is query syntax); null for a term too short to have one, or holding
+ * a NUL character, which ends an FTS5 query's text (LIKE then reads the term as it always did).
+ */
+function trigrams(q: string): string | null {
+  const characters = [...q];
+  if (characters.length < TRIGRAM_LENGTH || q.includes('\0')) return null;
+  const pieces = new Set<string>();
+  for (let index = 0; index + TRIGRAM_LENGTH <= characters.length; index++) {
+    pieces.add(`"${characters.slice(index, index + TRIGRAM_LENGTH).join('').replaceAll('"', '""')}"`);
+  }
+  return [...pieces].join(' AND ');
 }
 
 /** The US part of a pledge, in whole dollars (integer arithmetic, rounded half up); NULL when the amount or the share is unknown. */

@@ -69,7 +69,12 @@ describe('parseFilter', () => {
     [{ max: '-5B' }, 'max', 'negative'],
     [{ min: '2B', max: '1B' }, 'min', 'more than max'],
     [{ from: ['2025', '2026'] }, 'from', 'once'],
-    [{ q: ['a', 'b'] }, 'q', 'once'],
+    [{ q: ['abc', 'bcd'] }, 'q', 'once'],
+    // One or two characters are found in most pledges, and the trigram index cannot read them.
+    [{ q: 'a' }, 'q', '"a" is too short: search for at least 3 characters'],
+    [{ q: ' GE ' }, 'q', '"GE" is too short: search for at least 3 characters'],
+    [{ q: '%_' }, 'q', 'too short'],
+    [{ q: '\u{1F600}\u{1F600}' }, 'q', 'too short'],
     [{ step: 'fees' }, 'step', 'unknown step "fees": use superseded, contained, overlaps, not_new, outside_us, not_investment'],
     [{ step: ['overlaps', 'contained'] }, 'step', 'once'],
     [{ overdue: 'yes' }, 'overdue', '"yes" is not 1: use overdue=1 for the overdue pledges, or leave it out'],
@@ -116,8 +121,9 @@ describe('the filter in SQL', () => {
     expect(n({ min: '101' })).toBe(1);
     expect(n({ lever: 'none' })).toBe(1);
     expect(n({ lever: ['none', 'tariffs'] })).toBe(3);
-    expect(n({ q: '%' })).toBe(1);
-    expect(n({ q: '_' })).toBe(1);
+    expect(n({ q: '0% n' })).toBe(1);
+    expect(n({ q: 'r_t' })).toBe(1);
+    expect(n({ q: 'r%t' })).toBe(0);
     expect(n({ q: 'PLAIN' })).toBe(1);
     expect(n({ q: 'example.com/acme' })).toBe(3);
     expect(n({ pledger: ['A', 'C'], lever: 'tariffs' })).toBe(1);

@@ -5,7 +5,7 @@ import { countPledges } from '../../server/pledges/pledges.sql.ts';
 import { deletePledge, listPledges } from '../../server/pledges/pledges.repository.ts';
 import { whereClause } from '../../server/pledges/pledges.sql.ts';
 import type { Db } from '../../server/platform/db.ts';
-import { addPledge, drift, freshApp, type TestContext } from '../helpers.ts';
+import { addPledge, drift, freshApp, searchIndexExact, type TestContext } from '../helpers.ts';
 
 const contexts: TestContext[] = [];
 afterEach(() => contexts.splice(0).forEach((ctx) => ctx.cleanup()));
@@ -101,5 +101,6 @@ describe('a search’s matches, kept per connection', () => {
     expect(search(ctx.db, 'Beta')).toEqual([]);
     expect(ctx.db.prepare('SELECT count(*) FROM search_texts').pluck().get()).toBe(ctx.db.prepare('SELECT count(*) FROM pledges').pluck().get());
     expect(drift(ctx.db, 'search_texts')).toBe(0);
+    expect(searchIndexExact(ctx.db)).toBe(true);
   });
 });
