@@ -85,7 +85,16 @@ export function makePublic(copy: Db): void {
       .pluck()
       .all() as string[];
     const exists = copy.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').pluck();
-    for (const table of tables) if (!keep.has(table) && exists.get(table)) copy.exec(`DROP TABLE ${quoted(table)}`);
+    const dropped = tables.filter((table) => !keep.has(table));
+    for (const table of dropped) if (exists.get(table)) copy.exec(`DROP TABLE ${quoted(table)}`);
+    // What kept the dropped tables goes with them, so that the copy can be read and written: the triggers that fill
+    // them from the public ones, and the views that read them (or read such views).
+    const names = new RegExp(`\\b(${dropped.map((table) => table.replace(/[^A-Za-z0-9_]/g, '')).join('|')})\\b`);
+    const triggers = copy.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'").all() as { name: string; sql: string }[];
+    for (const trigger of triggers) if (dropped.length > 0 && names.test(trigger.sql)) copy.exec(`DROP TRIGGER ${quoted(trigger.name)}`);
+    for (let broken = brokenViews(copy); broken.length > 0; broken = brokenViews(copy)) {
+      for (const view of broken) copy.exec(`DROP VIEW ${quoted(view)}`);
+    }
     copy.prepare("DELETE FROM app_meta WHERE key <> 'data_version'").run();
     // AUTOINCREMENT's counters would still tell how many editors and tokens there were.
     if (copy.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get()) {
@@ -95,3 +104,15 @@ export function makePublic(copy: Db): void {
   copy.exec('VACUUM');
 }
 
+/** The views of a database that no longer prepare (one of the tables or views they read is gone). */
+function brokenViews(db: Db): string[] {
+  const views = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'view'").pluck().all() as string[];
+  return views.filter((view) => {
+    try {
+      db.prepare(`SELECT * FROM ${quoted(view)} LIMIT 0`);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}

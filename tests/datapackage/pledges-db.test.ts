@@ -98,6 +98,16 @@ describe('GET /pledges.db', () => {
     for (const view of sqlite(file, "SELECT name FROM sqlite_schema WHERE type = 'view'").split('\n')) {
       expect(() => sqlite(file, `SELECT count(*) FROM ${view}`), view).not.toThrow();
     }
+    // And the copy takes writes: no trigger left filling a table that was dropped (a status step, an edit, a source).
+    const writable = path.join(path.dirname(file), 'writable.db');
+    fs.copyFileSync(file, writable);
+    const id = sqlite(file, 'SELECT min(id) FROM pledges');
+    expect(() =>
+      execFileSync('sqlite3', [writable, `UPDATE pledges SET amount_usd = amount_usd + 1, project = 'x' WHERE id = ${id};
+        INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (${id}, 'under_way', '2025-05', 'https://example.com/e');
+        INSERT INTO pledge_sources (pledge_id, position, url) VALUES (${id}, 99, 'https://example.com/s');
+        DELETE FROM pledges WHERE id = ${id};`]),
+    ).not.toThrow();
     // The revisions name their authors as /changes does, and hold no username or user id.
     expect(sqlite(file, "SELECT group_concat(name, ',') FROM pragma_table_info('revisions')")).toBe('id,entity,entity_id,action,author,at,changes,reason');
     expect(sqlite(file, "SELECT group_concat(author, ',') FROM (SELECT author FROM revisions ORDER BY id)")).toBe('Maria Lopez,A former editor');
