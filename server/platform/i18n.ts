@@ -1,0 +1,98 @@
+// The words of the pages in each language: i18next over the JSON files of views/locales/, read once at start (no
+// backend, nothing fetched). Data (pledgers, notes, sources) is never translated; neither are CSV, JSON or the API's
+// error messages, which are machine formats read the same by every client (docs/i18n.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import { ROOT } from './paths.ts';
+
+export const LANGUAGES = ['en', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+/** The locale each language formats numbers and dates in. */
+export const LOCALES: Record<Language, string> = { en: 'en-US', de: 'de-DE' };
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+export type Words = Record<string, unknown>;
+
+/** A language's strings, as its file holds them. */
+export function readLocale(language: Language): Words {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'views/locales', `${language}.json`), 'utf8')) as Words;
+}
+
+const instance = i18next.createInstance();
+void instance.init({
+  resources: Object.fromEntries(LANGUAGES.map((language) => [language, { translation: readLocale(language) }])),
+  lng: DEFAULT_LANGUAGE,
+  // A key missing in German reads in English rather than as a key (tests/i18n checks that none is missing).
+  fallbackLng: DEFAULT_LANGUAGE,
+  supportedLngs: [...LANGUAGES],
+  initAsync: false,
+  // EJS's <%= escapes what a template prints; escaping here too would print &amp;.
+  interpolation: { escapeValue: false },
+  // Text may hold a colon: keys are dotted paths, one namespace.
+  nsSeparator: false,
+  returnNull: false,
+});
+
+const translators = Object.fromEntries(LANGUAGES.map((language) => [language, instance.getFixedT(language)])) as Record<Language, TFunction>;
+
+export type Translate = (key: string, options?: Record<string, unknown>) => string;
+
+/** The translate function of a language: t('nav.dashboard'), t('pledges.count', { count }). */
+export function translator(language: Language): Translate {
+  const t = translators[language];
+  return (key, options) => String(t(key, options as never));
+}
+
+/**
+ * A message written in English by the code (a validation error, a refused filter, an HTTP error's text) in the
+ * language of the page that shows it: the German file's "messages" maps each English message, its {{values}} as
+ * placeholders, to its German form. The JSON API says them in English, as written.
+ */
+export function messageTranslator(language: Language): (message: string) => string {
+  if (language === 'en') return (message) => message;
+  const english = (readLocale(DEFAULT_LANGUAGE).messages ?? {}) as Record<string, string>;
+  const target = (readLocale(language).messages ?? {}) as Record<string, string>;
+  const exact = new Map<string, string>();
+  const patterns: { pattern: RegExp; names: string[]; text: string }[] = [];
+  for (const [key, source] of Object.entries(english)) {
+    const text = target[key];
+    if (text === undefined) continue;
+    if (!source.includes('{{')) {
+      exact.set(source, text);
+      continue;
+    }
+    const names: string[] = [];
+    const pattern = source
+      .split(/(\{\{\w+\}\})/)
+      .map((part) => {
+        const name = /^\{\{(\w+)\}\}$/.exec(part)?.[1];
+        if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(name);
+        return '(.+?)';
+      })
+      .join('');
+    patterns.push({ pattern: new RegExp(`^${pattern}$`, 's'), names, text });
+  }
+  return (message) => {
+    const found = exact.get(message);
+    if (found !== undefined) return found;
+    for (const { pattern, names, text } of patterns) {
+      const match = pattern.exec(message);
+      if (match) return names.reduce((out, name, index) => out.replaceAll(`{{${name}}}`, match[index + 1]!), text);
+    }
+    return message;
+  };
+}
+
+/** A group of labels for codes (labels.status, labels.step, …) in a language: { code: label }. */
+export function labelsOf(language: Language, group: string): Record<string, string> {
+  const labels = (readLocale(language).labels ?? {}) as Record<string, Record<string, string>>;
+  const english = (readLocale(DEFAULT_LANGUAGE).labels ?? {}) as Record<string, Record<string, string>>;
+  return { ...english[group], ...labels[group] };
+}
