@@ -76,7 +76,7 @@ export function errorHandler(): ErrorRequestHandler {
     } else {
       // In the page's language (http/language.ts): its title by status, the message as the code wrote it, translated.
       const t = res.locals.t as (key: string) => string;
-      const translate = res.locals.message as (message: string) => string;
+      const translate = res.locals.translated as (message: string) => string;
       const title = [401, 403, 404, 410, 413, 429, 503, 507].includes(status) ? t(`errors.title.${status}`) : t('errors.title.other');
       res.render('errors/error', { title, status, message: translate(message) });
     }

@@ -19,9 +19,13 @@ export function isLanguage(value: unknown): value is Language {
 
 export type Words = Record<string, unknown>;
 
-/** A language's strings, as its file holds them. */
+const read = new Map<Language, Words>();
+
+/** A language's strings, as its file holds them (read once). */
 export function readLocale(language: Language): Words {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'views/locales', `${language}.json`), 'utf8')) as Words;
+  let words = read.get(language);
+  if (!words) read.set(language, (words = JSON.parse(fs.readFileSync(path.join(ROOT, 'views/locales', `${language}.json`), 'utf8')) as Words));
+  return words;
 }
 
 const instance = i18next.createInstance();

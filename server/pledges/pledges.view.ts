@@ -1,7 +1,7 @@
 // Helpers every template may use, registered once as app.locals.
 import { formatCount, formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.ts';
 import { daysBetween, formatPartialDate } from '../lib/dates.ts';
-import { labelsOf, LANGUAGES, LOCALES, translator, type Language } from '../platform/i18n.ts';
+import { labelsOf, LANGUAGES, LOCALES, readLocale, translator, type Language } from '../platform/i18n.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { CONCESSION_TYPES, EVENT_KINDS, type ConcessionType, type EventKind } from '../events/event.model.ts';
 import {
@@ -116,6 +116,8 @@ export function wordsIn(language: Language) {
     filterValueLabel,
     STEP_LABELS,
     CONCESSION_TYPE_LABELS,
+    /** What public/js/charts.js draws the charts' words and numbers with: the page's language and its "chart" words. */
+    chartSpeech: { lang: language, words: readLocale(language).chart },
     statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
     leverOptions: [{ value: '', label: NONE_RECORDED }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
     kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),

@@ -29,14 +29,14 @@ function preferred(req: Request): Language {
 }
 
 /**
- * Chooses the request's language and gives the views its words: `t`, `lang`, `message` (a message the code wrote
+ * Chooses the request's language and gives the views its words: `t`, `lang`, `translated` (a message the code wrote
  * in English, in this language) and what `helpers` gives for the language (formatted amounts, dates, labels).
  * Each page says its language (Content-Language) and what chose it (Vary), so that a shared cache keeps the
  * languages apart.
  */
 export function stampLanguage(helpers: (language: Language) => object): RequestHandler {
   const messages = Object.fromEntries(LANGUAGES.map((language) => [language, messageTranslator(language)]));
-  const words = Object.fromEntries(LANGUAGES.map((language) => [language, { t: translator(language), message: messages[language], ...helpers(language) }]));
+  const words = Object.fromEntries(LANGUAGES.map((language) => [language, { t: translator(language), translated: messages[language], ...helpers(language) }]));
   return (req: Request, res: Response, next: NextFunction) => {
     const asked = req.query.lang;
     const language = isLanguage(asked) ? asked : preferred(req);
@@ -44,6 +44,8 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
     Object.assign(res.locals, words[language]);
     // The switch in the header: this page, in the other language (which the switch's cookie then names).
     res.locals.languageNext = withoutParam(req.originalUrl, 'lang');
+    // A language chosen by ?lang is kept by the filter forms too (partials/as-of-field.ejs).
+    res.locals.langParam = isLanguage(asked);
     const varies = isLanguage(asked) ? [] : isSharedPage(req.path) ? ['Accept-Language'] : ['Accept-Language', 'Cookie'];
     const render = res.render.bind(res);
     res.render = ((...args: Parameters<Response['render']>) => {
