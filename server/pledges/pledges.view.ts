@@ -60,6 +60,9 @@ export function wordsIn(language: Language) {
   const leverLabel = (lever: Lever | null): string => (lever === null ? NONE_RECORDED : KIND_LABELS[lever]);
   const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
   const concessionTypeLabel = (type: ConcessionType | null): string => (type === null ? UNKNOWN : (CONCESSION_TYPE_LABELS[type] ?? type));
+  const ROLE_LABELS = labels('role');
+  /** A relation's role for the pledge whose page it is: "is superseded by". */
+  const roleLabel = (role: string): string => ROLE_LABELS[role] ?? role;
 
   /** The part of a pledge described as new, against the whole: "$11B of $32B described as new", or "Not stated". */
   const newMoneyText = (newMoney: number | null, amount: number | null): string => {
@@ -108,6 +111,7 @@ export function wordsIn(language: Language) {
     leverLabel,
     kindLabel,
     concessionTypeLabel,
+    roleLabel,
     daysText,
     pledgerKindLabel,
     commitmentKindLabel,
