@@ -53,6 +53,13 @@ export function translator(language: Language): Translate {
   return (key, options) => String(t(key, options as never));
 }
 
+/** A group of strings as { 'dotted.key': text }. */
+function flatten(words: unknown, prefix = ''): Record<string, string> {
+  if (typeof words === 'string') return { [prefix]: words };
+  if (words === null || typeof words !== 'object') return {};
+  return Object.assign({}, ...Object.entries(words).map(([key, value]) => flatten(value, prefix ? `${prefix}.${key}` : key))) as Record<string, string>;
+}
+
 /**
  * A message written in English by the code (a validation error, a refused filter, an HTTP error's text) in the
  * language of the page that shows it: the German file's "messages" maps each English message, its {{values}} as
@@ -60,8 +67,8 @@ export function translator(language: Language): Translate {
  */
 export function messageTranslator(language: Language): (message: string) => string {
   if (language === 'en') return (message) => message;
-  const english = (readLocale(DEFAULT_LANGUAGE).messages ?? {}) as Record<string, string>;
-  const target = (readLocale(language).messages ?? {}) as Record<string, string>;
+  const english = flatten(readLocale(DEFAULT_LANGUAGE).messages);
+  const target = flatten(readLocale(language).messages);
   const exact = new Map<string, string>();
   const patterns: { pattern: RegExp; names: string[]; text: string }[] = [];
   for (const [key, source] of Object.entries(english)) {
@@ -83,15 +90,18 @@ export function messageTranslator(language: Language): (message: string) => stri
       .join('');
     patterns.push({ pattern: new RegExp(`^${pattern}$`, 's'), names, text });
   }
-  return (message) => {
+  // A value may be a message itself ("The filter parameter min is wrong: {{problem}}"): translated in turn, a few deep.
+  const translate = (message: string, depth: number): string => {
     const found = exact.get(message);
     if (found !== undefined) return found;
+    if (depth > 2) return message;
     for (const { pattern, names, text } of patterns) {
       const match = pattern.exec(message);
-      if (match) return names.reduce((out, name, index) => out.replaceAll(`{{${name}}}`, match[index + 1]!), text);
+      if (match) return names.reduce((out, name, index) => out.replaceAll(`{{${name}}}`, translate(match[index + 1]!, depth + 1)), text);
     }
     return message;
   };
+  return (message) => translate(message, 0);
 }
 
 /** A group of labels for codes (labels.status, labels.step, …) in a language: { code: label }. */

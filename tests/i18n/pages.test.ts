@@ -66,6 +66,7 @@ describe('every page, in English and in German', () => {
     expect(page.status).toBe(400);
     expect(page.text).toContain('<html lang="de">');
     expect(shown(page.text)).not.toMatch(RAW_KEY);
+    expect(page.text).toContain('Der Filterparameter min ist falsch: Den Betrag in Ziffern mit optionaler Einheit schreiben');
     const api = await request(ctx.app).get('/api/pledges?min=lots').set('Accept-Language', 'de');
     expect(api.status).toBe(400);
     expect(api.body.error.message).toMatch(/^The filter parameter min/);
@@ -103,6 +104,14 @@ describe('an editor\'s pages, in both languages', () => {
     expect(refused.status).toBe(422);
     expect(refused.text).toContain(`<html lang="${lang}">`);
     expect(shown(refused.text)).not.toMatch(RAW_KEY);
+    if (lang === 'de') {
+      // Labels, hints and each refusal in German, beside the field and in the summary.
+      for (const words of ['Betrag in US-Dollar', 'Wer und was', '(Pflichtfeld)', 'Der Zusagende: Angabe erforderlich.', 'Dinge vor dem Speichern zu korrigieren', 'Mindestens eine Quellen-URL hinzufügen']) {
+        expect(refused.text).toContain(words);
+      }
+    } else {
+      expect(refused.text).toContain('The pledger is required.');
+    }
     for (const path of ['/events/new', '/account', '/pledges/1/edit', '/pledges/import']) {
       const page = await editor.agent.get(path).set('Accept-Language', lang);
       expect(page.status, path).toBe(200);
