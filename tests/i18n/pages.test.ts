@@ -86,6 +86,17 @@ describe('every page, in English and in German', () => {
     expect(text).toContain('SoftBank');
   });
 
+  it('gives an embed its heading, filter, table and credit in German, chosen by ?lang as another site frames it', async () => {
+    const res = await request(ctx.app).get('/embed/amounts?lang=de&sector=Semiconductors');
+    expect(res.text).toContain('<h1>Beträge im Vergleich</h1>');
+    expect(res.text).toContain('Branche: Semiconductors');
+    expect(res.text).toContain('<th scope="col" class="num">US-Teil</th>');
+    expect(res.text).toMatch(/<td class="num">[\d,]+\u00a0Mrd\.\u00a0\$<\/td>/);
+    expect(res.text).toContain('Quelle:');
+    const dashboard = await request(ctx.app).get('/?lang=de');
+    expect(dashboard.text).toContain("title=&#34;Beträge im Vergleich · Pledge Tracker&#34;");
+  });
+
   it('shows the English pages as before, byte for byte where the tests knew them', async () => {
     const res = await request(ctx.app).get('/');
     expect(res.text).toContain('title="$1,180,000,000,000">$1.18T</data>');
