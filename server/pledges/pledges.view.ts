@@ -100,6 +100,8 @@ export function wordsIn(language: Language) {
 
   return {
     lang: language,
+    /** The header's switch: every language of the site. */
+    languages: LANGUAGES,
     locale,
     t,
     usd,
