@@ -12,8 +12,8 @@
 
   var charts = window.PledgeCharts;
   // What a drawing in the page needs that the server's does not: a canvas for a pattern's tile, and a click's way out.
-  // The page's language and the charts' words in it (views/locales/LANG.json, "chart").
-  var speech = JSON.parse(document.getElementById('chart-speech').textContent);
+  // The page's language and the charts' words in it (views/locales/LANG.json, "chart"), beside the charts' data.
+  var speech = data.speech;
   var env = {
     lang: speech.lang,
     words: speech.words,

@@ -122,7 +122,7 @@ export function wordsIn(language: Language) {
     filterValueLabel,
     STEP_LABELS,
     CONCESSION_TYPE_LABELS,
-    /** What public/js/charts.js draws the charts' words and numbers with: the page's language and its "chart" words. */
+    /** What public/js/charts.js draws the charts' words and numbers with (#chart-data's speech): the language and its "chart" words. */
     chartSpeech: { lang: language, words: readLocale(language).chart },
     statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
     leverOptions: [{ value: '', label: NONE_RECORDED }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
