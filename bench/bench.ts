@@ -19,6 +19,7 @@ import { computeWaterfall } from '../server/dashboard/dashboard.waterfall.ts';
 import { parseFilter } from '../server/pledges/pledges.filter.ts';
 import { exportSql, IDENTITY_INDEX } from '../server/pledges/pledges.repository.ts';
 import { utcToday } from '../server/lib/dates.ts';
+import { nginxAvailable, startNginx } from '../tests/deploy/nginx.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -246,6 +247,21 @@ async function load(url: string): Promise<Load> {
   };
 }
 
+/** The dashboard through nginx with deploy/nginx.conf (tests/deploy/nginx.ts), as a news spike would meet it. */
+async function behindNginx(appUrl: string): Promise<Load | undefined> {
+  if (!nginxAvailable) {
+    log('No nginx: the dashboard behind it left out');
+    return undefined;
+  }
+  const proxy = await startNginx(new URL(appUrl).host);
+  try {
+    log(`autocannon / through nginx (${DURATION} s)`);
+    return await load(`${proxy.url}/`);
+  } finally {
+    await proxy.stop();
+  }
+}
+
 // ---- the steps ----------------------------------------------------------------------------------------
 
 function run(command: string, args: string[], env: Record<string, string> = {}): { ms: number; peakMb: number; output: string } {
@@ -354,6 +370,8 @@ interface SizeResult {
    */
   waterfall_ms: Record<string, { cube: number; waterfall: number; total: number }>;
   load: Record<string, Load>;
+  /** The dashboard through deploy/nginx.conf's cache, in front of the same server; absent without nginx. */
+  nginx?: Load;
   /** The hello-world route, measured before and after the routes (requests/s: their mean). */
   hello: { requests_per_s: number; p99_ms: number; before: Load; after: Load };
   browser?: { transferred_bytes: number; charts_drawn_ms: number; charts_drawn_range_ms: [number, number]; charts: number };
@@ -403,6 +421,7 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
       log(`autocannon ${route} (${DURATION} s)`);
       loads[route] = await load(`${server.url}${route}`);
     }
+    const nginx = await behindNginx(server.url);
     log(`autocannon hello world (${DURATION} s)`);
     const helloAfter = await load(helloUrl);
     const hello = {
@@ -441,6 +460,7 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
       uncached_ms: uncached,
       waterfall_ms: waterfall,
       load: loads,
+      nginx,
       hello,
       browser,
       server_rss_mb: Math.round(memory(pid).rss),
@@ -616,6 +636,7 @@ function report(results: SizeResult[], checks: Target[]): string {
       return line(`uncached waterfall ${name} (pass + waterfall, ms)`, (r) => `${r.waterfall_ms[name]!.cube} + ${r.waterfall_ms[name]!.waterfall}`);
     }),
     ...ROUTES.map((route) => line(`load ${route} (req/s, p99 ms)`, (r) => `${r.load[route].requests_per_s}, ${r.load[route].p99_ms}`)),
+    line('load / through nginx (req/s, p99 ms)', (r) => (r.nginx ? `${r.nginx.requests_per_s}, ${r.nginx.p99_ms}` : '-')),
     line('hello world, before → after (req/s)', (r) => `${r.hello.before.requests_per_s} → ${r.hello.after.requests_per_s}`),
     line('Chromium: dashboard kB transferred', (r) => (r.browser ? String(Math.round(r.browser.transferred_bytes / 1000)) : '-')),
     line('Chromium: all charts drawn (ms, median; range)', (r) => (r.browser ? `${r.browser.charts_drawn_ms}; ${r.browser.charts_drawn_range_ms.join('–')}` : '-')),

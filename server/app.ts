@@ -6,7 +6,7 @@ import compression from 'compression';
 import ejs from 'ejs';
 import express, { type Express } from 'express';
 import { apiRouter } from './pledges/pledges.api.routes.ts';
-import { exposeCsrfToken, loadEditor, privateNoStore, sameOrigin, sessionSecret, sessions, SESSION_COOKIE } from './auth/auth.ts';
+import { exposeCsrfToken, loadEditor, sameOrigin, sessionSecret, sessions, SESSION_COOKIE } from './auth/auth.ts';
 import { authRouter } from './auth/auth.routes.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
@@ -34,6 +34,7 @@ import { CONCESSIONS_API } from './events/concessions.api.schema.ts';
 import { SUMMARY_API } from './dashboard/dashboard.api.schema.ts';
 import { CHANGES_API } from './changes/changes.api.schema.ts';
 import { createAssets } from './platform/http/assets.ts';
+import { cacheControl } from './platform/http/cache-control.ts';
 import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
@@ -62,7 +63,7 @@ const VENDOR_FILES: Record<string, string> = {
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes' | 'publicUrl'>>;
+  config: Pick<Config, 'env' | 'sessionSecret' | 'trustProxy'> & Partial<Pick<Config, 'writesPerMinute' | 'importMaxBytes' | 'publicUrl' | 'cacheMaxAge' | 'cacheStaleSeconds'>>;
   logger?: Logger;
   /** Today's date (YYYY-MM-DD, UTC), which overdue is computed against; a test may set the day. */
   today?: Clock;
@@ -87,6 +88,8 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   Object.assign(app.locals, viewHelpers, relationViewHelpers);
   app.locals.writesPerMinute = config.writesPerMinute;
 
+  // First, so that it sees every answer's final status and headers (cookies included), cached answers too.
+  app.use(cacheControl({ maxAge: config.cacheMaxAge ?? 60, staleWhileRevalidate: config.cacheStaleSeconds ?? 600, sessionCookie: SESSION_COOKIE }));
   app.use(requestLogger(logger));
   app.use(stampToday(today));
   // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
@@ -143,7 +146,6 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   const session = sessions(db, config, secret).middleware;
   app.use((req, res, next) => (isSharedPage(req.path) ? next() : session(req, res, next)));
   app.use(loadEditor(db));
-  app.use(privateNoStore);
   app.use(exposeCsrfToken);
   // A read as of a date: checked here once, kept in every link the page renders.
   app.use(stampAsOf(asOfWithData(db)));

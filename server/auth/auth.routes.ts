@@ -78,6 +78,9 @@ export function authRouter(db: Db, secret: string): Router {
     flash(req, `Signed in as ${editor.displayName}.`);
     await save(req);
     rememberDevice(req, res, secret, user);
+    // The public pages this browser kept while its reader was anyone (Cache-Control: public) would show the new
+    // editor a reader's page until they expire: the browser is told to drop what it keeps of this site.
+    res.set('Clear-Site-Data', '"cache"');
     res.redirect(303, next);
   });
 

@@ -89,15 +89,6 @@ export function loadEditor(db: Db): RequestHandler {
   };
 }
 
-/**
- * Nothing meant for one editor is kept by a browser's or a proxy's cache: every answer to a signed-in editor,
- * and every page with a form (the sign-in page is the only one a reader without a session sees).
- */
-export const privateNoStore: RequestHandler = (req, res, next) => {
-  if (req.editor || req.path === '/login') res.set('Cache-Control', 'private, no-store');
-  next();
-};
-
 export function flash(req: Request, message: string, secret?: string): void {
   req.session.flash = secret === undefined ? { message } : { message, secret };
 }

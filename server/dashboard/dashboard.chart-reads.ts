@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { eventsBefore } from '../events/events.repository.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
-import { dateAfter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { datedBy, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
 import { MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, type DashboardCharts } from './dashboard.charts.ts';
 import { cachedFacets, cachedSummary, cachedWaterfall, type ReadCache } from './dashboard.reads.ts';
@@ -15,7 +15,7 @@ export function chartReads(db: Db, cache: ReadCache) {
   const waterfallOf = (filter: PledgeFilter) => cachedWaterfall(cache, db, filter);
   // The same events under every filter: read once until a write. As of a date, those dated by then.
   const eventsOf = (filter: PledgeFilter) =>
-    cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : dateAfter(filter.as_of)));
+    cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : datedBy(filter.as_of)));
   const chartsOf = (filter: PledgeFilter, summary: Summary = summaryOf(filter), events: PoliticalEvent[] = eventsOf(filter)): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
     ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: summary.totals.pledge_count })),

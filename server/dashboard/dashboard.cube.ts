@@ -6,7 +6,7 @@
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
 // query of its own (pledgerValues in the repository).
 import type { Db } from '../platform/db.ts';
-import { announcedBy, dateAfter, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { announcedBy, datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
 import { countPledges } from '../pledges/pledges.sql.ts';
 import { NO_HORIZON, spansAt, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
@@ -95,7 +95,7 @@ export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): C
  * announced by then reads fewer.
  */
 function asOfBanded(db: Db, key: PledgeFilter): CubeGroup[] | undefined {
-  const after = dateAfter(key.as_of!);
+  const after = datedBy(key.as_of!);
   const later: PledgeFilter = { ...EMPTY_FILTER, from: after, min: key.min, max: key.max };
   if (2 * countPledges(db, { ...EMPTY_FILTER, from: after }) > countPledges(db)) return undefined;
   const all = bandedCube(db, key.min, key.max);
@@ -129,7 +129,7 @@ export function selectedOf(filter: PledgeFilter): Selected {
 /** The grouped columns of pledge_bands, in the order of its key. */
 const GROUPED = CUBE_FIELDS.join(', ');
 
-const GROUP_SUMS = [
+export const GROUP_SUMS = [
   'pledge_count',
   'disclosed_count',
   'known_share_count',

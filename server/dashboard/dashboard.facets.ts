@@ -1,7 +1,7 @@
 // The facets beside every view: how many pledges each value of a field holds under the rest of the filter.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { announcedBy, dateAfter, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { announcedBy, dateAfter, datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, whereClause } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
@@ -95,14 +95,14 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
  * itself ('2025-04', or '2025' for a year alone), and every date in a month starts with the month.
  */
 export function pledgersByMonth(db: Db, from: string | null, to: string | null): FacetValue[] {
-  const end = to === null ? null : dateAfter(to);
+  const end = to === null ? null : datedBy(to);
   const before = end === null ? null : end.slice(0, 7);
   const whole = statement(
     db,
     `SELECT pledger AS value, sum(pledge_count) AS pledge_count, sum(amount_usd) AS amount_usd
        FROM pledger_months WHERE period >= ? ${before === null ? '' : 'AND period < ?'} GROUP BY pledger`,
   ).all(...[from ?? '', ...(before === null ? [] : [before])]) as FacetValue[];
-  const cut = new Set([from, end].filter((date): date is string => date !== null && date.length === 10).map((date) => date.slice(0, 7)));
+  const cut = new Set([from, end].filter((date): date is string => date !== null && date.length >= 10).map((date) => date.slice(0, 7)));
   if (cut.size === 0) return whole.sort(byCountThenValue);
   const values = new Map(whole.map((row) => [row.value, row]));
   for (const month of cut) {

@@ -1,13 +1,14 @@
 // Results of expensive reads (summaries, facets), kept until the database changes.
 import type { Db } from '../platform/db.ts';
-import { isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
 import { facets, overdueTotals, pledgerValues, type OverdueTotals } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
-import { summarize, type Summary } from './dashboard.summary.ts';
+import { summarize, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
+import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
 
@@ -87,6 +88,8 @@ export class ReadCache {
  */
 export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
+  // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
+  if (readsMargins(filter)) return cache.get(`cube:${JSON.stringify(key)}`, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
   const whole = `cube:${JSON.stringify(key)}`;
   // The pass without a filter serves the most views: kept until a write.
   if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
@@ -97,11 +100,25 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
 
 /** The view's overdue pledges: the summary's count and the facet's share them (the date is in the key). */
 function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueTotals {
+  if (readsMargins(filter)) return marginOverdue(cachedMargins(cache, db, filter.as_of!));
   return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () => overdueTotals(db, filter));
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
-  return cache.get(`summary:${JSON.stringify(filter)}`, () => summarize(db, filter, cachedCube(cache, db, filter), cachedOverdue(cache, db, filter)));
+  return cache.get(`summary:${JSON.stringify(filter)}`, () =>
+    summarize(db, filter, cachedCube(cache, db, filter), cachedOverdue(cache, db, filter), cachedTimeline(cache, db, filter)),
+  );
+}
+
+/**
+ * The timeline's points of a view: those of every pledge are kept (the dashboard without a filter reads them at
+ * start), and a view of every pledge as of a day takes those up to the day; any other view groups its own pledges.
+ */
+function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): TimelineRow[] {
+  const everyDate = () => cache.get('timeline', () => timelineByDate(db, EMPTY_FILTER));
+  if (isEmptyFilter(filter)) return everyDate();
+  if (readsMargins(filter) && !filter.overdue) return timelineUpTo(everyDate(), filter.as_of!);
+  return timelineByDate(db, filter);
 }
 
 export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
@@ -117,4 +134,9 @@ export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Fa
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
 function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
   return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () => pledgerValues(db, filter));
+}
+
+/** The per-field sums of a day, which every as-of view of that day without a selection reads (asOfMargins). */
+function cachedMargins(cache: ReadCache, db: Db, asOf: string): AsOfMargins {
+  return cache.get(`margins:${asOf}`, () => asOfMargins(db, asOf));
 }

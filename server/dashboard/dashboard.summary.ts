@@ -1,7 +1,7 @@
 // The dashboard's figures for a filter: totals, the largest pledges, the timeline, the levers.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { Lever } from '../pledges/pledge.model.ts';
@@ -81,6 +81,7 @@ export function summarize(
   filter: PledgeFilter = EMPTY_FILTER,
   groups: CubeGroup[] = cubeOf(db, filter),
   overdue: OverdueTotals = overdueTotals(db, filter),
+  byDates: TimelineRow[] = timelineByDate(db, filter),
 ): Summary {
   const where = whereClause(filter, db);
   const totals: Omit<Totals, 'us_share_pct' | 'overdue_count'> = {
@@ -120,26 +121,7 @@ export function summarize(
       Number(a.lever === null) - Number(b.lever === null) ||
       ((a.lever ?? '') < (b.lever ?? '') ? -1 : 1),
   );
-  // Each statement below reads one index that holds every column it reads, so that no table row is read. One
-  // facet field chosen: that field's index (its entries, in date order). Two or more: no single-field index
-  // narrows by both, and a skip-scan of the cube index, which holds every field, is faster. None (dates and
-  // amounts alone): the date index, which holds the amounts too; left to itself the planner may take the
-  // amount index and read a table row for each pledge in the range. A search reads the table whatever the
-  // index: the planner's choice.
-  // A waterfall step that lists few pledges is read by their ids (the planner's choice); one that lists most of
-  // them matches each pledge by its share and kind too, which the cube and date indexes hold.
-  // The overdue pledges: their own index, which holds every facet field as well.
-  const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0);
-  const index =
-    filter.q !== null || (filter.step !== null && !ROW_STEPS.includes(filter.step))
-      ? null
-      : overdueByIndex(filter)
-        ? OVERDUE_INDEX
-        : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
-        ? 'pledges_cube_idx'
-        : chosen.length === 1
-          ? `pledges_${chosen[0]}_idx`
-          : 'pledges_announced_on_idx';
+  const index = summaryIndex(filter);
   const source = `pledges p ${index ? `INDEXED BY ${index}` : ''}`;
   const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
@@ -181,17 +163,7 @@ export function summarize(
       : { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' },
   );
   const byPerYear = ranked('per_year_usd DESC, p.id ASC', { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` }, `AND ${PER_YEAR} IS NOT NULL`);
-  // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards, and only
-  // for the dates that have a single pledge and are drawn one by one.
-  const byDate = db
-    .prepare(
-      `SELECT min(id) AS id, '' AS pledger, '' AS project, count(*) AS pledge_count, announced_on,
-              sum(amount_usd) AS amount_usd,
-              sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
-         FROM ${source} ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
-    )
-    .all(...where.params) as TimelineRow[];
-  const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDate);
+  const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDates.map((row) => ({ ...row })));
   const nameOf = statement(db, 'SELECT pledger, project FROM pledges WHERE id = ?');
   for (const row of timeline) {
     if (row.pledge_count === 1) Object.assign(row, nameOf.get(row.id));
@@ -214,6 +186,57 @@ export function summarize(
     timeline_grouping: timelineGrouping,
     by_lever: byLever,
   };
+}
+
+/**
+ * The timeline's points, one per announcement date, with the running total: its own statement (the filter's pledges
+ * grouped by date), or, for a view of every pledge as of a day, the points of every pledge up to that day (the
+ * running total of a prefix is the prefix of the running total), which the caller keeps (dashboard.reads.ts).
+ */
+export function timelineByDate(db: Db, filter: PledgeFilter): TimelineRow[] {
+  const where = whereClause(filter, db);
+  // Dates and amounts only, so that an index holding both serves it; names are looked up afterwards (summarize), and
+  // only for the dates that have a single pledge and are drawn one by one.
+  const index = summaryIndex(filter);
+  return db
+    .prepare(
+      `SELECT min(id) AS id, '' AS pledger, '' AS project, count(*) AS pledge_count, announced_on,
+              sum(amount_usd) AS amount_usd,
+              sum(coalesce(sum(amount_usd), 0)) OVER (ORDER BY announced_on ROWS UNBOUNDED PRECEDING) AS cumulative_usd
+         FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${where.sql} GROUP BY announced_on ORDER BY announced_on`,
+    )
+    .all(...where.params) as TimelineRow[];
+}
+
+/** The points of every pledge up to a day, from those of every pledge (timelineByDate without a filter). */
+export function timelineUpTo(everyDate: TimelineRow[], asOf: string): TimelineRow[] {
+  const bound = datedBy(asOf);
+  return everyDate.filter((row) => row.announced_on < bound);
+}
+
+/**
+ * The index the summary's statements read: one that holds every column they read, so that no table row is read.
+ * Each statement below reads one index that holds every column it reads, so that no table row is read. One
+ * facet field chosen: that field's index (its entries, in date order). Two or more: no single-field index
+ * narrows by both, and a skip-scan of the cube index, which holds every field, is faster. None (dates and
+ * amounts alone): the date index, which holds the amounts too; left to itself the planner may take the
+ * amount index and read a table row for each pledge in the range. A search reads the table whatever the
+ * index: the planner's choice.
+ * A waterfall step that lists few pledges is read by their ids (the planner's choice); one that lists most of
+ * them matches each pledge by its share and kind too, which the cube and date indexes hold.
+ * The overdue pledges: their own index, which holds every facet field as well.
+ */
+function summaryIndex(filter: PledgeFilter): string | null {
+  const chosen = FACET_FIELDS.filter((field) => filter[field].length > 0);
+  return filter.q !== null || (filter.step !== null && !ROW_STEPS.includes(filter.step))
+      ? null
+      : overdueByIndex(filter)
+        ? OVERDUE_INDEX
+        : chosen.length >= 2 || (chosen.length === 1 && filter.step !== null)
+        ? 'pledges_cube_idx'
+        : chosen.length === 1
+          ? `pledges_${chosen[0]}_idx`
+          : 'pledges_announced_on_idx';
 }
 
 /** A timeline with more dates than this is drawn (and tabled) per month, or per year when months are too many. */

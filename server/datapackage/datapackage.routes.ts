@@ -11,7 +11,7 @@ import { iterateRevisionsExport, REVISION_CSV_COLUMNS } from '../revisions/revis
 import { DATA_PACKAGE } from './datapackage.descriptor.ts';
 import { SnapshotFiles } from './snapshot.files.ts';
 import { asOfOf } from '../platform/http/as-of.ts';
-import { dateAfter } from '../lib/dates.ts';
+import { datedBy } from '../lib/dates.ts';
 
 type Log = (error: unknown) => void;
 
@@ -37,7 +37,7 @@ export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db
   // As of a date (as_of=, checked by platform/http/as-of.ts): the rows dated by then.
   const beforeOf = (res: Response) => {
     const asOf = asOfOf(res);
-    return asOf === null ? null : dateAfter(asOf);
+    return asOf === null ? null : datedBy(asOf);
   };
   router.get('/sources.csv', (_req, res) => sendTable(db, res, log, 'sources', SOURCE_CSV_COLUMNS, (snapshot) => iterateSourcesExport(snapshot, beforeOf(res))));
   router.get('/events.csv', (_req, res) => sendTable(db, res, log, 'events', EVENT_CSV_COLUMNS, (snapshot) => iterateEventsExport(snapshot, beforeOf(res))));
@@ -57,8 +57,9 @@ export function dataPackageRouter(db: Db, log: Log, files = new SnapshotFiles(db
     res.on('close', release);
     res.attachment(`pledges-${new Date().toISOString().slice(0, 10)}.db`);
     res.type('application/vnd.sqlite3');
-    // Streamed from disk, never read whole; conditional and range requests as for any file.
-    res.sendFile(snapshot.file, { dotfiles: 'allow', lastModified: false }, (error) => {
+    // Streamed from disk, never read whole; conditional and range requests as for any file; what caches may keep of it
+    // is decided with every other public read's (platform/http/cache-control.ts).
+    res.sendFile(snapshot.file, { dotfiles: 'allow', lastModified: false, cacheControl: false }, (error) => {
       release();
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       if (error && code !== 'ECONNABORTED' && code !== 'ECONNRESET') log(error);

@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
-import { dateAfter, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
 import { CONCESSION_CSV_COLUMNS, type ConcessionRow, type ConcessionType } from './event.model.ts';
 
@@ -57,7 +57,7 @@ function concessionsQuery(db: Db, filter: ConcessionFilter, select: string, tail
     sql: `SELECT ${select}
             FROM ${joins}
            WHERE e.kind = 'concession' ${types} ${asOf === null ? '' : 'AND e.occurred_on < ?'} ${where.sql.replace(/^WHERE /, 'AND ')} ${tail}`,
-    params: [...filter.types, ...(asOf === null ? [] : [dateAfter(asOf)]), ...where.params],
+    params: [...filter.types, ...(asOf === null ? [] : [datedBy(asOf)]), ...where.params],
   };
 }
 

@@ -2,7 +2,7 @@
 import { Router, type Response } from 'express';
 import { asOfOf } from '../platform/http/as-of.ts';
 import { formatPartialDate } from '../lib/dates.ts';
-import { dateAfter } from '../pledges/pledges.filter.ts';
+import { datedBy } from '../pledges/pledges.filter.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { findEvent, listEvents, moreSourcesOf, pledgesOfEvent, topPledgesByEvent } from './events.repository.ts';
@@ -14,7 +14,7 @@ export function eventsRouter(db: Db): Router {
   // As of a date: the events, and the pledges, dated by then.
   const beforeOf = (res: Response) => {
     const asOf = asOfOf(res);
-    return asOf === null ? null : dateAfter(asOf);
+    return asOf === null ? null : datedBy(asOf);
   };
 
   router.get('/events', (_req, res) => {

@@ -45,6 +45,16 @@ export function utcToday(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
+/**
+ * The least text after every date dated by `date` (YYYY-MM-DD, YYYY-MM or YYYY), as dates compare in SQL: a date given
+ * to the month or the year counts from its first day, so '2025-04' is after '2025-03-31' but before '2025-04-30', and a
+ * time of the day ('2025-03-31T12:00:00Z') is before the end of its day. `x < datedBy(date)` reads "x on or before
+ * date". ('~' sorts after every digit, '-' and 'T'.)
+ */
+export function datedBy(date: string): string {
+  return date.length === 10 ? `${date}~` : dateAfter(date);
+}
+
 /** The first date after a partial date: '2025-03' → '2025-04', '2025-03-31' → '2025-04-01', '2025' → '2026'. */
 export function dateAfter(date: string): string {
   const [y, m, d] = date.split('-').map(Number);

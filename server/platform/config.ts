@@ -36,6 +36,13 @@ export interface Config {
    * and embed codes name. Unset: the origin each request names (behind a proxy, as TRUST_PROXY lets it say).
    */
   publicUrl: string | undefined;
+  /**
+   * Seconds a public read (a reader without a session) may be answered from a browser's or a shared cache: the
+   * longest an edit takes to reach readers behind one. Then, for cacheStaleSeconds more, a cache may answer with
+   * the old copy while it fetches the new one.
+   */
+  cacheMaxAge: number;
+  cacheStaleSeconds: number;
 }
 
 /** The origin of an http(s) address that names nothing more (a trailing slash allowed), or null. */
@@ -77,6 +84,8 @@ const EnvSchema = z.object({
     .refine((value) => publicOrigin(value) !== null, "must be the site's address as readers reach it: http:// or https:// and a host, such as https://tracker.example, with no path, query or fragment")
     .transform((value) => publicOrigin(value)!)
     .optional(),
+  CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
+  CACHE_STALE: z.coerce.number().int().min(0).max(604_800).default(600),
   TRUST_PROXY: z
     .string()
     .regex(/^[\w.:/, -]+$/, 'must be true, false, a number of hops, or addresses such as loopback')
@@ -116,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
     publicUrl: parsed.data.PUBLIC_URL,
+    cacheMaxAge: parsed.data.CACHE_MAX_AGE,
+    cacheStaleSeconds: parsed.data.CACHE_STALE,
   };
 }

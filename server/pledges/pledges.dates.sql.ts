@@ -4,7 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { smallTempCache } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
-import { dateAfter } from '../lib/dates.ts';
+import { datedBy } from '../lib/dates.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
 
 // The first day an announced pledge is overdue (docs/methodology.md, "Overdue"): the day after its horizon ends
@@ -101,7 +101,7 @@ export function keptStatuses(db: Db, asOf: string): { version: string; earliest:
       `INSERT INTO temp.status_then (version, as_of, id, status, due_on, announced_on)
        SELECT ?, ?, p.id, p.status_then, ${DUE_ON}, p.announced_on
          FROM status_spans p WHERE ${spans.sql} AND p.announced_on < ? ORDER BY +p.id`,
-    ).run(version, asOf, ...spans.params, dateAfter(asOf));
+    ).run(version, asOf, ...spans.params, datedBy(asOf));
     const earliest = statement(db, 'SELECT min(announced_on) FROM temp.status_then WHERE version = ? AND as_of = ?').pluck().get(version, asOf) as string | null;
     statement(db, 'INSERT INTO temp.status_then_runs (version, as_of, earliest) VALUES (?, ?, ?)').run(version, asOf, earliest);
     return { version, earliest };

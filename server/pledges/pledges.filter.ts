@@ -15,11 +15,11 @@ import {
   type WaterfallStep,
 } from './pledge.model.ts';
 import { isRealPartialDate } from '../lib/validation.ts';
-import { dateAfter } from '../lib/dates.ts';
+import { dateAfter, datedBy } from '../lib/dates.ts';
 import { AS_OF_PARAMETER } from '../platform/http/as-of.ts';
 import type { ApiParameter, JsonSchema } from '../platform/http/openapi.ts';
 
-export { dateAfter };
+export { dateAfter, datedBy };
 
 export interface PledgeFilter {
   sector: string[];
@@ -245,7 +245,7 @@ export function parseFilter(query: Record<string, unknown>, today: string): Pled
  * counts from its first day, as the view's SQL reads it.
  */
 export function isDatedBy(date: string, asOf: string): boolean {
-  return date < dateAfter(asOf);
+  return date < datedBy(asOf);
 }
 
 /**
@@ -254,7 +254,7 @@ export function isDatedBy(date: string, asOf: string): boolean {
  */
 export function announcedBy(filter: Pick<PledgeFilter, 'to' | 'as_of'>): string | null {
   if (filter.as_of === null || filter.to === null) return filter.as_of ?? filter.to;
-  return dateAfter(filter.as_of) < dateAfter(filter.to) ? filter.as_of : filter.to;
+  return datedBy(filter.as_of) < datedBy(filter.to) ? filter.as_of : filter.to;
 }
 
 export function isEmptyFilter(filter: PledgeFilter): boolean {

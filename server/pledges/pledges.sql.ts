@@ -3,7 +3,7 @@
 import type { Db } from '../platform/db.ts';
 import { keepIds, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
-import { dateAfter, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { datedBy, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
 import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
 
@@ -116,12 +116,12 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
   }
   if (filter.to !== null) {
     conditions.push('p.announced_on < ?');
-    params.push(dateAfter(filter.to));
+    params.push(datedBy(filter.to));
   }
   if (filter.as_of !== null) {
     // Announced by the as-of date: a date given to the month or the year counts from its first day, as `to` reads it.
     conditions.push('p.announced_on < ?');
-    params.push(dateAfter(filter.as_of));
+    params.push(datedBy(filter.as_of));
   }
   if (filter.min !== null) {
     conditions.push('p.amount_usd >= ?');

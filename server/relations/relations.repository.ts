@@ -4,7 +4,7 @@ import { formatUsdExact } from '../lib/amounts.ts';
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
-import { dateAfter, EMPTY_FILTER, isDatedBy, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { datedBy, EMPTY_FILTER, isDatedBy, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
 import { recordRevision, type Author } from '../revisions/revisions.repository.ts';
 import {
@@ -34,7 +34,7 @@ export function relationsOf(db: Db, pledgeId: number, asOf: string | null = null
     `SELECT ${COLUMNS} FROM pledge_relations r WHERE (r.pledge_id = @id OR r.other_id = @id)
         AND (@before IS NULL OR NOT EXISTS (SELECT 1 FROM pledges x WHERE x.id IN (r.pledge_id, r.other_id) AND x.announced_on >= @before))
       ORDER BY r.id`,
-  ).all({ id: pledgeId, before: asOf === null ? null : dateAfter(asOf) }) as Relation[];
+  ).all({ id: pledgeId, before: asOf === null ? null : datedBy(asOf) }) as Relation[];
 }
 
 /** A pledge's relations either way round, each with its role there and the pledge at the other end. */
@@ -93,7 +93,7 @@ function relationsQuery(filter: PledgeFilter, db: Db, select: string, tail = '')
     sql: `WITH ends(id) AS (SELECT pledge_id FROM pledge_relations UNION SELECT other_id FROM pledge_relations WHERE other_id IS NOT NULL),
               shown(id) AS MATERIALIZED (SELECT p.id FROM ends CROSS JOIN pledges p ON p.id = ends.id ${where.sql})
          SELECT ${select} FROM pledge_relations r WHERE (r.pledge_id IN shown OR r.other_id IN shown) ${dated} ${tail}`,
-    params: [...where.params, ...(filter.as_of === null ? [] : [dateAfter(filter.as_of)])],
+    params: [...where.params, ...(filter.as_of === null ? [] : [datedBy(filter.as_of)])],
   };
 }
 

@@ -170,4 +170,19 @@ describe.skipIf(!browserAvailable)('an editor in Chromium', () => {
     expect(watched.foreignRequests).toEqual([]);
     await page.close();
   });
+
+  it('sees their own pages once signed in, not the copies the browser kept while they were a reader', async () => {
+    const page = await b.browser.newPage({ reducedMotion: 'reduce' });
+    // Read as anyone first: public pages, which the browser may keep for CACHE_MAX_AGE.
+    for (const path of ['/levers', '/events']) {
+      await page.goto(`${b.base}${path}`);
+      expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    }
+    await signInTo(page, '/pledges/new');
+    for (const path of ['/levers', '/events']) {
+      await page.goto(`${b.base}${path}`);
+      expect(await page.getByRole('button', { name: 'Sign out' }).count(), path).toBe(1);
+    }
+    await page.close();
+  });
 });

@@ -118,7 +118,9 @@ describe('GET /embed/:chart', () => {
     const editor = await agent.get('/embed/waterfall').set('Host', 'tracker.test');
     expect(editor.headers['set-cookie']).toBeUndefined();
     expect(editor.headers['x-cache']).toBe('hit');
-    expect(editor.headers['cache-control']).toBeUndefined();
+    // As public as the reader's: a shared cache may keep it, whoever asked first.
+    expect(reader.headers['cache-control']).toMatch(/^public, max-age=\d+/);
+    expect(editor.headers['cache-control']).toBe(reader.headers['cache-control']);
     expect(editor.text).toBe(reader.text);
     // A signed-in editor's own pages still know them.
     expect((await agent.get('/')).text).toContain('Sign out');

@@ -23,7 +23,16 @@ describe('loadConfig', () => {
       requestTimeoutMs: 300_000,
       keepAliveTimeoutMs: 5_000,
       publicUrl: undefined,
+      cacheMaxAge: 60,
+      cacheStaleSeconds: 600,
     });
+  });
+
+  it('reads CACHE_MAX_AGE and CACHE_STALE as seconds, and refuses what is not a whole number of them', () => {
+    expect(loadConfig({ CACHE_MAX_AGE: '5', CACHE_STALE: '0' })).toMatchObject({ cacheMaxAge: 5, cacheStaleSeconds: 0 });
+    expect(() => loadConfig({ CACHE_MAX_AGE: '1.5' })).toThrow(/CACHE_MAX_AGE/);
+    expect(() => loadConfig({ CACHE_MAX_AGE: '-1' })).toThrow(/CACHE_MAX_AGE/);
+    expect(() => loadConfig({ CACHE_STALE: 'a week' })).toThrow(/CACHE_STALE/);
   });
 
   it('reads PUBLIC_URL as an origin, without its trailing slash', () => {
