@@ -46,7 +46,9 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
     res.locals.languageNext = withoutParam(req.originalUrl, 'lang');
     // A language chosen by ?lang is kept by the filter forms too (partials/as-of-field.ejs).
     res.locals.langParam = isLanguage(asked);
-    const varies = isLanguage(asked) ? [] : isSharedPage(req.path) ? ['Accept-Language'] : ['Accept-Language', 'Cookie'];
+    // Vary names Accept-Language, not Cookie: a shared cache keys on the lang cookie itself (deploy/nginx.conf's
+    // proxy_cache_key), and a Vary on the whole Cookie header kept nginx from serving its stale copies.
+    const varies = isLanguage(asked) ? [] : ['Accept-Language'];
     const render = res.render.bind(res);
     res.render = ((...args: Parameters<Response['render']>) => {
       res.setHeader('Content-Language', language);
