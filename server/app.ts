@@ -47,7 +47,8 @@ import { asOfWithData } from './pledges/pledges.as-of.ts';
 import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { isSharedPage } from './platform/http/shared-pages.ts';
-import { viewHelpers } from './pledges/pledges.view.ts';
+import { viewHelpers, wordsOf } from './pledges/pledges.view.ts';
+import { languageRouter, stampLanguage } from './platform/http/language.ts';
 import { relationViewHelpers } from './relations/relations.view.ts';
 
 const require = createRequire(import.meta.url);
@@ -94,6 +95,8 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
   app.use(stampOrigin(config.publicUrl));
   app.use(strictTransportSecurity);
+  // The page's language (?lang, the switch's cookie, Accept-Language): part of the cached answers' key.
+  app.use(stampLanguage(wordsOf));
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
   app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl));
@@ -147,6 +150,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   // A read as of a date: checked here once, kept in every link the page renders.
   app.use(stampAsOf(asOfWithData(db)));
 
+  app.use(languageRouter());
   app.use(authRouter(db, secret));
   app.use(importRouter(db, config.importMaxBytes ?? 20 * 1024 * 1024));
   app.use(pledgesEditRouter(db));

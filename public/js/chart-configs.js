@@ -34,12 +34,34 @@
     },
   };
 
-  function billions(value) {
-    var rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
-    return '$' + rounded.toLocaleString('en-US') + 'B';
+  /**
+   * A chart's words and number formats, in the page's language: env.lang ('en' or 'de') and env.words (the
+   * "chart" group of views/locales/LANG.json, which the page embeds and the server's drawing reads).
+   */
+  function speech(env) {
+    var german = env.lang === 'de';
+    var number = new Intl.NumberFormat(german ? 'de-DE' : 'en-US');
+    var w = env.words;
+    return {
+      w: w,
+      /** $500B; 500 Mrd. $ in German. */
+      billions: function (value) {
+        var rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
+        return german ? number.format(rounded) + '\u00a0Mrd.\u00a0$' : '$' + number.format(rounded) + 'B';
+      },
+      percent: function (value) {
+        return number.format(value) + (german ? '\u00a0%' : '%');
+      },
+      count: function (value) {
+        return number.format(value);
+      },
+      /** "1 pledge", "3 pledges", "1 Zusage", "3 Zusagen". */
+      pledges: function (n) {
+        return number.format(n) + ' ' + (n === 1 ? w.pledge : w.pledges);
+      },
+      monthYear: new Intl.DateTimeFormat(german ? 'de-DE' : 'en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+    };
   }
-
-  var monthYear = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
   /** The height a bar chart needs for its bars (server/dashboard/dashboard.embed.ts sizes an embed's frame alike). */
   function barsHeight(bars) {
@@ -72,21 +94,22 @@
   }
 
   function amounts(d, env) {
+    var s = speech(env);
     return {
       type: 'bar',
       data: {
         labels: d.labels,
         datasets: [
-          { label: 'US', data: d.us, backgroundColor: COLORS.us },
-          { label: 'Outside the US', data: d.nonUs, backgroundColor: COLORS.nonUs },
-          { label: 'US share unknown', data: d.unknownShare, backgroundColor: hatch(env, COLORS.unknown) },
+          { label: s.w.us, data: d.us, backgroundColor: COLORS.us },
+          { label: s.w.outsideUs, data: d.nonUs, backgroundColor: COLORS.nonUs },
+          { label: s.w.usShareUnknown, data: d.unknownShare, backgroundColor: hatch(env, COLORS.unknown) },
         ],
       },
       options: {
         indexAxis: 'y',
         scales: {
           // An "all others" bar that would flatten the rest is cut at the axis's end (its label says so).
-          x: { stacked: true, beginAtZero: true, max: d.axisMax === null ? undefined : d.axisMax, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          x: { stacked: true, beginAtZero: true, max: d.axisMax === null ? undefined : d.axisMax, title: { display: true, text: s.w.billionsAxis }, ticks: { callback: s.billions } },
           y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
@@ -94,13 +117,13 @@
           tooltip: {
             callbacks: {
               label: function (item) {
-                return item.dataset.label + ': ' + billions(item.parsed.x);
+                return item.dataset.label + ': ' + s.billions(item.parsed.x);
               },
               title: function (items) {
                 return items.length ? d.names[items[0].dataIndex] : '';
               },
               footer: function (items) {
-                return items.length ? 'Total ' + d.totals[items[0].dataIndex] : '';
+                return items.length ? s.w.total + ' ' + d.totals[items[0].dataIndex] : '';
               },
             },
           },
@@ -110,6 +133,7 @@
   }
 
   function usShare(d, env) {
+    var s = speech(env);
     var usPattern = hatch(env, COLORS.us);
     var nonUsPattern = hatch(env, COLORS.nonUs);
     return {
@@ -118,12 +142,12 @@
         labels: d.labels,
         datasets: [
           {
-            label: 'US',
+            label: s.w.us,
             data: d.usPct,
             backgroundColor: d.inferred.map(function (inferred) { return inferred ? usPattern : COLORS.us; }),
           },
           {
-            label: 'Outside the US',
+            label: s.w.outsideUs,
             data: d.nonUsPct,
             backgroundColor: d.inferred.map(function (inferred) { return inferred ? nonUsPattern : COLORS.nonUs; }),
           },
@@ -132,7 +156,7 @@
       options: {
         indexAxis: 'y',
         scales: {
-          x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } },
+          x: { stacked: true, min: 0, max: 100, ticks: { callback: s.percent } },
           y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
@@ -140,8 +164,8 @@
           tooltip: {
             callbacks: {
               label: function (item) {
-                var basis = d.inferred[item.dataIndex] ? ' (inferred)' : '';
-                return item.dataset.label + ': ' + Math.round(item.parsed.x * 10) / 10 + '%' + basis;
+                var basis = d.inferred[item.dataIndex] ? ' (' + s.w.inferred + ')' : '';
+                return item.dataset.label + ': ' + s.percent(Math.round(item.parsed.x * 10) / 10) + basis;
               },
             },
           },
@@ -150,7 +174,8 @@
     };
   }
 
-  function timeline(d) {
+  function timeline(d, env) {
+    var s = speech(env);
     var concessions = d.concessions || [];
     var xs = d.points.map(function (p) { return p.x; })
       .concat(d.events.map(function (e) { return e.x; }))
@@ -192,7 +217,7 @@
       data: {
         datasets: [
           {
-            label: 'Cumulative amount pledged',
+            label: s.w.cumulativePledged,
             data: d.points.map(function (p) { return { x: p.x, y: p.y }; }),
             stepped: 'before',
             borderColor: COLORS.line,
@@ -206,14 +231,14 @@
           },
           {
             // A legend entry for the event markers, which the annotation plugin draws.
-            label: 'Political event',
+            label: s.w.politicalEvent,
             data: [],
             borderColor: COLORS.event,
             borderDash: [6, 4],
             backgroundColor: COLORS.event,
           },
           {
-            label: 'Concession, joined to its pledge',
+            label: s.w.concessionJoined,
             data: joins,
             // Drawn last, over the pledges' points: a concession on the day of its pledge stays visible.
             order: -1,
@@ -237,9 +262,9 @@
             type: 'linear',
             min: min,
             max: max,
-            ticks: { callback: function (v) { return monthYear.format(v); }, maxTicksLimit: 8 },
+            ticks: { callback: function (v) { return s.monthYear.format(v); }, maxTicksLimit: 8 },
           },
-          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          y: { beginAtZero: true, title: { display: true, text: s.w.billionsAxis }, ticks: { callback: s.billions } },
         },
         plugins: {
           // The legend in the datasets' order, whatever their drawing order.
@@ -250,7 +275,7 @@
               title: function (items) {
                 if (items[0].datasetIndex === 2) {
                   var c = concessions[Math.floor(items[0].dataIndex / 3)];
-                  return c ? c.date + ': concession' : '';
+                  return c ? c.date + ': ' + s.w.concession : '';
                 }
                 var p = d.points[items[0].dataIndex];
                 return p ? p.date + ': ' + p.label : '';
@@ -261,7 +286,7 @@
                   return c ? c.line : '';
                 }
                 var p = d.points[item.dataIndex];
-                return p ? [p.amount, 'Cumulative: ' + billions(item.parsed.y)] : '';
+                return p ? [p.amount, s.w.cumulative + ' ' + s.billions(item.parsed.y)] : '';
               },
             },
           },
@@ -270,17 +295,18 @@
     };
   }
 
-  function levers(d) {
+  function levers(d, env) {
+    var s = speech(env);
     return {
       type: 'bar',
       data: {
         labels: d.labels,
-        datasets: [{ label: 'Disclosed amount pledged', data: d.amounts, backgroundColor: COLORS.lever }],
+        datasets: [{ label: s.w.disclosedPledged, data: d.amounts, backgroundColor: COLORS.lever }],
       },
       options: {
         scales: {
           x: { ticks: { autoSkip: false } },
-          y: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          y: { beginAtZero: true, title: { display: true, text: s.w.billionsAxis }, ticks: { callback: s.billions } },
         },
         plugins: {
           legend: { position: 'bottom' },
@@ -288,8 +314,8 @@
             callbacks: {
               label: function (item) {
                 var i = item.dataIndex;
-                var undisclosed = d.undisclosed[i] ? ' (' + d.undisclosed[i] + ' undisclosed)' : '';
-                return [d.totals[i], d.counts[i] + (d.counts[i] === 1 ? ' pledge' : ' pledges') + undisclosed];
+                var undisclosed = d.undisclosed[i] ? ' (' + s.count(d.undisclosed[i]) + ' ' + s.w.undisclosed + ')' : '';
+                return [d.totals[i], s.pledges(d.counts[i]) + undisclosed];
               },
             },
           },
@@ -299,6 +325,7 @@
   }
 
   function perYear(d, env) {
+    var s = speech(env);
     var inferredPattern = hatch(env, COLORS.us);
     return {
       type: 'bar',
@@ -306,7 +333,7 @@
         labels: d.labels,
         datasets: [
           {
-            label: 'Amount per year (hatched: US share inferred)',
+            label: s.w.perYearLegend,
             data: d.values,
             backgroundColor: d.inferred.map(function (inferred) { return inferred ? inferredPattern : COLORS.us; }),
           },
@@ -315,7 +342,7 @@
       options: {
         indexAxis: 'y',
         scales: {
-          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars a year' }, ticks: { callback: billions } },
+          x: { beginAtZero: true, title: { display: true, text: s.w.billionsPerYearAxis }, ticks: { callback: s.billions } },
           y: { ticks: { autoSkip: false, callback: fitLabel } },
         },
         plugins: {
@@ -338,6 +365,7 @@
   // Announced, each step as a floating bar from what it left to what it found, and new US investment. A bar leads,
   // on click, to the table of the pledges behind it (its row in the table below links there too).
   function waterfall(d, env) {
+    var s = speech(env);
     var last = d.codes.length - 1;
     var only = function (keep) {
       return d.bars.map(function (bar, i) { return keep(i) ? bar : null; });
@@ -347,8 +375,8 @@
       data: {
         labels: d.labels,
         datasets: [
-          { label: 'Announced', data: only(function (i) { return i === 0; }), backgroundColor: COLORS.us },
-          { label: 'Taken off', data: only(function (i) { return i > 0 && i < last; }), backgroundColor: COLORS.taken },
+          { label: s.w.announced, data: only(function (i) { return i === 0; }), backgroundColor: COLORS.us },
+          { label: s.w.takenOff, data: only(function (i) { return i > 0 && i < last; }), backgroundColor: COLORS.taken },
           { label: d.labels[last], data: only(function (i) { return i === last; }), backgroundColor: COLORS.result },
         ],
       },
@@ -357,7 +385,7 @@
         grouped: false,
         skipNull: true,
         scales: {
-          x: { beginAtZero: true, title: { display: true, text: 'Billions of US dollars' }, ticks: { callback: billions } },
+          x: { beginAtZero: true, title: { display: true, text: s.w.billionsAxis }, ticks: { callback: s.billions } },
           y: { ticks: { autoSkip: false, callback: fitLabel } },
         },
         onClick: function (event, elements) {
@@ -373,12 +401,12 @@
               label: function (item) {
                 var i = item.dataIndex;
                 var lines = [(i > 0 && i < last ? '−' : '') + d.totals[i]];
-                if (d.counts[i] !== null) lines.push(d.counts[i].toLocaleString('en-US') + (d.counts[i] === 1 ? ' pledge' : ' pledges'));
+                if (d.counts[i] !== null) lines.push(s.pledges(d.counts[i]));
                 if (d.notes[i]) lines.push(d.notes[i]);
                 return lines;
               },
               footer: function () {
-                return 'Click for the pledges';
+                return s.w.clickForPledges;
               },
             },
           },
@@ -390,7 +418,7 @@
   return {
     COLORS: COLORS,
     whiteBackground: whiteBackground,
-    billions: billions,
+    speech: speech,
     barsHeight: barsHeight,
     /** By chart name (as in /embed/NAME and chart-NAME): the chart's data → its configuration. */
     configs: {

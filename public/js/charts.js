@@ -12,7 +12,11 @@
 
   var charts = window.PledgeCharts;
   // What a drawing in the page needs that the server's does not: a canvas for a pattern's tile, and a click's way out.
+  // The page's language and the charts' words in it (views/locales/LANG.json, "chart"), beside the charts' data.
+  var speech = data.speech;
   var env = {
+    lang: speech.lang,
+    words: speech.words,
     canvas: function (width, height) {
       var canvas = document.createElement('canvas');
       canvas.width = width;
@@ -78,7 +82,8 @@
     var id = button.getAttribute('data-copy');
     var field = document.getElementById(id);
     var status = document.querySelector('[data-copied="' + id + '"]');
-    var done = function (copied) { if (status) status.textContent = copied ? 'Copied.' : 'Selected: press Ctrl+C or ⌘C to copy.'; };
+    // The words come with the page, in its language.
+    var done = function (copied) { if (status) status.textContent = status.getAttribute(copied ? 'data-copied-text' : 'data-selected-text'); };
     field.focus();
     field.select();
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });

@@ -9,7 +9,9 @@ import { chartCardPath, viewFigures } from './dashboard.card.ts';
 import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { chartName } from './dashboard.charts.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
-import { CHART_BOXES, CHART_DATA_KEYS, CHART_TITLES, embedTable, embedTitle, filterInWords } from './dashboard.embed.ts';
+import { CHART_BOXES, CHART_DATA_KEYS, CHART_TITLES, chartTitle, embedTable, embedTitle, filterInWords } from './dashboard.embed.ts';
+import { languageOf } from '../platform/http/language.ts';
+import { wordsOf } from '../pledges/pledges.view.ts';
 import type { ReadCache } from './dashboard.reads.ts';
 
 export function embedRouter(db: Db, cache: ReadCache): Router {
@@ -22,15 +24,17 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
     const charts = chartsOf(filter);
     const key = CHART_DATA_KEYS[name];
     const figures = viewFigures(summaryOf(filter), waterfallOf(filter));
+    // The embed's own words in the page's language; its link card's in English (dashboard.card.ts).
+    const words = wordsOf(languageOf(res));
     res.render('embed/chart', {
       name,
-      title: embedTitle(name, filter),
-      heading: CHART_TITLES[name],
-      words: filterInWords(filter),
+      title: embedTitle(name, filter, words),
+      heading: chartTitle(name, words),
+      words: filterInWords(filter, words),
       box: CHART_BOXES[name],
       // Only this chart's data: public/js/charts.js draws the charts whose canvas the page has.
       data: { [key]: charts[key] },
-      table: embedTable(charts, name),
+      table: embedTable(charts, name, words),
       dashboard: `/${queryString(filter)}`,
       // A link to the embed shows this chart as its card.
       card: linkCard(res, {

@@ -1,20 +1,16 @@
 // Pure: what an embedded chart shows besides its drawing (title, the filter in words, its table), and the
 // <iframe> code the dashboard offers for it.
-import { formatUsdCompact } from '../lib/amounts.ts';
-import { formatPartialDate } from '../lib/dates.ts';
 import { filterPairs, queryString, type FilterParam, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { filterLabel, filterValueLabel } from '../pledges/pledges.view.ts';
+import { wordsOf, type Words } from '../pledges/pledges.view.ts';
 import { CHART_NAMES, chartRows, type ChartName, type DashboardCharts } from './dashboard.charts.ts';
 
-/** Each chart's title, as its heading on the dashboard says it. */
-export const CHART_TITLES: Record<ChartName, string> = {
-  waterfall: 'From announced to new US investment',
-  amounts: 'Amounts compared',
-  'per-year': 'Amount per year',
-  'us-share': 'US share',
-  levers: 'Totals per political lever',
-  timeline: 'Pledges and politics over time',
-};
+/** A chart's title, as its heading on the dashboard says it (charts.NAME.title), in English unless `words` say. */
+export function chartTitle(name: ChartName, words: Words = wordsOf('en')): string {
+  return words.t(`charts.${name}.title`);
+}
+
+/** Each chart's title in English (the link cards' words). */
+export const CHART_TITLES = Object.fromEntries(CHART_NAMES.map((name) => [name, chartTitle(name)])) as Record<ChartName, string>;
 
 /** Where public/js/charts.js finds each chart's data in #chart-data, and the canvas it draws on (chart-NAME). */
 export const CHART_DATA_KEYS: Record<ChartName, keyof DashboardCharts> = {
@@ -37,20 +33,20 @@ export const CHART_BOXES: Record<ChartName, string> = {
 };
 
 /** The filter in words, each parameter once ("Sector: Energy or Chips; as of 30 Jun 2025"); '' for every pledge. */
-export function filterInWords(filter: PledgeFilter): string {
+export function filterInWords(filter: PledgeFilter, words: Words = wordsOf('en')): string {
   const byParam = new Map<FilterParam, string[]>();
   for (const [param, value] of filterPairs(filter)) {
-    if (param !== 'as_of') byParam.set(param, [...(byParam.get(param) ?? []), filterValueLabel(param, value)]);
+    if (param !== 'as_of') byParam.set(param, [...(byParam.get(param) ?? []), words.filterValueLabel(param, value)]);
   }
-  const parts = [...byParam].map(([param, labels]) => `${filterLabel(param)}: ${labels.join(' or ')}`);
-  if (filter.as_of !== null) parts.push(`as of ${formatPartialDate(filter.as_of)}`);
+  const parts = [...byParam].map(([param, labels]) => `${words.filterLabel(param)}: ${labels.join(words.t('embed.or'))}`);
+  if (filter.as_of !== null) parts.push(words.t('embed.asOf', { date: words.date(filter.as_of) }));
   return parts.join('; ');
 }
 
 /** The chart's title with the filter in words: what the embed's heading and its frame's title say. */
-export function embedTitle(name: ChartName, filter: PledgeFilter): string {
-  const words = filterInWords(filter);
-  return words === '' ? CHART_TITLES[name] : `${CHART_TITLES[name]} (${words})`;
+export function embedTitle(name: ChartName, filter: PledgeFilter, words: Words = wordsOf('en')): string {
+  const said = filterInWords(filter, words);
+  return said === '' ? chartTitle(name, words) : `${chartTitle(name, words)} (${said})`;
 }
 
 type Cell = string | number | null;
@@ -63,38 +59,43 @@ interface Column {
 }
 
 const text = (value: number | string) => String(value);
-const count = (value: number | string) => Number(value).toLocaleString('en-US');
-const billions = (value: number | string) => `$${Number(value).toLocaleString('en-US', { maximumFractionDigits: 2 })}B`;
-const percent = (value: number | string) => `${Number(value).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
-const dollars = (value: number | string) => formatUsdCompact(Number(value));
 
 /**
- * The columns of the charts' CSVs (chartRows) as a table says them. The ids and the waterfall's step codes are left
- * out: a pledge's id becomes the link on its name.
+ * The columns of the charts' CSVs (chartRows) as a table says them, in the page's language. The ids and the
+ * waterfall's step codes are left out: a pledge's id becomes the link on its name.
  */
-const COLUMNS: Record<string, Column | null> = {
-  pledge_id: null,
-  step: null,
-  what: { label: 'What', format: text, missing: '' },
-  pledge: { label: 'Pledge', format: text, missing: '' },
-  usd: { label: 'Amount', format: dollars, missing: '' },
-  left_after_usd: { label: 'Left', format: dollars, missing: '' },
-  pledges: { label: 'Pledges', format: count, missing: '' },
-  unknown: { label: 'Not counted for want of a figure', format: text, missing: '' },
-  us_billion_usd: { label: 'US part', format: billions, missing: 'unknown' },
-  non_us_billion_usd: { label: 'Non-US part', format: billions, missing: 'unknown' },
-  unknown_share_billion_usd: { label: 'US share unknown', format: billions, missing: '' },
-  us_pct: { label: 'US share', format: percent, missing: 'unknown' },
-  non_us_pct: { label: 'Outside the US', format: percent, missing: 'unknown' },
-  basis: { label: 'Basis', format: text, missing: '' },
-  date: { label: 'Date', format: text, missing: '' },
-  kind: { label: 'Kind', format: text, missing: '' },
-  cumulative_billion_usd: { label: 'Cumulative', format: billions, missing: '' },
-  lever: { label: 'Lever', format: text, missing: '' },
-  undisclosed: { label: 'Undisclosed', format: count, missing: '' },
-  billion_usd: { label: 'Disclosed amount', format: billions, missing: '' },
-  billion_usd_per_year: { label: 'Per year', format: billions, missing: '' },
-};
+function columns(words: Words): Record<string, Column | null> {
+  const number = new Intl.NumberFormat(words.locale, { maximumFractionDigits: 2 });
+  const count = (value: number | string) => words.count(Number(value));
+  const billions = (value: number | string) => words.t('embed.billions', { n: number.format(Number(value)) });
+  const percent = (value: number | string) => words.percent(Number(value));
+  const dollars = (value: number | string) => words.usd(Number(value));
+  const unknown = words.t('labels.unknownLower');
+  const column = (key: string, format: Column['format'], missing = ''): Column => ({ label: words.t(`embed.columns.${key}`), format, missing });
+  return {
+    pledge_id: null,
+    step: null,
+    what: column('what', text),
+    pledge: column('pledge', text),
+    usd: column('usd', dollars),
+    left_after_usd: column('left_after_usd', dollars),
+    pledges: column('pledges', count),
+    unknown: column('unknown', text),
+    us_billion_usd: column('us_billion_usd', billions, unknown),
+    non_us_billion_usd: column('non_us_billion_usd', billions, unknown),
+    unknown_share_billion_usd: column('unknown_share_billion_usd', billions),
+    us_pct: column('us_pct', percent, unknown),
+    non_us_pct: column('non_us_pct', percent, unknown),
+    basis: column('basis', text),
+    date: column('date', text),
+    kind: column('kind', text),
+    cumulative_billion_usd: column('cumulative_billion_usd', billions),
+    lever: column('lever', text),
+    undisclosed: column('undisclosed', count),
+    billion_usd: column('billion_usd', billions),
+    billion_usd_per_year: column('billion_usd_per_year', billions),
+  };
+}
 
 export interface EmbedTable {
   /** numeric: a column of figures, aligned right. */
@@ -104,7 +105,8 @@ export interface EmbedTable {
 }
 
 /** The chart's table equivalent: the rows of its CSV, in words. */
-export function embedTable(charts: DashboardCharts, name: ChartName): EmbedTable {
+export function embedTable(charts: DashboardCharts, name: ChartName, words: Words = wordsOf('en')): EmbedTable {
+  const COLUMNS = columns(words);
   const [header, ...rows] = chartRows(charts, name) as [string[], ...Cell[][]];
   const shown = header.flatMap((key, index) => (COLUMNS[key] ? [{ index, column: COLUMNS[key] }] : []));
   const idAt = header.indexOf('pledge_id');
@@ -151,11 +153,11 @@ function attribute(value: string): string {
  * the chart's height, the frame's full width. Attributes only (frameborder too): no style that the page it goes
  * into would need its CSP to allow.
  */
-export function embedCodes(origin: string, filter: PledgeFilter, charts: DashboardCharts): Record<ChartName, string> {
+export function embedCodes(origin: string, filter: PledgeFilter, charts: DashboardCharts, words: Words = wordsOf('en')): Record<ChartName, string> {
   const codes = {} as Record<ChartName, string>;
   for (const name of CHART_NAMES) {
     const src = `${origin}/embed/${name}${queryString(filter)}`;
-    const title = `${embedTitle(name, filter)} · Pledge Tracker`;
+    const title = `${embedTitle(name, filter, words)} · ${words.t('site.name')}`;
     const height = drawingHeight(charts, name) + EMBED_CHROME_PX;
     codes[name] = `<iframe src="${attribute(src)}" title="${attribute(title)}" width="100%" height="${height}" loading="lazy" frameborder="0"></iframe>`;
   }

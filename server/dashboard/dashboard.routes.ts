@@ -5,6 +5,8 @@ import type { Db } from '../platform/db.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
 import { chartName, chartRows, timelineEntries } from './dashboard.charts.ts';
 import { CHART_TITLES, embedCodes } from './dashboard.embed.ts';
+import { languageOf } from '../platform/http/language.ts';
+import { wordsOf } from '../pledges/pledges.view.ts';
 import { ReadCache } from './dashboard.reads.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
 import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
@@ -36,7 +38,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
       waterfall,
       charts,
       // Each chart's embed code for this view, at the site's public origin (PUBLIC_URL, else the one the reader asked).
-      embeds: embedCodes(originOf(res), filter, charts),
+      embeds: embedCodes(originOf(res), filter, charts, wordsOf(languageOf(res))),
       card: linkCard(res, {
         title: viewTitle(filter),
         description: figures,

@@ -1,4 +1,5 @@
-// Money as people read it: compact ($500B, $80B, $1.2T) and exact ($500,000,000,000).
+// Money as people read it: compact ($500B, $80B, $1.2T) and exact ($500,000,000,000); in German, as German
+// writes it (500 Mrd. $, 1,2 Bio. $, 500.000.000.000 $). `locale` is a BCP 47 tag: 'en-US' unless a page says.
 
 const UNITS = [
   { size: 1e12, suffix: 'T' },
@@ -15,8 +16,20 @@ export function exactCompact(amount: number): string | null {
   return back.ok && back.value === amount ? compact : null;
 }
 
-export function formatUsdCompact(amount: number | null): string {
+const formats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) formats.set(key, (format = new Intl.NumberFormat(locale, options)));
+  return format;
+}
+
+const isEnglish = (locale: string): boolean => locale.startsWith('en');
+
+export function formatUsdCompact(amount: number | null, locale = 'en-US'): string {
   if (amount === null) return 'Undisclosed';
+  // Three significant digits, as in English: 500 Mrd. $, 5,5 Mrd. $, 250 Mio. $.
+  if (!isEnglish(locale)) return numberFormat(locale, { notation: 'compact', style: 'currency', currency: 'USD', maximumSignificantDigits: 3 }).format(amount);
   for (const [index, unit] of UNITS.entries()) {
     if (amount < unit.size) continue;
     const scaled = Number((amount / unit.size).toPrecision(3));
@@ -27,15 +40,19 @@ export function formatUsdCompact(amount: number | null): string {
   return `$${amount}`;
 }
 
-const exactFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-
-export function formatUsdExact(amount: number | null): string {
-  return amount === null ? 'Undisclosed' : exactFormat.format(amount);
+export function formatUsdExact(amount: number | null, locale = 'en-US'): string {
+  return amount === null ? 'Undisclosed' : numberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(amount);
 }
 
-export function formatPercent(value: number | null): string {
+export function formatPercent(value: number | null, locale = 'en-US'): string {
   if (value === null) return 'Unknown';
+  if (!isEnglish(locale)) return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(Number(value.toFixed(1)))}\u00a0%`;
   return `${Number(value.toFixed(1))}%`;
+}
+
+/** A count as the locale writes it: 1,234 or 1.234. */
+export function formatCount(value: number, locale = 'en-US'): string {
+  return numberFormat(locale, {}).format(value);
 }
 
 /** Billions of dollars as a float: a drawing unit for chart axes only, never stored or summed. */

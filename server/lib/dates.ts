@@ -1,7 +1,16 @@
 // Dates whose precision is their length: 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'.
 
-const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+// English dates in the British order ("21 Jan 2025"); other locales as they write them ("21. Jan. 2025").
+const DAY = { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' } as const;
+const MONTH = { month: 'short', year: 'numeric', timeZone: 'UTC' } as const;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: string, precision: 'month' | 'day'): Intl.DateTimeFormat {
+  const tag = locale.startsWith('en') ? 'en-GB' : locale;
+  const key = `${tag} ${precision}`;
+  let format = dateFormats.get(key);
+  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(tag, precision === 'day' ? DAY : MONTH)));
+  return format;
+}
 
 export type Precision = 'year' | 'month' | 'day';
 
@@ -16,11 +25,11 @@ export function startOf(date: string): number {
 }
 
 /** "21 Jan 2025", "Feb 2025" or "2025": never a day or month that was not recorded. */
-export function formatPartialDate(date: string | null): string {
+export function formatPartialDate(date: string | null, locale = 'en-GB'): string {
   if (!date) return '';
   const precision = precisionOf(date);
   if (precision === 'year') return date;
-  return (precision === 'month' ? monthFormat : dayFormat).format(startOf(date));
+  return dateFormat(locale, precision).format(startOf(date));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -29,17 +38,6 @@ const DAY_MS = 24 * 3600 * 1000;
 export function daysBetween(from: string, to: string): number | null {
   if (precisionOf(from) !== 'day' || precisionOf(to) !== 'day') return null;
   return Math.round((startOf(to) - startOf(from)) / DAY_MS);
-}
-
-/**
- * Days between a pledge and what came after or before it, in words: "12 days after the pledge", "3 days before the
- * pledge", "the same day as the pledge", or "unknown" when a date lacks its day.
- */
-export function daysText(days: number | null, what = 'the pledge'): string {
-  if (days === null) return 'unknown';
-  if (days === 0) return `the same day as ${what}`;
-  const n = Math.abs(days);
-  return `${n.toLocaleString('en-US')} ${n === 1 ? 'day' : 'days'} ${days > 0 ? 'after' : 'before'} ${what}`;
 }
 
 /** Today's date in UTC, YYYY-MM-DD: the reference date overdue is computed against, unless a view gives another. */

@@ -7,6 +7,7 @@ import type { Canvas } from '@napi-rs/canvas';
 import type { Chart as ChartClass, ChartConfiguration, Plugin } from 'chart.js';
 import type { Response } from 'express';
 import { ROOT } from './paths.ts';
+import { readLocale, type Language, type Words } from './i18n.ts';
 
 /** The size Open Graph and Twitter's large card ask for (1.91:1). */
 export const CARD_WIDTH = 1200;
@@ -18,6 +19,9 @@ const FONT_FAMILY = "'DejaVu Sans', sans-serif";
 interface Env {
   canvas: (width: number, height: number) => Canvas;
   follow: (href: string) => void;
+  /** The chart's language and its words (the "chart" group of views/locales/LANG.json). */
+  lang: Language;
+  words: Words;
 }
 
 interface SharedCharts {
@@ -31,7 +35,7 @@ interface Drawing {
   createCanvas: (width: number, height: number) => Canvas;
   Chart: typeof ChartClass;
   shared: SharedCharts;
-  env: Env;
+  env: Omit<Env, 'lang' | 'words'>;
 }
 
 let drawing: Promise<Drawing> | undefined;
@@ -57,7 +61,7 @@ function loadDrawing(): Promise<Drawing> {
     Chart.defaults.maintainAspectRatio = false;
     Chart.defaults.animation = false;
     // No click leads anywhere from a picture.
-    const env: Env = { canvas: (width, height) => createCanvas(width, height), follow: () => undefined };
+    const env: Omit<Env, 'lang' | 'words'> = { canvas: (width, height) => createCanvas(width, height), follow: () => undefined };
     return { createCanvas, Chart, shared, env };
   })();
   return drawing;
@@ -89,12 +93,14 @@ function fitBarLabels(config: ChartConfiguration): void {
   };
 }
 
-/** The chart `name` (a key of chart-configs.js's configs) drawn from `data`, as a PNG. */
-export async function chartCard(name: string, data: unknown, text: CardText): Promise<Buffer> {
+const chartWords = (language: Language): Words => readLocale(language).chart as Words;
+
+/** The chart `name` (a key of chart-configs.js's configs) drawn from `data`, as a PNG, its words in `language`. */
+export async function chartCard(name: string, data: unknown, text: CardText, language: Language = 'en'): Promise<Buffer> {
   const { createCanvas, Chart, shared, env } = await loadDrawing();
   const build = Object.hasOwn(shared.configs, name) ? shared.configs[name] : undefined;
   if (!build) throw new Error(`No chart configuration called ${name} in public/js/chart-configs.js`);
-  const config = build(data, env);
+  const config = build(data, { ...env, lang: language, words: chartWords(language) });
   const options = config.options ?? {};
   config.options = {
     ...options,

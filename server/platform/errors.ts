@@ -74,8 +74,11 @@ export function errorHandler(): ErrorRequestHandler {
       const body: z.infer<typeof ERROR_BODY> = { error: fields ? { status, message, fields } : { status, message } };
       res.json(body);
     } else {
-      const titles: Record<number, string> = { 401: 'Sign in needed', 403: 'Refused', 404: 'Not found', 410: 'Gone', 413: 'Too large', 429: 'Too many requests', 503: 'Busy', 507: 'Disk full' };
-      res.render('errors/error', { title: titles[status] ?? 'Error', status, message });
+      // In the page's language (http/language.ts): its title by status, the message as the code wrote it, translated.
+      const t = res.locals.t as (key: string) => string;
+      const translate = res.locals.translated as (message: string) => string;
+      const title = [401, 403, 404, 410, 413, 429, 503, 507].includes(status) ? t(`errors.title.${status}`) : t('errors.title.other');
+      res.render('errors/error', { title, status, message: translate(message) });
     }
   };
 }

@@ -1,6 +1,7 @@
 // Helpers every template may use, registered once as app.locals.
-import { formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.ts';
-import { daysBetween, daysText, formatPartialDate } from '../lib/dates.ts';
+import { formatCount, formatPercent, formatUsdCompact, formatUsdExact } from '../lib/amounts.ts';
+import { daysBetween, formatPartialDate } from '../lib/dates.ts';
+import { labelsOf, LANGUAGES, LOCALES, readLocale, translator, type Language } from '../platform/i18n.ts';
 import { filterPairs, isEmptyFilter, queryString, withoutValue, withValue } from './pledges.filter.ts';
 import { CONCESSION_TYPES, EVENT_KINDS, type ConcessionType, type EventKind } from '../events/event.model.ts';
 import {
@@ -32,63 +33,116 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => JSON_SCRIPT_ESCAPES[char]);
 }
 
-const STATUS_LABELS: Record<Status, string> = {
-  announced: 'Announced',
-  under_way: 'Under way',
-  completed: 'Completed',
-  stalled: 'Stalled',
-  withdrawn: 'Withdrawn',
-};
+/** The words of one language: labels for codes, amounts, dates and counts as that language writes them. */
+export function wordsIn(language: Language) {
+  const t = translator(language);
+  const locale = LOCALES[language];
+  const labels = (group: string) => labelsOf(language, group);
+  const STATUS_LABELS = labels('status') as Record<Status, string>;
+  const KIND_LABELS = labels('eventKind') as Record<EventKind, string>;
+  const CONCESSION_TYPE_LABELS = labels('concessionType') as Record<ConcessionType, string>;
+  const PLEDGER_KIND_LABELS = labels('pledgerKind') as Record<PledgerKind, string>;
+  const COMMITMENT_KIND_LABELS = labels('commitmentKind') as Record<CommitmentKind, string>;
+  const FACET_LABELS = labels('facet');
+  const STEP_LABELS = labels('step') as Record<WaterfallStep, string>;
+  // A kind not recorded is NULL, and reads "Unknown" wherever it is shown (the filter's word for it is "unknown").
+  const UNKNOWN = t('labels.unknown');
+  const NONE_RECORDED = t('labels.noneRecorded');
 
-const KIND_LABELS: Record<EventKind, string> = {
-  export_controls: 'Export controls',
-  tariffs: 'Tariffs',
-  subsidies: 'Subsidies',
-  white_house_event: 'White House event',
-  administration: 'Administration',
-  market: 'Market',
-  other: 'Other',
-  concession: 'Concession',
-};
+  const usd = (amount: number | null): string => (amount === null ? t('amount.undisclosed') : formatUsdCompact(amount, locale));
+  const usdExact = (amount: number | null): string => (amount === null ? t('amount.undisclosed') : formatUsdExact(amount, locale));
+  const percent = (value: number | null): string => (value === null ? UNKNOWN : formatPercent(value, locale));
+  const date = (value: string | null): string => formatPartialDate(value, locale);
+  const count = (value: number): string => formatCount(value, locale);
+  const statusLabel = (status: Status): string => STATUS_LABELS[status];
+  const pledgerKindLabel = (kind: PledgerKind | null): string => (kind === null ? UNKNOWN : (PLEDGER_KIND_LABELS[kind] ?? kind));
+  const commitmentKindLabel = (kind: CommitmentKind | null): string => (kind === null ? UNKNOWN : (COMMITMENT_KIND_LABELS[kind] ?? kind));
+  const leverLabel = (lever: Lever | null): string => (lever === null ? NONE_RECORDED : KIND_LABELS[lever]);
+  const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
+  const concessionTypeLabel = (type: ConcessionType | null): string => (type === null ? UNKNOWN : (CONCESSION_TYPE_LABELS[type] ?? type));
+  const ROLE_LABELS = labels('role');
+  /** A relation's role for the pledge whose page it is: "is superseded by". */
+  const roleLabel = (role: string): string => ROLE_LABELS[role] ?? role;
 
-/** What a pledger got, as the issue names the types. */
-export const CONCESSION_TYPE_LABELS: Record<ConcessionType, string> = {
-  tariff_relief: 'Tariff exemption or grace period',
-  export_relief: 'Export licence or control relief',
-  government_stake: 'Equity stake or revenue share taken by the government',
-  subsidy_permits: 'Subsidy or permit acceleration',
-  other: 'Other',
-};
+  /** The part of a pledge described as new, against the whole: "$11B of $32B described as new", or "Not stated". */
+  const newMoneyText = (newMoney: number | null, amount: number | null): string => {
+    if (newMoney === null) return t('labels.notStated');
+    if (amount === null) return t('labels.newOfUndisclosed', { part: usd(newMoney) });
+    return t('labels.newOf', { part: usd(newMoney), whole: usd(amount) });
+  };
 
-const PLEDGER_KIND_LABELS: Record<PledgerKind, string> = {
-  company: 'Company',
-  government: 'Government',
-  joint_venture: 'Joint venture or fund',
-};
+  /**
+   * Days between a pledge and what came after or before it, in words: "12 days after the pledge", "3 days before
+   * the pledge", "the same day as the pledge", or "unknown" when a date lacks its day.
+   */
+  const daysText = (days: number | null): string => {
+    if (days === null) return t('labels.unknownLower');
+    if (days === 0) return t('days.sameDay');
+    const n = Math.abs(days);
+    return t(days > 0 ? 'days.after' : 'days.before', { count: n, n: count(n) });
+  };
 
-const COMMITMENT_KIND_LABELS: Record<CommitmentKind, string> = {
-  capital_spending: 'Capital spending',
-  fund: 'Investment fund or financing vehicle',
-  purchases_trade: 'Purchases and trade',
-  mixed: 'Mixed or unclear',
-};
+  /** A filter parameter's name, as a chip or a title says it. */
+  const filterLabel = (param: string): string => FACET_LABELS[param] ?? param;
 
-// A kind not recorded is NULL, and reads "Unknown" wherever it is shown (the filter's word for it is "unknown").
-const UNKNOWN = 'Unknown';
+  /** How a filter value reads in a chip or a facet: labels for codes, compact money for amounts. */
+  const filterValueLabel = (param: string, value: string): string => {
+    if (param === 'status') return STATUS_LABELS[value as Status] ?? value;
+    if (param === 'lever') return value === 'none' ? NONE_RECORDED : (KIND_LABELS[value as Lever] ?? value);
+    if (param === 'pledger_kind') return value === 'unknown' ? UNKNOWN : pledgerKindLabel(value as PledgerKind);
+    if (param === 'commitment_kind') return value === 'unknown' ? UNKNOWN : commitmentKindLabel(value as CommitmentKind);
+    if (param === 'min' || param === 'max') return usd(Number(value));
+    if (param === 'from' || param === 'to') return date(value);
+    if (param === 'step') return STEP_LABELS[value as WaterfallStep] ?? value;
+    if (param === 'overdue') return value === '1' ? t('labels.overdue') : value;
+    return value;
+  };
 
-export const statusLabel = (status: Status): string => STATUS_LABELS[status];
-export const pledgerKindLabel = (kind: PledgerKind | null): string => (kind === null ? UNKNOWN : (PLEDGER_KIND_LABELS[kind] ?? kind));
-export const commitmentKindLabel = (kind: CommitmentKind | null): string => (kind === null ? UNKNOWN : (COMMITMENT_KIND_LABELS[kind] ?? kind));
-export const leverLabel = (lever: Lever | null): string => (lever === null ? 'None recorded' : KIND_LABELS[lever]);
-export const kindLabel = (kind: EventKind): string => KIND_LABELS[kind] ?? kind;
-export const concessionTypeLabel = (type: ConcessionType | null): string => (type === null ? UNKNOWN : (CONCESSION_TYPE_LABELS[type] ?? type));
-
-/** The part of a pledge described as new, against the whole: "$11B of $32B described as new", or "Not stated". */
-export function newMoneyText(newMoney: number | null, amount: number | null): string {
-  if (newMoney === null) return 'Not stated';
-  if (amount === null) return `${formatUsdCompact(newMoney)} described as new, of an undisclosed amount`;
-  return `${formatUsdCompact(newMoney)} of ${formatUsdCompact(amount)} described as new`;
+  return {
+    lang: language,
+    /** The header's switch: every language of the site. */
+    languages: LANGUAGES,
+    locale,
+    t,
+    usd,
+    usdExact,
+    percent,
+    date,
+    count,
+    statusLabel,
+    leverLabel,
+    kindLabel,
+    concessionTypeLabel,
+    roleLabel,
+    daysText,
+    pledgerKindLabel,
+    commitmentKindLabel,
+    newMoneyText,
+    filterLabel,
+    filterValueLabel,
+    STEP_LABELS,
+    CONCESSION_TYPE_LABELS,
+    /** What public/js/charts.js draws the charts' words and numbers with (#chart-data's speech): the language and its "chart" words. */
+    chartSpeech: { lang: language, words: readLocale(language).chart },
+    statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
+    leverOptions: [{ value: '', label: NONE_RECORDED }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
+    kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),
+    concessionTypeOptions: [{ value: '', label: t('labels.notAConcession') }, ...CONCESSION_TYPES.map((value) => ({ value, label: CONCESSION_TYPE_LABELS[value] }))],
+    pledgerKindOptions: [...PLEDGER_KINDS.map((value) => ({ value, label: PLEDGER_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
+    commitmentKindOptions: [...COMMITMENT_KINDS.map((value) => ({ value, label: COMMITMENT_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
+  };
 }
+
+export type Words = ReturnType<typeof wordsIn>;
+
+const WORDS = Object.fromEntries(LANGUAGES.map((language) => [language, wordsIn(language)])) as Record<Language, Words>;
+
+/** The words of a language, made once. */
+export const wordsOf = (language: Language): Words => WORDS[language];
+
+// English, for what is written in English whatever the page's language (the change log's JSON and feeds, CSV).
+const english = WORDS.en;
+export const { statusLabel, pledgerKindLabel, commitmentKindLabel, leverLabel, kindLabel, concessionTypeLabel, newMoneyText, filterLabel, filterValueLabel, STEP_LABELS, CONCESSION_TYPE_LABELS } = english;
 
 /** A value from the revision log, as text: lists of sources and events included. */
 export function showValue(value: unknown): string {
@@ -100,76 +154,15 @@ export function showValue(value: unknown): string {
   return String(value);
 }
 
-const FACET_LABELS: Record<string, string> = {
-  sector: 'Sector',
-  status: 'Status',
-  country: 'Country',
-  lever: 'Political lever',
-  pledger_kind: 'Who pledges',
-  commitment_kind: 'Kind of commitment',
-  pledger: 'Pledger',
-  from: 'From',
-  to: 'To',
-  min: 'At least',
-  max: 'At most',
-  q: 'Text',
-  overdue: 'Overdue',
-  step: 'Waterfall step',
-};
-
-/** What each waterfall step takes off, as its chip, its bar and its row name it. */
-export const STEP_LABELS: Record<WaterfallStep, string> = {
-  superseded: 'Superseded pledges',
-  contained: 'Contained in other pledges',
-  overlaps: 'Known overlaps',
-  not_new: 'Repeats and the part not described as new',
-  outside_us: 'Outside the US',
-  not_investment: 'Purchases and trade (not investment)',
-};
-
-/** A filter parameter's name, as a chip or a title says it. */
-export const filterLabel = (param: string): string => FACET_LABELS[param] ?? param;
-
-/** How a filter value reads in a chip or a facet: labels for codes, compact money for amounts. */
-export function filterValueLabel(param: string, value: string): string {
-  if (param === 'status') return STATUS_LABELS[value as Status] ?? value;
-  if (param === 'lever') return value === 'none' ? 'None recorded' : (KIND_LABELS[value as Lever] ?? value);
-  if (param === 'pledger_kind') return value === 'unknown' ? UNKNOWN : pledgerKindLabel(value as PledgerKind);
-  if (param === 'commitment_kind') return value === 'unknown' ? UNKNOWN : commitmentKindLabel(value as CommitmentKind);
-  if (param === 'min' || param === 'max') return formatUsdCompact(Number(value));
-  if (param === 'from' || param === 'to') return formatPartialDate(value);
-  if (param === 'step') return STEP_LABELS[value as WaterfallStep] ?? value;
-  if (param === 'overdue') return value === '1' ? 'Overdue' : value;
-  return value;
-}
-
+/** Helpers every template may use whatever its language; the words (wordsOf) come per request, in its language. */
 export const viewHelpers = {
   showValue,
-  filterValueLabel,
-  filterLabel,
   queryString,
   filterPairs,
   withValue,
   withoutValue,
   isEmptyFilter,
-  usd: formatUsdCompact,
-  usdExact: formatUsdExact,
-  percent: formatPercent,
-  date: formatPartialDate,
-  statusLabel,
-  leverLabel,
-  kindLabel,
-  concessionTypeLabel,
-  daysText,
   daysBetween,
-  pledgerKindLabel,
-  commitmentKindLabel,
-  newMoneyText,
   jsonForScript,
-  statusOptions: STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] })),
-  leverOptions: [{ value: '', label: 'None recorded' }, ...LEVERS.map((value) => ({ value, label: KIND_LABELS[value] }))],
-  kindOptions: EVENT_KINDS.map((value) => ({ value, label: KIND_LABELS[value] })),
-  concessionTypeOptions: [{ value: '', label: 'Not a concession' }, ...CONCESSION_TYPES.map((value) => ({ value, label: CONCESSION_TYPE_LABELS[value] }))],
-  pledgerKindOptions: [...PLEDGER_KINDS.map((value) => ({ value, label: PLEDGER_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
-  commitmentKindOptions: [...COMMITMENT_KINDS.map((value) => ({ value, label: COMMITMENT_KIND_LABELS[value] })), { value: '', label: UNKNOWN }],
+  ...english,
 };

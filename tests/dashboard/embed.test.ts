@@ -36,9 +36,9 @@ describe('GET /embed/:chart', () => {
     expect(res.text).toContain(`<h1>${CHART_TITLES[name]}</h1>`);
     expect(res.text).toContain('<p class="embed-filter">All pledges</p>');
     expect(res.text).toContain(`<canvas id="chart-${name}"`);
-    // Only this chart's data, the same the dashboard draws.
+    // Only this chart's data, the same the dashboard draws, and the words it is drawn with (the language's).
     const dashboard = chartData((await request(ctx.app).get('/')).text);
-    expect(chartData(res.text)).toEqual({ [CHART_DATA_KEYS[name]]: dashboard[CHART_DATA_KEYS[name]] });
+    expect(chartData(res.text)).toEqual({ [CHART_DATA_KEYS[name]]: dashboard[CHART_DATA_KEYS[name]], speech: dashboard.speech });
     expect(tableRows(res.text)).toHaveLength((await csvRows(`/charts/${name}.csv`)).length);
     expect(res.text).toContain('<p class="embed-credit">Source: <a href="/" target="_blank" rel="noopener">Pledge Tracker</a></p>');
     // Nothing else of the site: no header, navigation, footer or sign-in link.

@@ -45,3 +45,13 @@ describe('partial dates', () => {
     expect(startOf('2025')).toBe(Date.UTC(2025, 0, 1));
   });
 });
+
+describe('German amounts', () => {
+  it('writes money as German does: Mrd. and Bio. after the figure, a decimal comma, points between thousands', () => {
+    expect(formatUsdCompact(500e9, 'de-DE')).toBe('500\u00a0Mrd.\u00a0$');
+    expect(formatUsdCompact(5.5e9, 'de-DE')).toBe('5,5\u00a0Mrd.\u00a0$');
+    expect(formatUsdCompact(1.2e12, 'de-DE')).toBe('1,2\u00a0Bio.\u00a0$');
+    expect(formatUsdExact(500e9, 'de-DE')).toBe('500.000.000.000\u00a0$');
+    expect(formatPercent(12.5, 'de-DE')).toBe('12,5\u00a0%');
+  });
+});

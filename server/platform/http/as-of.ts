@@ -32,18 +32,23 @@ export function stampAsOf(check: AsOfCheck): RequestHandler {
     res.locals.asOf = asOf;
     // The same page today: its "today's view" link.
     res.locals.todayHref = withoutParam(req.originalUrl, 'as_of');
-    const render = res.render.bind(res);
-    res.render = ((view: string, options?: object | RenderCallback, callback?: RenderCallback) => {
-      const done = typeof options === 'function' ? options : callback;
-      render(view, typeof options === 'function' ? {} : (options ?? {}), (error: Error | null, html?: string) => {
-        const kept = html === undefined ? html : keepInLinks(html, 'as_of', asOf);
-        if (done) return done(error, kept);
-        if (error) return next(error);
-        res.send(kept);
-      });
-    }) as Response['render'];
+    rewriteRenders(res, next, (html) => keepInLinks(html, 'as_of', asOf));
     next();
   };
+}
+
+/** Every page res.render makes from now on, passed through `rewrite` before it is sent (or handed to a callback). */
+export function rewriteRenders(res: Response, next: NextFunction, rewrite: (html: string) => string): void {
+  const render = res.render.bind(res);
+  res.render = ((view: string, options?: object | RenderCallback, callback?: RenderCallback) => {
+    const done = typeof options === 'function' ? options : callback;
+    render(view, typeof options === 'function' ? {} : (options ?? {}), (error: Error | null, html?: string) => {
+      const kept = html === undefined ? html : rewrite(html);
+      if (done) return done(error, kept);
+      if (error) return next(error);
+      res.send(kept);
+    });
+  }) as Response['render'];
 }
 
 type RenderCallback = (error: Error | null, html?: string) => void;
@@ -65,15 +70,16 @@ const DATELESS = /^\/(?:login|logout|account|assets\/|css\/|js\/|vendor\/|favico
 
 /**
  * The HTML with name=value added to the href of every link (<a>) to a read of the site (a path from its root,
- * without the parameter yet); a link marked data-keep="none" (the way back to today) is left as it is. The
+ * without the parameter yet, and not one `skip` names); a link marked data-keep="none" (the way back to today, the
+ * language switch) is left as it is. The
  * templates write every href double-quoted, with & as &amp;.
  */
-export function keepInLinks(html: string, name: string, value: string): string {
+export function keepInLinks(html: string, name: string, value: string, skip: RegExp = DATELESS): string {
   const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
   return html.replace(/<a\s[^>]*>/g, (tag) => {
     if (tag.includes('data-keep="none"')) return tag;
     return tag.replace(/\shref="(\/(?!\/)[^"]*)"/, (attribute, href: string) => {
-      if (DATELESS.test(href) || new RegExp(`[?&](?:amp;)?${name}=`).test(href)) return attribute;
+      if (skip.test(href) || new RegExp(`[?&](?:amp;)?${name}=`).test(href)) return attribute;
       const hash = href.indexOf('#');
       const [base, fragment] = hash === -1 ? [href, ''] : [href.slice(0, hash), href.slice(hash)];
       return ` href="${base}${base.includes('?') ? '&amp;' : '?'}${pair}${fragment}"`;

@@ -9,6 +9,7 @@ import { databaseVersion } from '../meta.repository.ts';
 import { utcToday } from '../../lib/dates.ts';
 import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
+import { languageOf } from './language.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
@@ -102,13 +103,12 @@ export class ResponseCache {
   }
 }
 
-// Per response, or about the body's encoding or how it arrived (HSTS only over HTTPS): never replayed from the first answer.
+// Per response, or about the body's encoding (Vary: the page's own is kept, Accept-Encoding added at each send) or how it arrived (HSTS only over HTTPS): never replayed from the first answer.
 const OWN_HEADERS = new Set([
   'x-request-id',
   'content-length',
   'content-encoding',
   'etag',
-  'vary',
   'set-cookie',
   'date',
   'x-cache',
@@ -129,7 +129,8 @@ export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {
 function send(req: Request, res: Response, entry: Entry): void {
   for (const [name, value] of entry.headers) res.setHeader(name, value);
   res.setHeader('ETag', entry.etag);
-  res.setHeader('Vary', 'Accept-Encoding');
+  // Added to what the page varies on (its language's Accept-Language and Cookie: http/language.ts), never in its place.
+  res.vary('Accept-Encoding');
   if (req.fresh) {
     res.status(304).end();
     return;
@@ -160,7 +161,8 @@ export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl
     }
     // The request's own day too: an answer made just before midnight is not kept as the next day's.
     const origin = publicUrl === undefined && printsOrigin(req.path) ? `${req.protocol}://${req.host}` : '';
-    const key = `${todayOf(res)} ${origin}${req.originalUrl}`;
+    // Its language too (http/language.ts, which runs first): ?lang, the switch's cookie or Accept-Language choose it.
+    const key = `${todayOf(res)} ${languageOf(res)} ${origin}${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
       cache.hits++;

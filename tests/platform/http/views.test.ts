@@ -6,6 +6,7 @@ import ejs from 'ejs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileViews, viewOptions } from '../../../server/platform/http/views.ts';
 import { ROOT } from '../../../server/platform/paths.ts';
+import { wordsOf } from '../../../server/pledges/pledges.view.ts';
 
 const VIEWS = path.join(ROOT, 'views');
 const loader = ejs.fileLoader;
@@ -23,7 +24,7 @@ describe('templates compiled at start', () => {
   it('compiles every template and partial, and renders them without reading a file', async () => {
     const templates = (fs.readdirSync(VIEWS, { recursive: true }) as string[]).filter((name) => name.endsWith('.ejs'));
     expect(compileViews(VIEWS)).toBe(templates.length);
-    const locals = { title: 'Sign in', error: null, username: '', loginToken: 'token', next: '/', nav: 'login', editor: null, asset: (url: string) => url };
+    const locals = { ...wordsOf('en'), translated: (text: string) => text, languageNext: '/', title: 'Sign in', error: null, username: '', loginToken: 'token', next: '/', nav: 'login', editor: null, asset: (url: string) => url };
     const fromFiles = await (async () => {
       const cached = new Map(templates.map((name) => [path.join(VIEWS, name), ejs.cache.get(path.join(VIEWS, name))]));
       ejs.clearCache();

@@ -1,0 +1,112 @@
+// The words of the pages in each language: i18next over the JSON files of views/locales/, read once at start (no
+// backend, nothing fetched). Data (pledgers, notes, sources) is never translated; neither are CSV, JSON or the API's
+// error messages, which are machine formats read the same by every client (docs/i18n.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import { ROOT } from './paths.ts';
+
+export const LANGUAGES = ['en', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+/** The locale each language formats numbers and dates in. */
+export const LOCALES: Record<Language, string> = { en: 'en-US', de: 'de-DE' };
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+export type Words = Record<string, unknown>;
+
+const read = new Map<Language, Words>();
+
+/** A language's strings, as its file holds them (read once). */
+export function readLocale(language: Language): Words {
+  let words = read.get(language);
+  if (!words) read.set(language, (words = JSON.parse(fs.readFileSync(path.join(ROOT, 'views/locales', `${language}.json`), 'utf8')) as Words));
+  return words;
+}
+
+const instance = i18next.createInstance();
+void instance.init({
+  resources: Object.fromEntries(LANGUAGES.map((language) => [language, { translation: readLocale(language) }])),
+  lng: DEFAULT_LANGUAGE,
+  // A key missing in German reads in English rather than as a key (tests/i18n checks that none is missing).
+  fallbackLng: DEFAULT_LANGUAGE,
+  supportedLngs: [...LANGUAGES],
+  initAsync: false,
+  // EJS's <%= escapes what a template prints; escaping here too would print &amp;.
+  interpolation: { escapeValue: false },
+  // Text may hold a colon: keys are dotted paths, one namespace.
+  nsSeparator: false,
+  returnNull: false,
+});
+
+const translators = Object.fromEntries(LANGUAGES.map((language) => [language, instance.getFixedT(language)])) as Record<Language, TFunction>;
+
+export type Translate = (key: string, options?: Record<string, unknown>) => string;
+
+/** The translate function of a language: t('nav.dashboard'), t('pledges.count', { count }). */
+export function translator(language: Language): Translate {
+  const t = translators[language];
+  return (key, options) => String(t(key, options as never));
+}
+
+/** A group of strings as { 'dotted.key': text }. */
+function flatten(words: unknown, prefix = ''): Record<string, string> {
+  if (typeof words === 'string') return { [prefix]: words };
+  if (words === null || typeof words !== 'object') return {};
+  return Object.assign({}, ...Object.entries(words).map(([key, value]) => flatten(value, prefix ? `${prefix}.${key}` : key))) as Record<string, string>;
+}
+
+/**
+ * A message written in English by the code (a validation error, a refused filter, an HTTP error's text) in the
+ * language of the page that shows it: the German file's "messages" maps each English message, its {{values}} as
+ * placeholders, to its German form. The JSON API says them in English, as written.
+ */
+export function messageTranslator(language: Language): (message: string) => string {
+  if (language === 'en') return (message) => message;
+  const english = flatten(readLocale(DEFAULT_LANGUAGE).messages);
+  const target = flatten(readLocale(language).messages);
+  const exact = new Map<string, string>();
+  const patterns: { pattern: RegExp; names: string[]; text: string }[] = [];
+  for (const [key, source] of Object.entries(english)) {
+    const text = target[key];
+    if (text === undefined) continue;
+    if (!source.includes('{{')) {
+      exact.set(source, text);
+      continue;
+    }
+    const names: string[] = [];
+    const pattern = source
+      .split(/(\{\{\w+\}\})/)
+      .map((part) => {
+        const name = /^\{\{(\w+)\}\}$/.exec(part)?.[1];
+        if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(name);
+        return '(.+?)';
+      })
+      .join('');
+    patterns.push({ pattern: new RegExp(`^${pattern}$`, 's'), names, text });
+  }
+  // A value may be a message itself ("The filter parameter min is wrong: {{problem}}"): translated in turn, a few deep.
+  const translate = (message: string, depth: number): string => {
+    const found = exact.get(message);
+    if (found !== undefined) return found;
+    if (depth > 2) return message;
+    for (const { pattern, names, text } of patterns) {
+      const match = pattern.exec(message);
+      if (match) return names.reduce((out, name, index) => out.replaceAll(`{{${name}}}`, translate(match[index + 1]!, depth + 1)), text);
+    }
+    return message;
+  };
+  return (message) => translate(message, 0);
+}
+
+/** A group of labels for codes (labels.status, labels.step, …) in a language: { code: label }. */
+export function labelsOf(language: Language, group: string): Record<string, string> {
+  const labels = (readLocale(language).labels ?? {}) as Record<string, Record<string, string>>;
+  const english = (readLocale(DEFAULT_LANGUAGE).labels ?? {}) as Record<string, Record<string, string>>;
+  return { ...english[group], ...labels[group] };
+}
