@@ -69,7 +69,7 @@ function localPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 2000 ? value : '/';
 }
 
-/** GET /lang/de?next=/pledges: the switch sets the cookie and goes back, without a script. */
+/** GET /lang/de?next=/pledges: the switch sets the cookie and goes back to /pledges?lang=de, without a script. */
 export function languageRouter(): Router {
   const router = Router();
   router.get('/lang/:lang', (req, res) => {
@@ -77,7 +77,11 @@ export function languageRouter(): Router {
     if (!isLanguage(language)) throw new HttpError(404, `Nothing lives at ${req.path}.`);
     res.set('Cache-Control', 'private, no-store');
     res.cookie(LANGUAGE_COOKIE, language, { maxAge: YEAR_MS, sameSite: 'lax', httpOnly: true, secure: req.secure, path: '/' });
-    res.redirect(303, withoutParam(localPath(req.query.next), 'lang'));
+    // Back to the page with the language in its address too: the page a browser kept (public, max-age) in the other
+    // language has another address, so the switch shows at once what it says; its links then keep lang.
+    const back = new URL(withoutParam(localPath(req.query.next), 'lang'), 'http://local');
+    back.searchParams.set('lang', language);
+    res.redirect(303, `${back.pathname}${back.search}${back.hash}`);
   });
   return router;
 }
