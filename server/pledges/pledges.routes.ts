@@ -16,6 +16,8 @@ import { formatPartialDate } from '../lib/dates.ts';
 import { linkCard } from '../platform/http/public-url.ts';
 import { chartCard, sendCard } from '../platform/chart-image.ts';
 import { pledgeAmounts, pledgeCardPath, pledgeFigures, pledgeTitle } from './pledges.card.ts';
+import { languageOf } from '../platform/http/language.ts';
+import { wordsOf } from './pledges.view.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -88,7 +90,8 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       res.status(410).render('pledges/deleted', { title: `Deleted pledge ${id}`, id, revisions: revisionsOf(db, 'pledge', id) });
       return;
     }
-    const figures = pledgeFigures(pledge);
+    // The link card's words in the page's language; its image (/cards/pledges/ID.png) draws in English.
+    const figures = pledgeFigures(pledge, wordsOf(languageOf(res)));
     res.render('pledges/show', {
       title: `${pledge.pledger}: ${pledge.project}`,
       card: linkCard(res, {
