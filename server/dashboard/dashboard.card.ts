@@ -2,6 +2,7 @@
 // views/partials/link-card.ejs), and where that picture is (/cards/charts/NAME.png, dashboard.cards.routes.ts).
 import { queryString, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { wordsOf, type Words } from '../pledges/pledges.view.ts';
+import { DEFAULT_LANGUAGE, type Language } from '../platform/i18n.ts';
 import type { ChartName } from './dashboard.charts.ts';
 import { filterInWords } from './dashboard.embed.ts';
 import type { Summary } from './dashboard.summary.ts';
@@ -35,7 +36,9 @@ export function viewFigures(summary: Summary, waterfall: Waterfall, words: Words
   });
 }
 
-/** The path of a chart's card image for this view. */
-export function chartCardPath(name: ChartName, filter: PledgeFilter): string {
-  return `/cards/charts/${name}.png${queryString(filter)}`;
+/** The path of a chart's card image for this view, in a language (lang= unless English). */
+export function chartCardPath(name: ChartName, filter: PledgeFilter, language: Language = DEFAULT_LANGUAGE): string {
+  const query = queryString(filter);
+  const lang = language === DEFAULT_LANGUAGE ? '' : `${query === '' ? '?' : '&'}lang=${language}`;
+  return `/cards/charts/${name}.png${query}${lang}`;
 }

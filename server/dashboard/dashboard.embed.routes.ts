@@ -23,8 +23,9 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
     const filter = parseFilter(req.query, todayOf(res));
     const charts = chartsOf(filter);
     const key = CHART_DATA_KEYS[name];
-    // The embed's words and its link card's in the page's language; the card's image (/cards/charts/*.png) in English.
-    const words = wordsOf(languageOf(res));
+    // The embed's words and its link card's in the page's language, the card's image too (its address names it).
+    const language = languageOf(res);
+    const words = wordsOf(language);
     const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
     res.render('embed/chart', {
       name,
@@ -41,7 +42,7 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
         title: embedTitle(name, filter, words),
         description: figures,
         path: `/embed/${name}${queryString(filter)}`,
-        imagePath: chartCardPath(name, filter),
+        imagePath: chartCardPath(name, filter, language),
         imageAlt: `${chartTitle(name, words)}: ${figures}`,
       }),
     });

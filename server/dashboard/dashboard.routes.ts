@@ -30,8 +30,9 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const events = eventsOf(filter);
     const charts = chartsOf(filter, summary, events);
     const waterfall = waterfallOf(filter);
-    // The link card's words in the page's language; its image (/cards/charts/*.png) draws in English.
-    const words = wordsOf(languageOf(res));
+    // The link card in the page's language: its words, and its image's (whose address names the language).
+    const language = languageOf(res);
+    const words = wordsOf(language);
     const figures = viewFigures(summary, waterfall, words);
     res.render('dashboard/index', {
       title: 'Dashboard',
@@ -45,7 +46,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
         title: viewTitle(filter, words),
         description: figures,
         path: `/${queryString(filter)}`,
-        imagePath: chartCardPath(VIEW_CARD_CHART, filter),
+        imagePath: chartCardPath(VIEW_CARD_CHART, filter, language),
         imageAlt: `${chartTitle(VIEW_CARD_CHART, words)}: ${figures}`,
       }),
       timeline: timelineEntries(summary.timeline, events),

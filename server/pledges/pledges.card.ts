@@ -3,6 +3,7 @@
 import { formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts';
 import type { PledgeListRow } from './pledge.model.ts';
 import { wordsOf, type Words } from './pledges.view.ts';
+import { DEFAULT_LANGUAGE, type Language } from '../platform/i18n.ts';
 
 /** "Microsoft: AI data centers", or the pledger alone. */
 export function pledgeTitle(pledge: PledgeListRow): string {
@@ -42,6 +43,8 @@ export function pledgeAmounts(pledge: PledgeListRow) {
   };
 }
 
-export function pledgeCardPath(id: number, asOf: string | null): string {
-  return `/cards/pledges/${id}.png${asOf === null ? '' : `?as_of=${asOf}`}`;
+/** The path of a pledge's card image, as of a date, in a language (lang= unless English). */
+export function pledgeCardPath(id: number, asOf: string | null, language: Language = DEFAULT_LANGUAGE): string {
+  const params = [...(asOf === null ? [] : [`as_of=${asOf}`]), ...(language === DEFAULT_LANGUAGE ? [] : [`lang=${language}`])];
+  return `/cards/pledges/${id}.png${params.length === 0 ? '' : `?${params.join('&')}`}`;
 }
