@@ -31,8 +31,11 @@
       .then(function (state) {
         if (state && state.phase !== 'waiting') {
           bar.value = state.percent;
-          text.textContent =
-            (state.phase === 'done' ? 'Read ' : 'Reading… ') + state.rows.toLocaleString('en-US') + ' rows (' + state.percent + '%)';
+          // The words and the number format in the page's language (data-read, data-reading, data-locale).
+          text.textContent = box
+            .getAttribute(state.phase === 'done' ? 'data-read' : 'data-reading')
+            .replace('{n}', state.rows.toLocaleString(box.getAttribute('data-locale') || 'en-US'))
+            .replace('{percent}', String(state.percent));
         }
         // The page is replaced by the preview when the server answers; until then, keep asking.
         setTimeout(poll, 300);

@@ -7,6 +7,8 @@ import { chartCard, sendCard } from '../platform/chart-image.ts';
 import { todayOf } from '../platform/http/today.ts';
 import { parseFilter } from '../pledges/pledges.filter.ts';
 import { viewFigures } from './dashboard.card.ts';
+import { addressedLanguage } from '../platform/http/language.ts';
+import { wordsOf } from '../pledges/pledges.view.ts';
 import { chartName } from './dashboard.charts.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
 import { CHART_DATA_KEYS, embedTitle } from './dashboard.embed.ts';
@@ -19,8 +21,11 @@ export function chartCardsRouter(db: Db, cache: ReadCache): Router {
   router.get('/cards/charts/:chart.png', async (req, res) => {
     const name = chartName(req.params.chart);
     const filter = parseFilter(req.query, todayOf(res));
-    const figures = viewFigures(summaryOf(filter), waterfallOf(filter));
-    sendCard(res, await chartCard(name, chartsOf(filter)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter), figures }));
+    // In the language its address names (?lang), else English: a robot fetching it sends none worth following.
+    const language = addressedLanguage(req);
+    const words = wordsOf(language);
+    const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
+    sendCard(res, await chartCard(name, chartsOf(filter)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter, words), figures }, language));
   });
 
   return router;

@@ -9,7 +9,7 @@ import { chartCardPath, viewFigures } from './dashboard.card.ts';
 import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { chartName } from './dashboard.charts.ts';
 import { chartReads } from './dashboard.chart-reads.ts';
-import { CHART_BOXES, CHART_DATA_KEYS, CHART_TITLES, chartTitle, embedTable, embedTitle, filterInWords } from './dashboard.embed.ts';
+import { CHART_BOXES, CHART_DATA_KEYS, chartTitle, embedTable, embedTitle, filterInWords } from './dashboard.embed.ts';
 import { languageOf } from '../platform/http/language.ts';
 import { wordsOf } from '../pledges/pledges.view.ts';
 import type { ReadCache } from './dashboard.reads.ts';
@@ -23,9 +23,10 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
     const filter = parseFilter(req.query, todayOf(res));
     const charts = chartsOf(filter);
     const key = CHART_DATA_KEYS[name];
-    const figures = viewFigures(summaryOf(filter), waterfallOf(filter));
-    // The embed's own words in the page's language; its link card's in English (dashboard.card.ts).
-    const words = wordsOf(languageOf(res));
+    // The embed's words and its link card's in the page's language, the card's image too (its address names it).
+    const language = languageOf(res);
+    const words = wordsOf(language);
+    const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
     res.render('embed/chart', {
       name,
       title: embedTitle(name, filter, words),
@@ -38,11 +39,11 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
       dashboard: `/${queryString(filter)}`,
       // A link to the embed shows this chart as its card.
       card: linkCard(res, {
-        title: embedTitle(name, filter),
+        title: embedTitle(name, filter, words),
         description: figures,
         path: `/embed/${name}${queryString(filter)}`,
-        imagePath: chartCardPath(name, filter),
-        imageAlt: `${CHART_TITLES[name]}: ${figures}`,
+        imagePath: chartCardPath(name, filter, language),
+        imageAlt: `${chartTitle(name, words)}: ${figures}`,
       }),
     });
   });

@@ -9,7 +9,7 @@ export function chartTitle(name: ChartName, words: Words = wordsOf('en')): strin
   return words.t(`charts.${name}.title`);
 }
 
-/** Each chart's title in English (the link cards' words). */
+/** Each chart's title in English (the words of the card images, /cards/charts/NAME.png). */
 export const CHART_TITLES = Object.fromEntries(CHART_NAMES.map((name) => [name, chartTitle(name)])) as Record<ChartName, string>;
 
 /** Where public/js/charts.js finds each chart's data in #chart-data, and the canvas it draws on (chart-NAME). */

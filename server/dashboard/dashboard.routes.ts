@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { Db } from '../platform/db.ts';
 import { tableCsv } from '../pledges/pledges.csv.ts';
 import { chartName, chartRows, timelineEntries } from './dashboard.charts.ts';
-import { CHART_TITLES, embedCodes } from './dashboard.embed.ts';
+import { chartTitle, embedCodes } from './dashboard.embed.ts';
 import { languageOf } from '../platform/http/language.ts';
 import { wordsOf } from '../pledges/pledges.view.ts';
 import { ReadCache } from './dashboard.reads.ts';
@@ -30,7 +30,10 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const events = eventsOf(filter);
     const charts = chartsOf(filter, summary, events);
     const waterfall = waterfallOf(filter);
-    const figures = viewFigures(summary, waterfall);
+    // The link card in the page's language: its words, and its image's (whose address names the language).
+    const language = languageOf(res);
+    const words = wordsOf(language);
+    const figures = viewFigures(summary, waterfall, words);
     res.render('dashboard/index', {
       title: 'Dashboard',
       filter,
@@ -38,13 +41,13 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
       waterfall,
       charts,
       // Each chart's embed code for this view, at the site's public origin (PUBLIC_URL, else the one the reader asked).
-      embeds: embedCodes(originOf(res), filter, charts, wordsOf(languageOf(res))),
+      embeds: embedCodes(originOf(res), filter, charts, words),
       card: linkCard(res, {
-        title: viewTitle(filter),
+        title: viewTitle(filter, words),
         description: figures,
         path: `/${queryString(filter)}`,
-        imagePath: chartCardPath(VIEW_CARD_CHART, filter),
-        imageAlt: `${CHART_TITLES[VIEW_CARD_CHART]}: ${figures}`,
+        imagePath: chartCardPath(VIEW_CARD_CHART, filter, language),
+        imageAlt: `${chartTitle(VIEW_CARD_CHART, words)}: ${figures}`,
       }),
       timeline: timelineEntries(summary.timeline, events),
       events,

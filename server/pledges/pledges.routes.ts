@@ -16,6 +16,8 @@ import { formatPartialDate } from '../lib/dates.ts';
 import { linkCard } from '../platform/http/public-url.ts';
 import { chartCard, sendCard } from '../platform/chart-image.ts';
 import { pledgeAmounts, pledgeCardPath, pledgeFigures, pledgeTitle } from './pledges.card.ts';
+import { addressedLanguage, languageOf } from '../platform/http/language.ts';
+import { wordsOf } from './pledges.view.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -88,14 +90,16 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       res.status(410).render('pledges/deleted', { title: `Deleted pledge ${id}`, id, revisions: revisionsOf(db, 'pledge', id) });
       return;
     }
-    const figures = pledgeFigures(pledge);
+    // The link card in the page's language: its words, and its image's (whose address names the language).
+    const language = languageOf(res);
+    const figures = pledgeFigures(pledge, wordsOf(language));
     res.render('pledges/show', {
       title: `${pledge.pledger}: ${pledge.project}`,
       card: linkCard(res, {
         title: pledgeTitle(pledge),
         description: figures,
         path: `/pledges/${id}${asOf === null ? '' : `?as_of=${asOf}`}`,
-        imagePath: pledgeCardPath(id, asOf),
+        imagePath: pledgeCardPath(id, asOf, language),
         imageAlt: `${pledgeTitle(pledge)}: ${figures}`,
       }),
       pledge,
@@ -111,7 +115,9 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
     const id = parseId(req.params.id, 'pledge');
     const pledge = pledgeOf(id, res);
     if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
-    sendCard(res, await chartCard('amounts', pledgeAmounts(pledge), { title: pledgeTitle(pledge), figures: pledgeFigures(pledge) }));
+    // In the language its address names (?lang), else English: a robot fetching it sends none worth following.
+    const language = addressedLanguage(req);
+    sendCard(res, await chartCard('amounts', pledgeAmounts(pledge), { title: pledgeTitle(pledge), figures: pledgeFigures(pledge, wordsOf(language)) }, language));
   });
 
   return router;

@@ -6,7 +6,7 @@ import { editorWrite, flash, requireEditor } from '../auth/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { HttpError, parseId } from '../platform/errors.ts';
 import { readReason, type FieldErrors } from '../lib/validation.ts';
-import { ROLE_LABELS, roleOf, type RelatedPledge, type Relation } from './relation.model.ts';
+import { roleOf, type RelatedPledge, type Relation } from './relation.model.ts';
 import {
   createRelation,
   deleteRelation,
@@ -106,7 +106,8 @@ export function relationsEditRouter(db: Db): Router {
       title: 'Delete relation',
       pledge,
       relation,
-      role: ROLE_LABELS[roleOf(relation, pledge.id)],
+      // The role's code: the view says it in the page's language (roleLabel).
+      role: roleOf(relation, pledge.id),
       other: otherId === null ? null : (relatedPledge(db, otherId) ?? null),
       reason,
       errors,

@@ -95,6 +95,9 @@ describe.skipIf(!browserAvailable)('the German pages in Chromium', () => {
       ['an embed', '/embed/amounts', false],
       ['the add form', '/pledges/new', true],
       ['the event form', '/events/new', true],
+      ['the account', '/account', true],
+      ['the CSV import', '/pledges/import', true],
+      ['the relation form', '/pledges/4/relations/new', true],
     ])('on %s', async (_name, path, signedIn) => {
       const context = await b.browser.newContext({ reducedMotion: 'reduce', locale: 'de-DE' });
       const page = await context.newPage();

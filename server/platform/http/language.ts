@@ -64,6 +64,14 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
   };
 }
 
+/**
+ * The language a card image's address names (?lang), else English. A card image reads neither the cookie nor
+ * Accept-Language: it says no Vary, so its address alone must decide what a shared cache keeps under it.
+ */
+export function addressedLanguage(req: Request): Language {
+  return isLanguage(req.query.lang) ? req.query.lang : DEFAULT_LANGUAGE;
+}
+
 /** A path of this site, or its root: never another site's address (//host, /\host). */
 function localPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 2000 ? value : '/';
