@@ -44,7 +44,7 @@ export function asOfMargins(db: Db, asOf: string): AsOfMargins {
     .all(asOf.slice(0, 7), asOf.slice(0, 7), asOf) as [Field, string, number, ...number[]][];
   const margins: AsOfMargins = { overdue: new Map(), others: new Map() };
   for (const [field, value, overdue, ...sums] of rows) {
-    if (sums[0] === 0 && sums.every((sum) => sum === 0)) continue;
+    if (sums.every((sum) => sum === 0)) continue;
     const side = overdue === 1 ? margins.overdue : margins.others;
     const byValue = side.get(field) ?? side.set(field, new Map()).get(field)!;
     byValue.set(value, Object.fromEntries(GROUP_SUMS.map((column, i) => [column, sums[i]!])) as Sums);
@@ -74,8 +74,9 @@ export function marginGroups(margins: AsOfMargins, filter: PledgeFilter): CubeGr
   }
   if (CUBE_FIELDS.some((field) => (byField.get(field)?.size ?? 0) === 0)) return [];
   const base = Object.fromEntries(CUBE_FIELDS.map((field) => [field, byField.get(field)!.keys().next().value!])) as Record<Field, string>;
+  // Every pledge once: the sums of any one field's values.
   const rest = zero();
-  add(rest, [...byField.get(CUBE_FIELDS[0])!.values()].reduce((total, sums) => (add(total, sums), total), zero()));
+  for (const sums of byField.get(CUBE_FIELDS[0])!.values()) add(rest, sums);
   const groups: CubeGroup[] = [];
   for (const field of CUBE_FIELDS) {
     for (const [value, sums] of byField.get(field)!) {

@@ -88,9 +88,9 @@ export class ReadCache {
  */
 export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): CubeGroup[] {
   const key = cubeKey(filter);
-  // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
-  if (readsMargins(filter)) return cache.get(`cube:${JSON.stringify(key)}`, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
   const whole = `cube:${JSON.stringify(key)}`;
+  // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
+  if (readsMargins(filter)) return cache.get(whole, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
   // The pass without a filter serves the most views: kept until a write.
   if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
   const selected = selectedOf(filter);
