@@ -232,7 +232,7 @@ export function cubeScan(db: Db, key: PledgeFilter, selected: Selected = []): Cu
 }
 
 /** The sums of GROUP_SUMS over the rows grouped, in that order. */
-const SUMS_SQL = `count(*) AS pledge_count,
+export const SUMS_SQL = `count(*) AS pledge_count,
             count(amount_usd) AS disclosed_count,
             count(CASE WHEN amount_usd IS NOT NULL THEN us_share_pct END) AS known_share_count,
             coalesce(sum(amount_usd), 0) AS amount_usd,
@@ -242,7 +242,8 @@ const SUMS_SQL = `count(*) AS pledge_count,
             count(CASE WHEN ${ROW.outsideUs} THEN 1 END) AS outside_us_count,
             count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count`;
 
-const FIELDS_SQL = `p.sector, p.status, p.country, coalesce(p.lever, 'none') AS lever, coalesce(p.pledger_kind, 'unknown') AS pledger_kind,
+/** The grouped fields of pledges p, as CubeGroup names them. */
+export const FIELDS_SQL = `p.sector, p.status, p.country, coalesce(p.lever, 'none') AS lever, coalesce(p.pledger_kind, 'unknown') AS pledger_kind,
             coalesce(p.commitment_kind, 'unknown') AS commitment_kind`;
 
 /**
@@ -336,24 +337,33 @@ function interned(value: string): string {
  */
 function groupsOf(db: Db, grouped: string, params: unknown[], selected: Selected): CubeGroup[] {
   const { sql, params: all } = selected.length === 0 ? { sql: grouped, params } : selectedSql(grouped, params, selected);
-  const rows = statement(db, sql).raw(true).all(...all) as [string, string, string, string, string, string, ...number[]][];
-  return rows.map((row) => ({
-    sector: interned(row[0]),
-    status: interned(row[1]),
-    country: interned(row[2]),
-    lever: interned(row[3]),
-    pledger_kind: interned(row[4]),
-    commitment_kind: interned(row[5]),
-    pledge_count: row[6]!,
-    disclosed_count: row[7]!,
-    known_share_count: row[8]!,
-    amount_usd: row[9]!,
-    share_base_usd: row[10]!,
-    us_usd: row[11]!,
-    no_horizon_count: row[12]!,
-    outside_us_count: row[13]!,
-    us_bound_positive_count: row[14]!,
-  }));
+  const rows = statement(db, sql).raw(true).all(...all) as GroupRow[];
+  return rows.map((row) => cubeGroupOf(row));
+}
+
+/** A grouped row: the six fields, then GROUP_SUMS, in that order, from offset on. */
+export type GroupRow = unknown[];
+
+/** The CubeGroup of a grouped row whose fields start at offset (GroupRow). */
+export function cubeGroupOf(row: GroupRow, offset = 0): CubeGroup {
+  const at = (i: number) => row[offset + i];
+  return {
+    sector: interned(at(0) as string),
+    status: interned(at(1) as string),
+    country: interned(at(2) as string),
+    lever: interned(at(3) as string),
+    pledger_kind: interned(at(4) as string),
+    commitment_kind: interned(at(5) as string),
+    pledge_count: at(6) as number,
+    disclosed_count: at(7) as number,
+    known_share_count: at(8) as number,
+    amount_usd: at(9) as number,
+    share_base_usd: at(10) as number,
+    us_usd: at(11) as number,
+    no_horizon_count: at(12) as number,
+    outside_us_count: at(13) as number,
+    us_bound_positive_count: at(14) as number,
+  };
 }
 
 export const MANY = 'many';

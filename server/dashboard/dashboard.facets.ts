@@ -85,7 +85,12 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
     `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
        FROM pledges p ${grouped ? 'INDEXED BY pledges_cube_idx' : ''} ${where.sql} GROUP BY pledger`,
   ).all(...where.params) as FacetValue[];
-  return rows.sort(byCountThenValue);
+  return sortedFacetValues(rows);
+}
+
+/** A facet's values, the most pledges first, then by value. */
+export function sortedFacetValues(values: FacetValue[]): FacetValue[] {
+  return values.sort(byCountThenValue);
 }
 
 /**

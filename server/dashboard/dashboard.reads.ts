@@ -2,12 +2,13 @@
 import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
-import { facets, overdueTotals, pledgerValues, type OverdueTotals } from './dashboard.facets.ts';
+import { facets, overdueTotals, pledgerValues, sortedFacetValues, type OverdueTotals } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
 import { summarize, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
+import { onePass, onePassServes, type OnePass } from './dashboard.one-pass.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
@@ -91,6 +92,9 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
   const whole = `cube:${JSON.stringify(key)}`;
   // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
   if (readsMargins(filter)) return cache.get(whole, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
+  // A search, the overdue pledges or a step without a selection: the pass is read with the rest of the dashboard
+  // (dashboard.one-pass.ts); a selection under the same search or overdue shares it.
+  if (onePassServes(filter)) return cache.getRecent(whole, () => cachedOnePass(cache, db, filter).cube);
   // The pass without a filter serves the most views: kept until a write.
   if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
   const selected = selectedOf(filter);
@@ -101,7 +105,9 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
 /** The view's overdue pledges: the summary's count and the facet's share them (the date is in the key). */
 function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueTotals {
   if (readsMargins(filter)) return marginOverdue(cachedMargins(cache, db, filter.as_of!));
-  return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () => overdueTotals(db, filter));
+  return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () =>
+    (onePassServes(filter) ? cachedOnePass(cache, db, filter).overdue : null) ?? overdueTotals(db, filter),
+  );
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
@@ -118,6 +124,7 @@ function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): Timelin
   const everyDate = () => cache.get('timeline', () => timelineByDate(db, EMPTY_FILTER));
   if (isEmptyFilter(filter)) return everyDate();
   if (readsMargins(filter) && !filter.overdue) return timelineUpTo(everyDate(), filter.as_of!);
+  if (onePassServes(filter)) return cachedOnePass(cache, db, filter).timeline;
   return timelineByDate(db, filter);
 }
 
@@ -133,7 +140,14 @@ export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Fa
 
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
 function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
-  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () => pledgerValues(db, filter));
+  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () =>
+    onePassServes(filter) ? sortedFacetValues(cachedOnePass(cache, db, filter).pledgers) : pledgerValues(db, filter),
+  );
+}
+
+/** A view's grouped pass, overdue count, timeline and pledger facet, read together (dashboard.one-pass.ts). */
+function cachedOnePass(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass {
+  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => onePass(db, filter));
 }
 
 /** The per-field sums of a day, which every as-of view of that day without a selection reads (asOfMargins). */
