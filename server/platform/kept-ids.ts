@@ -64,3 +64,8 @@ export function keepIds(db: Db, set: KeptSet, key: string, fill: (version: strin
 export function keptIdsIn(set: KeptSet, version: string, key: string, part = ''): { sql: string; params: unknown[] } {
   return { sql: `p.id IN (SELECT h.id FROM temp.${set.name}_hits h WHERE h.version = ? AND h.key = ? AND h.part = ?)`, params: [version, key, part] };
 }
+
+/** How many ids of set under key (and part) are kept for version: a statement's text and parameters. */
+export function keptIdsCount(set: KeptSet, version: string, key: string, part = ''): { sql: string; params: unknown[] } {
+  return { sql: `SELECT count(*) FROM temp.${set.name}_hits h WHERE h.version = ? AND h.key = ? AND h.part = ?`, params: [version, key, part] };
+}

@@ -1,9 +1,9 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
+import { keepIds, keptIdsCount, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
-import { datedBy, EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
+import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
 import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
 
@@ -193,7 +193,12 @@ const TRIGRAM_LENGTH = 3;
  * holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
 export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
-  const version = keepIds(db, SEARCHES, q, (version) => {
+  return keptIdsIn(SEARCHES, keptSearch(db, q), q);
+}
+
+/** Finds and keeps the search's matches (searchHits); returns the version to read them with. */
+function keptSearch(db: Db, q: string): string {
+  return keepIds(db, SEARCHES, q, (version) => {
     const into = 'INSERT INTO temp.search_hits (version, key, part, id)';
     const pieces = trigrams(q);
     if (q.includes('\n')) {
@@ -209,7 +214,6 @@ export function searchHits(db: Db, q: string): { sql: string; params: unknown[] 
       statement(db, `${into} SELECT ?, ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(version, q, likePattern(q));
     }
   });
-  return keptIdsIn(SEARCHES, version, q);
 }
 
 /**
@@ -232,6 +236,11 @@ export const US_AMOUNT = usPart('amount_usd', 'us_share_pct');
 
 /** How many pledges the filter matches. */
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
+  // A search alone: its kept matches, without reading a pledge.
+  if (filter.q !== null && isEmptyFilter({ ...filter, q: null })) {
+    const count = keptIdsCount(SEARCHES, keptSearch(db, filter.q), filter.q);
+    return statement(db, count.sql).pluck().get(...count.params) as number;
+  }
   const where = whereClause(filter, db);
   // The overdue pledges are counted in their own index, which holds every field a filter names but the text
   // searched (read by id) and a waterfall step's relations; without statistics the planner may walk the status

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePledges } from '../../server/import/generate.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
-import { whereClause } from '../../server/pledges/pledges.sql.ts';
+import { countPledges, whereClause } from '../../server/pledges/pledges.sql.ts';
 import { deletePledge } from '../../server/pledges/pledges.repository.ts';
 import type { Db } from '../../server/platform/db.ts';
 import { addPledge, count, drift, freshApp, searchIndexExact, type TestContext } from '../helpers.ts';
@@ -74,6 +74,8 @@ describe('a search through the trigram index, on generated pledges', () => {
     const { indexed, like } = bothWays(ctx.db, q);
     expect(indexed).toEqual(like);
     expect(indexed.length > 0).toBe(found);
+    // The table's total, counted from the kept matches without reading a pledge.
+    expect(countPledges(ctx.db, { ...EMPTY_FILTER, q })).toBe(like.length);
   });
 
   it('finds "abcd" in the pledge that holds it, not in the one holding its trigrams apart', () => {
@@ -102,6 +104,7 @@ describe('the trigram index through writes', () => {
       expect([exact(), found('lambda').indexed]).toEqual([[0, true], [b]]);
       sql("DELETE FROM pledge_sources WHERE url = 'https://kappa.example/x'");
       expect([exact(), found('lambda').indexed]).toEqual([[0, true], []]);
+      expect(countPledges(ctx.db, { ...EMPTY_FILTER, q: 'lambda' })).toBe(0);
       // A pledge's own fields edited, then the pledge deleted.
       sql("UPDATE pledges SET pledger = 'Sigmaworks', country = 'Mu-land' WHERE id = ?", a);
       expect([exact(), found('zetaworks').indexed, found('sigmaworks').indexed, found('MU-LAND').indexed]).toEqual([[0, true], [], [a], [a]]);
