@@ -6,7 +6,7 @@ import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, isDatedBy, type PledgeFilter } from './pledges.filter.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
-import { DEFAULT_SORT, orderBy, overdueCondition, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
+import { DEFAULT_SORT, orderBy, overdueCondition, pageIndex, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
 import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
 import { daysBetween } from '../lib/dates.ts';
@@ -62,10 +62,11 @@ export function listPledges(
   // The per-year amount is computed for every matching row only when the order reads it.
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
   const columns = listColumns(filter);
+  const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit);
   const rows = db
     .prepare(
       `SELECT ${columns.sql}
-         FROM (SELECT ${chosen} FROM pledges p ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         FROM (SELECT ${chosen} FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )

@@ -4,8 +4,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePledges } from '../../server/import/generate.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
-import { countPledges, whereClause } from '../../server/pledges/pledges.sql.ts';
-import { deletePledge } from '../../server/pledges/pledges.repository.ts';
+import { countPledges, DEFAULT_SORT, pageIndex, whereClause } from '../../server/pledges/pledges.sql.ts';
+import { deletePledge, listPledges } from '../../server/pledges/pledges.repository.ts';
 import type { Db } from '../../server/platform/db.ts';
 import { addPledge, count, drift, freshApp, searchIndexExact, type TestContext } from '../helpers.ts';
 
@@ -76,6 +76,30 @@ describe('a search through the trigram index, on generated pledges', () => {
     expect(indexed.length > 0).toBe(found);
     // The table's total, counted from the kept matches without reading a pledge.
     expect(countPledges(ctx.db, { ...EMPTY_FILTER, q })).toBe(like.length);
+  });
+
+  it.each([
+    ['ing', 0],
+    ['ing', 100],
+    ['energy', 0],
+    ['nvidia', 50],
+    ['center 1', 0],
+  ])('lists page %j at offset %i in the table’s order, whether it walks the order’s index or reads the matches', (q, offset) => {
+    const filter = { ...EMPTY_FILTER, q };
+    const { like } = bothWays(ctx.db, q);
+    const inOrder = ctx.db
+      .prepare(`SELECT id FROM pledges WHERE id IN (SELECT value FROM json_each(?)) ORDER BY amount_usd IS NULL, amount_usd DESC, id LIMIT 50 OFFSET ?`)
+      .pluck()
+      .all(JSON.stringify(like), offset);
+    expect(listPledges(ctx.db, { filter, limit: 50, offset }).map((row) => row.id)).toEqual(inOrder);
+    expect(inOrder.length).toBeGreaterThan(0);
+  });
+
+  it('walks the order’s index for a term many pledges hold, and reads the few matches of a rare one', () => {
+    expect(pageIndex(ctx.db, { ...EMPTY_FILTER, q: 'ing' }, DEFAULT_SORT, 50)).toBe('pledges_default_order_idx');
+    expect(pageIndex(ctx.db, { ...EMPTY_FILTER, q: 'abcd' }, DEFAULT_SORT, 50)).toBeNull();
+    expect(pageIndex(ctx.db, { ...EMPTY_FILTER, q: 'ing' }, { key: 'pledger', descending: false }, 50)).toBeNull();
+    expect(pageIndex(ctx.db, { ...EMPTY_FILTER, q: 'ing', sector: ['Energy'] }, DEFAULT_SORT, 50)).toBeNull();
   });
 
   it('finds "abcd" in the pledge that holds it, not in the one holding its trigrams apart', () => {
