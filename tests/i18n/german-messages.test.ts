@@ -87,6 +87,17 @@ describe('the relation form on a German page', () => {
   });
 });
 
+describe('the event form on a German page', () => {
+  it('labels its further sources in German', async () => {
+    ctx = freshApp();
+    const { agent } = await signedIn(ctx);
+    const page = await agent.get('/events/new').set('Accept-Language', 'de');
+    expect(page.text).toContain('<label for="field-source_url_2">URL der Quelle 2</label>');
+    expect(page.text).toContain('<label for="field-source_title_2">Titel der Quelle 2</label>');
+    expect(page.text).not.toMatch(/Source \d/);
+  });
+});
+
 describe('the change log and a history on a German page', () => {
   it('shows status codes, amounts, shares and dates as the German pages do, data as entered', async () => {
     ctx = freshApp();
