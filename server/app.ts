@@ -26,6 +26,7 @@ import { embedRouter } from './dashboard/dashboard.embed.routes.ts';
 import { chartCardsRouter } from './dashboard/dashboard.cards.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
+import { changeWordsOf } from './changes/changes.view.ts';
 import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
 import { openApiRouter } from './platform/http/openapi.ts';
 import { PLEDGES_API } from './pledges/pledges.api.schema.ts';
@@ -49,7 +50,7 @@ import { securityHeaders, strictTransportSecurity } from './platform/http/header
 import { isSharedPage } from './platform/http/shared-pages.ts';
 import { viewHelpers, wordsOf } from './pledges/pledges.view.ts';
 import { languageRouter, stampLanguage } from './platform/http/language.ts';
-import { relationViewHelpers } from './relations/relations.view.ts';
+import { relationViewHelpers, relationWordsOf } from './relations/relations.view.ts';
 
 const require = createRequire(import.meta.url);
 // Chart.js and its annotation plugin are served from node_modules: the app works offline, no CDN.
@@ -96,7 +97,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(stampOrigin(config.publicUrl));
   app.use(strictTransportSecurity);
   // The page's language (?lang, the switch's cookie, Accept-Language): part of the cached answers' key.
-  app.use(stampLanguage(wordsOf));
+  app.use(stampLanguage((language) => ({ ...wordsOf(language), ...relationWordsOf(language), ...changeWordsOf(language) })));
   // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
   // sent with the headers (security policy included) that the first answer carried.
   app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl));

@@ -8,6 +8,8 @@ import { atomFeed } from './changes.atom.ts';
 import { PER_PAGE_DEFAULT, PER_PAGE_MAX } from './changes.api.schema.ts';
 import { changesOf, changesPage, countChanges, entityTitle, type Change } from './changes.repository.ts';
 import { changeTime, showChange } from './changes.view.ts';
+import { languageOf } from '../platform/http/language.ts';
+import { wordsOf } from '../pledges/pledges.view.ts';
 
 /** Entries a page, as the pledge table has rows. */
 export const PAGE_SIZE = 50;
@@ -64,7 +66,7 @@ export function changesRouter(db: Db): Router {
     res.render('changes/index', {
       title: page === 1 ? 'Change log' : `Change log, page ${page}`,
       nav: 'changes',
-      changes: changesPage(db, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, before }).map(showChange),
+      changes: changesPage(db, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, before }).map((change) => showChange(change, wordsOf(languageOf(res)))),
       changeTime,
       total,
       page,
@@ -73,7 +75,7 @@ export function changesRouter(db: Db): Router {
   });
 
   router.get('/changes.atom', (req, res) => {
-    const changes = changesPage(db, { limit: FEED_SIZE, offset: 0, before: beforeOf(res) }).map(showChange);
+    const changes = changesPage(db, { limit: FEED_SIZE, offset: 0, before: beforeOf(res) }).map((change) => showChange(change));
     sendAtom(res, atomFeed({ base: baseUrl(req), selfPath: '/changes.atom', pagePath: '/changes', title: 'Pledge Tracker: every change', changes }));
   });
 
@@ -81,7 +83,7 @@ export function changesRouter(db: Db): Router {
     const id = parseId(req.params.id, 'pledge');
     const title = entityTitle(db, 'pledge', id);
     if (title === undefined) throw new HttpError(404, `There is no pledge with id ${id}.`);
-    const changes = changesOf(db, 'pledge', id, FEED_SIZE).map(showChange);
+    const changes = changesOf(db, 'pledge', id, FEED_SIZE).map((change) => showChange(change));
     sendAtom(res, atomFeed({
       base: baseUrl(req),
       selfPath: `/pledges/${id}/changes.atom`,

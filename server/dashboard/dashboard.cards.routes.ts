@@ -25,7 +25,7 @@ export function chartCardsRouter(db: Db, cache: ReadCache): Router {
     const language = addressedLanguage(req);
     const words = wordsOf(language);
     const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
-    sendCard(res, await chartCard(name, chartsOf(filter)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter, words), figures }, language));
+    sendCard(res, await chartCard(name, chartsOf(filter, words)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter, words), figures }, language));
   });
 
   return router;

@@ -4,6 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { eventsBefore } from '../events/events.repository.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
 import { datedBy, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { wordsOf, type Words } from '../pledges/pledges.view.ts';
 import type { PoliticalEvent } from '../events/event.model.ts';
 import { MAX_CONCESSION_JOINS, shapeCharts, shapeWaterfall, type DashboardCharts } from './dashboard.charts.ts';
 import { cachedFacets, cachedSummary, cachedWaterfall, type ReadCache } from './dashboard.reads.ts';
@@ -16,10 +17,11 @@ export function chartReads(db: Db, cache: ReadCache) {
   // The same events under every filter: read once until a write. As of a date, those dated by then.
   const eventsOf = (filter: PledgeFilter) =>
     cache.get(`events:${filter.as_of ?? ''}`, () => eventsBefore(db, filter.as_of === null ? null : datedBy(filter.as_of)));
-  const chartsOf = (filter: PledgeFilter, summary: Summary = summaryOf(filter), events: PoliticalEvent[] = eventsOf(filter)): DashboardCharts => ({
+  // The charts' words in a page's language (English for the charts' CSVs): shaped afresh from the cached reads.
+  const chartsOf = (filter: PledgeFilter, words: Words = wordsOf('en'), summary: Summary = summaryOf(filter), events: PoliticalEvent[] = eventsOf(filter)): DashboardCharts => ({
     // The concessions of the view's pledges, each joined to its pledge on the timeline.
-    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: summary.totals.pledge_count })),
-    waterfall: shapeWaterfall(waterfallOf(filter), filter),
+    ...shapeCharts(summary, events, listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: summary.totals.pledge_count }), words),
+    waterfall: shapeWaterfall(waterfallOf(filter), filter, words),
   });
   return { summaryOf, facetsOf, waterfallOf, eventsOf, chartsOf };
 }

@@ -1,9 +1,9 @@
 // Pure: the summary's SQL aggregates → the datasets the charts draw. All chart shaping lives here.
-import { formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts';
-import { formatPartialDate, startOf } from '../lib/dates.ts';
+import { toBillions } from '../lib/amounts.ts';
+import { startOf } from '../lib/dates.ts';
 import type { ConcessionRow, PoliticalEvent } from '../events/event.model.ts';
 import type { Summary, TimelineRow } from './dashboard.summary.ts';
-import { leverLabel, STEP_LABELS } from '../pledges/pledges.view.ts';
+import { wordsOf, type Words } from '../pledges/pledges.view.ts';
 import { queryString, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { UnknownKind, Waterfall } from './dashboard.waterfall.ts';
 import { HttpError } from '../platform/errors.ts';
@@ -88,12 +88,12 @@ function barLabel(pledger: string, project: string): string[] {
   return project ? [truncate(pledger, 34), truncate(project, 34)] : [truncate(pledger, 34)];
 }
 
-function eventMarkers(events: PoliticalEvent[]): ChartData['timeline']['events'] {
+function eventMarkers(events: PoliticalEvent[], words: Words): ChartData['timeline']['events'] {
   const byDate = new Map<string, PoliticalEvent[]>();
   for (const event of events) if (event.kind !== 'concession') byDate.set(event.occurred_on, [...(byDate.get(event.occurred_on) ?? []), event]);
   return [...byDate].map(([date, sameDay]) => ({
     x: startOf(date),
-    date: formatPartialDate(date),
+    date: words.date(date),
     lines: sameDay.map((event) => truncate(event.title, 40)),
   }));
 }
@@ -102,35 +102,41 @@ function eventMarkers(events: PoliticalEvent[]): ChartData['timeline']['events']
 export const MAX_CONCESSION_JOINS = 100;
 
 /** Each concession joined to its pledge's point: the point of the pledge's date, or of the month or year holding it. */
-function concessionJoins(points: ChartData['timeline']['points'], pairs: ConcessionRow[]): ChartData['timeline']['concessions'] {
+function concessionJoins(points: ChartData['timeline']['points'], pairs: ConcessionRow[], words: Words): ChartData['timeline']['concessions'] {
   const joins: ChartData['timeline']['concessions'] = [];
   for (const pair of pairs.slice(0, MAX_CONCESSION_JOINS)) {
     const px = startOf(pair.announced_on);
     const point = points.findLast((p) => p.x <= px);
     if (!point) continue;
-    joins.push({ x: startOf(pair.occurred_on), px: point.x, y: point.y, date: formatPartialDate(pair.occurred_on), line: truncate(`${pair.pledger}: ${pair.concession}`, 80) });
+    joins.push({ x: startOf(pair.occurred_on), px: point.x, y: point.y, date: words.date(pair.occurred_on), line: truncate(`${pair.pledger}: ${pair.concession}`, 80) });
   }
   return joins;
 }
 
-function describe(amount: number): string {
-  return `${formatUsdCompact(amount)} (${formatUsdExact(amount)})`;
+/** What a tooltip says of an amount: "$80B ($80,000,000,000)", in the words' language. */
+function describe(amount: number, words: Words): string {
+  return `${words.usd(amount)} (${words.usdExact(amount)})`;
 }
 
-function othersLabel(count: number): string[] {
-  return ['All others', `${count.toLocaleString('en-US')} ${count === 1 ? 'pledge' : 'pledges'}`];
+function othersLabel(count: number, words: Words): string[] {
+  return [words.t('charts.data.allOthers'), words.t('charts.data.pledges', { count, n: words.count(count) })];
 }
 
 /** The "all others" bar is cut when it is more than this many times the largest pledge drawn. */
 export const OTHERS_CUT = 4;
 
-export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessions: ConcessionRow[] = []): ChartData {
+/**
+ * The charts' data, their words (labels, tooltips' amounts and dates) in the language of `words`: English unless
+ * they say, as the charts' CSVs always are.
+ */
+export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessions: ConcessionRow[] = [], words: Words = wordsOf('en')): ChartData {
   const { totals, by_pledge: byPledge, others, by_per_year: byPerYear, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
   const largest = Math.max(1, ...timeline.map((row) => row.amount_usd ?? 0));
   const radius = (amount: number | null) => (amount === null ? 5 : 4 + 14 * Math.sqrt(amount / largest));
   const withOthers = others.pledge_count > 0;
-  const othersName = `All others (${others.pledge_count.toLocaleString('en-US')} pledges)`;
+  const othersName = words.t('charts.allOthers', { n: words.count(others.pledge_count) });
+  const allPledges = words.t('charts.data.allPledges');
   const withHorizon = totals.disclosed_count - summary.no_horizon_count;
   const othersShare = others.share_base_usd > 0 ? (100 * others.us_amount_usd) / others.share_base_usd : null;
   const top = Math.max(0, ...byPledge.map((row) => row.amount_usd));
@@ -139,16 +145,16 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessi
     x: startOf(row.announced_on),
     y: toBillions(row.cumulative_usd),
     r: radius(row.amount_usd),
-    label: row.pledge_count === 1 ? pledgeLabel(row.pledger, row.project) : `${row.pledge_count.toLocaleString('en-US')} pledges`,
-    amount: row.amount_usd === null ? 'Undisclosed amount' : describe(row.amount_usd),
+    label: row.pledge_count === 1 ? pledgeLabel(row.pledger, row.project) : words.t('charts.data.pledges', { count: row.pledge_count, n: words.count(row.pledge_count) }),
+    amount: row.amount_usd === null ? words.t('charts.data.undisclosed') : describe(row.amount_usd, words),
     disclosed: row.amount_usd !== null,
-    date: formatPartialDate(row.announced_on),
+    date: words.date(row.announced_on),
   }));
   return {
     amounts: {
       labels: [
         ...byPledge.map((row) => barLabel(row.pledger, row.project)),
-        ...(withOthers ? [[...othersLabel(others.pledge_count), ...(cut ? [`${formatUsdCompact(others.amount_usd)}, bar cut`] : [])]] : []),
+        ...(withOthers ? [[...othersLabel(others.pledge_count, words), ...(cut ? [words.t('charts.data.barCut', { amount: words.usd(others.amount_usd) })] : [])]] : []),
       ],
       names: [...byPledge.map((row) => fullName(row.pledger, row.project)), ...(withOthers ? [othersName] : [])],
       ids: [...byPledge.map((row) => row.id), ...(withOthers ? [null] : [])],
@@ -164,13 +170,13 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessi
         ...byPledge.map((row) => (row.us_amount_usd === null ? toBillions(row.amount_usd) : null)),
         ...(withOthers ? [toBillions(others.amount_usd - others.share_base_usd)] : []),
       ],
-      totals: [...byPledge.map((row) => describe(row.amount_usd)), ...(withOthers ? [describe(others.amount_usd)] : [])],
+      totals: [...byPledge.map((row) => describe(row.amount_usd, words)), ...(withOthers ? [describe(others.amount_usd, words)] : [])],
       axisMax: cut ? toBillions(top) * 1.25 : null,
       leftOut: totals.undisclosed_count,
     },
     usShare: {
-      labels: [['All pledges'], ...known.map((row) => barLabel(row.pledger, row.project)), ...(othersShare !== null ? [othersLabel(others.pledge_count)] : [])],
-      names: ['All pledges', ...known.map((row) => fullName(row.pledger, row.project)), ...(othersShare !== null ? [othersName] : [])],
+      labels: [[allPledges], ...known.map((row) => barLabel(row.pledger, row.project)), ...(othersShare !== null ? [othersLabel(others.pledge_count, words)] : [])],
+      names: [allPledges, ...known.map((row) => fullName(row.pledger, row.project)), ...(othersShare !== null ? [othersName] : [])],
       usPct: [totals.us_share_pct ?? 0, ...known.map((row) => row.us_share_pct ?? 0), ...(othersShare !== null ? [othersShare] : [])],
       nonUsPct: [
         100 - (totals.us_share_pct ?? 0),
@@ -182,14 +188,14 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessi
     },
     timeline: {
       points: timelinePoints,
-      events: eventMarkers(events),
-      concessions: concessionJoins(timelinePoints, concessions),
+      events: eventMarkers(events, words),
+      concessions: concessionJoins(timelinePoints, concessions, words),
       undisclosed: totals.undisclosed_count,
     },
     levers: {
-      labels: byLever.map((row) => leverLabel(row.lever)),
+      labels: byLever.map((row) => words.leverLabel(row.lever)),
       amounts: byLever.map((row) => toBillions(row.amount_usd)),
-      totals: byLever.map((row) => describe(row.amount_usd)),
+      totals: byLever.map((row) => describe(row.amount_usd, words)),
       counts: byLever.map((row) => row.pledge_count),
       undisclosed: byLever.map((row) => row.undisclosed_count),
     },
@@ -198,7 +204,7 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessi
       names: byPerYear.map((row) => fullName(row.pledger, row.project)),
       ids: byPerYear.map((row) => row.id),
       values: byPerYear.map((row) => toBillions(row.per_year_usd!)),
-      totals: byPerYear.map((row) => `${describe(row.per_year_usd!)} a year`),
+      totals: byPerYear.map((row) => words.t('charts.data.perYear', { amount: describe(row.per_year_usd!, words) })),
       inferred: byPerYear.map((row) => row.us_share_basis === 'inferred'),
       noHorizon: summary.no_horizon_count,
       leftOut: totals.undisclosed_count + summary.no_horizon_count + (withHorizon - byPerYear.length),
@@ -227,36 +233,28 @@ export interface WaterfallChart {
   undisclosed: number;
 }
 
-const UNKNOWN_WORDS: Record<UnknownKind, [string, string]> = {
-  overlaps_of_unknown_size: ['overlap of unknown size', 'overlaps of unknown size'],
-  new_part_not_stated: ['pledge that did not state its new part', 'pledges that did not state their new part'],
-  repeats_of_unknown_size: ['repeat of unknown size', 'repeats of unknown size'],
-  unknown_us_share: ['pledge of unknown US share', 'pledges of unknown US share'],
-  mixed_or_unknown_kind: ['pledge of mixed or unknown kind', 'pledges of mixed or unknown kind'],
-};
-
-/** "and 3 overlaps of unknown size", or '' when the step counted no unknown. */
-export function unknownNote(unknown: Partial<Record<UnknownKind, number>>): string {
+/** "and 3 overlaps of unknown size" (charts.data.unknown), or '' when the step counted no unknown. */
+export function unknownNote(unknown: Partial<Record<UnknownKind, number>>, words: Words = wordsOf('en')): string {
   const parts = (Object.entries(unknown) as [UnknownKind, number][])
     .filter(([, count]) => count > 0)
-    .map(([kind, count]) => `${count.toLocaleString('en-US')} ${UNKNOWN_WORDS[kind][count === 1 ? 0 : 1]}`);
-  return parts.length === 0 ? '' : `and ${parts.join(' and ')}`;
+    .map(([kind, count]) => words.t(`charts.data.unknown.${kind}`, { count, n: words.count(count) }));
+  return parts.length === 0 ? '' : words.t('charts.data.and', { parts: parts.join(words.t('charts.data.andJoin')) });
 }
 
 /** The waterfall as floating bars: announced, each step taken off what the one before left, new US investment. */
-export function shapeWaterfall(waterfall: Waterfall, filter: PledgeFilter): WaterfallChart {
-  const result = `New US investment${waterfall.upper_bound ? ' (upper bound)' : ''}`;
+export function shapeWaterfall(waterfall: Waterfall, filter: PledgeFilter, words: Words = wordsOf('en')): WaterfallChart {
+  const result = `${words.t('headline.newUs')}${waterfall.upper_bound ? words.t('headline.upperBound') : ''}`;
   const table = (step: string | null) => `/pledges${queryString({ ...filter, step: null }, { step })}`;
   const rows: { code: string; label: string; from: number; to: number; usd: number; count: number | null; note: string; link: string }[] = [
-    { code: 'announced', label: 'Announced', from: 0, to: waterfall.announced_usd, usd: waterfall.announced_usd, count: waterfall.disclosed_count, note: '', link: table(null) },
+    { code: 'announced', label: words.t('headline.announced'), from: 0, to: waterfall.announced_usd, usd: waterfall.announced_usd, count: waterfall.disclosed_count, note: '', link: table(null) },
     ...waterfall.steps.map((step) => ({
       code: step.step,
-      label: STEP_LABELS[step.step],
+      label: words.STEP_LABELS[step.step],
       from: step.remaining_usd,
       to: step.remaining_usd + step.deducted_usd,
       usd: step.deducted_usd,
       count: step.pledge_count,
-      note: unknownNote(step.unknown),
+      note: unknownNote(step.unknown, words),
       link: table(step.step),
     })),
     { code: 'new_us_investment', label: result, from: 0, to: waterfall.new_us_usd, usd: waterfall.new_us_usd, count: null, note: '', link: table(null) },
@@ -267,7 +265,7 @@ export function shapeWaterfall(waterfall: Waterfall, filter: PledgeFilter): Wate
     bars: rows.map((row) => [toBillions(row.from), toBillions(row.to)]),
     usd: rows.map((row) => row.usd),
     remaining: rows.map((row) => row.from),
-    totals: rows.map((row) => describe(row.usd)),
+    totals: rows.map((row) => describe(row.usd, words)),
     counts: rows.map((row) => row.count),
     notes: rows.map((row) => row.note),
     links: rows.map((row) => row.link),
@@ -297,7 +295,7 @@ export function chartRows(charts: DashboardCharts, name: ChartName): (string | n
         ['step', 'what', 'usd', 'left_after_usd', 'pledges', 'unknown'],
         ...charts.waterfall.codes.map((code, i) => {
           const w = charts.waterfall;
-          return [code, w.labels[i], w.usd[i], code === 'announced' || code === 'new_us_investment' ? w.usd[i] : w.remaining[i], w.counts[i], w.notes[i].replace(/^and /, '')];
+          return [code, w.labels[i], w.usd[i], code === 'announced' || code === 'new_us_investment' ? w.usd[i] : w.remaining[i], w.counts[i], w.notes[i].replace(/^\S+ /, '')];
         }),
       ];
     case 'amounts':

@@ -21,11 +21,11 @@ export function embedRouter(db: Db, cache: ReadCache): Router {
   router.get('/embed/:chart', (req, res) => {
     const name = chartName(req.params.chart);
     const filter = parseFilter(req.query, todayOf(res));
-    const charts = chartsOf(filter);
-    const key = CHART_DATA_KEYS[name];
-    // The embed's words and its link card's in the page's language, the card's image too (its address names it).
+    // The embed's words, its chart's and its link card's in the page's language, the card's image too (its address names it).
     const language = languageOf(res);
     const words = wordsOf(language);
+    const charts = chartsOf(filter, words);
+    const key = CHART_DATA_KEYS[name];
     const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
     res.render('embed/chart', {
       name,

@@ -71,6 +71,8 @@ function columns(words: Words): Record<string, Column | null> {
   const percent = (value: number | string) => words.percent(Number(value));
   const dollars = (value: number | string) => words.usd(Number(value));
   const unknown = words.t('labels.unknownLower');
+  // The CSV's codes (basis: stated, inferred, computed; kind: pledge, event, concession) as the language says them.
+  const code = (group: string) => (value: number | string) => words.t(`${group}.${String(value)}`, { defaultValue: String(value) });
   const column = (key: string, format: Column['format'], missing = ''): Column => ({ label: words.t(`embed.columns.${key}`), format, missing });
   return {
     pledge_id: null,
@@ -86,9 +88,9 @@ function columns(words: Words): Record<string, Column | null> {
     unknown_share_billion_usd: column('unknown_share_billion_usd', billions),
     us_pct: column('us_pct', percent, unknown),
     non_us_pct: column('non_us_pct', percent, unknown),
-    basis: column('basis', text),
+    basis: column('basis', code('basis')),
     date: column('date', text),
-    kind: column('kind', text),
+    kind: column('kind', code('embed.values')),
     cumulative_billion_usd: column('cumulative_billion_usd', billions),
     lever: column('lever', text),
     undisclosed: column('undisclosed', count),

@@ -28,11 +28,11 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     const filter = parseFilter(req.query, todayOf(res));
     const summary = summaryOf(filter);
     const events = eventsOf(filter);
-    const charts = chartsOf(filter, summary, events);
-    const waterfall = waterfallOf(filter);
-    // The link card in the page's language: its words, and its image's (whose address names the language).
+    // The page, its charts and its link card in the page's language; the card's image too (its address names it).
     const language = languageOf(res);
     const words = wordsOf(language);
+    const charts = chartsOf(filter, words, summary, events);
+    const waterfall = waterfallOf(filter);
     const figures = viewFigures(summary, waterfall, words);
     res.render('dashboard/index', {
       title: 'Dashboard',

@@ -26,8 +26,9 @@ function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.N
 
 const isEnglish = (locale: string): boolean => locale.startsWith('en');
 
-export function formatUsdCompact(amount: number | null, locale = 'en-US'): string {
-  if (amount === null) return 'Undisclosed';
+// The formats take a known amount only: what an unknown one reads (Undisclosed, Nicht genannt) is the page's word,
+// said by its words (pledges.view.ts), never an English one from here.
+export function formatUsdCompact(amount: number, locale = 'en-US'): string {
   // Three significant digits, as in English: 500 Mrd. $, 5,5 Mrd. $, 250 Mio. $.
   if (!isEnglish(locale)) return numberFormat(locale, { notation: 'compact', style: 'currency', currency: 'USD', maximumSignificantDigits: 3 }).format(amount);
   for (const [index, unit] of UNITS.entries()) {
@@ -40,12 +41,11 @@ export function formatUsdCompact(amount: number | null, locale = 'en-US'): strin
   return `$${amount}`;
 }
 
-export function formatUsdExact(amount: number | null, locale = 'en-US'): string {
-  return amount === null ? 'Undisclosed' : numberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(amount);
+export function formatUsdExact(amount: number, locale = 'en-US'): string {
+  return numberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(amount);
 }
 
-export function formatPercent(value: number | null, locale = 'en-US'): string {
-  if (value === null) return 'Unknown';
+export function formatPercent(value: number, locale = 'en-US'): string {
   if (!isEnglish(locale)) return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(Number(value.toFixed(1)))}\u00a0%`;
   return `${Number(value.toFixed(1))}%`;
 }

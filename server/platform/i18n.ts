@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type TFunction } from 'i18next';
+import { formatUsdCompact, formatUsdExact, parseAmount } from '../lib/amounts.ts';
+import { formatPartialDate } from '../lib/dates.ts';
 import { ROOT } from './paths.ts';
 
 export const LANGUAGES = ['en', 'de'] as const;
@@ -60,13 +62,37 @@ function flatten(words: unknown, prefix = ''): Record<string, string> {
   return Object.assign({}, ...Object.entries(words).map(([key, value]) => flatten(value, prefix ? `${prefix}.${key}` : key))) as Record<string, string>;
 }
 
+/** An amount a message wrote in English ($500B, $1,200,000), as the locale writes it (500 Mrd. $, 1.200.000 $). */
+function amountIn(locale: string, text: string): string {
+  const parsed = parseAmount(text);
+  if (!parsed.ok || parsed.value === null) return text;
+  return /^\$[\d,]+$/.test(text) ? formatUsdExact(parsed.value, locale) : formatUsdCompact(parsed.value, locale);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A date a message wrote in English (21 Jan 2025, Sept 2025), as the locale writes it (21. Jan. 2025, Sept. 2025). */
+function dateIn(locale: string, text: string): string {
+  const match = /^(?:(\d{1,2}) )?([A-Z][a-z]{2})[a-z]? (\d{4})$/.exec(text);
+  const month = match ? MONTHS.indexOf(match[2]) + 1 : 0;
+  if (!match || month === 0) return text;
+  const pad = (n: number | string) => String(n).padStart(2, '0');
+  return formatPartialDate(`${match[3]}-${pad(month)}${match[1] ? `-${pad(match[1])}` : ''}`, locale);
+}
+
+/** What a placeholder's name says its value is, and how the language writes such a value; other values are messages. */
+const VALUES: Record<string, (locale: string, text: string) => string> = { usd: amountIn, date: dateIn, day: dateIn };
+
 /**
  * A message written in English by the code (a validation error, a refused filter, an HTTP error's text) in the
  * language of the page that shows it: the German file's "messages" maps each English message, its {{values}} as
- * placeholders, to its German form. The JSON API says them in English, as written.
+ * placeholders, to its German form; a value named {{usd}} is an amount, one named {{date}} or {{day}} a date, each
+ * written as the language writes them.
+ * The JSON API says them in English, as written.
  */
 export function messageTranslator(language: Language): (message: string) => string {
   if (language === 'en') return (message) => message;
+  const locale = LOCALES[language];
   const english = flatten(readLocale(DEFAULT_LANGUAGE).messages);
   const target = flatten(readLocale(language).messages);
   const exact = new Map<string, string>();
@@ -97,7 +123,11 @@ export function messageTranslator(language: Language): (message: string) => stri
     if (depth > 2) return message;
     for (const { pattern, names, text } of patterns) {
       const match = pattern.exec(message);
-      if (match) return names.reduce((out, name, index) => out.replaceAll(`{{${name}}}`, translate(match[index + 1]!, depth + 1)), text);
+      if (!match) continue;
+      return names.reduce((out, name, index) => {
+        const value = match[index + 1]!;
+        return out.replaceAll(`{{${name}}}`, VALUES[name] ? VALUES[name](locale, value) : translate(value, depth + 1));
+      }, text);
     }
     return message;
   };

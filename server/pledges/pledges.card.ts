@@ -1,6 +1,6 @@
 // Pure: what a shared link to a pledge shows beside its picture (its link card), and what that picture draws: the
 // pledge as one bar of the dashboard's amounts chart, split into its US part and the rest (public/js/chart-configs.js).
-import { formatUsdCompact, formatUsdExact, toBillions } from '../lib/amounts.ts';
+import { toBillions } from '../lib/amounts.ts';
 import type { PledgeListRow } from './pledge.model.ts';
 import { wordsOf, type Words } from './pledges.view.ts';
 import { DEFAULT_LANGUAGE, type Language } from '../platform/i18n.ts';
@@ -25,8 +25,8 @@ export function pledgeFigures(pledge: PledgeListRow, words: Words = wordsOf('en'
   return words.t('card.pledge', { amount, share, date: words.date(pledge.announced_on), status: words.lang === 'en' ? status.toLowerCase() : status });
 }
 
-/** The data of the amounts chart (dashboard.charts.ts, ChartData['amounts']) with this pledge's bar alone. */
-export function pledgeAmounts(pledge: PledgeListRow) {
+/** The data of the amounts chart (dashboard.charts.ts, ChartData['amounts']) with this pledge's bar alone, in the words' language. */
+export function pledgeAmounts(pledge: PledgeListRow, words: Words = wordsOf('en')) {
   const amount = pledge.amount_usd;
   const us = pledge.us_amount_usd;
   return {
@@ -37,7 +37,7 @@ export function pledgeAmounts(pledge: PledgeListRow) {
     us: [amount === null || us === null ? null : toBillions(us)],
     nonUs: [amount === null || us === null ? null : toBillions(amount - us)],
     unknownShare: [amount !== null && us === null ? toBillions(amount) : null],
-    totals: [amount === null ? 'Undisclosed' : `${formatUsdCompact(amount)} (${formatUsdExact(amount)})`],
+    totals: [amount === null ? words.t('charts.data.undisclosed') : `${words.usd(amount)} (${words.usdExact(amount)})`],
     axisMax: null,
     leftOut: amount === null ? 1 : 0,
   };

@@ -117,7 +117,8 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
     if (!pledge) throw new HttpError(404, `There is no pledge with id ${id}.`);
     // In the language its address names (?lang), else English: a robot fetching it sends none worth following.
     const language = addressedLanguage(req);
-    sendCard(res, await chartCard('amounts', pledgeAmounts(pledge), { title: pledgeTitle(pledge), figures: pledgeFigures(pledge, wordsOf(language)) }, language));
+    const words = wordsOf(language);
+    sendCard(res, await chartCard('amounts', pledgeAmounts(pledge, words), { title: pledgeTitle(pledge), figures: pledgeFigures(pledge, words) }, language));
   });
 
   return router;

@@ -172,7 +172,8 @@ export function validateRelation(values: RelationValues, facts: RelationFacts, r
     // pledge KIND other closes a circle when a chain of KIND already leads from other back to pledge.
     const chain = facts.chain(kind, other.id, pledge.id);
     if (chain) {
-      const circle = [pledge.id, ...chain].map((id) => `pledge ${name(id)}`).join(` ${kind} `);
+      // The chain in arrows, #id (pledger): the same in every language the message is shown in.
+      const circle = [pledge.id, ...chain].map((id) => `#${name(id)}`).join(' → ');
       errors.other_id = `That would make a circle of "${kind}": ${circle}. A pledge cannot ${kind === 'contains' ? 'contain' : 'supersede'} itself.`;
     }
   }

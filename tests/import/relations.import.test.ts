@@ -92,7 +92,7 @@ describe('importing a relations CSV', () => {
   const REFUSALS: [string, string, { line: number; column: string | null; message: RegExp }][] = [
     ['a pledge that does not exist', `${HEADER}1,supersedes,9,,,,\r\n`, { line: 2, column: 'other_id', message: /no pledge with id 9/ }],
     ['a relation to itself', `${HEADER}1,overlaps,1,,,,\r\n`, { line: 2, column: 'other_id', message: /itself/ }],
-    ['a circle made by the file’s own rows', `${HEADER}1,supersedes,2,,,,\r\n2,supersedes,3,,,,\r\n3,supersedes,1,,,,\r\n`, { line: 4, column: 'other_id', message: /circle of "supersedes": pledge 3 \(Switzerland\) supersedes pledge 1 \(Apple\) supersedes pledge 2 \(Apple\) supersedes pledge 3/ }],
+    ['a circle made by the file’s own rows', `${HEADER}1,supersedes,2,,,,\r\n2,supersedes,3,,,,\r\n3,supersedes,1,,,,\r\n`, { line: 4, column: 'other_id', message: /circle of "supersedes": #3 \(Switzerland\) → #1 \(Apple\) → #2 \(Apple\) → #3/ }],
     ['an overlap larger than either pledge', `${HEADER}1,overlaps,4,51B,,,\r\n`, { line: 2, column: 'amount_usd', message: /larger than either pledge/ }],
     ['a contained part larger than the contained pledge', `${HEADER}3,contains,4,60B,,,\r\n`, { line: 2, column: 'amount_usd', message: /contained pledge/ }],
     ['a repeated part larger than the pledge', `${HEADER}4,repeats,,60B,,,\r\n`, { line: 2, column: 'amount_usd', message: /repeats it/ }],

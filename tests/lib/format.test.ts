@@ -16,20 +16,17 @@ describe('formatUsdCompact', () => {
     [1_500, '$1.5K'],
     [999, '$999'],
     [0, '$0'],
-    [null, 'Undisclosed'],
   ])('shows %s as %s', (amount, text) => {
     expect(formatUsdCompact(amount)).toBe(text);
   });
 
   it('gives the exact value for hover text', () => {
     expect(formatUsdExact(500_000_000_000)).toBe('$500,000,000,000');
-    expect(formatUsdExact(null)).toBe('Undisclosed');
   });
 
   it('shows percentages to one decimal at most', () => {
     expect(formatPercent(96.61016949)).toBe('96.6%');
     expect(formatPercent(50)).toBe('50%');
-    expect(formatPercent(null)).toBe('Unknown');
   });
 });
 

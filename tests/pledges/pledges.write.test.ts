@@ -212,7 +212,7 @@ describe('POST /pledges/:id (edit)', () => {
     expect(revision.changes.amount_usd).toBeUndefined();
     const page = await agent.get('/pledges/2');
     expect(page.text).toContain('Microsoft said more than half');
-    expect(page.text).toMatch(/<th scope="row">us_share_pct<\/th><td>50<\/td><td>55<\/td>/);
+    expect(page.text).toMatch(/<th scope="row">US share<\/th><td>50%<\/td><td>55%<\/td>/);
   });
 
   it('writes no revision when nothing changed', async () => {

@@ -72,7 +72,7 @@ describe('validateRelation', () => {
     // 2 KIND 3 and 3 KIND 1 are recorded: 1 KIND 2 would close the circle.
     const chain = facts({ chain: (k, from, to) => (k === kind && from === 2 && to === 1 ? [2, 3, 1] : null) });
     expect(errorsOf({ kind }, chain)).toEqual({
-      other_id: `That would make a circle of "${kind}": pledge 1 (Apple) ${kind} pledge 2 (Apple) ${kind} pledge 3 (Roche) ${kind} pledge 1 (Apple). A pledge cannot ${kind === 'contains' ? 'contain' : 'supersede'} itself.`,
+      other_id: `That would make a circle of "${kind}": #1 (Apple) → #2 (Apple) → #3 (Roche) → #1 (Apple). A pledge cannot ${kind === 'contains' ? 'contain' : 'supersede'} itself.`,
     });
   });
 

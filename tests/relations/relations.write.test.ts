@@ -172,7 +172,7 @@ describe('POST /pledges/:id/relations', () => {
     const res = await agent.post(`/pledges/${roche}/relations`).type('form').send(form({ _csrf: csrf, kind, other_id: String(apple600) }));
     expect(res.status).toBe(422);
     expect(fieldError(res.text, 'other_id')).toBe(
-      `That would make a circle of &#34;${kind}&#34;: pledge 4 (Roche) ${kind} pledge 1 (Apple) ${kind} pledge 2 (Apple) ${kind} pledge 3 (Switzerland) ${kind} pledge 4 (Roche). A pledge cannot ${kind === 'contains' ? 'contain' : 'supersede'} itself.`,
+      `That would make a circle of &#34;${kind}&#34;: #4 (Roche) → #1 (Apple) → #2 (Apple) → #3 (Switzerland) → #4 (Roche). A pledge cannot ${kind === 'contains' ? 'contain' : 'supersede'} itself.`,
     );
     // The same pledges may still overlap: only a chain of the same kind makes a circle.
     expect((await agent.post(`/pledges/${roche}/relations`).type('form').send(form({ _csrf: csrf, kind: kind === 'contains' ? 'supersedes' : 'contains', other_id: String(apple600) }))).status).toBe(303);
