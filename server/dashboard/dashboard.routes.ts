@@ -52,7 +52,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
       timeline: timelineEntries(summary.timeline, events),
       events,
       facets: facetsOf(filter),
-      pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS }),
+      pledges: listPledges(db, { filter, limit: DASHBOARD_ROWS, matches: summary.totals.pledge_count }),
       sort: DEFAULT_SORT,
       sortable: false,
       basePath: '/',

@@ -82,8 +82,9 @@ export function apiRouter(db: Db): Router {
     const page = positiveInt(req.query.page, 'page', 1);
     const perPage = positiveInt(req.query.per_page, 'per_page', PER_PAGE_DEFAULT, PER_PAGE_MAX);
     const filter = parseFilter(req.query, todayOf(res));
-    const rows = listPledges(db, { filter, sort: parseSort(req.query.sort), limit: perPage, offset: (page - 1) * perPage });
-    res.json({ total: countPledges(db, filter), page, per_page: perPage, pledges: rows.map(toJson) });
+    const total = countPledges(db, filter);
+    const rows = listPledges(db, { filter, sort: parseSort(req.query.sort), limit: perPage, offset: (page - 1) * perPage, matches: total });
+    res.json({ total, page, per_page: perPage, pledges: rows.map(toJson) });
   });
 
   router.get('/api/pledges/:id', (req, res) => {

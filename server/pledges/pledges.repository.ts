@@ -52,7 +52,13 @@ function listed({ status_on: status, ...row }: ListedRow): PledgeListRow {
 
 export function listPledges(
   db: Db,
-  { filter = EMPTY_FILTER, sort = DEFAULT_SORT, limit = -1, offset = 0 }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number } = {},
+  {
+    filter = EMPTY_FILTER,
+    sort = DEFAULT_SORT,
+    limit = -1,
+    offset = 0,
+    matches,
+  }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number; /** How many pledges the filter matches, when known (pageIndex). */ matches?: number } = {},
 ): PledgeListRow[] {
   const where = whereClause(filter, db);
   // The page's pledges are chosen first, by what the order reads; only those few are then read whole, with
@@ -62,7 +68,7 @@ export function listPledges(
   // The per-year amount is computed for every matching row only when the order reads it.
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
   const columns = listColumns(filter);
-  const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit);
+  const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit, matches);
   const rows = db
     .prepare(
       `SELECT ${columns.sql}

@@ -45,7 +45,7 @@ export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (
       title: 'Pledges',
       filter,
       facets: facetsOf(filter),
-      pledges: listPledges(db, { filter, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+      pledges: listPledges(db, { filter, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, matches: total }),
       total,
       page,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
