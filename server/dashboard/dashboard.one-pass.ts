@@ -49,7 +49,8 @@ function padded(columns: string[]): string {
 
 export function onePass(db: Db, filter: PledgeFilter): OnePass {
   const where = whereClause(filter, db);
-  const overdue = filter.step === null ? overdueCondition(filter.on, false, db) : { sql: '0', params: [] };
+  // Each pledge asks whether it is overdue, unless the view holds only those (or is a step: see OnePass).
+  const overdue = filter.step !== null ? { sql: '0', params: [] } : filter.overdue ? { sql: '1', params: [] } : overdueCondition(filter.on, false, db);
   // The overdue pledges are read from their own index, which holds every column read here; a search by id, a
   // waterfall step as the planner chooses.
   const own = overdueByIndex(filter) && filter.q === null && filter.step === null ? `INDEXED BY ${OVERDUE_INDEX}` : '';
