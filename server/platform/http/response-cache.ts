@@ -10,6 +10,7 @@ import { utcToday } from '../../lib/dates.ts';
 import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
 import { languageOf } from './language.ts';
+import { originOf } from './public-url.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
@@ -117,13 +118,29 @@ const OWN_HEADERS = new Set([
 
 const ENCODINGS = ['br', 'gzip', 'identity'];
 
+type Encoding = 'br' | 'gzip' | 'identity';
+
+/**
+ * The encoding chosen for each Accept-Encoding header seen, which alone decides it: browsers send a handful of
+ * values, and negotiating parses and sorts the header for every answer. Forgotten all at once past CHOSEN_KEPT.
+ */
+const chosenEncodings = new Map<string | undefined, Encoding>();
+const CHOSEN_KEPT = 100;
+
 /**
  * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (smaller than
  * gzip), for browsers list gzip first and the order of equally weighted encodings is
  * not a preference; else gzip, else none (also when the client refuses every encoding: the body as it is).
  */
-export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {
-  return (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as 'br' | 'gzip' | 'identity';
+export function compressedEncoding(req: Request): Encoding {
+  const accepted = req.headers['accept-encoding'];
+  let encoding = chosenEncodings.get(accepted);
+  if (encoding === undefined) {
+    encoding = (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as Encoding;
+    if (chosenEncodings.size >= CHOSEN_KEPT) chosenEncodings.clear();
+    chosenEncodings.set(accepted, encoding);
+  }
+  return encoding;
 }
 
 function send(req: Request, res: Response, entry: Entry): void {
@@ -160,7 +177,8 @@ export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl
       return;
     }
     // The request's own day too: an answer made just before midnight is not kept as the next day's.
-    const origin = publicUrl === undefined && printsOrigin(req.path) ? `${req.protocol}://${req.host}` : '';
+    // Without PUBLIC_URL, the request's origin, as http/public-url.ts (which runs first) worked it out.
+    const origin = publicUrl === undefined && printsOrigin(req.path) ? originOf(res) : '';
     // Its language too (http/language.ts, which runs first): ?lang, the switch's cookie or Accept-Language choose it.
     const key = `${todayOf(res)} ${languageOf(res)} ${origin}${req.originalUrl}`;
     const hit = cache.get(key);
