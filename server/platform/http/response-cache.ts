@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import Negotiator from 'negotiator';
 import type { Db } from '../db.ts';
-import { databaseVersion } from '../meta.repository.ts';
+import { connectionChanges, databaseVersion } from '../meta.repository.ts';
 import { utcToday } from '../../lib/dates.ts';
 import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
@@ -41,6 +41,9 @@ const COMPRESSED_ALREADY = /^image\/png/;
 
 export class ResponseCache {
   private seen = '';
+  private version = '';
+  private changesAtRead = -1;
+  private readThisTurn = false;
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   hits = 0;
@@ -57,8 +60,27 @@ export class ResponseCache {
     private readonly today: () => string = utcToday,
   ) {}
 
+  /**
+   * The data's version, read from the database at most once a turn of the event loop (a read takes SQLite's locks;
+   * under load several requests arrive in one turn), and again whenever this connection has written since. Another
+   * connection's write is seen from the next turn: the requests of one turn had all arrived before they were
+   * answered, as if just before it.
+   */
+  private dataVersion(): string {
+    const changes = connectionChanges(this.db);
+    if (!this.readThisTurn || changes !== this.changesAtRead) {
+      this.version = databaseVersion(this.db);
+      this.changesAtRead = changes;
+      if (!this.readThisTurn) {
+        this.readThisTurn = true;
+        setImmediate(() => (this.readThisTurn = false));
+      }
+    }
+    return this.version;
+  }
+
   private current(): void {
-    const version = `${databaseVersion(this.db)}@${this.today()}`;
+    const version = `${this.dataVersion()}@${this.today()}`;
     if (version !== this.seen) {
       this.entries.clear();
       this.bytes = 0;
