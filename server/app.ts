@@ -48,6 +48,7 @@ import { asOfWithData } from './pledges/pledges.as-of.ts';
 import { utcToday } from './lib/dates.ts';
 import { securityHeaders, strictTransportSecurity } from './platform/http/headers.ts';
 import { isSharedPage } from './platform/http/shared-pages.ts';
+import { inOrder } from './platform/http/in-order.ts';
 import { viewHelpers, wordsOf } from './pledges/pledges.view.ts';
 import { languageRouter, stampLanguage } from './platform/http/language.ts';
 import { relationViewHelpers, relationWordsOf } from './relations/relations.view.ts';
@@ -89,18 +90,23 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   Object.assign(app.locals, viewHelpers, relationViewHelpers);
   app.locals.writesPerMinute = config.writesPerMinute;
 
-  // First, so that it sees every answer's final status and headers (cookies included), cached answers too.
-  app.use(cacheControl({ maxAge: config.cacheMaxAge ?? 60, staleWhileRevalidate: config.cacheStaleSeconds ?? 600, sessionCookie: SESSION_COOKIE }));
-  app.use(requestLogger(logger));
-  app.use(stampToday(today));
-  // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
-  app.use(stampOrigin(config.publicUrl));
-  app.use(strictTransportSecurity);
-  // The page's language (?lang, the switch's cookie, Accept-Language): part of the cached answers' key.
-  app.use(stampLanguage((language) => ({ ...wordsOf(language), ...relationWordsOf(language), ...changeWordsOf(language) })));
-  // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
-  // sent with the headers (security policy included) that the first answer carried.
-  app.use(pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl));
+  // What every request goes through before the response cache answers it, as one layer of the router (inOrder).
+  app.use(
+    inOrder(
+      // First, so that it sees every answer's final status and headers (cookies included), cached answers too.
+      cacheControl({ maxAge: config.cacheMaxAge ?? 60, staleWhileRevalidate: config.cacheStaleSeconds ?? 600, sessionCookie: SESSION_COOKIE }),
+      requestLogger(logger),
+      stampToday(today),
+      // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
+      stampOrigin(config.publicUrl),
+      strictTransportSecurity,
+      // The page's language (?lang, the switch's cookie, Accept-Language): part of the cached answers' key.
+      stampLanguage((language) => ({ ...wordsOf(language), ...relationWordsOf(language), ...changeWordsOf(language) })),
+      // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
+      // sent with the headers (security policy included) that the first answer carried.
+      pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl),
+    ),
+  );
   // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).
   app.use(collectAfterLargeAnswers);
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.

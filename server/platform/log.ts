@@ -1,5 +1,6 @@
 // Structured logs: one JSON line per request (method, path, status, duration), never a secret.
 import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
@@ -52,6 +53,34 @@ declare module 'http' {
   }
 }
 
+/** What a request's logger is bound from, kept on the request by requestLogger. */
+interface Binding {
+  logger: Logger;
+  id: string;
+  /** The request's address as it came (the query string is cut off only when it is logged). */
+  url: string;
+  bound?: Logger;
+}
+
+const BINDING = Symbol('request logger');
+
+type LoggedRequest = IncomingMessage & { [BINDING]?: Binding };
+
+const pathOf = (url: string): string => url.split('?')[0]!;
+
+const fieldsOf = (req: LoggedRequest, binding: Binding) => ({ req: { id: binding.id, method: req.method, path: pathOf(binding.url) } });
+
+// req.log is bound when something first logs through it. The getter is defined once, on the prototype: one defined
+// on each request would give every request a shape of its own, and make each later use of it slower.
+Object.defineProperty(IncomingMessage.prototype, 'log', {
+  configurable: true,
+  get(this: LoggedRequest): Logger | undefined {
+    const binding = this[BINDING];
+    if (!binding) return undefined;
+    return (binding.bound ??= binding.logger.child(fieldsOf(this, binding)));
+  },
+});
+
 /**
  * One line per request when it finishes: info for success, warn for 4xx, error for 5xx, with method, path (no
  * query string), status and duration; nothing else of the request (no headers, cookies or body). Cheap when the
@@ -61,18 +90,16 @@ export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     const id = randomUUID();
-    const path = (req.originalUrl ?? req.url).split('?')[0];
-    const fields = () => ({ req: { id, method: req.method, path } });
-    let bound: Logger | undefined;
+    const binding: Binding = { logger, id, url: req.originalUrl ?? req.url };
     req.id = id;
-    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child(fields())) });
+    (req as LoggedRequest)[BINDING] = binding;
     res.setHeader('X-Request-Id', id);
     res.once('finish', () => {
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const duration = Math.round(performance.now() - started);
-      logger[level]({ ...fields(), res: { status }, duration_ms: duration }, `${req.method} ${path} ${status} ${duration}ms`);
+      logger[level]({ ...fieldsOf(req, binding), res: { status }, duration_ms: duration }, `${req.method} ${pathOf(binding.url)} ${status} ${duration}ms`);
     });
     next();
   };

@@ -27,3 +27,8 @@ export function databaseVersion(db: Db): string {
 export function ping(db: Db): boolean {
   return (db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n > 0;
 }
+
+/** How many rows this connection has written since it opened, its triggers' included: no lock is taken to tell. */
+export function connectionChanges(db: Db): number {
+  return statement(db, 'SELECT total_changes()').pluck().get() as number;
+}

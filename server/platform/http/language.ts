@@ -41,16 +41,20 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
     const asked = req.query.lang;
     const language = isLanguage(asked) ? asked : preferred(req);
     res.locals.lang = language;
-    Object.assign(res.locals, words[language]);
-    // The switch in the header: this page, in the other language (which the switch's cookie then names).
-    res.locals.languageNext = withoutParam(req.originalUrl, 'lang');
-    // A language chosen by ?lang is kept by the filter forms too (partials/as-of-field.ejs).
-    res.locals.langParam = isLanguage(asked);
+    // The error handler words a page's title and message before it renders it (platform/errors.ts).
+    res.locals.t = words[language].t;
+    res.locals.translated = words[language].translated;
     // Vary names Accept-Language, not Cookie: a shared cache keys on the lang cookie itself (deploy/nginx.conf's
     // proxy_cache_key), and a Vary on the whole Cookie header kept nginx from serving its stale copies.
     const varies = isLanguage(asked) ? [] : ['Accept-Language'];
     const render = res.render.bind(res);
     res.render = ((...args: Parameters<Response['render']>) => {
+      // What only a page reads, given when one is rendered: an answer from the response cache renders nothing.
+      Object.assign(res.locals, words[language]);
+      // The switch in the header: this page, in the other language (which the switch's cookie then names).
+      res.locals.languageNext = withoutParam(req.originalUrl, 'lang');
+      // A language chosen by ?lang is kept by the filter forms too (partials/as-of-field.ejs).
+      res.locals.langParam = isLanguage(asked);
       res.setHeader('Content-Language', language);
       if (varies.length > 0) res.vary(varies.join(', '));
       return render(...args);

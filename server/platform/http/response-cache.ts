@@ -5,11 +5,12 @@ import zlib from 'node:zlib';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import Negotiator from 'negotiator';
 import type { Db } from '../db.ts';
-import { databaseVersion } from '../meta.repository.ts';
+import { connectionChanges, databaseVersion } from '../meta.repository.ts';
 import { utcToday } from '../../lib/dates.ts';
 import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
 import { languageOf } from './language.ts';
+import { originOf } from './public-url.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
@@ -40,6 +41,9 @@ const COMPRESSED_ALREADY = /^image\/png/;
 
 export class ResponseCache {
   private seen = '';
+  private version = '';
+  private changesAtRead = -1;
+  private readThisTurn = false;
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   hits = 0;
@@ -56,8 +60,27 @@ export class ResponseCache {
     private readonly today: () => string = utcToday,
   ) {}
 
+  /**
+   * The data's version, read from the database at most once a turn of the event loop (a read takes SQLite's locks;
+   * under load several requests arrive in one turn), and again whenever this connection has written since. Another
+   * connection's write is seen from the next turn: the requests of one turn had all arrived before they were
+   * answered, as if just before it.
+   */
+  private dataVersion(): string {
+    const changes = connectionChanges(this.db);
+    if (!this.readThisTurn || changes !== this.changesAtRead) {
+      this.version = databaseVersion(this.db);
+      this.changesAtRead = changes;
+      if (!this.readThisTurn) {
+        this.readThisTurn = true;
+        setImmediate(() => (this.readThisTurn = false));
+      }
+    }
+    return this.version;
+  }
+
   private current(): void {
-    const version = `${databaseVersion(this.db)}@${this.today()}`;
+    const version = `${this.dataVersion()}@${this.today()}`;
     if (version !== this.seen) {
       this.entries.clear();
       this.bytes = 0;
@@ -117,13 +140,29 @@ const OWN_HEADERS = new Set([
 
 const ENCODINGS = ['br', 'gzip', 'identity'];
 
+type Encoding = 'br' | 'gzip' | 'identity';
+
+/**
+ * The encoding chosen for each Accept-Encoding header seen, which alone decides it: browsers send a handful of
+ * values, and negotiating parses and sorts the header for every answer. Forgotten all at once past CHOSEN_KEPT.
+ */
+const chosenEncodings = new Map<string | undefined, Encoding>();
+const CHOSEN_KEPT = 100;
+
 /**
  * The encoding to send an answer compressed ahead in: brotli whenever the client takes it (smaller than
  * gzip), for browsers list gzip first and the order of equally weighted encodings is
  * not a preference; else gzip, else none (also when the client refuses every encoding: the body as it is).
  */
-export function compressedEncoding(req: Request): 'br' | 'gzip' | 'identity' {
-  return (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as 'br' | 'gzip' | 'identity';
+export function compressedEncoding(req: Request): Encoding {
+  const accepted = req.headers['accept-encoding'];
+  let encoding = chosenEncodings.get(accepted);
+  if (encoding === undefined) {
+    encoding = (new Negotiator(req).encoding(ENCODINGS, { preferred: ENCODINGS }) ?? 'identity') as Encoding;
+    if (chosenEncodings.size >= CHOSEN_KEPT) chosenEncodings.clear();
+    chosenEncodings.set(accepted, encoding);
+  }
+  return encoding;
 }
 
 function send(req: Request, res: Response, entry: Entry): void {
@@ -160,7 +199,8 @@ export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl
       return;
     }
     // The request's own day too: an answer made just before midnight is not kept as the next day's.
-    const origin = publicUrl === undefined && printsOrigin(req.path) ? `${req.protocol}://${req.host}` : '';
+    // Without PUBLIC_URL, the request's origin, as http/public-url.ts (which runs first) worked it out.
+    const origin = publicUrl === undefined && printsOrigin(req.path) ? originOf(res) : '';
     // Its language too (http/language.ts, which runs first): ?lang, the switch's cookie or Accept-Language choose it.
     const key = `${todayOf(res)} ${languageOf(res)} ${origin}${req.originalUrl}`;
     const hit = cache.get(key);

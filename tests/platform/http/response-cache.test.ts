@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../server/platform/db.ts';
-import { freshApp, signedIn, type TestContext } from '../../helpers.ts';
+import { ResponseCache } from '../../../server/platform/http/response-cache.ts';
+import { freshApp, signedIn, TEST_TODAY, type TestContext } from '../../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -97,5 +98,29 @@ describe('the page cache (readers without a session)', () => {
     expect(first.headers.etag).toBeDefined();
     const again = await request(ctx.app).get('/pledges').set('If-None-Match', first.headers.etag);
     expect(again.status).toBe(304);
+  });
+});
+
+describe('ResponseCache', () => {
+  const insertPledge = "INSERT INTO pledges (pledger, project, announced_on) VALUES ('Zephyr Fabs', 'Cache test', '2025-01-01')";
+
+  it('drops its answers as soon as its own connection writes, even between two requests of one turn', () => {
+    ctx = freshApp();
+    const cache = new ResponseCache(ctx.db, undefined, () => TEST_TODAY);
+    cache.set('/', [], 'the dashboard');
+    expect(cache.get('/')).toBeDefined();
+    ctx.db.prepare(insertPledge).run();
+    expect(cache.get('/')).toBeUndefined();
+  });
+
+  it("drops its answers from the next turn of the event loop when another connection writes", async () => {
+    ctx = freshApp();
+    const cache = new ResponseCache(ctx.db, undefined, () => TEST_TODAY);
+    cache.set('/', [], 'the dashboard');
+    const other = openDatabase(ctx.file);
+    other.prepare(insertPledge).run();
+    other.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cache.get('/')).toBeUndefined();
   });
 });
