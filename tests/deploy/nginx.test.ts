@@ -78,7 +78,7 @@ describe.skipIf(!nginxAvailable)('nginx in front of the app (deploy/nginx.conf)'
     // Two runs of autocannon: more than npm test's 20 s a test.
   }, 60_000);
 
-  it('shows anonymous readers an edit an editor made through nginx within max-age and a second', async () => {
+  it('shows anonymous readers an edit an editor made through nginx within max-age, the second nginx rounds to, and a fetch', async () => {
     const editor = new Client(nginx!.url);
     const csrf = await editor.signIn('admin', PASSWORD);
     const reader = () => fetch(`${nginx!.url}/`, { headers: BROWSER }).then((res) => res.text());
@@ -86,12 +86,17 @@ describe.skipIf(!nginxAvailable)('nginx in front of the app (deploy/nginx.conf)'
     const made = await editor.request('/pledges', { form: { ...pledgeForm({ pledger: 'Spike Test Co', amount: '$9T' }), _csrf: csrf } as Record<string, string> });
     expect(made.status).toBe(303);
     const edited = Date.now();
+    // The copy nginx holds may have been stored just before the edit, and nginx counts freshness in whole seconds
+    // (a copy stored during second t is fresh through second t + max-age): it may be served until max-age and
+    // nearly a second after the edit. The first reader after that still gets it while nginx fetches the new page
+    // (stale-while-revalidate): one fetch more, a second at most here even on a loaded machine.
+    const bound = MAX_AGE_S + 1 + 1;
     let seen = false;
-    while (!seen && Date.now() - edited < (MAX_AGE_S + 1) * 1000) {
+    while (!seen && Date.now() - edited < bound * 1000) {
       seen = (await reader()).includes('Spike Test Co');
       if (!seen) await sleep(100);
     }
-    expect(seen, `not seen within ${MAX_AGE_S + 1} s`).toBe(true);
+    expect(seen, `not seen within ${bound} s`).toBe(true);
   });
 
   it("never serves a signed-in editor's page to a reader, and caches no answer that sets a cookie", async () => {
