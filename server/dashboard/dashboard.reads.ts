@@ -8,7 +8,7 @@ import { summarize, timelineByDate, timelineUpTo, type Summary, type TimelineRow
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
-import { onePass, onePassServes, type OnePass } from './dashboard.one-pass.ts';
+import { onePass, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
@@ -94,7 +94,7 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
   if (readsMargins(filter)) return cache.get(whole, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
   // A search, the overdue pledges or a step without a selection: the pass is read with the rest of the dashboard
   // (dashboard.one-pass.ts); a selection under the same search or overdue shares it.
-  if (onePassServes(filter)) return cache.getRecent(whole, () => cachedOnePass(cache, db, filter).cube);
+  if (onePassFor(cache, db, filter)) return cache.getRecent(whole, () => cachedOnePass(cache, db, filter).cube);
   // The pass without a filter serves the most views: kept until a write.
   if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
   const selected = selectedOf(filter);
@@ -106,7 +106,7 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
 function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueTotals {
   if (readsMargins(filter)) return marginOverdue(cachedMargins(cache, db, filter.as_of!));
   return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () =>
-    (onePassServes(filter) ? cachedOnePass(cache, db, filter).overdue : null) ?? overdueTotals(db, filter),
+    (onePassFor(cache, db, filter) ? cachedOnePass(cache, db, filter).overdue : null) ?? overdueTotals(db, filter),
   );
 }
 
@@ -124,7 +124,7 @@ function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): Timelin
   const everyDate = () => cache.get('timeline', () => timelineByDate(db, EMPTY_FILTER));
   if (isEmptyFilter(filter)) return everyDate();
   if (readsMargins(filter) && !filter.overdue) return timelineUpTo(everyDate(), filter.as_of!);
-  if (onePassServes(filter)) return cachedOnePass(cache, db, filter).timeline;
+  if (onePassFor(cache, db, filter)) return cachedOnePass(cache, db, filter).timeline;
   return timelineByDate(db, filter);
 }
 
@@ -141,8 +141,13 @@ export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Fa
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
 function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
   return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () =>
-    onePassServes(filter) ? sortedFacetValues(cachedOnePass(cache, db, filter).pledgers) : pledgerValues(db, filter),
+    onePassFor(cache, db, filter) ? sortedFacetValues(cachedOnePass(cache, db, filter).pledgers) : pledgerValues(db, filter),
   );
+}
+
+/** Whether the view reads its dashboard in one pass (readsOnePass), asked once per data version. */
+function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
+  return cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter));
 }
 
 /** A view's grouped pass, overdue count, timeline and pledger facet, read together (dashboard.one-pass.ts). */

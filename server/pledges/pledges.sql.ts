@@ -216,6 +216,12 @@ function keptSearch(db: Db, q: string): string {
   });
 }
 
+/** How many pledges a search matches, from its kept matches (found and kept first if they are not yet). */
+export function searchMatches(db: Db, q: string): number {
+  const count = keptIdsCount(SEARCHES, keptSearch(db, q), q);
+  return statement(db, count.sql).pluck().get(...count.params) as number;
+}
+
 /**
  * The term's trigrams (characters, not UTF-16 units) as an FTS5 query asking for all of them, each a quoted
  * string (so that no character of the term is query syntax); null for a term too short to have one, or holding
@@ -261,10 +267,7 @@ export const US_AMOUNT = usPart('amount_usd', 'us_share_pct');
 /** How many pledges the filter matches. */
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
   // A search alone: its kept matches, without reading a pledge.
-  if (filter.q !== null && isEmptyFilter({ ...filter, q: null })) {
-    const count = keptIdsCount(SEARCHES, keptSearch(db, filter.q), filter.q);
-    return statement(db, count.sql).pluck().get(...count.params) as number;
-  }
+  if (filter.q !== null && isEmptyFilter({ ...filter, q: null })) return searchMatches(db, filter.q);
   const where = whereClause(filter, db);
   // The overdue pledges are counted in their own index, which holds every field a filter names but the text
   // searched (read by id) and a waterfall step's relations; without statistics the planner may walk the status
