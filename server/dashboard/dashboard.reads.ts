@@ -8,7 +8,7 @@ import { summarize, timelineByDate, timelineUpTo, type Summary, type TimelineRow
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
-import { onePass, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
+import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
@@ -145,9 +145,12 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
   );
 }
 
-/** Whether the view reads its dashboard in one pass (readsOnePass), asked once per data version. */
+/**
+ * Whether the view reads its dashboard in one pass (readsOnePass). Only a view of the pass's shape asks the cache
+ * (a search's size is counted once per data version): the rest would each hold one of its entries for a false.
+ */
 function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
-  return cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter));
+  return onePassServes(filter) && cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter));
 }
 
 /** A view's grouped pass, overdue count, timeline and pledger facet, read together (dashboard.one-pass.ts). */
