@@ -101,16 +101,22 @@ function eventMarkers(events: PoliticalEvent[], words: Words): ChartData['timeli
 /** The joins the timeline draws at most: the chart's JSON stays small; /concessions lists every one. */
 export const MAX_CONCESSION_JOINS = 100;
 
-/** Each concession joined to its pledge's point: the point of the pledge's date, or of the month or year holding it. */
+/**
+ * Each concession joined to its pledge's point: the point of the pledge's date, or of the month or year holding it.
+ * Joins that would be drawn alike (one concession to two pledges of one pledger on one point) are drawn once.
+ */
 function concessionJoins(points: ChartData['timeline']['points'], pairs: ConcessionRow[], words: Words): ChartData['timeline']['concessions'] {
-  const joins: ChartData['timeline']['concessions'] = [];
-  for (const pair of pairs.slice(0, MAX_CONCESSION_JOINS)) {
+  const joins = new Map<string, ChartData['timeline']['concessions'][number]>();
+  for (const pair of pairs) {
+    if (joins.size === MAX_CONCESSION_JOINS) break;
     const px = startOf(pair.announced_on);
     const point = points.findLast((p) => p.x <= px);
     if (!point) continue;
-    joins.push({ x: startOf(pair.occurred_on), px: point.x, y: point.y, date: words.date(pair.occurred_on), line: truncate(`${pair.pledger}: ${pair.concession}`, 80) });
+    const join = { x: startOf(pair.occurred_on), px: point.x, y: point.y, date: words.date(pair.occurred_on), line: truncate(`${pair.pledger}: ${pair.concession}`, 80) };
+    const key = `${join.x} ${join.px} ${join.line}`;
+    if (!joins.has(key)) joins.set(key, join);
   }
-  return joins;
+  return [...joins.values()];
 }
 
 /** What a tooltip says of an amount: "$80B ($80,000,000,000)", in the words' language. */
@@ -133,7 +139,8 @@ export function shapeCharts(summary: Summary, events: PoliticalEvent[], concessi
   const { totals, by_pledge: byPledge, others, by_per_year: byPerYear, timeline, by_lever: byLever } = summary;
   const known = byPledge.filter((row) => row.us_amount_usd !== null);
   const largest = Math.max(1, ...timeline.map((row) => row.amount_usd ?? 0));
-  const radius = (amount: number | null) => (amount === null ? 5 : 4 + 14 * Math.sqrt(amount / largest));
+  // To a hundredth of a pixel: the page's JSON carries no digits a drawing cannot show.
+  const radius = (amount: number | null) => (amount === null ? 5 : Math.round((4 + 14 * Math.sqrt(amount / largest)) * 100) / 100);
   const withOthers = others.pledge_count > 0;
   const othersName = words.t('charts.allOthers', { n: words.count(others.pledge_count) });
   const allPledges = words.t('charts.data.allPledges');

@@ -56,7 +56,7 @@ describe('chart shaping of the timeline and the amounts per year', () => {
     const { points } = shapeCharts(summarize(ctx.db), listEvents(ctx.db)).timeline;
     const byLabel = Object.fromEntries(points.map((p) => [p.label.split(':')[0], p.r]));
     expect(byLabel['OpenAI, SoftBank, Oracle, MGX']).toBe(18);
-    expect(byLabel.TSMC).toBeCloseTo(4 + 14 * Math.sqrt(100 / 500), 10);
+    expect(byLabel.TSMC).toBeCloseTo(4 + 14 * Math.sqrt(100 / 500), 2);
     expect(points.find((p) => !p.disclosed)!.r).toBe(5);
   });
 

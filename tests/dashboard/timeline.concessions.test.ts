@@ -44,9 +44,19 @@ describe('the timeline with concessions', () => {
     ctx = freshApp();
     tsmcConcession();
     const [one] = listConcessions(ctx.db);
-    const many = Array.from({ length: MAX_CONCESSION_JOINS + 50 }, (_, i) => ({ ...one, concession_id: i + 1 }));
+    const many = Array.from({ length: MAX_CONCESSION_JOINS + 50 }, (_, i) => ({ ...one, concession_id: i + 1, concession: `Waiver ${i + 1}` }));
     const charts = shapeCharts(summarize(ctx.db, EMPTY_FILTER), [], many);
     expect(charts.timeline.concessions).toHaveLength(MAX_CONCESSION_JOINS);
+  });
+
+  it('draws once the joins that would be drawn alike, and counts only those drawn against the limit', () => {
+    ctx = freshApp();
+    tsmcConcession();
+    const [one] = listConcessions(ctx.db);
+    // The same concession of the same pledger on the same point, twice (two of its pledges), then another one.
+    const pairs = [one, { ...one, pledge_id: one.pledge_id + 1000 }, { ...one, concession_id: one.concession_id + 1, concession: 'Another waiver' }];
+    const charts = shapeCharts(summarize(ctx.db, EMPTY_FILTER), [], pairs);
+    expect(charts.timeline.concessions.map((join) => join.line)).toEqual(['TSMC: Tariff waiver for TSMC', 'TSMC: Another waiver']);
   });
 
   it("follows the dashboard's filter, lists concessions in the timeline's table and CSV", async () => {
