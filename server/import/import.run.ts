@@ -16,6 +16,11 @@ export interface ImportOptions extends WriteOptions {
   onProgress?: (rows: number, bytes: number) => void;
   /** How many rows of each kind the outcome keeps for a preview (100 unless said). */
   keep?: number;
+  /**
+   * The file's size in bytes, when known (a file on disk): with the first batch's share of it, an estimate of the
+   * pledges the file will create, which can begin a bulk load from the first batch on (ImportWriter.expectCreated).
+   */
+  fileBytes?: number;
 }
 
 /**
@@ -30,7 +35,11 @@ export class ImportRun {
   /** Null when not writing, or no longer: the file was refused, or the write committed. */
   private writer: ImportWriter | null;
 
+  private batches = 0;
+  private readonly fileBytes: number | undefined;
+
   constructor(db: Db, options: ImportOptions) {
+    this.fileBytes = options.fileBytes;
     // The transaction begins first, so that rows are checked against the events the write sees.
     this.writer = options.write ? new ImportWriter(db, { ...options, write: options.write }) : null;
     this.preview = new ImportPreview(db, options.keep ?? 100);
@@ -59,6 +68,10 @@ export class ImportRun {
       this.record(row);
     }
     while (next < batch.problems.length) this.problem(batch.problems[next++]);
+    // After the first batch: the pledges it created, in proportion to the bytes it took of the file.
+    if (this.batches++ === 0 && this.writer && this.fileBytes !== undefined && batch.bytes > 0) {
+      this.writer.expectCreated(Math.floor((this.writer.createdSoFar * this.fileBytes) / batch.bytes));
+    }
   }
 
   private record(row: ImportRow): void {

@@ -20,7 +20,7 @@ import type { Author } from '../revisions/revisions.repository.ts';
 export async function importCsvFile(db: Db, file: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   // A relations file (its header names kind, pledge_id and other_id): few rows, read on this thread.
   if (isRelationsFile(fileHead(file))) return importRelationsCsv(db, fs.createReadStream(file), options);
-  const run = new ImportRun(db, options);
+  const run = new ImportRun(db, { ...options, fileBytes: fs.statSync(file).size });
   const worker = startReader(file, run.knownEventIds);
   try {
     for await (const [message] of on(worker, 'message') as AsyncIterable<[ReaderMessage]>) {

@@ -295,6 +295,36 @@ describe('the command line reads on a thread of its own', () => {
     expect(a.db.prepare("SELECT count(*) FROM revisions WHERE reason = 'import same.csv'").pluck().get()).toBe(600);
   });
 
+  it("sets the indexes aside from a large file's first batch on, not once it has created bulkFrom pledges", async () => {
+    const ctx = app(false);
+    const text = `${header}${Array.from({ length: 1200 }, (_, i) => row(i + 2)).join('\n')}\n`;
+    const all = indexesOf(ctx).length;
+    const heldAfterBatch: number[] = [];
+    const outcome = await importCsvFile(ctx.db, fileOf(ctx, text), {
+      ...write('large.csv'),
+      bulkFrom: 1000,
+      // The same connection, inside the import's transaction: the indexes it holds after each batch.
+      onProgress: () => heldAfterBatch.push(indexesOf(ctx).length),
+    });
+    expect(outcome).toMatchObject({ problems: [], created: 1200, written: true });
+    // 250 rows a batch: without the file's size, the load would begin within the fourth batch (row 1,000).
+    expect(heldAfterBatch[0]).toBeLessThan(all);
+    expect(indexesOf(ctx).length).toBe(all);
+    expect(count(ctx.db, 'pledges')).toBe(1200);
+    expect(drift(ctx.db, 'search_texts')).toBe(0);
+  });
+
+  it('imports the same large file again without a bulk load: nothing changes, not even the data version', async () => {
+    const ctx = app(false);
+    const text = `${header}${Array.from({ length: 1200 }, (_, i) => row(i + 2)).join('\n')}\n`;
+    await importCsvFile(ctx.db, fileOf(ctx, text), { ...write('first.csv'), bulkFrom: 1000 });
+    const version = databaseVersion(ctx.db);
+    let rebuilt = 0;
+    const again = await importCsvFile(ctx.db, fileOf(ctx, text), { ...write('again.csv'), bulkFrom: 1000, onIndexing: () => (rebuilt += 1) });
+    expect(again).toMatchObject({ problems: [], created: 0, changed: 0, unchanged: 1200 });
+    expect([rebuilt, databaseVersion(ctx.db)]).toEqual([0, version]);
+  });
+
   it('into an empty table, finds again a pledge it created, by id and by pledger + project + date', async () => {
     const ctx = app(false);
     // Line 3 names line 2's pledge without its id; line 5 names, by id, the pledge line 4 created without one.
