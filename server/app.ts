@@ -36,7 +36,7 @@ import { SUMMARY_API } from './dashboard/dashboard.api.schema.ts';
 import { CHANGES_API } from './changes/changes.api.schema.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
-import { cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
+import { cachedCount, cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
@@ -166,7 +166,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(embedRouter(db, cache));
   app.use(chartCardsRouter(db, cache));
   // The facets beside the table are the same for every reader until something is written.
-  app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter)));
+  app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter), (filter) => cachedCount(cache, db, filter)));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(concessionsRouter(db, log));

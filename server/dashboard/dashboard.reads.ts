@@ -9,6 +9,7 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
+import { countPledges } from '../pledges/pledges.sql.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
@@ -130,6 +131,16 @@ function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): Timelin
 
 export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
   return cache.get(`waterfall:${JSON.stringify(filter)}`, () => computeWaterfall(db, filter, cachedCube(cache, db, filter)));
+}
+
+/**
+ * How many pledges a view lists. Every pledge is in one group of the grouped pass without a filter, which is kept
+ * until a write (computed at start): the table without a filter adds its groups up instead of counting a million
+ * index entries again (16 ms at 1M pledges, more from a cold file cache). Any other view counts its own.
+ */
+export function cachedCount(cache: ReadCache, db: Db, filter: PledgeFilter): number {
+  if (!isEmptyFilter(filter)) return countPledges(db, filter);
+  return cache.get('count', () => cachedCube(cache, db, filter).reduce((sum, group) => sum + group.pledge_count, 0));
 }
 
 export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Facet[] {

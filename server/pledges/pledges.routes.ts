@@ -30,17 +30,22 @@ export function parsePage(value: unknown): number {
 }
 
 /**
- * The table's facets come from the caller (the dashboard's cached reads, wired in app.ts): pledges build
+ * The table's facets and its count come from the caller (the dashboard's cached reads, wired in app.ts): pledges build
  * nothing on the dashboard.
  */
-export function pledgesRouter(db: Db, log: (error: unknown) => void, facetsOf: (filter: PledgeFilter) => Facet[]): Router {
+export function pledgesRouter(
+  db: Db,
+  log: (error: unknown) => void,
+  facetsOf: (filter: PledgeFilter) => Facet[],
+  countOf: (filter: PledgeFilter) => number = (filter) => countPledges(db, filter),
+): Router {
   const router = Router();
 
   router.get('/pledges', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
     const sort = parseSort(req.query.sort);
     const page = parsePage(req.query.page);
-    const total = countPledges(db, filter);
+    const total = countOf(filter);
     res.render('pledges/index', {
       title: 'Pledges',
       filter,

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshApp, type TestContext } from '../helpers.ts';
+import { addPledge, freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -12,6 +12,20 @@ describe('GET /pledges', () => {
     expect(res.status).toBe(200);
     const pledgers = [...res.text.matchAll(/<td><a href="\/pledges\/(\d+)">/g)].map((m) => Number(m[1]));
     expect(pledgers).toEqual([1, 5, 3, 2, 4]);
+  });
+
+  it('counts every pledge without a filter, and the count follows each write', async () => {
+    ctx = freshApp();
+    const caption = async (query = '') =>
+      /Pledges 1–(\d+) of (\d+)/.exec((await request(ctx.app).get(`/pledges${query}`)).text)?.slice(1).map(Number);
+    expect(await caption()).toEqual([5, 5]);
+    const added = addPledge(ctx.db, { pledger: 'Counted Co' });
+    addPledge(ctx.db, { pledger: 'Counted Co', project: 'Second plant' });
+    expect(await caption()).toEqual([7, 7]);
+    ctx.db.prepare('DELETE FROM pledges WHERE id IN (?, 2)').run(added);
+    expect(await caption()).toEqual([5, 5]);
+    // A filtered table counts its own.
+    expect(await caption('?pledger=Counted+Co')).toEqual([1, 1]);
   });
 
   it('sorts by a column, ascending or descending, ties broken by id', async () => {
