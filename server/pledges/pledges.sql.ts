@@ -216,6 +216,11 @@ function keptSearch(db: Db, q: string): string {
   });
 }
 
+/** Whether the filter is a search and nothing else: its pledges are its kept matches. */
+function isSearchAlone(filter: PledgeFilter): boolean {
+  return filter.q !== null && isEmptyFilter({ ...filter, q: null });
+}
+
 /** How many pledges a search matches, from its kept matches (found and kept first if they are not yet). */
 export function searchMatches(db: Db, q: string): number {
   const count = keptIdsCount(SEARCHES, keptSearch(db, q), q);
@@ -253,8 +258,7 @@ const DEFAULT_ORDER_INDEX = 'pledges_default_order_idx';
 export function pageIndex(db: Db, filter: PledgeFilter, sort: Sort, end: number, matches?: number): string | null {
   if (sort.key !== DEFAULT_SORT.key || sort.descending !== DEFAULT_SORT.descending || end <= 0) return null;
   if (filter.min !== null || filter.max !== null || filter.as_of !== null) return null;
-  const searchAlone = filter.q !== null && isEmptyFilter({ ...filter, q: null });
-  const known = matches ?? (searchAlone ? countPledges(db, filter) : undefined);
+  const known = matches ?? (isSearchAlone(filter) ? searchMatches(db, filter.q!) : undefined);
   if (known === undefined || known === 0) return null;
   // The largest id stands for the number of pledges: read from the table's b-tree at once, unlike count(*).
   const pledges = (statement(db, 'SELECT max(id) FROM pledges').pluck().get() as number | null) ?? 0;
@@ -267,7 +271,7 @@ export const US_AMOUNT = usPart('amount_usd', 'us_share_pct');
 /** How many pledges the filter matches. */
 export function countPledges(db: Db, filter: PledgeFilter = EMPTY_FILTER): number {
   // A search alone: its kept matches, without reading a pledge.
-  if (filter.q !== null && isEmptyFilter({ ...filter, q: null })) return searchMatches(db, filter.q);
+  if (isSearchAlone(filter)) return searchMatches(db, filter.q!);
   const where = whereClause(filter, db);
   // The overdue pledges are counted in their own index, which holds every field a filter names but the text
   // searched (read by id) and a waterfall step's relations; without statistics the planner may walk the status
