@@ -27,6 +27,7 @@ import { chartCardsRouter } from './dashboard/dashboard.cards.routes.ts';
 import { pagesRouter } from './pages/pages.routes.ts';
 import { changesRouter } from './changes/changes.routes.ts';
 import { changeWordsOf } from './changes/changes.view.ts';
+import { countChanges } from './changes/changes.repository.ts';
 import { dataPackageRouter } from './datapackage/datapackage.routes.ts';
 import { openApiRouter } from './platform/http/openapi.ts';
 import { PLEDGES_API } from './pledges/pledges.api.schema.ts';
@@ -36,7 +37,8 @@ import { SUMMARY_API } from './dashboard/dashboard.api.schema.ts';
 import { CHANGES_API } from './changes/changes.api.schema.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
-import { cachedCount, cachedFacets, ReadCache } from './dashboard/dashboard.reads.ts';
+import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
+import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
@@ -71,6 +73,23 @@ export interface AppOptions {
   today?: Clock;
   /** The aggregates' cache; the server passes one it has already warmed. */
   cache?: ReadCache;
+}
+
+/** The change log's length, kept with the dashboard's reads until the next write; as of a date, counted each time. */
+function keptChangeCount(cache: ReadCache, db: Db): (before: string | null) => number {
+  return (before) => (before === null ? cache.get('changes:count', () => countChanges(db)) : countChanges(db, before));
+}
+
+/**
+ * What the server reads before its first reader asks (seconds at a million pledges): the unfiltered dashboard's
+ * aggregates, which also give the table its count, and the change log's length.
+ */
+export function warmReads(cache: ReadCache, db: Db, today: string): void {
+  const unfiltered = { ...EMPTY_FILTER, on: today };
+  cachedSummary(cache, db, unfiltered);
+  cachedFacets(cache, db, unfiltered);
+  cachedWaterfall(cache, db, unfiltered);
+  keptChangeCount(cache, db)(null);
 }
 
 export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {
@@ -170,10 +189,10 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(concessionsRouter(db, log));
-  app.use(apiRouter(db));
+  app.use(apiRouter(db, (filter) => cachedCount(cache, db, filter)));
   app.use(relationsRouter(db, log));
   app.use(relationsApiRouter(db));
-  app.use(changesRouter(db));
+  app.use(changesRouter(db, keptChangeCount(cache, db)));
   // The JSON API described (OpenAPI 3.1), from each feature's description of its routes.
   app.use(openApiRouter([PLEDGES_API, RELATIONS_API, CONCESSIONS_API, SUMMARY_API, CHANGES_API]));
   app.use(dataPackageRouter(db, log));

@@ -1,8 +1,7 @@
 // Entry point: configuration, database, migrations, seed, and the only call to listen.
 import http from 'node:http';
-import { createApp } from './app.ts';
-import { cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
-import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
+import { createApp, warmReads } from './app.ts';
+import { ReadCache } from './dashboard/dashboard.reads.ts';
 import { loadConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db.ts';
 import { survivesUncaught } from './platform/errors.ts';
@@ -41,13 +40,10 @@ async function start(): Promise<void> {
 
   // Statistics for the query planner, refreshed when the tables have grown or changed a lot (cheap otherwise).
   housekeeping(logger, 'Refreshing the query planner statistics', () => db.pragma('optimize=0x10002'));
-  // The unfiltered dashboard's aggregates, before the first reader asks: seconds at a million pledges.
+  // The reads every first reader would wait for, before any asks.
   const cache = new ReadCache(db);
   const warming = Date.now();
-  const unfiltered = { ...EMPTY_FILTER, on: utcToday() };
-  cachedSummary(cache, db, unfiltered);
-  cachedFacets(cache, db, unfiltered);
-  cachedWaterfall(cache, db, unfiltered);
+  warmReads(cache, db, utcToday());
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
 
   // A client that trickles its headers or its body holds a connection only so long (slowloris); Node looks for

@@ -162,6 +162,17 @@ describe('GET /changes', () => {
 });
 
 describe('GET /api/changes', () => {
+  it('counts the whole log again after each write', async () => {
+    ctx = freshApp();
+    const total = async () => (await request(ctx.app).get('/api/changes')).body.total;
+    expect(await total()).toBe(0);
+    const { agent, csrf } = await editMicrosoft();
+    expect(await total()).toBe(1);
+    const created = await agent.post('/pledges').type('form').send({ ...pledgeForm(), _csrf: csrf, pledger: 'Counted Co', reason: 'A new pledge' });
+    expect(created.status).toBe(303);
+    expect(await total()).toBe(2);
+  });
+
   it('gives the same entries as JSON with the stored values, the public name only, and pages like /api/pledges', async () => {
     ctx = freshApp();
     await editMicrosoft();

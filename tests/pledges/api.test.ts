@@ -31,6 +31,17 @@ describe('GET /api/pledges', () => {
     expect(res.body.total).toBe(5);
   });
 
+  it('counts every pledge without a filter, and the total follows each write', async () => {
+    ctx = freshApp();
+    const total = async (query = '') => (await request(ctx.app).get(`/api/pledges${query}`)).body.total;
+    expect(await total()).toBe(5);
+    const added = addPledge(ctx.db, { pledger: 'Counted Co' });
+    expect(await total()).toBe(6);
+    ctx.db.prepare('DELETE FROM pledges WHERE id IN (?, 2)').run(added);
+    expect(await total()).toBe(4);
+    expect(await total('?pledger=Microsoft')).toBe(0);
+  });
+
   it.each(['page=0', 'page=abc', 'per_page=5000', 'page=1&page=2'])('answers 400 with a message for %s', async (query) => {
     ctx = freshApp();
     const res = await request(ctx.app).get(`/api/pledges?${query}`);
