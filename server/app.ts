@@ -39,6 +39,7 @@ import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
 import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
+import { findDeepPageMarks } from './pledges/pledges.deep-pages.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
@@ -82,7 +83,7 @@ function keptChangeCount(cache: ReadCache, db: Db): (before: string | null) => n
 
 /**
  * What the server reads before its first reader asks (seconds at a million pledges): the unfiltered dashboard's
- * aggregates, which also give the table its count, and the change log's length.
+ * aggregates, which also give the table its count, the change log's length, and where the table's deep pages start.
  */
 export function warmReads(cache: ReadCache, db: Db, today: string): void {
   const unfiltered = { ...EMPTY_FILTER, on: today };
@@ -90,6 +91,7 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   cachedFacets(cache, db, unfiltered);
   cachedWaterfall(cache, db, unfiltered);
   keptChangeCount(cache, db)(null);
+  findDeepPageMarks(db);
 }
 
 export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {

@@ -4,7 +4,8 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import type { CsvCell } from './pledges.csv.ts';
-import { EMPTY_FILTER, isDatedBy, type PledgeFilter } from './pledges.filter.ts';
+import { EMPTY_FILTER, isDatedBy, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
+import { deepPageIds } from './pledges.deep-pages.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
 import { DEFAULT_SORT, orderBy, overdueCondition, pageIndex, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
@@ -68,6 +69,13 @@ export function listPledges(
   // The per-year amount is computed for every matching row only when the order reads it.
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
   const columns = listColumns(filter);
+  // A deep page of the whole table in its default order starts from its nearest mark (pledges.deep-pages.ts).
+  const deep = isEmptyFilter(filter) && sort.key === DEFAULT_SORT.key && sort.descending === DEFAULT_SORT.descending ? deepPageIds(db, offset, limit) : null;
+  if (deep !== null) {
+    const rows = statement(db, `SELECT ${columns.sql} FROM json_each(?) AS page CROSS JOIN pledges p ON p.id = page.value ORDER BY ${order}`)
+      .all(...columns.params, JSON.stringify(deep)) as ListedRow[];
+    return rows.map(listed);
+  }
   const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit, matches);
   const rows = db
     .prepare(
