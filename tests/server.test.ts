@@ -91,6 +91,18 @@ describe('npm start', () => {
     await again.stop();
   }, 60_000);
 
+  it('has the front page rendered before it listens: with PUBLIC_URL, the first reader gets it from the cache', async () => {
+    const server = await start(path.join(tempDir(), 'pledges.db'), { PUBLIC_URL: 'https://tracker.example' });
+    expect(server.url, server.output).toBeDefined();
+    expect(server.output).toContain('Front page rendered once');
+    const first = await fetch(`${server.url}/`);
+    expect(first.headers.get('x-cache')).toBe('hit');
+    expect(await first.text()).toContain('Stargate Project');
+    // Any other page is computed for its first reader.
+    expect((await fetch(`${server.url}/pledges`)).headers.get('x-cache')).toBe('miss');
+    expect(await server.stop()).toBe(0);
+  }, 60_000);
+
   it('refuses to start, naming the migration, when the database knows one the code does not', async () => {
     const databasePath = path.join(tempDir(), 'pledges.db');
     const first = await start(databasePath);
@@ -158,7 +170,7 @@ describe('npm start', () => {
     } finally {
       await server.stop();
     }
-  });
+  }, 20_000);
 
   it('refuses to start with a message naming a bad variable', async () => {
     const child = spawn(tsx, ['server/server.ts'], { cwd: root, env: { ...process.env, PORT: 'abc' } });
