@@ -113,6 +113,12 @@ export const NO_EVIDENCE = `NOT EXISTS (SELECT 1 FROM status_changes c
              WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?)`;
 
 /**
+ * NO_EVIDENCE for a pledge announced today (its stored status): not among the few such pledges with evidence
+ * (migration 025), a list read once per statement instead of a lookup per pledge.
+ */
+const NO_EVIDENCE_TODAY = 'p.id NOT IN (SELECT e.id FROM announced_evidence e WHERE e.evidence_on <= ?)';
+
+/**
  * Whether pledge p is overdue on the reference date `on` (YYYY-MM-DD), with its parameters: still announced, due
  * on or before that date, and no status step to under way or completed dated on or before it (completion
  * evidence). A pledge is overdue from its due day on.
@@ -134,7 +140,8 @@ export function overdueCondition(on: string, asOf = false, db?: Db): { sql: stri
       };
     }
   }
-  const status = asOf ? statusAsOf(on, db) : { sql: 'p.status', params: [] };
+  if (!asOf) return { sql: `(p.status = 'announced' AND ${DUE_ON} <= ? AND ${NO_EVIDENCE_TODAY})`, params: [on, on] };
+  const status = statusAsOf(on, db);
   return {
     sql: `(${status.sql} = 'announced' AND ${DUE_ON} <= ? AND ${evidence})`,
     params: [...status.params, on, on],

@@ -76,6 +76,28 @@ describe('the overdue rule', () => {
     expect(findPledge(ctx.db, stalledOnly, '2025-12-01')!.overdue).toBe(true);
   });
 
+  it('follows each write to a step or a status: evidence moved, removed, or a pledge set back to announced', () => {
+    ctx = freshApp({ seed: false });
+    const id = addPledge(ctx.db, { ...NO_HORIZON, horizon_end: '2025-06-30' });
+    step(id, 'under_way', '2025-09-01');
+    step(id, 'announced', '2025-10-01');
+    const evidenceStep = ctx.db.prepare("SELECT id FROM status_changes WHERE pledge_id = ? AND status = 'under_way'").pluck().get(id);
+    const count = (on: string) => countPledges(ctx.db, { ...EMPTY_FILTER, overdue: true, on });
+    expect([overdueOn(id, '2025-12-01'), count('2025-12-01')]).toEqual([false, 0]);
+    // The evidence dated later: overdue until then.
+    ctx.db.prepare("UPDATE status_changes SET changed_on = '2026-02-01' WHERE id = ?").run(evidenceStep);
+    expect([overdueOn(id, '2025-12-01'), overdueOn(id, '2026-02-01'), count('2025-12-01')]).toEqual([true, false, 1]);
+    // The evidence gone: overdue.
+    ctx.db.prepare('DELETE FROM status_changes WHERE id = ?').run(evidenceStep);
+    expect([overdueOn(id, '2026-03-01'), count('2026-03-01')]).toEqual([true, 1]);
+    // A pledge under way with its step, set back to announced: its evidence counts from the step's date.
+    const started = addPledge(ctx.db, { ...NO_HORIZON, horizon_end: '2025-06-30', project: 'Started', status: 'under_way' });
+    step(started, 'under_way', '2025-11-01');
+    expect(overdueOn(started, '2026-03-01')).toBe(false);
+    ctx.db.prepare("UPDATE pledges SET status = 'announced' WHERE id = ?").run(started);
+    expect([overdueOn(started, '2025-10-31'), overdueOn(started, '2026-03-01')]).toEqual([true, false]);
+  });
+
   it('counts the overdue pledges of a filter on its reference date, and none without one', () => {
     ctx = freshApp({ seed: false });
     addPledge(ctx.db, { ...NO_HORIZON, horizon_end: '2025-06-30', sector: 'Energy' });
