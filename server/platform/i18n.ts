@@ -52,7 +52,15 @@ export type Translate = (key: string, options?: Record<string, unknown>) => stri
 /** The translate function of a language: t('nav.dashboard'), t('pledges.count', { count }). */
 export function translator(language: Language): Translate {
   const t = translators[language];
-  return (key, options) => String(t(key, options as never));
+  // A key without options always reads the same (the files are read once): i18next looks it up once. A dashboard
+  // asks for a thousand or so such words a render.
+  const plain = new Map<string, string>();
+  return (key, options) => {
+    if (options !== undefined) return String(t(key, options as never));
+    let text = plain.get(key);
+    if (text === undefined) plain.set(key, (text = String(t(key))));
+    return text;
+  };
 }
 
 /** A group of strings as { 'dotted.key': text }. */
