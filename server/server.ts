@@ -23,10 +23,16 @@ const HOUR_MS = 60 * 60 * 1000;
  * next). Its answer is kept under the loopback origin, or, with PUBLIC_URL set, as the front page itself.
  */
 async function renderFrontPage(server: http.Server): Promise<void> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   try {
     const { port } = server.address() as AddressInfo;
-    const answer = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'accept-encoding': 'br, gzip' } });
+    const answer = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'accept-encoding': 'br, gzip' }, signal: AbortSignal.timeout(60_000) });
     await answer.arrayBuffer();
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -76,8 +82,13 @@ async function start(): Promise<void> {
     createApp({ db, config, logger, cache }),
   );
   const rendering = Date.now();
-  await renderFrontPage(server);
-  logger.info(`Front page rendered once in ${Date.now() - rendering} ms`);
+  try {
+    await renderFrontPage(server);
+    logger.info(`Front page rendered once in ${Date.now() - rendering} ms`);
+  } catch (error) {
+    // Only a warm-up: the server serves all the same, and its first reader renders the page.
+    logger.warn({ err: error }, 'Could not render the front page before listening');
+  }
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
