@@ -39,16 +39,19 @@ const DISCLOSED_FROM = `FROM pledges p INDEXED BY ${INDEX}
 const UNDISCLOSED_FROM = `FROM pledges p INDEXED BY ${INDEX} WHERE (p.amount_usd IS NULL) = 1 AND p.amount_usd IS NULL AND p.id >= @id`;
 const BEFORE_EVERY_ID = Number.MIN_SAFE_INTEGER;
 
-function disclosedIds(db: Db, from: Mark, limit: number, skip: number): number[] {
-  return statement(db, `SELECT p.id ${DISCLOSED_FROM} ORDER BY p.amount_usd DESC, p.id LIMIT @limit OFFSET @skip`)
-    .pluck()
-    .all({ amount: from.amount, id: from.id, limit, skip }) as number[];
+/** The disclosed pledges from the mark on, skipping `skip`, `limit` of them, with their places in the order. */
+function disclosedFrom(db: Db, from: Mark, limit: number, skip: number): Mark[] {
+  return statement(db, `SELECT p.amount_usd AS amount, p.id ${DISCLOSED_FROM} ORDER BY p.amount_usd DESC, p.id LIMIT @limit OFFSET @skip`).all({
+    amount: from.amount,
+    id: from.id,
+    limit,
+    skip,
+  }) as Mark[];
 }
 
-function undisclosedIds(db: Db, fromId: number, limit: number, skip: number): number[] {
-  return statement(db, `SELECT p.id ${UNDISCLOSED_FROM} ORDER BY p.id LIMIT @limit OFFSET @skip`)
-    .pluck()
-    .all({ id: fromId, limit, skip }) as number[];
+/** The undisclosed pledges from the id on, skipping `skip`, `limit` of them. */
+function undisclosedFrom(db: Db, fromId: number, limit: number, skip: number): Mark[] {
+  return statement(db, `SELECT NULL AS amount, p.id ${UNDISCLOSED_FROM} ORDER BY p.id LIMIT @limit OFFSET @skip`).all({ id: fromId, limit, skip }) as Mark[];
 }
 
 /** How many disclosed pledges there are from the mark on: fewer than a step where it is asked. */
@@ -56,21 +59,16 @@ function disclosedLeft(db: Db, from: Mark): number {
   return statement(db, `SELECT count(*) ${DISCLOSED_FROM}`).pluck().get({ amount: from.amount, id: from.id }) as number;
 }
 
-/** The pledge `skip` places after the mark, in order; undefined past the last pledge. */
-function markAfter(db: Db, from: Mark, skip: number): Mark | undefined {
-  if (from.amount !== null) {
-    const next = statement(db, `SELECT p.amount_usd AS amount, p.id ${DISCLOSED_FROM} ORDER BY p.amount_usd DESC, p.id LIMIT 1 OFFSET @skip`).get({
-      amount: from.amount,
-      id: from.id,
-      skip,
-    }) as Mark | undefined;
-    if (next !== undefined) return next;
-    // Past the disclosed pledges: counted on among the undisclosed, from the first.
-    const [id] = undisclosedIds(db, BEFORE_EVERY_ID, 1, skip - disclosedLeft(db, from));
-    return id === undefined ? undefined : { amount: null, id };
-  }
-  const [id] = undisclosedIds(db, from.id, 1, skip);
-  return id === undefined ? undefined : { amount: null, id };
+/**
+ * The pledges from `skip` places after the mark on, `limit` of them, in order: past the disclosed amounts, on into
+ * the undisclosed ones, from their first or as far into them as `skip` reaches.
+ */
+function pledgesFrom(db: Db, from: Mark, limit: number, skip: number): Mark[] {
+  if (from.amount === null) return undisclosedFrom(db, from.id, limit, skip);
+  const disclosed = disclosedFrom(db, from, limit, skip);
+  if (disclosed.length === limit) return disclosed;
+  const into = disclosed.length > 0 ? 0 : skip - disclosedLeft(db, from);
+  return [...disclosed, ...undisclosedFrom(db, BEFORE_EVERY_ID, limit - disclosed.length, into)];
 }
 
 /** The marks known for the current data version, found on as far as position (or to the end). */
@@ -86,7 +84,7 @@ function marksUpTo(db: Db, position: number, step: number): Marks {
     byStep.set(step, known);
   }
   while (!known.complete && known.marks.length - 1 < Math.floor(position / step)) {
-    const next = markAfter(db, known.marks.at(-1)!, step);
+    const [next] = pledgesFrom(db, known.marks.at(-1)!, 1, step);
     if (next === undefined) known.complete = true;
     else known.marks.push(next);
   }
@@ -102,14 +100,7 @@ export function deepPageIds(db: Db, offset: number, limit: number, step = MARK_S
   const { marks } = marksUpTo(db, offset, step);
   if (marks.length === 0) return [];
   const index = Math.min(Math.floor(offset / step), marks.length - 1);
-  const mark = marks[index];
-  const skip = offset - index * step;
-  if (mark.amount === null) return undisclosedIds(db, mark.id, limit, skip);
-  const ids = disclosedIds(db, mark, limit, skip);
-  if (ids.length === limit) return ids;
-  // The page runs on into the undisclosed pledges: from their first, or as far into them as the page starts.
-  const into = ids.length > 0 ? 0 : skip - disclosedLeft(db, mark);
-  return [...ids, ...undisclosedIds(db, BEFORE_EVERY_ID, limit - ids.length, into)];
+  return pledgesFrom(db, marks[index], limit, offset - index * step).map((pledge) => pledge.id);
 }
 
 /** Finds every mark the table has now (the server does at start): the first deep page then walks no further. */

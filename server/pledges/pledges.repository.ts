@@ -7,7 +7,7 @@ import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, isDatedBy, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { deepPageIds } from './pledges.deep-pages.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
-import { DEFAULT_SORT, orderBy, overdueCondition, pageIndex, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
+import { DEFAULT_SORT, isDefaultSort, orderBy, overdueCondition, pageIndex, PER_YEAR, statusAsOf, whereClause, type Sort } from './pledges.sql.ts';
 import { usPart } from './pledges.waterfall.sql.ts';
 import type { ConcessionType, EventSource, PoliticalEvent } from '../events/event.model.ts';
 import { daysBetween } from '../lib/dates.ts';
@@ -70,7 +70,7 @@ export function listPledges(
   const chosen = sort.key === 'per_year' ? `p.id, ${PER_YEAR} AS per_year_usd` : 'p.id';
   const columns = listColumns(filter);
   // A deep page of the whole table in its default order starts from its nearest mark (pledges.deep-pages.ts).
-  const deep = isEmptyFilter(filter) && sort.key === DEFAULT_SORT.key && sort.descending === DEFAULT_SORT.descending ? deepPageIds(db, offset, limit) : null;
+  const deep = isEmptyFilter(filter) && isDefaultSort(sort) ? deepPageIds(db, offset, limit) : null;
   if (deep !== null) {
     const rows = statement(db, `SELECT ${columns.sql} FROM json_each(?) AS page CROSS JOIN pledges p ON p.id = page.value ORDER BY ${order}`)
       .all(...columns.params, JSON.stringify(deep)) as ListedRow[];

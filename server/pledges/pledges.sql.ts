@@ -34,6 +34,11 @@ export interface Sort {
 
 export const DEFAULT_SORT: Sort = { key: 'amount', descending: true };
 
+/** Whether a sort is the table's default order (undisclosed amounts last, the largest first, then by id). */
+export function isDefaultSort(sort: Sort): boolean {
+  return sort.key === DEFAULT_SORT.key && sort.descending === DEFAULT_SORT.descending;
+}
+
 /** `amount`, `-announced`, …; anything else falls back to the default order. */
 export function parseSort(value: unknown): Sort {
   if (typeof value !== 'string') return DEFAULT_SORT;
@@ -256,7 +261,7 @@ const DEFAULT_ORDER_INDEX = 'pledges_default_order_idx';
  * matches: how many pledges the view has, when the caller knows; a search alone counts its kept matches.
  */
 export function pageIndex(db: Db, filter: PledgeFilter, sort: Sort, end: number, matches?: number): string | null {
-  if (sort.key !== DEFAULT_SORT.key || sort.descending !== DEFAULT_SORT.descending || end <= 0) return null;
+  if (!isDefaultSort(sort) || end <= 0) return null;
   if (filter.min !== null || filter.max !== null || filter.as_of !== null) return null;
   const known = matches ?? (isSearchAlone(filter) ? searchMatches(db, filter.q!) : undefined);
   if (known === undefined || known === 0) return null;
