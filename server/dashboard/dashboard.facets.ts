@@ -2,7 +2,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { announcedBy, dateAfter, datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { OVERDUE_INDEX, overdueByIndex, whereClause } from '../pledges/pledges.sql.ts';
+import { OVERDUE_INDEX, overdueByIndex, padded, whereClause } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
 
@@ -75,6 +75,8 @@ const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pl
 export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
   // The pledger facet reads no status: an as-of view's is that of the pledges announced by its date.
   if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null, as_of: null })) return pledgersByMonth(db, filter.from, announcedBy(filter));
+  // The six grouped fields alone: their pre-grouped pledgers.
+  if (isEmptyFilter({ ...filter, pledger: [], sector: [], status: [], country: [], lever: [], pledger_kind: [], commitment_kind: [] })) return pledgersByGroup(db, filter);
   const where = whereClause({ ...filter, pledger: [] }, db);
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
   // itself the planner may walk the pledger index and read each table row.
@@ -85,6 +87,23 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
     `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
        FROM pledges p ${grouped ? 'INDEXED BY pledges_cube_idx' : ''} ${where.sql} GROUP BY pledger`,
   ).all(...where.params) as FacetValue[];
+  return sortedFacetValues(rows);
+}
+
+/**
+ * The pledger facet of a view that selects among the six grouped fields alone, from pledger_groups (migration 026):
+ * the rows of the groups it selects added up per pledger. The table spells the fields as the filter does (no lever
+ * 'none', no kind 'unknown'), so each selection is a plain list.
+ */
+function pledgersByGroup(db: Db, filter: PledgeFilter): FacetValue[] {
+  const selected = CUBE_FIELDS.filter((field) => filter[field].length > 0);
+  const lists = selected.map((field) => padded<string>(filter[field]));
+  const where = selected.map((field, index) => `${field} IN (${lists[index]!.map(() => '?').join(', ')})`).join(' AND ');
+  const rows = statement(
+    db,
+    `SELECT pledger AS value, sum(pledge_count) AS pledge_count, sum(amount_usd) AS amount_usd
+       FROM pledger_groups ${where ? `WHERE ${where}` : ''} GROUP BY pledger`,
+  ).all(...lists.flat()) as FacetValue[];
   return sortedFacetValues(rows);
 }
 

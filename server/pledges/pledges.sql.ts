@@ -164,7 +164,7 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
  * (json_each): bound one by one, the values reach the planner, which estimates each one's rows from the index
  * statistics; given an array it cannot see into, it scanned the whole table to count two sectors in two countries.
  */
-function padded<T>(list: T[]): T[] {
+export function padded<T>(list: T[]): T[] {
   const size = 2 ** Math.ceil(Math.log2(list.length));
   return Array.from({ length: size }, (_, index) => list[index % list.length]!);
 }

@@ -11,7 +11,8 @@ import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.fi
 import { deletePledge, updatePledge } from '../../server/pledges/pledges.repository.ts';
 import { MAX_BARS, summarize } from '../../server/dashboard/dashboard.summary.ts';
 import { PER_YEAR, whereClause } from '../../server/pledges/pledges.sql.ts';
-import { pledgersByMonth } from '../../server/dashboard/dashboard.facets.ts';
+import { pledgersByMonth, pledgerValues, sortedFacetValues } from '../../server/dashboard/dashboard.facets.ts';
+import type { FacetValue } from '../../server/pledges/pledge.model.ts';
 import { addPledge, drift, pledgeFixture, tempDbPath } from '../helpers.ts';
 
 const EDITOR = { id: null, username: 'test' };
@@ -131,6 +132,57 @@ describe('pledgers by month', () => {
     }
     expect(compared).toBeGreaterThan(1_000);
     expect(drift(db, 'pledger_months')).toBe(0);
+  });
+});
+
+describe('pledgers by group', () => {
+  /** The pledger facet by a plain pass over the pledges: the filter but for its pledger selection. */
+  const reference = (filter: PledgeFilter) => {
+    const where = whereClause({ ...filter, pledger: [] });
+    const rows = db
+      .prepare(`SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${where.sql} GROUP BY pledger`)
+      .all(...where.params) as FacetValue[];
+    return sortedFacetValues(rows);
+  };
+  const selections: [string, Partial<PledgeFilter>][] = [
+    ['a sector', { sector: ['Energy'] }],
+    ['two sectors and a pledger (whose own selection the facet leaves out)', { sector: ['Energy', 'Semiconductors'], pledger: ['Nvidia'] }],
+    ['a status and a country', { status: ['completed'], country: ['Japan'] }],
+    ['no lever recorded, and a lever', { lever: ['none', 'tariffs'] }],
+    ['no kind recorded', { pledger_kind: ['unknown'], commitment_kind: ['unknown', 'fund'] }],
+    ['every field', { sector: ['Groups'], status: ['announced', 'completed'], country: ['Groups land'], lever: ['none'], pledger_kind: ['company'], commitment_kind: ['unknown'] }],
+    ['a value no pledge has', { sector: ['Nowhere'] }],
+  ];
+
+  it('gives the pledgers of any selection of the six grouped fields, through inserts, edits and deletes by any connection', () => {
+    const group = { sector: 'Groups', country: 'Groups land', lever: null, pledger_kind: 'company' as const, commitment_kind: null };
+    const first = addPledge(db, { ...group, pledger: 'Grouped first', amount_usd: 7_000 });
+    const second = addPledge(db, { ...group, pledger: 'Grouped second', amount_usd: null });
+    addPledge(db, { ...group, pledger: 'Grouped first', amount_usd: 5 });
+    const check = (when: string) => {
+      let compared = 0;
+      for (const [name, partial] of selections) {
+        const filter = { ...EMPTY_FILTER, ...partial };
+        const expected = reference(filter);
+        expect(pledgerValues(db, filter), `${name}, ${when}`).toEqual(expected);
+        compared += expected.length;
+      }
+      expect(compared).toBeGreaterThan(100);
+      expect(drift(db, 'pledger_groups'), when).toBe(0);
+    };
+    check('after inserts');
+    // Another connection, plain SQL: a pledge moved to another group, another pledger, another amount.
+    const other = openDatabase(db.name);
+    other.prepare("UPDATE pledges SET lever = 'tariffs', commitment_kind = 'fund', amount_usd = 9 WHERE id = ?").run(first);
+    other.prepare("UPDATE pledges SET pledger = 'Grouped first' WHERE id = ?").run(second);
+    other.prepare("UPDATE pledges SET status = 'completed' WHERE id = ?").run(second);
+    other.prepare("DELETE FROM pledges WHERE id = (SELECT min(id) FROM pledges WHERE sector = 'Energy')").run();
+    other.close();
+    check('after edits');
+    expect(deletePledge(db, first, EDITOR, 'test')).toBe(true);
+    check('after a delete');
+    // A group's last pledge gone leaves no row behind.
+    expect(db.prepare("SELECT count(*) FROM pledger_groups WHERE pledge_count <= 0 OR sector = 'Groups' AND lever = 'tariffs'").pluck().get()).toBe(0);
   });
 });
 
