@@ -8,7 +8,7 @@
 import type { Db } from '../platform/db.ts';
 import { announcedBy, datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { FacetField } from '../pledges/pledge.model.ts';
-import { NO_HORIZON, spansAt, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
+import { NO_HORIZON, padded, spansAt, OVERDUE_INDEX, overdueByIndex, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { ROW_STEPS, rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
@@ -180,7 +180,9 @@ export function bandRange(band: number): { low: number; high: number } {
 export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX, selected: Selected = []): CubeGroup[] {
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
-    groupsOf(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`, [first, last], selected);
+    selected.length === 1
+      ? bandsOfOneSelection(db, first, last, selected[0]!)
+      : groupsOf(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`, [first, last], selected);
   // No range: the bands already added up (migration 014).
   if (min === null && max === null) return groupsOf(db, `SELECT ${GROUPED}, ${GROUP_SUMS.join(', ')} FROM pledge_groups`, [], selected);
   const low = Math.max(0, Math.ceil(min ?? 0));
@@ -214,6 +216,27 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
     else for (const column of GROUP_SUMS) known[column] += group[column];
   }
   return [...groups.values()];
+}
+
+/**
+ * The whole bands first…last for one grouped field's selection (Selected): the groups of the values selected, from
+ * pledge_bands, and each other value of the field added up, from band_margins (migration 027). The groups of the
+ * other values carry that value alone, the other fields left empty: with one field selected, a group missing it
+ * counts in that field's facet only, whatever its other fields (unmatchedField).
+ */
+function bandsOfOneSelection(db: Db, first: number, last: number, { field, values }: Selected[number]): CubeGroup[] {
+  const list = padded<string>([...values]);
+  const places = list.map(() => '?').join(', ');
+  const fields = CUBE_FIELDS.map((other) => (other === field ? 'value' : "''")).join(', ');
+  const sums = GROUP_SUMS.map((column) => `sum(${column})`).join(', ');
+  return groupsOf(
+    db,
+    `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? AND ${field} IN (${places}) GROUP BY ${GROUPED}
+     UNION ALL
+     SELECT ${fields}, ${sums} FROM band_margins WHERE field = ? AND band BETWEEN ? AND ? AND value NOT IN (${places}) GROUP BY value`,
+    [first, last, ...list, field, first, last, ...list],
+    [],
+  );
 }
 
 /** The grouped pass over the pledges matching key (a cubeKey). */
