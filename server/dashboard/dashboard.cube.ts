@@ -185,28 +185,11 @@ export function bandedCube(db: Db, min: number | null, max: number | null, cutRo
       : groupsOf(db, `SELECT ${GROUPED}, ${sums} FROM pledge_bands WHERE band BETWEEN ? AND ? GROUP BY ${GROUPED}`, [first, last], selected);
   // No range: the bands already added up (migration 014).
   if (min === null && max === null) return groupsOf(db, `SELECT ${GROUPED}, ${GROUP_SUMS.join(', ')} FROM pledge_groups`, [], selected);
-  const low = Math.max(0, Math.ceil(min ?? 0));
-  const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
-  if (low > high) return [];
-  const lowBand = amountBand(low);
-  const highBand = max === null ? Number.MAX_SAFE_INTEGER : amountBand(high);
-  // The whole bands, and the cut ones' amounts read from the pledges.
-  const firstWhole = low === bandRange(lowBand).low ? lowBand : lowBand + 1;
-  const lastWhole = max === null || high === bandRange(highBand).high ? highBand : highBand - 1;
-  const parts: CubeGroup[][] = firstWhole <= lastWhole ? [fromBands(firstWhole, lastWhole)] : [];
-  // A range inside one band cuts it once; otherwise each end band not covered whole is cut from its edge.
-  const cut: [number, number][] =
-    lowBand === highBand && firstWhole > lastWhole
-      ? [[low, high]]
-      : [...(firstWhole > lowBand ? [[low, bandRange(lowBand).high] as [number, number]] : []), ...(lastWhole < highBand ? [[bandRange(highBand).low, high] as [number, number]] : [])];
-  if (cut.length > 0) {
-    const where = { sql: `WHERE ${cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')}`, params: cut.flat() };
-    // A few pledges are read through the amount index, a table row each. Past a few thousand, one walk of the
-    // cube index (in group order, holding every column read) for both ends costs less than a table row per
-    // pledge (figures in docs/performance.md).
-    const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
-    parts.push(groupedPass(db, where, rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx', selected));
-  }
+  const span = amountSpan(min, max);
+  if (span === null) return [];
+  const parts: CubeGroup[][] = span.whole ? [fromBands(...span.whole)] : [];
+  const cut = cutPledges(db, span, cutRowsByIndex);
+  if (cut) parts.push(groupedPass(db, cut.where, cut.index, selected));
   if (parts.length === 1) return parts[0]!;
   const groups = new Map<string, CubeGroup>();
   for (const group of parts.flat()) {
@@ -237,6 +220,44 @@ function bandsOfOneSelection(db: Db, first: number, last: number, { field, value
     [first, last, ...list, field, first, last, ...list],
     [],
   );
+}
+
+/**
+ * How an amount range (min, max: either may be null, not both) falls on the bands: the bands it covers whole
+ * (first, last), null for none, and the one or two ranges of amounts where it cuts a band. Null when the range
+ * holds no whole dollar.
+ */
+export function amountSpan(min: number | null, max: number | null): { whole: [number, number] | null; cut: [number, number][] } | null {
+  const low = Math.max(0, Math.ceil(min ?? 0));
+  const high = max === null ? Number.MAX_SAFE_INTEGER : Math.floor(max);
+  if (low > high) return null;
+  const lowBand = amountBand(low);
+  const highBand = max === null ? Number.MAX_SAFE_INTEGER : amountBand(high);
+  const firstWhole = low === bandRange(lowBand).low ? lowBand : lowBand + 1;
+  const lastWhole = max === null || high === bandRange(highBand).high ? highBand : highBand - 1;
+  // A range inside one band cuts it once; otherwise each end band not covered whole is cut from its edge.
+  const cut: [number, number][] =
+    lowBand === highBand && firstWhole > lastWhole
+      ? [[low, high]]
+      : [...(firstWhole > lowBand ? [[low, bandRange(lowBand).high] as [number, number]] : []), ...(lastWhole < highBand ? [[bandRange(highBand).low, high] as [number, number]] : [])];
+  return { whole: firstWhole <= lastWhole ? [firstWhole, lastWhole] : null, cut };
+}
+
+/**
+ * The pledges of the bands a range cuts, as a condition over pledges p with the index to read them by: a few
+ * through the amount index, a table row each; past cutRowsByIndex, one walk of the cube index (in group order,
+ * holding every column read) for both ends costs less than a table row per pledge (figures in
+ * docs/performance.md). Undefined when the range cuts no band.
+ */
+export function cutPledges(
+  db: Db,
+  span: { cut: [number, number][] },
+  cutRowsByIndex = CUT_ROWS_BY_INDEX,
+): { where: { sql: string; params: unknown[] }; index: 'pledges_cube_idx' | 'pledges_amount_idx' } | undefined {
+  if (span.cut.length === 0) return undefined;
+  const where = { sql: `WHERE (${span.cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')})`, params: span.cut.flat() };
+  const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
+  return { where, index: rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx' };
 }
 
 /** The grouped pass over the pledges matching key (a cubeKey). */

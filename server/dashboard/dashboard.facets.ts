@@ -1,9 +1,9 @@
 // The facets beside every view: how many pledges each value of a field holds under the rest of the filter.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { announcedBy, dateAfter, datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { announcedBy, dateAfter, datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, padded, whereClause } from '../pledges/pledges.sql.ts';
-import { CUBE_FIELDS, cubeOf, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { amountSpan, CUBE_FIELDS, cubeOf, cutPledges, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
 
 type CubeField = (typeof CUBE_FIELDS)[number];
@@ -75,8 +75,12 @@ const byCountThenValue = (a: FacetValue, b: FacetValue) => b.pledge_count - a.pl
 export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
   // The pledger facet reads no status: an as-of view's is that of the pledges announced by its date.
   if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null, as_of: null })) return pledgersByMonth(db, filter.from, announcedBy(filter));
+  const fieldsAlone = { ...filter, pledger: [], sector: [], status: [], country: [], lever: [], pledger_kind: [], commitment_kind: [] };
   // The six grouped fields alone: their pre-grouped pledgers.
-  if (isEmptyFilter({ ...filter, pledger: [], sector: [], status: [], country: [], lever: [], pledger_kind: [], commitment_kind: [] })) return pledgersByGroup(db, filter);
+  if (isEmptyFilter(fieldsAlone)) return pledgersByGroup(db, filter);
+  // Amounts, with one grouped field selected at most: the pledgers per band.
+  const selected = CUBE_FIELDS.filter((field) => filter[field].length > 0);
+  if (isEmptyFilter({ ...fieldsAlone, min: null, max: null }) && selected.length <= 1) return pledgersByBand(db, filter, selected[0]);
   const where = whereClause({ ...filter, pledger: [] }, db);
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
   // itself the planner may walk the pledger index and read each table row.
@@ -105,6 +109,48 @@ function pledgersByGroup(db: Db, filter: PledgeFilter): FacetValue[] {
        FROM pledger_groups ${where ? `WHERE ${where}` : ''} GROUP BY pledger`,
   ).all(...lists.flat()) as FacetValue[];
   return sortedFacetValues(rows);
+}
+
+/**
+ * The pledger facet of an amount range with at most one grouped field selected (field), from pledger_margins
+ * (migration 028): the bands the range covers whole added up per pledger (with no field selected, over every
+ * sector), and the pledges of a band it cuts read as the grouped pass reads them (cutPledges).
+ */
+function pledgersByBand(db: Db, filter: PledgeFilter, field: CubeField | undefined): FacetValue[] {
+  const span = amountSpan(filter.min, filter.max);
+  if (span === null) return [];
+  const values = field === undefined ? [] : padded<string>(filter[field]);
+  const parts: FacetValue[][] = [];
+  if (span.whole) {
+    parts.push(
+      statement(
+        db,
+        `SELECT pledger AS value, sum(pledge_count) AS pledge_count, sum(amount_usd) AS amount_usd FROM pledger_margins
+          WHERE field = ? ${values.length > 0 ? `AND value IN (${values.map(() => '?').join(', ')})` : ''} AND band BETWEEN ? AND ? GROUP BY pledger`,
+      ).all(field ?? 'sector', ...values, ...span.whole) as FacetValue[],
+    );
+  }
+  const cut = cutPledges(db, span);
+  if (cut) {
+    const selection = whereClause(field === undefined ? EMPTY_FILTER : { ...EMPTY_FILTER, [field]: filter[field] });
+    parts.push(
+      statement(
+        db,
+        `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+           FROM pledges p INDEXED BY ${cut.index} ${cut.where.sql} ${selection.sql.replace(/^WHERE /, 'AND ')} GROUP BY pledger`,
+      ).all(...cut.where.params, ...selection.params) as FacetValue[],
+    );
+  }
+  const byPledger = new Map<string, FacetValue>();
+  for (const row of parts.flat()) {
+    const known = byPledger.get(row.value);
+    if (!known) byPledger.set(row.value, { ...row });
+    else {
+      known.pledge_count += row.pledge_count;
+      known.amount_usd += row.amount_usd;
+    }
+  }
+  return sortedFacetValues([...byPledger.values()]);
 }
 
 /** A facet's values, the most pledges first, then by value. */

@@ -186,6 +186,56 @@ describe('pledgers by group', () => {
   });
 });
 
+describe('pledgers by band', () => {
+  const reference = (filter: PledgeFilter) => {
+    const where = whereClause({ ...filter, pledger: [] });
+    const rows = db
+      .prepare(`SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd FROM pledges p ${where.sql} GROUP BY pledger`)
+      .all(...where.params) as FacetValue[];
+    return sortedFacetValues(rows);
+  };
+  const ranges: [string, Partial<PledgeFilter>][] = [
+    ['a minimum on a band edge', { min: 1_000_000_000 }],
+    ['a minimum inside a band', { min: 2_500_000_000 }],
+    ['a range inside one band', { min: 300_000_000, max: 400_000_000 }],
+    ['a range over whole bands and two cut ones', { min: 123_456_789, max: 98_765_432_100 }],
+    ['a maximum with a lever and a pledger (which the facet leaves out)', { max: 999_999_999, lever: ['tariffs'], pledger: ['Nvidia'] }],
+    ['a minimum with no lever recorded', { min: 5_000_000, lever: ['none'] }],
+    ['a range with two sectors', { min: 20_000_000, max: 5_000_000_000, sector: ['Energy', 'Bands moved'] }],
+    ['a range with no kind recorded', { min: 1, pledger_kind: ['unknown', 'company'] }],
+    ['an empty range', { min: 1.5, max: 1.7 }],
+  ];
+
+  it('gives the pledgers of any amount range with one grouped field at most, through inserts, edits and deletes by any connection', () => {
+    const check = (when: string) => {
+      let compared = 0;
+      for (const [name, partial] of ranges) {
+        const filter = { ...EMPTY_FILTER, ...partial };
+        const expected = reference(filter);
+        expect(pledgerValues(db, filter), `${name}, ${when}`).toEqual(expected);
+        compared += expected.length;
+      }
+      expect(compared).toBeGreaterThan(100);
+      expect(drift(db, 'pledger_margins'), when).toBe(0);
+    };
+    check('before');
+    const first = addPledge(db, { pledger: 'Banded', amount_usd: 2_600_000_000, lever: null, pledger_kind: null });
+    const second = addPledge(db, { pledger: 'Banded', amount_usd: null, sector: 'Energy' });
+    check('after inserts');
+    const other = openDatabase(db.name);
+    // Across bands, to another pledger, to a disclosed amount, each alone.
+    other.prepare('UPDATE pledges SET amount_usd = 350000000 WHERE id = ?').run(first);
+    other.prepare("UPDATE pledges SET pledger = 'Banded again' WHERE id = ?").run(first);
+    other.prepare('UPDATE pledges SET amount_usd = 1000000000 WHERE id = ?').run(second);
+    other.prepare("UPDATE pledges SET lever = 'tariffs' WHERE id = ?").run(second);
+    other.close();
+    check('after edits');
+    expect(deletePledge(db, first, EDITOR, 'test')).toBe(true);
+    check('after a delete');
+    expect(db.prepare("SELECT count(*) FROM pledger_margins WHERE pledge_count <= 0 OR pledger = 'Banded again'").pluck().get()).toBe(0);
+  });
+});
+
 describe('the ranked bars', () => {
   /** The top MAX_BARS by a plain sort of everything the filter matches. */
   const reference = (filter: PledgeFilter, order: string, extra = '') => {
