@@ -80,7 +80,7 @@ export function cubeOf(db: Db, filter: PledgeFilter, selected: Selected = []): C
     key.from === null && key.to === null && key.q === null && key.pledger.length === 0 && key.step === null && !key.overdue && key.as_of === null;
   // With a step, the pass applies the selections itself (cubeKey).
   const only = key.step === null ? selected : [];
-  if (amountsOnly) return bandedCube(db, key.min, key.max, CUT_ROWS_BY_INDEX, only);
+  if (amountsOnly) return bandedCube(db, key.min, key.max, undefined, only);
   // As of a day, amounts alone (or nothing): see asOfBanded.
   const asOfAmountsOnly = key.as_of !== null && isEmptyFilter({ ...key, min: null, max: null, as_of: null });
   return (asOfAmountsOnly ? asOfBanded(db, key) : undefined) ?? cubeScan(db, key, only);
@@ -152,9 +152,6 @@ export const GROUP_SUMS = [
   'us_bound_positive_count',
 ] as const;
 
-/** Up to this many pledges in the bands a range cuts are read through the amount index (see bandedCube). */
-const CUT_ROWS_BY_INDEX = 10_000;
-
 /**
  * An amount's band in pledge_bands (migration 007): three a decade, 1-2-5, numbered 3 × digits + 0, 1 or 2
  * (1 → 3, 2 → 4, 5 → 5, 10 → 6, ..., 1,000,000,000 → 30). Amounts are whole, non-negative dollars.
@@ -175,9 +172,10 @@ export function bandRange(band: number): { low: number; high: number } {
 /**
  * The grouped pass for amounts between min and max (either may be null), from pledge_bands: the bands the
  * range covers whole are added up in SQL, and only the pledges of the bands it cuts (one at each end, at most)
- * are read, through the amount index. With neither bound, every band, the undisclosed amounts included.
+ * are read (cutPledges; cutRowsByIndex chooses their index there). With neither bound, every band, the undisclosed
+ * amounts included.
  */
-export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex = CUT_ROWS_BY_INDEX, selected: Selected = []): CubeGroup[] {
+export function bandedCube(db: Db, min: number | null, max: number | null, cutRowsByIndex?: number, selected: Selected = []): CubeGroup[] {
   const sums = GROUP_SUMS.map((column) => `sum(${column}) AS ${column}`).join(', ');
   const fromBands = (first: number, last: number) =>
     selected.length === 1
@@ -244,20 +242,21 @@ export function amountSpan(min: number | null, max: number | null): { whole: [nu
 }
 
 /**
- * The pledges of the bands a range cuts, as a condition over pledges p with the index to read them by: a few
- * through the amount index, a table row each; past cutRowsByIndex, one walk of the cube index (in group order,
- * holding every column read) for both ends costs less than a table row per pledge (figures in
- * docs/performance.md). Undefined when the range cuts no band.
+ * The pledges of the bands a range cuts, as a condition over pledges p with the index to read them by: one range
+ * of the amount index, which holds every column a grouped pass or the pledger facet reads (migration 029), then
+ * sorted into groups; past an eighth of the pledges (or cutRowsByIndex, when given), one walk of the cube index,
+ * already in group order, costs less than that sort. Undefined when the range cuts no band.
  */
 export function cutPledges(
   db: Db,
   span: { cut: [number, number][] },
-  cutRowsByIndex = CUT_ROWS_BY_INDEX,
+  cutRowsByIndex?: number,
 ): { where: { sql: string; params: unknown[] }; index: 'pledges_cube_idx' | 'pledges_amount_idx' } | undefined {
   if (span.cut.length === 0) return undefined;
   const where = { sql: `WHERE (${span.cut.map(() => 'p.amount_usd BETWEEN ? AND ?').join(' OR ')})`, params: span.cut.flat() };
   const rows = statement(db, `SELECT count(*) FROM pledges p INDEXED BY pledges_amount_idx ${where.sql}`).pluck().get(...where.params) as number;
-  return { where, index: rows > cutRowsByIndex ? 'pledges_cube_idx' : 'pledges_amount_idx' };
+  const walk = cutRowsByIndex === undefined ? 8 * rows > announcedAbout(db, null, null) : rows > cutRowsByIndex;
+  return { where, index: walk ? 'pledges_cube_idx' : 'pledges_amount_idx' };
 }
 
 /** The grouped pass over the pledges matching key (a cubeKey). */
