@@ -29,9 +29,10 @@ export interface BulkLoad {
  * (014: after pledge_bands, which it is computed from), the statuses each pledge held before its status steps
  * (021), the edges of each pledge's history with their sums per period (022: after status_spans, then the edges, then their sums per field),
  * the announced pledges with completion evidence (025), the pledger facet by group (026) and the bands per value of
- * each grouped field (027: after pledge_bands), and the pledger facet per value and band (028).
+ * each grouped field (027: after pledge_bands), the pledger facet per value and band (028) and the grouped sums per
+ * year (030).
  */
-export const PRE_GROUPED = ['pledge_bands', 'pledger_months', 'search_texts', 'pledge_ledger', 'pledge_groups', 'status_spans', 'status_edges', 'status_margins', 'announced_evidence', 'pledger_groups', 'band_margins', 'pledger_margins'] as const;
+export const PRE_GROUPED = ['pledge_bands', 'pledger_months', 'search_texts', 'pledge_ledger', 'pledge_groups', 'status_spans', 'status_edges', 'status_margins', 'announced_evidence', 'pledger_groups', 'band_margins', 'pledger_margins', 'pledge_years'] as const;
 
 /**
  * The FTS5 indexes over a pre-grouped table (023: the search texts' trigrams), rebuilt from it once it is refilled:
@@ -41,13 +42,13 @@ export const REBUILT_INDEXES = ['search_fts'] as const;
 
 /**
  * Sets aside, inside the caller's transaction, the pledges' secondary indexes (all but those named in
- * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007–009, 013, 014, 021, 022, 025–028) and the search's trigram index (023).
+ * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007–009, 013, 014, 021, 022, 025–028, 030) and the search's trigram index (023).
  */
 export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
   const objects = (where: string) => db.prepare(`SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ${where} ORDER BY name`).all() as SchemaObject[];
   const load: BulkLoad = {
     indexes: objects("type = 'index' AND tbl_name = 'pledges'").filter(({ name }) => !keepIndexes.includes(name)),
-    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*' OR name GLOB '*_search_texts' OR name GLOB '*_pledge_ledger' OR name GLOB '*_pledge_groups' OR name GLOB '*_status_spans' OR name GLOB '*_status_edges' OR name GLOB 'status_edges_*_margins' OR name GLOB '*_search_fts' OR name GLOB '*_announced_evidence' OR name GLOB '*_pledger_groups' OR name GLOB '*_band_margins' OR name GLOB '*_pledger_margins')"),
+    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*' OR name GLOB '*_search_texts' OR name GLOB '*_pledge_ledger' OR name GLOB '*_pledge_groups' OR name GLOB '*_status_spans' OR name GLOB '*_status_edges' OR name GLOB 'status_edges_*_margins' OR name GLOB '*_search_fts' OR name GLOB '*_announced_evidence' OR name GLOB '*_pledger_groups' OR name GLOB '*_band_margins' OR name GLOB '*_pledger_margins' OR name GLOB '*_pledge_years')"),
     pid: process.pid,
   };
   for (const { name } of load.triggers) db.exec(`DROP TRIGGER ${quote(name)}`);

@@ -6,7 +6,7 @@ import { PRE_GROUPED } from '../../server/platform/bulk-load.ts';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { migrate } from '../../server/platform/migrate.ts';
-import { amountBand, bandedCube, bandRange, CUBE_FIELDS, cubeScan, type CubeGroup } from '../../server/dashboard/dashboard.cube.ts';
+import { amountBand, bandedCube, bandRange, CUBE_FIELDS, cubeOf, cubeScan, yearsCube, type CubeGroup } from '../../server/dashboard/dashboard.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { deletePledge, updatePledge } from '../../server/pledges/pledges.repository.ts';
 import { MAX_BARS, summarize } from '../../server/dashboard/dashboard.summary.ts';
@@ -233,6 +233,48 @@ describe('pledgers by band', () => {
     expect(deletePledge(db, first, EDITOR, 'test')).toBe(true);
     check('after a delete');
     expect(db.prepare("SELECT count(*) FROM pledger_margins WHERE pledge_count <= 0 OR pledger = 'Banded again'").pluck().get()).toBe(0);
+  });
+});
+
+describe('years', () => {
+  const dated = (from: string | null, to: string | null) => sorted(cubeScan(db, { ...EMPTY_FILTER, from, to }));
+
+  it('give the same groups as the pass over the pledges, for ranges on years, months and days, through writes', () => {
+    // Dates of every precision on the edges the ranges cut.
+    for (const announced_on of ['2019', '2019-12', '2019-12-31', '2020', '2020-01', '2020-01-01', '2021-06', '2021-06-30']) {
+      addPledge(db, { announced_on, amount_usd: announced_on.length === 4 ? null : 7_000, sector: 'Years' });
+    }
+    const other = openDatabase(db.name);
+    // A pledge moved to another year, and one to another group and amount in the same year.
+    other.prepare("UPDATE pledges SET announced_on = '2017-02' WHERE id = (SELECT max(id) FROM pledges WHERE sector = 'Years')").run();
+    other.prepare("UPDATE pledges SET lever = NULL, amount_usd = 3 WHERE id = (SELECT min(id) FROM pledges WHERE sector = 'Years')").run();
+    other.prepare("DELETE FROM pledges WHERE id = (SELECT min(id) FROM pledges WHERE announced_on LIKE '2018%')").run();
+    other.close();
+    const years: [string | null, string | null][] = [
+      ['2020', null],
+      [null, '2019'],
+      ['2018', '2021'],
+      ['2019-12-31', null],
+      ['2020-01', '2022-06-30'],
+      [null, '2021-06'],
+      ['2020-01-01', '2020-01-01'],
+      ['2019-12', '2020'],
+      ['2030', null],
+    ];
+    let served = 0;
+    for (const [from, to] of years) {
+      const expected = dated(from, to);
+      const grouped = yearsCube(db, from, to);
+      if (grouped !== undefined) {
+        expect(sorted(grouped), `${from}..${to}`).toEqual(expected);
+        served++;
+      }
+      // Whichever way it is read.
+      expect(sorted(cubeOf(db, { ...EMPTY_FILTER, from, to })), `${from}..${to} by cubeOf`).toEqual(expected);
+    }
+    // The year-aligned ranges at least are read from the years.
+    expect(served).toBeGreaterThanOrEqual(4);
+    expect(drift(db, 'pledge_years')).toBe(0);
   });
 });
 
