@@ -4,7 +4,7 @@ import { EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledg
 import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
 import { facets, overdueTotals, pledgerValues, sortedFacetValues, type OverdueTotals } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
-import { summarize, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';
+import { summarize, timelineBetween, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
@@ -119,11 +119,13 @@ export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): S
 
 /**
  * The timeline's points of a view: those of every pledge are kept (the dashboard without a filter reads them at
- * start), and a view of every pledge as of a day takes those up to the day; any other view groups its own pledges.
+ * start); a view of dates alone takes those of its range, and a view of every pledge as of a day those up to the
+ * day; any other view groups its own pledges.
  */
 function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): TimelineRow[] {
   const everyDate = () => cache.get('timeline', () => timelineByDate(db, EMPTY_FILTER));
   if (isEmptyFilter(filter)) return everyDate();
+  if (isEmptyFilter({ ...filter, from: null, to: null })) return timelineBetween(everyDate(), filter.from, filter.to);
   if (readsMargins(filter) && !filter.overdue) return timelineUpTo(everyDate(), filter.as_of!);
   if (onePassFor(cache, db, filter)) return cachedOnePass(cache, db, filter).timeline;
   return timelineByDate(db, filter);

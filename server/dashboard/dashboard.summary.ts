@@ -208,6 +208,19 @@ export function timelineByDate(db: Db, filter: PledgeFilter): TimelineRow[] {
     .all(...where.params) as TimelineRow[];
 }
 
+/**
+ * The points of the pledges announced from `from` until `to` (either may be null; as the filter reads them), from
+ * those of every pledge (timelineByDate without a filter): a point is one date, wholly in the range or wholly out,
+ * and the running total starts again at the range's first date.
+ */
+export function timelineBetween(everyDate: TimelineRow[], from: string | null, to: string | null): TimelineRow[] {
+  const bound = to === null ? null : datedBy(to);
+  let running = 0;
+  return everyDate
+    .filter((row) => (from === null || row.announced_on >= from) && (bound === null || row.announced_on < bound))
+    .map((row) => ({ ...row, cumulative_usd: (running += row.amount_usd ?? 0) }));
+}
+
 /** The points of every pledge up to a day, from those of every pledge (timelineByDate without a filter). */
 export function timelineUpTo(everyDate: TimelineRow[], asOf: string): TimelineRow[] {
   const bound = datedBy(asOf);

@@ -9,7 +9,7 @@ import { migrate } from '../../server/platform/migrate.ts';
 import { amountBand, bandedCube, bandRange, CUBE_FIELDS, cubeOf, cubeScan, yearsCube, type CubeGroup } from '../../server/dashboard/dashboard.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { deletePledge, updatePledge } from '../../server/pledges/pledges.repository.ts';
-import { MAX_BARS, summarize } from '../../server/dashboard/dashboard.summary.ts';
+import { MAX_BARS, summarize, timelineBetween, timelineByDate } from '../../server/dashboard/dashboard.summary.ts';
 import { PER_YEAR, whereClause } from '../../server/pledges/pledges.sql.ts';
 import { pledgersByMonth, pledgerValues, sortedFacetValues } from '../../server/dashboard/dashboard.facets.ts';
 import type { FacetValue } from '../../server/pledges/pledge.model.ts';
@@ -275,6 +275,15 @@ describe('years', () => {
     // The year-aligned ranges at least are read from the years.
     expect(served).toBeGreaterThanOrEqual(4);
     expect(drift(db, 'pledge_years')).toBe(0);
+  });
+
+  it('cut the timeline of every pledge to the timeline of a date range, running total included', () => {
+    const everyDate = timelineByDate(db, EMPTY_FILTER);
+    for (const [from, to] of [['2020', null], [null, '2019-12'], ['2019-12-31', '2021-06-30'], ['2020-01', '2020'], ['2031', null]] as const) {
+      const expected = timelineByDate(db, { ...EMPTY_FILTER, from, to });
+      expect(timelineBetween(everyDate, from, to), `${from}..${to}`).toEqual(expected);
+    }
+    expect(timelineByDate(db, { ...EMPTY_FILTER, from: '2020' }).length).toBeGreaterThan(100);
   });
 });
 
