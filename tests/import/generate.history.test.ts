@@ -86,7 +86,9 @@ describe('generatePledges: status steps', () => {
     expect(steps(a).length).toBeGreaterThan(1_000);
     expect(steps(a)).toEqual(steps(b));
     expect(links(a)).toEqual(links(b));
-  });
+    // Twice 1,500 pledges, under the bulk load's threshold: each written with every trigger, about 1.7 s a run
+    // here, more while other test files run (5.1-5.2 s seen once against vitest's default of 5 s).
+  }, 30_000);
 
   it('shows a generated pledge’s steps on its JSON, oldest first after the announcement', async () => {
     ctx = freshApp({ seed: false });
