@@ -76,10 +76,10 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
   // The pledger facet reads no status: an as-of view's is that of the pledges announced by its date.
   if (isEmptyFilter({ ...filter, pledger: [], from: null, to: null, as_of: null })) return pledgersByMonth(db, filter.from, announcedBy(filter));
   const fieldsAlone = { ...filter, pledger: [], sector: [], status: [], country: [], lever: [], pledger_kind: [], commitment_kind: [] };
-  // The six grouped fields alone: their pre-grouped pledgers.
-  if (isEmptyFilter(fieldsAlone)) return pledgersByGroup(db, filter);
-  // Amounts, with one grouped field selected at most: the pledgers per band.
   const selected = CUBE_FIELDS.filter((field) => filter[field].length > 0);
+  // The six grouped fields alone: their pre-grouped pledgers.
+  if (isEmptyFilter(fieldsAlone)) return pledgersByGroup(db, filter, selected);
+  // Amounts, with one grouped field selected at most: the pledgers per band.
   if (isEmptyFilter({ ...fieldsAlone, min: null, max: null }) && selected.length <= 1) return pledgersByBand(db, filter, selected[0]);
   const where = whereClause({ ...filter, pledger: [] }, db);
   // With a sector, status, country or lever chosen, the cube index holds every column this reads; left to
@@ -99,8 +99,7 @@ export function pledgerValues(db: Db, filter: PledgeFilter): FacetValue[] {
  * the rows of the groups it selects added up per pledger. The table spells the fields as the filter does (no lever
  * 'none', no kind 'unknown'), so each selection is a plain list.
  */
-function pledgersByGroup(db: Db, filter: PledgeFilter): FacetValue[] {
-  const selected = CUBE_FIELDS.filter((field) => filter[field].length > 0);
+function pledgersByGroup(db: Db, filter: PledgeFilter, selected: CubeField[]): FacetValue[] {
   const lists = selected.map((field) => padded<string>(filter[field]));
   const where = selected.map((field, index) => `${field} IN (${lists[index]!.map(() => '?').join(', ')})`).join(' AND ');
   const rows = statement(
@@ -141,16 +140,7 @@ function pledgersByBand(db: Db, filter: PledgeFilter, field: CubeField | undefin
       ).all(...cut.where.params, ...selection.params) as FacetValue[],
     );
   }
-  const byPledger = new Map<string, FacetValue>();
-  for (const row of parts.flat()) {
-    const known = byPledger.get(row.value);
-    if (!known) byPledger.set(row.value, { ...row });
-    else {
-      known.pledge_count += row.pledge_count;
-      known.amount_usd += row.amount_usd;
-    }
-  }
-  return sortedFacetValues([...byPledger.values()]);
+  return addedUp(parts);
 }
 
 /** A facet's values, the most pledges first, then by value. */
@@ -173,25 +163,33 @@ export function pledgersByMonth(db: Db, from: string | null, to: string | null):
        FROM pledger_months WHERE period >= ? ${before === null ? '' : 'AND period < ?'} GROUP BY pledger`,
   ).all(...[from ?? '', ...(before === null ? [] : [before])]) as FacetValue[];
   const cut = new Set([from, end].filter((date): date is string => date !== null && date.length >= 10).map((date) => date.slice(0, 7)));
-  if (cut.size === 0) return whole.sort(byCountThenValue);
-  const values = new Map(whole.map((row) => [row.value, row]));
+  const parts = [whole];
   for (const month of cut) {
     const low = from !== null && from > month ? from : month;
     const next = dateAfter(month);
     const high = end !== null && end < next ? end : next;
-    const rows = statement(
-      db,
-      `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
-         FROM pledges p INDEXED BY pledges_announced_on_idx WHERE p.announced_on >= ? AND p.announced_on < ? GROUP BY pledger`,
-    ).all(low, high) as FacetValue[];
-    for (const row of rows) {
-      const known = values.get(row.value);
-      if (!known) values.set(row.value, row);
-      else {
-        known.pledge_count += row.pledge_count;
-        known.amount_usd += row.amount_usd;
-      }
+    parts.push(
+      statement(
+        db,
+        `SELECT pledger AS value, count(*) AS pledge_count, coalesce(sum(amount_usd), 0) AS amount_usd
+           FROM pledges p INDEXED BY pledges_announced_on_idx WHERE p.announced_on >= ? AND p.announced_on < ? GROUP BY pledger`,
+      ).all(low, high) as FacetValue[],
+    );
+  }
+  return addedUp(parts);
+}
+
+/** A facet read in parts (whole periods or bands from a table, the pledges of a cut one): each value once, sorted. */
+function addedUp(parts: FacetValue[][]): FacetValue[] {
+  if (parts.length === 1) return sortedFacetValues(parts[0]!);
+  const values = new Map<string, FacetValue>();
+  for (const row of parts.flat()) {
+    const known = values.get(row.value);
+    if (!known) values.set(row.value, { ...row });
+    else {
+      known.pledge_count += row.pledge_count;
+      known.amount_usd += row.amount_usd;
     }
   }
-  return [...values.values()].sort(byCountThenValue);
+  return sortedFacetValues([...values.values()]);
 }
