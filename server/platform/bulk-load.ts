@@ -41,14 +41,21 @@ export const PRE_GROUPED = ['pledge_bands', 'pledger_months', 'search_texts', 'p
 export const REBUILT_INDEXES = ['search_fts'] as const;
 
 /**
+ * The triggers a bulk load sets aside, by name: those that move the data version (006), and those that keep each
+ * pre-grouped table and rebuilt index, named after it (`pledges_insert_pledge_years`), but for the first tables'
+ * (007, 008, 022), named otherwise. A new pre-grouped table named in PRE_GROUPED has its triggers found here.
+ */
+const SET_ASIDE_TRIGGERS = ['*_data_version', 'pledges_bands_*', 'pledges_months_*', 'status_edges_*_margins', ...[...PRE_GROUPED, ...REBUILT_INDEXES].map((table) => `*_${table}`)];
+
+/**
  * Sets aside, inside the caller's transaction, the pledges' secondary indexes (all but those named in
- * keepIndexes) and the triggers that move the data version (006) and keep the pre-grouped tables (007–009, 013, 014, 021, 022, 025–028, 030) and the search's trigram index (023).
+ * keepIndexes) and the triggers of SET_ASIDE_TRIGGERS.
  */
 export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): BulkLoad {
   const objects = (where: string) => db.prepare(`SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ${where} ORDER BY name`).all() as SchemaObject[];
   const load: BulkLoad = {
     indexes: objects("type = 'index' AND tbl_name = 'pledges'").filter(({ name }) => !keepIndexes.includes(name)),
-    triggers: objects("type = 'trigger' AND (name GLOB '*_data_version' OR name GLOB 'pledges_bands_*' OR name GLOB 'pledges_months_*' OR name GLOB '*_search_texts' OR name GLOB '*_pledge_ledger' OR name GLOB '*_pledge_groups' OR name GLOB '*_status_spans' OR name GLOB '*_status_edges' OR name GLOB 'status_edges_*_margins' OR name GLOB '*_search_fts' OR name GLOB '*_announced_evidence' OR name GLOB '*_pledger_groups' OR name GLOB '*_band_margins' OR name GLOB '*_pledger_margins' OR name GLOB '*_pledge_years')"),
+    triggers: objects(`type = 'trigger' AND (${SET_ASIDE_TRIGGERS.map((pattern) => `name GLOB '${pattern}'`).join(' OR ')})`),
     pid: process.pid,
   };
   for (const { name } of load.triggers) db.exec(`DROP TRIGGER ${quote(name)}`);
