@@ -6,7 +6,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { CUBE_FIELDS, GROUP_SUMS, type CubeGroup } from './dashboard.cube.ts';
+import { CUBE_FIELDS, GROUP_SUMS, type CubeGroup } from './dashboard.groups.ts';
 import type { OverdueTotals } from './dashboard.facets.ts';
 
 type Sums = Pick<CubeGroup, (typeof GROUP_SUMS)[number]>;

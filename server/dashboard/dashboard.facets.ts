@@ -3,7 +3,9 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { announcedBy, dateAfter, datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, padded, whereClause } from '../pledges/pledges.sql.ts';
-import { amountSpan, CUBE_FIELDS, cubeOf, cutPledges, MANY, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { cubeOf } from './dashboard.cube.ts';
+import { CUBE_FIELDS, MANY, unmatchedField, type CubeGroup } from './dashboard.groups.ts';
+import { amountSpan, cutPledges } from './dashboard.periods.ts';
 import { FACET_FIELDS, type Facet, type FacetField, type FacetValue } from '../pledges/pledge.model.ts';
 
 type CubeField = (typeof CUBE_FIELDS)[number];

@@ -6,7 +6,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, overdueCondition, searchMatches, whereClause } from '../pledges/pledges.sql.ts';
-import { CUBE_FIELDS, cubeGroupOf, FIELDS_SQL, GROUP_SUMS, SUMS_SQL, type CubeGroup } from './dashboard.cube.ts';
+import { CUBE_FIELDS, cubeGroupOf, FIELDS_SQL, GROUP_SUMS, SUMS_SQL, type CubeGroup } from './dashboard.groups.ts';
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { OverdueTotals } from './dashboard.facets.ts';
 import type { FacetValue } from '../pledges/pledge.model.ts';

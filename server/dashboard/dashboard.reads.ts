@@ -1,7 +1,8 @@
 // Results of expensive reads (summaries, facets), kept until the database changes.
 import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { cubeKey, cubeOf, selectedOf, type CubeGroup } from './dashboard.cube.ts';
+import { cubeKey, cubeOf } from './dashboard.cube.ts';
+import { selectedOf, type CubeGroup } from './dashboard.groups.ts';
 import { facets, overdueTotals, pledgerValues, sortedFacetValues, type OverdueTotals } from './dashboard.facets.ts';
 import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
 import { summarize, timelineBetween, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';

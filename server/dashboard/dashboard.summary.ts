@@ -5,7 +5,8 @@ import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.fil
 import { OVERDUE_INDEX, overdueByIndex, PER_YEAR, US_AMOUNT, whereClause } from '../pledges/pledges.sql.ts';
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { Lever } from '../pledges/pledge.model.ts';
-import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { cubeOf } from './dashboard.cube.ts';
+import { unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 import { overdueTotals, type OverdueTotals } from './dashboard.facets.ts';
 import { FACET_FIELDS } from '../pledges/pledge.model.ts';
 

@@ -8,7 +8,8 @@ import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from '../pledges/pledge.model.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
 import { LEDGER_LISTED, rowTerms, withLedger } from '../pledges/pledges.waterfall.sql.ts';
-import { cubeOf, unmatchedField, type CubeGroup } from './dashboard.cube.ts';
+import { cubeOf } from './dashboard.cube.ts';
+import { unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 
 /** What a step could not take for want of a figure: relations (overlaps, repeats) or pledges (the others). */
 export const UNKNOWN_KINDS = ['overlaps_of_unknown_size', 'new_part_not_stated', 'repeats_of_unknown_size', 'unknown_us_share', 'mixed_or_unknown_kind'] as const;
