@@ -3,6 +3,9 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertEvent, linkPledgeToEvent } from '../../server/events/events.repository.ts';
 import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../../server/pledges/pledges.csv.ts';
+import { CSV_COLUMNS } from '../../server/pledges/pledge.model.ts';
+import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
+import { iterateExport } from '../../server/pledges/pledges.repository.ts';
 import { addPledge, freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
@@ -151,6 +154,28 @@ describe('GET /pledges.csv', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('GET /pledges.csv, many chunks of text in every script', () => {
+  it('is the same bytes as the rows written at once, whatever a chunk boundary cuts and however long a record', async () => {
+    ctx = freshApp({ seed: false });
+    const texts = ['Zürich Straße', '北京 半导体', 'Ünïcödé, "quoted"', '=cmd|€', 'emoji 🚀🏭', 'plain'];
+    ctx.db.transaction(() => {
+      for (let i = 0; i < 1500; i++) addPledge(ctx.db, { pledger: `${texts[i % texts.length]} ${i}`, context_note: `${texts[(i + 1) % texts.length]} `.repeat(1 + (i % 40)) });
+      // Records of fewer characters than a chunk's bytes but more bytes than are left in it, and one record longer
+      // than a chunk: characters of three and four bytes.
+      for (let i = 0; i < 3; i++) {
+        addPledge(ctx.db, { pledger: `Narrow ${i}`, context_note: 'x'.repeat(50_000) });
+        addPledge(ctx.db, { pledger: `Wide ${i}`, context_note: '€'.repeat(30_000) });
+      }
+      addPledge(ctx.db, { pledger: 'Long', context_note: '€🏭'.repeat(60_000) });
+    })();
+    const res = await request(ctx.app).get('/pledges.csv').buffer(true).parse(binary);
+    const rows = [...iterateExport(ctx.db, { ...EMPTY_FILTER, on: new Date().toISOString().slice(0, 10) })];
+    expect(rows).toHaveLength(1507);
+    expect((res.body as Buffer).length).toBeGreaterThan(500_000);
+    expect((res.body as Buffer).equals(Buffer.from(tableCsv([[...CSV_COLUMNS], ...rows])))).toBe(true);
   });
 });
 
