@@ -17,7 +17,8 @@ import { CSV_COLUMNS } from '../server/pledges/pledge.model.ts';
 import { cubeOf } from '../server/dashboard/dashboard.cube.ts';
 import { computeWaterfall } from '../server/dashboard/dashboard.waterfall.ts';
 import { parseFilter } from '../server/pledges/pledges.filter.ts';
-import { exportSql, IDENTITY_INDEX } from '../server/pledges/pledges.repository.ts';
+import { exportSql } from '../server/pledges/pledges.export.ts';
+import { IDENTITY_INDEX } from '../server/pledges/pledges.repository.ts';
 import { utcToday } from '../server/lib/dates.ts';
 import { nginxAvailable, startNginx } from '../tests/deploy/nginx.ts';
 

@@ -4,7 +4,7 @@ import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { csvFilename, streamCsv, type CsvCell } from '../pledges/pledges.csv.ts';
 import { SOURCE_CSV_COLUMNS } from '../pledges/pledge.model.ts';
-import { iterateSourcesExport } from '../pledges/pledges.repository.ts';
+import { iterateSourcesExport } from '../pledges/pledges.export.ts';
 import { EVENT_CSV_COLUMNS } from '../events/event.model.ts';
 import { iterateEventsExport } from '../events/events.repository.ts';
 import { iterateRevisionsExport, REVISION_CSV_COLUMNS } from '../revisions/revisions.repository.ts';

@@ -51,17 +51,18 @@ const NEEDS_MORE = /[",\r\n]|^[=+\-@\t\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /**
  * One CSV record, CRLF-terminated. A record none of whose text cells needs anything (nearly every one) is its cells
- * joined, which writes numbers and nulls as csvCell does, in one string instead of one for each cell.
+ * joined, which writes numbers and nulls as csvCell does, in one string instead of one for each cell. A cell marked
+ * plain is written as it is (columns already joined: pledges.export.ts).
  */
-export function csvLine(cells: readonly CsvCell[]): string {
-  let plain = true;
-  for (let i = 0; i < cells.length && plain; i++) {
+export function csvLine(cells: readonly CsvCell[], plain?: readonly boolean[]): string {
+  let more = false;
+  for (let i = 0; i < cells.length && !more; i++) {
     const cell = cells[i];
-    plain = typeof cell !== 'string' || !NEEDS_MORE.test(cell);
+    more = typeof cell === 'string' && plain?.[i] !== true && NEEDS_MORE.test(cell);
   }
-  if (plain) return `${cells.join(',')}\r\n`;
+  if (!more) return `${cells.join(',')}\r\n`;
   let line = '';
-  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvCell(cells[i]);
+  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + (plain?.[i] ? String(cells[i] ?? '') : csvCell(cells[i]));
   return `${line}\r\n`;
 }
 
@@ -73,12 +74,12 @@ const CHUNK_BYTES = 64 * 1024;
  * hold its records until it was sent, and the server's small young generation would copy them from one
  * collection to the next.
  */
-function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[]): Generator<Buffer> {
+function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[], plain?: readonly boolean[]): Generator<Buffer> {
   const head = csvLine(header);
   let chunk = Buffer.allocUnsafe(Math.max(2 * CHUNK_BYTES, 3 * head.length));
   let used = chunk.write(head);
   for (const row of rows) {
-    const line = csvLine(row);
+    const line = csvLine(row, plain);
     // A UTF-8 character takes at most three bytes for each UTF-16 unit of the string.
     if (used + 3 * line.length > chunk.length) {
       if (used > 0) yield chunk.subarray(0, used);
@@ -97,15 +98,17 @@ function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[
 
 /**
  * Writes rows (arrays of the CSV's columns) to out, reading the next rows only as fast as out takes them. The
- * header is the pledges' columns unless another table's are given.
+ * header is the pledges' columns unless another table's are given; plain marks the cells written as they are
+ * (csvLine).
  */
 export function streamCsv(
   rows: Iterable<readonly CsvCell[]>,
   out: Writable,
   done: (error?: Error | null) => void,
   header: readonly string[] = CSV_COLUMNS,
+  plain?: readonly boolean[],
 ): void {
-  pipeline(Readable.from(csvChunks(rows, header), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), out, done);
+  pipeline(Readable.from(csvChunks(rows, header, plain), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), out, done);
 }
 
 /** pledges-2025-06-02.csv, or another table's name for its export. */

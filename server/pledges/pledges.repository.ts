@@ -2,8 +2,6 @@
 // parameters.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
-import type { CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, isDatedBy, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { deepPageIds } from './pledges.deep-pages.ts';
 import { diff, nextIdSql, recordRevision, type Author, type Changes } from '../revisions/revisions.repository.ts';
@@ -15,15 +13,15 @@ import { recordRelationsGone } from '../relations/relations.repository.ts';
 import type { NewPledge, Pledge, PledgeListRow, PledgeWrite, Source, StatusStep } from './pledge.model.ts';
 
 // A pledge's source URLs in order, and its event ids, each space-separated: as the table and the CSV show them.
-const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')`;
+export const SOURCE_URLS = `coalesce((SELECT group_concat(s.url, ' ' ORDER BY s.position) FROM pledge_sources s WHERE s.pledge_id = p.id), '')`;
 
-const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
+export const EVENT_IDS = `coalesce((SELECT group_concat(pe.event_id, ' ' ORDER BY pe.event_id) FROM pledge_events pe WHERE pe.pledge_id = p.id), '')`;
 
 /**
  * A pledge's status and whether it is overdue ('true' or 'false', the CSV's and the JSON's words) on the filter's
  * date, with their parameters: today's status, or in an as-of view the status on its date (statusAsOf).
  */
-function statusColumns(filter: Pick<PledgeFilter, 'on' | 'as_of'>, db?: Db): { status: string; overdue: string; params: unknown[] } {
+export function statusColumns(filter: Pick<PledgeFilter, 'on' | 'as_of'>, db?: Db): { status: string; overdue: string; params: unknown[] } {
   const overdue = overdueCondition(filter.on, filter.as_of !== null, db);
   const status = filter.as_of === null ? { sql: 'p.status', params: [] } : statusAsOf(filter.as_of, db);
   return { status: status.sql, overdue: `CASE WHEN ${overdue.sql} THEN 'true' ELSE 'false' END`, params: [...status.params, ...overdue.params] };
@@ -86,50 +84,6 @@ export function listPledges(
     )
     .all(...columns.params, ...where.params, limit, offset) as ListedRow[];
   return rows.map(listed);
-}
-
-/**
- * The export's query: exactly the CSV's columns, in its order (nothing computed that the file leaves out), with the
- * parameters of its status and overdue columns, which go before the WHERE clause's.
- */
-export function exportSql(whereSql = '', filter: Pick<PledgeFilter, 'on' | 'as_of'> = EMPTY_FILTER, db?: Db): { sql: string; params: unknown[] } {
-  const { status, overdue, params } = statusColumns(filter, db);
-  const columns = CSV_COLUMNS.map((column) =>
-    column === 'source_urls'
-      ? `${SOURCE_URLS} AS source_urls`
-      : column === 'event_ids'
-        ? `${EVENT_IDS} AS event_ids`
-        : column === 'overdue'
-          ? `${overdue} AS overdue`
-          : column === 'status'
-            ? `${status} AS status`
-            : `p.${column}`,
-  );
-  // The status comes before overdue among the columns, as its parameters do.
-  return { sql: `SELECT ${columns.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`, params };
-}
-
-/** Every matching pledge in id order as an array of the CSV's columns, one row at a time: for the export. */
-export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
-  const where = whereClause(filter, db);
-  const query = exportSql(where.sql, filter, db);
-  return db.prepare(query.sql).raw().iterate(...query.params, ...where.params) as IterableIterator<CsvCell[]>;
-}
-
-/**
- * Every pledge's sources as /sources.csv's columns, by pledge and position, one row at a time; before (the day after
- * an as-of date): those of the pledges announced before it.
- */
-export function iterateSourcesExport(db: Db, before: string | null = null): IterableIterator<CsvCell[]> {
-  const columns = SOURCE_CSV_COLUMNS.map((column) => `s.${column}`).join(', ');
-  return db
-    .prepare(
-      before === null
-        ? `SELECT ${columns} FROM pledge_sources s ORDER BY s.pledge_id, s.position`
-        : `SELECT ${columns} FROM pledge_sources s CROSS JOIN pledges p ON p.id = s.pledge_id WHERE p.announced_on < ? ORDER BY s.pledge_id, s.position`,
-    )
-    .raw()
-    .iterate(...(before === null ? [] : [before])) as IterableIterator<CsvCell[]>;
 }
 
 /**

@@ -5,8 +5,9 @@ import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
 import { csvFilename, streamCsv } from './pledges.csv.ts';
 import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
-import type { Facet } from './pledge.model.ts';
-import { findPledge, iterateExport, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
+import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
+import { exportRecords } from './pledges.export.ts';
+import { findPledge, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
 import { relationsSection } from '../relations/relations.repository.ts';
@@ -67,11 +68,13 @@ export function pledgesRouter(
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
     collectBeforeLongWork();
-    streamCsv(iterateExport(snapshot, filter), res, (error) => {
+    const { records, plain } = exportRecords(snapshot, filter);
+    const done = (error?: Error | null) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
-    });
+    };
+    streamCsv(records, res, done, CSV_COLUMNS, plain);
   });
 
   /** The pledge as the request's date sees it; a 404 that says why when it had not been announced by an as-of date. */

@@ -5,7 +5,7 @@ import { insertEvent, linkPledgeToEvent } from '../../server/events/events.repos
 import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell } from '../../server/pledges/pledges.csv.ts';
 import { CSV_COLUMNS } from '../../server/pledges/pledge.model.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
-import { iterateExport } from '../../server/pledges/pledges.repository.ts';
+import { iterateExport } from '../../server/pledges/pledges.export.ts';
 import { addPledge, freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
