@@ -370,7 +370,17 @@ interface SizeResult {
   rows: number;
   generate_s: number;
   database_mb: number;
-  csv: { http_s: number; http_mb: number; server_peak_rss_mb: number; sqlite3_s: number; sqlite3_mb: number; ratio: number };
+  csv: {
+    http_s: number;
+    http_mb: number;
+    server_peak_rss_mb: number;
+    sqlite3_s: number;
+    sqlite3_mb: number;
+    ratio: number;
+    /** Both runs of each, in order (http_s and sqlite3_s are the faster). */
+    http_runs_s: number[];
+    sqlite3_runs_s: number[];
+  };
   /**
    * growth_mb: from the first second of the read (the export's own working set, as for any export, is then in
    * place) to the most seen after it; a server that buffered what the client has not read would grow by
@@ -410,17 +420,25 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
     log('The waterfall, uncached');
     const waterfall = measureWaterfalls(file);
 
-    log('CSV export over HTTP');
+    // Each export twice, alternated, and the faster of each reported: the first to read the file after it was
+    // written pays for whatever of it the machine has paged out since, which the second, right after, does not.
     const csvFile = path.join(workDir, `export-${rows}.csv`);
-    resetPeak(pid);
-    const viaHttp = await get(`${server.url}/pledges.csv`, { headers: { 'accept-encoding': 'identity' }, to: csvFile });
-    const serverPeak = memory(pid).peak;
-    log('CSV export with the sqlite3 command-line tool');
     const columns = CSV_COLUMNS.join(', ');
     const cliFile = path.join(workDir, `sqlite3-${rows}.csv`);
-    const started = performance.now();
-    execFileSync('sh', ['-c', 'sqlite3 -readonly -csv -header "$1" "$2" > "$3"', 'sh', file, `SELECT ${columns} FROM (${cliExportSql()})`, cliFile]);
-    const cliMs = performance.now() - started;
+    const httpRuns: Fetched[] = [];
+    const cliRuns: number[] = [];
+    resetPeak(pid);
+    for (let run = 0; run < 2; run++) {
+      log('CSV export over HTTP');
+      httpRuns.push(await get(`${server.url}/pledges.csv`, { headers: { 'accept-encoding': 'identity' }, to: csvFile }));
+      log('CSV export with the sqlite3 command-line tool');
+      const started = performance.now();
+      execFileSync('sh', ['-c', 'sqlite3 -readonly -csv -header "$1" "$2" > "$3"', 'sh', file, `SELECT ${columns} FROM (${cliExportSql()})`, cliFile]);
+      cliRuns.push(performance.now() - started);
+    }
+    const serverPeak = memory(pid).peak;
+    const viaHttp = httpRuns.reduce((best, fetched) => (fetched.ms < best.ms ? fetched : best));
+    const cliMs = Math.min(...cliRuns);
     log(`  (${sqliteVersion})`);
 
     log(`Slow client reading /pledges.csv at 1 MB/s for ${SLOW_SECONDS} s`);
@@ -470,6 +488,8 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
         sqlite3_s: seconds(cliMs),
         sqlite3_mb: Math.round(size(cliFile)),
         ratio: Math.round((viaHttp.ms / cliMs) * 100) / 100,
+        http_runs_s: httpRuns.map((fetched) => seconds(fetched.ms)),
+        sqlite3_runs_s: cliRuns.map(seconds),
       },
       slow_client: {
         bytes_read_mb: Math.round(slow.bytes / 1e5) / 10,
@@ -665,8 +685,8 @@ function report(results: SizeResult[], checks: Target[]): string {
     header.map(() => '---'),
     line('generate (s)', (r) => String(r.generate_s)),
     line('database file (MB)', (r) => String(r.database_mb)),
-    line('CSV over HTTP (s / MB)', (r) => `${r.csv.http_s} / ${r.csv.http_mb}`),
-    line('CSV by sqlite3 CLI (s / MB)', (r) => `${r.csv.sqlite3_s} / ${r.csv.sqlite3_mb}`),
+    line('CSV over HTTP (s / MB; faster of two: both)', (r) => `${r.csv.http_s} / ${r.csv.http_mb}; ${r.csv.http_runs_s.join(', ')}`),
+    line('CSV by sqlite3 CLI (s / MB; faster of two: both)', (r) => `${r.csv.sqlite3_s} / ${r.csv.sqlite3_mb}; ${r.csv.sqlite3_runs_s.join(', ')}`),
     line('server peak RSS during CSV (MB)', (r) => String(r.csv.server_peak_rss_mb)),
     line('slow client: RSS before, at 1 s → max (MB)', (r) => `${r.slow_client.rss_before_mb}, ${r.slow_client.rss_start_mb} → ${r.slow_client.rss_max_mb}`),
     ...Object.keys(results[0].uncached_ms).map((route) => line(`uncached ${route} (ms)`, (r) => String(r.uncached_ms[route]))),
