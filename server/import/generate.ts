@@ -6,7 +6,8 @@ import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
 import { concessionFor, insertConcessions, statusSteps } from './generate.history.ts';
 import { insertStatusStep } from './seed.repository.ts';
-import { statement } from '../platform/statements.ts';
+import { countPledges } from '../pledges/pledges.sql.ts';
+import { insertRelation } from '../relations/relations.repository.ts';
 import { LEVERS, STATUSES, type CommitmentKind, type NewPledge } from '../pledges/pledge.model.ts';
 import { GENERATOR_AUTHOR, recordRevision } from '../revisions/revisions.repository.ts';
 
@@ -101,7 +102,6 @@ interface Drawn {
  * amounts, where known, are a part of the smaller pledge, in millions.
  */
 function relateBatch(db: Db, rand: () => number, batch: Drawn[]): void {
-  const insert = statement(db, 'INSERT INTO pledge_relations (pledge_id, kind, other_id, amount_usd, note) VALUES (?, ?, ?, ?, ?)');
   for (let i = 0; i < batch.length; i++) {
     if (rand() >= GROUP_START) continue;
     let pick = rand();
@@ -112,7 +112,7 @@ function relateBatch(db: Db, rand: () => number, batch: Drawn[]): void {
       const pledges = [batch[i + from]!, ...(to === null ? [] : [batch[i + to]!])];
       const amounts = pledges.map((pledge) => pledge.amount).filter((amount) => amount !== null);
       const amount = amounts.length === 0 || rand() >= known ? null : Math.round((Math.min(...amounts) * (0.1 + 0.8 * rand())) / 1e6) * 1e6;
-      insert.run(pledges[0]!.id, kind, pledges[1]?.id ?? null, amount, 'Synthetic relation');
+      insertRelation(db, { pledge_id: pledges[0]!.id, kind, other_id: pledges[1]?.id ?? null, amount_usd: amount, note: 'Synthetic relation', source_url: null, source_title: '' });
     }
     i += size - 1;
   }
@@ -210,7 +210,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
   // A bulk load writes faster without the secondary indexes (built once at the end, in order) and the per-row
   // triggers (the pre-grouped tables are refilled at the end in one pass each): worth it from a few thousand rows,
   // as long as they are at least as many as the table holds (the refills and index builds read the whole table).
-  const held = db.prepare('SELECT count(*) FROM pledges').pluck().get() as number;
+  const held = countPledges(db);
   const load = rows >= bulkFrom && rows >= held ? db.transaction(() => beginBulkLoad(db))() : null;
   try {
     for (let done = 0; done < rows && !shouldStop?.(); ) {
