@@ -24,15 +24,8 @@ export function exportSql(whereSql = '', filter: Pick<PledgeFilter, 'on' | 'as_o
   return { sql: `SELECT ${list.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`, params };
 }
 
-/** Every matching pledge in id order as an array of the CSV's columns, one row at a time. */
-export function iterateExport(db: Db, filter: PledgeFilter = EMPTY_FILTER): IterableIterator<CsvCell[]> {
-  const where = whereClause(filter, db);
-  const query = exportSql(where.sql, filter, db);
-  return db.prepare(query.sql).raw().iterate(...query.params, ...where.params) as IterableIterator<CsvCell[]>;
-}
-
 /**
- * /pledges.csv's records: iterateExport's, with each run of two or more plain columns (PLAIN_CSV_COLUMNS) already
+ * /pledges.csv's records, every matching pledge in id order: exportSql's columns, with each run of two or more plain columns (PLAIN_CSV_COLUMNS) already
  * joined by commas in SQL, one cell for the run (plain: true; the others are written as usual). The driver makes a
  * JavaScript value for every column of every row, which costs more than SQLite joining them: 26 columns become 19.
  */
