@@ -4,7 +4,7 @@
 // pledgers); those six fields are matched on the grouped rows. The same few thousand groups therefore serve
 // every sector, status, country and lever selection under those conditions. Pledgers are many (each its own
 // group would multiply the groups by their number): they are a condition of the pass, and their facet is a
-// query of its own (pledgerValues in the repository).
+// query of its own (pledgerValues in dashboard.facets.ts).
 import type { Db } from '../platform/db.ts';
 import { announcedBy, datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { OVERDUE_INDEX, overdueByIndex, whereClause } from '../pledges/pledges.sql.ts';
