@@ -126,7 +126,8 @@ export const CSV_COLUMNS = [
 /**
  * The CSV's columns whose values never need quoting or neutralising, whatever is written: whole numbers, dates (their
  * CHECK constraints allow digits and dashes alone), the enumerations' words (CHECK constraints too), event ids, and
- * 'true' or 'false'. The export joins each run of them in SQL (pledges.export.ts).
+ * 'true' or 'false'. The export joins them in SQL with the other columns and checks only the others' cells for a
+ * formula's first character (pledges.export.ts).
  */
 export const PLAIN_CSV_COLUMNS: ReadonlySet<(typeof CSV_COLUMNS)[number]> = new Set([
   'id',

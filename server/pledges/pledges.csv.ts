@@ -5,7 +5,7 @@ import { CSV_COLUMNS } from './pledge.model.ts';
 
 // OWASP CSV injection triggers, plus LF and NUL (which csv-stringify's escape_formulas misses) and the
 // full-width forms that some spreadsheets fold to their ASCII twins.
-const FORMULA_START = /^[=+\-@\t\r\n\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+export const FORMULA_START = /^[=+\-@\t\r\n\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /** A text cell a spreadsheet would run as a formula gets a leading apostrophe. */
 export function neutraliseFormula(text: string): string {
@@ -51,35 +51,33 @@ const NEEDS_MORE = /[",\r\n]|^[=+\-@\t\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /**
  * One CSV record, CRLF-terminated. A record none of whose text cells needs anything (nearly every one) is its cells
- * joined, which writes numbers and nulls as csvCell does, in one string instead of one for each cell. A cell marked
- * plain is written as it is (columns already joined: pledges.export.ts).
+ * joined, which writes numbers and nulls as csvCell does, in one string instead of one for each cell.
  */
-export function csvLine(cells: readonly CsvCell[], plain?: readonly boolean[]): string {
+export function csvLine(cells: readonly CsvCell[]): string {
   let more = false;
   for (let i = 0; i < cells.length && !more; i++) {
     const cell = cells[i];
-    more = typeof cell === 'string' && plain?.[i] !== true && NEEDS_MORE.test(cell);
+    more = typeof cell === 'string' && NEEDS_MORE.test(cell);
   }
   if (!more) return `${cells.join(',')}\r\n`;
   let line = '';
-  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + (plain?.[i] ? String(cells[i] ?? '') : csvCell(cells[i]));
+  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvCell(cells[i]);
   return `${line}\r\n`;
 }
 
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * The header and then the records, in chunks of about 64 kB, each made only when the reader asks for it. Each record
- * is written into the chunk's bytes as it is made, so that it is garbage at once: a chunk kept as a string would
- * hold its records until it was sent, and the server's small young generation would copy them from one
- * collection to the next.
+ * The header and then the records (CRLF-terminated lines), in chunks of about 64 kB, each made only when the reader
+ * asks for it. Each record is written into the chunk's bytes as it is made, so that it is garbage at once: a chunk
+ * kept as a string would hold its records until it was sent, and the server's small young generation would copy
+ * them from one collection to the next.
  */
-function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[], plain?: readonly boolean[]): Generator<Buffer> {
+function* csvChunks(lines: Iterable<string>, header: readonly string[]): Generator<Buffer> {
   const head = csvLine(header);
   let chunk = Buffer.allocUnsafe(Math.max(2 * CHUNK_BYTES, 3 * head.length));
   let used = chunk.write(head);
-  for (const row of rows) {
-    const line = csvLine(row, plain);
+  for (const line of lines) {
     // A UTF-8 character takes at most three bytes for each UTF-16 unit of the string.
     if (used + 3 * line.length > chunk.length) {
       if (used > 0) yield chunk.subarray(0, used);
@@ -96,19 +94,21 @@ function* csvChunks(rows: Iterable<readonly CsvCell[]>, header: readonly string[
   if (used > 0) yield chunk.subarray(0, used);
 }
 
+function* linesOf(rows: Iterable<readonly CsvCell[]>): Generator<string> {
+  for (const row of rows) yield csvLine(row);
+}
+
 /**
  * Writes rows (arrays of the CSV's columns) to out, reading the next rows only as fast as out takes them. The
- * header is the pledges' columns unless another table's are given; plain marks the cells written as they are
- * (csvLine).
+ * header is the pledges' columns unless another table's are given.
  */
-export function streamCsv(
-  rows: Iterable<readonly CsvCell[]>,
-  out: Writable,
-  done: (error?: Error | null) => void,
-  header: readonly string[] = CSV_COLUMNS,
-  plain?: readonly boolean[],
-): void {
-  pipeline(Readable.from(csvChunks(rows, header, plain), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), out, done);
+export function streamCsv(rows: Iterable<readonly CsvCell[]>, out: Writable, done: (error?: Error | null) => void, header: readonly string[] = CSV_COLUMNS): void {
+  streamCsvLines(linesOf(rows), out, done, header);
+}
+
+/** streamCsv for records already written as CSV lines (pledges.export.ts). */
+export function streamCsvLines(lines: Iterable<string>, out: Writable, done: (error?: Error | null) => void, header: readonly string[] = CSV_COLUMNS): void {
+  pipeline(Readable.from(csvChunks(lines, header), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), out, done);
 }
 
 /** pledges-2025-06-02.csv, or another table's name for its export. */

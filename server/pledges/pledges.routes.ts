@@ -3,10 +3,10 @@ import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
-import { csvFilename, streamCsv } from './pledges.csv.ts';
+import { csvFilename, streamCsvLines } from './pledges.csv.ts';
 import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
-import { exportRecords } from './pledges.export.ts';
+import { exportLines } from './pledges.export.ts';
 import { findPledge, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
@@ -68,13 +68,12 @@ export function pledgesRouter(
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
     collectBeforeLongWork();
-    const { records, plain } = exportRecords(snapshot, filter);
     const done = (error?: Error | null) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
     };
-    streamCsv(records, res, done, CSV_COLUMNS, plain);
+    streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
   });
 
   /** The pledge as the request's date sees it; a 404 that says why when it had not been announced by an as-of date. */

@@ -181,6 +181,45 @@ describe('GET /pledges.csv, many chunks of text in every script', () => {
   });
 });
 
+describe('GET /pledges.csv, records joined in SQL and records written cell by cell', () => {
+  it('writes a comma, quote, line break or formula in any text column among plain records as csv-stringify does, filtered or not', async () => {
+    ctx = freshApp({ seed: false });
+    const texts = ['a, b', 'say "hi"', 'one\ntwo', 'cr\rhere', '=SUM(A1)', '-1', '@x', '＝1', '\tx', 'plain'];
+    const columns = ['pledger', 'project', 'amount_note', 'horizon_note', 'sector', 'country', 'context_note'] as const;
+    let i = 0;
+    ctx.db.transaction(() => {
+      for (const column of columns) {
+        for (const text of texts) {
+          // REAL columns SQLite would write otherwise (10.0, 33.3333333333333) between the runs.
+          const reals = { us_share_pct: [10, 12.5, 100 / 3][i % 3], horizon_years: [null, 2.5, 7][i % 3] };
+          addPledge(ctx.db, { pledger: `Plain ${i}`, sector: i % 2 ? 'Energy' : 'Chips', ...reals });
+          addPledge(ctx.db, { sector: i % 3 ? 'Energy' : 'Chips', ...reals, [column]: text });
+          i++;
+        }
+      }
+      // Two unwritten records in a row, then plain ones to the end.
+      addPledge(ctx.db, { pledger: 'x, y', sector: 'Energy' });
+      addPledge(ctx.db, { project: '+1', sector: 'Energy' });
+      for (let k = 0; k < 5; k++) addPledge(ctx.db, { pledger: `Tail ${k}`, sector: 'Energy', us_share_pct: 99.9 });
+    })();
+    const query = exportSql('', { ...EMPTY_FILTER, on: new Date().toISOString().slice(0, 10) }, ctx.db);
+    const rows = ctx.db.prepare(query.sql).raw().all(...query.params) as CsvCell[][];
+    expect(rows).toHaveLength(2 * columns.length * texts.length + 7);
+    const sector = CSV_COLUMNS.indexOf('sector');
+    const views = [
+      { url: '/pledges.csv', rows },
+      { url: '/pledges.csv?sector=Energy', rows: rows.filter((row) => row[sector] === 'Energy') },
+      { url: '/pledges.csv?q=plain%201', rows: rows.filter((row) => String(row[CSV_COLUMNS.indexOf('pledger')]).startsWith('Plain 1')) },
+    ];
+    for (const view of views) {
+      const res = await request(ctx.app).get(view.url).buffer(true).parse(binary);
+      expect(res.status).toBe(200);
+      expect(view.rows.length).toBeGreaterThan(10);
+      expect((res.body as Buffer).toString('utf8')).toBe(tableCsv([[...CSV_COLUMNS], ...view.rows]));
+    }
+  });
+});
+
 describe('neutraliseFormula', () => {
   it.each(['=', '+', '-', '@', '\t', '\r', '\n', '\0', '＝', '＋', '－', '＠'])('prefixes a cell starting with %j', (trigger) => {
     expect(neutraliseFormula(`${trigger}1+1`)).toBe(`'${trigger}1+1`);
