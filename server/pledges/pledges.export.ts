@@ -61,12 +61,12 @@ const QUOTE_OR_BREAK = /["\r\n]/;
 /**
  * /pledges.csv's records (CRLF-terminated lines), every matching pledge in id order. The driver makes a JavaScript
  * value for every column of every row, which costs more than SQLite joining them: here every column but the REAL
- * ones is joined by commas in SQL, five values a row instead of twenty-six (a 1M export 25 % faster,
- * docs/performance.md). A record whose runs are its CSV already (isWritten: nearly every one) is its values joined;
- * another is read again by id, its 26 cells each written as csvLine writes them. A statement being read holds its
- * connection, so that read ends the first one, which starts again after that pledge: at once when the query reads
- * the table in id order (no filter); with a filter, whose query may sort its matches, every later record is read
- * cell by cell instead, the query started once more.
+ * ones is joined by commas in SQL, five values a row instead of twenty-six (docs/performance.md). A record whose
+ * runs are its CSV already (isWritten: nearly every one) is its values joined; another is read again by id, its 26
+ * cells each written as csvLine writes them. A statement being read holds its connection, so that read ends the
+ * first one, which starts again after that pledge: at once when the query reads the table in id order (no filter);
+ * with a filter, whose query may sort its matches, every later record is read cell by cell instead, the query
+ * started once more.
  */
 export function* exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Generator<string> {
   const where = whereClause(filter, db);
