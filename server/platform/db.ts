@@ -1,5 +1,6 @@
 // The only importer of the SQLite driver: opening, pragmas and read snapshots.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -39,6 +40,8 @@ export function openDatabase(file: string, { maxBytes }: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma(`cache_size = ${PAGE_CACHE}`);
+  // A large sort (a broad search's groups, an index built by a bulk load) may use the machine's other cores.
+  db.pragma(`threads = ${SORTER_THREADS}`);
   // Never below the pages the file already has (SQLite keeps those): a database already past the cap only refuses to grow.
   if (maxBytes !== undefined) db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize(db)))}`);
   return db;
@@ -56,6 +59,9 @@ export function maxBytesOf(db: Db): number {
 // SQLite's own page cache, per connection: 2 MB (better-sqlite3 asks for 16). The operating system's file cache
 // holds the database anyway, so a larger cache per connection would only cost memory.
 const PAGE_CACHE = -2000;
+
+// The threads SQLite's sorter may start beside the connection's own, one for each core (SQLite's default is none).
+const SORTER_THREADS = Math.min(os.availableParallelism(), 8);
 
 /**
  * A second, read-only connection holding one snapshot of the database, for long reads (CSV export)
