@@ -198,25 +198,25 @@ const TRIGRAM_LENGTH = 3;
  * holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
 export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
-  return keptIdsIn(SEARCHES, keptSearch(db, q), q);
+  return keptIdsIn(SEARCHES, keptSearch(db, q));
 }
 
-/** Finds and keeps the search's matches (searchHits); returns the version to read them with. */
-function keptSearch(db: Db, q: string): string {
-  return keepIds(db, SEARCHES, q, (version) => {
-    const into = 'INSERT INTO temp.search_hits (version, key, part, id)';
+/** Finds and keeps the search's matches (searchHits); returns the run to read them with. */
+function keptSearch(db: Db, q: string): number {
+  return keepIds(db, SEARCHES, q, (run) => {
+    const into = 'INSERT INTO temp.search_hits (run, part, id)';
     const pieces = trigrams(q);
     if (q.includes('\n')) {
       // Text with a line break could match across two fields of search_texts: matched field by field.
       const search = searchCondition(q);
-      statement(db, `${into} SELECT ?, ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(version, q, ...search.params);
+      statement(db, `${into} SELECT ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(run, ...search.params);
     } else if (pieces !== null) {
       // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
-      const texts = `${into} SELECT ?, ?, '', t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
+      const texts = `${into} SELECT ?, '', t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
                       WHERE search_fts MATCH ? AND t.text LIKE ? ESCAPE '\\'`;
-      statement(db, texts).run(version, q, pieces, likePattern(q));
+      statement(db, texts).run(run, pieces, likePattern(q));
     } else {
-      statement(db, `${into} SELECT ?, ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(version, q, likePattern(q));
+      statement(db, `${into} SELECT ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(run, likePattern(q));
     }
   });
 }
@@ -228,7 +228,7 @@ function isSearchAlone(filter: PledgeFilter): boolean {
 
 /** How many pledges a search matches, from its kept matches (found and kept first if they are not yet). */
 export function searchMatches(db: Db, q: string): number {
-  const count = keptIdsCount(SEARCHES, keptSearch(db, q), q);
+  const count = keptIdsCount(SEARCHES, keptSearch(db, q));
   return statement(db, count.sql).pluck().get(...count.params) as number;
 }
 

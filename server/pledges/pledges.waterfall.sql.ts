@@ -202,7 +202,7 @@ const STEPS: KeptSet = { name: 'step', kept: 8 };
  */
 export function stepCondition(step: WaterfallStep, base: { sql: string; params: unknown[] }, kept?: { db: Db; key: string }): { sql: string; params: unknown[] } {
   const listed = kept
-    ? keptIdsIn(STEPS, keptSteps(kept.db, kept.key, base), kept.key, step)
+    ? keptIdsIn(STEPS, keptSteps(kept.db, kept.key, base), step)
     : { sql: `p.id IN (${inlineLedger(base.sql)} SELECT id FROM ledger WHERE ${LEDGER_LISTED[step]})`, params: base.params };
   const row = ROW_LISTED[step];
   if (row === null) return listed;
@@ -211,16 +211,16 @@ export function stepCondition(step: WaterfallStep, base: { sql: string; params: 
   return { sql: `(+${listed.sql} OR (${row} AND p.id NOT IN (${LEDGER_IDS})))`, params: listed.params };
 }
 
-/** Runs the ledger for the view into the connection's kept ids, once per data version; returns the version. */
-function keptSteps(db: Db, key: string, base: { sql: string; params: unknown[] }): string {
-  return keepIds(db, STEPS, key, (version) => {
+/** Runs the ledger for the view into the connection's kept ids, once per data version; returns the run. */
+function keptSteps(db: Db, key: string, base: { sql: string; params: unknown[] }): number {
+  return keepIds(db, STEPS, key, (run) => {
     const steps = WATERFALL_STEPS.map((step) => `SELECT '${step}' AS step`).join(' UNION ALL ');
     const listed = `CASE steps.step ${WATERFALL_STEPS.map((step) => `WHEN '${step}' THEN ${LEDGER_LISTED[step]}`).join(' ')} END`;
     withLedger(db, base, (ledger) =>
       statement(
         db,
-        `${ledger} INSERT INTO temp.step_hits (version, key, part, id) SELECT ?, ?, steps.step, ledger.id FROM ledger JOIN (${steps}) AS steps ON ${listed}`,
-      ).run(version, key),
+        `${ledger} INSERT INTO temp.step_hits (run, part, id) SELECT ?, steps.step, ledger.id FROM ledger JOIN (${steps}) AS steps ON ${listed}`,
+      ).run(run),
     );
   });
 }

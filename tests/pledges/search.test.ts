@@ -43,7 +43,9 @@ describe('a search’s matches, kept per connection', () => {
     addPledge(ctx.db, { pledger: 'Anyone' });
     search(ctx.db, 'TSMC');
     expect(kept(ctx.db)).toEqual([{ version: expect.any(String), q: 'TSMC' }]);
-    expect(ctx.db.prepare('SELECT count(DISTINCT version) FROM temp.search_hits').pluck().get()).toBe(1);
+    // Only that run's matches are kept: none of the runs dropped is left behind.
+    expect(ctx.db.prepare('SELECT count(DISTINCT run) FROM temp.search_hits').pluck().get()).toBe(1);
+    expect(ctx.db.prepare('SELECT count(*) FROM temp.search_hits WHERE run NOT IN (SELECT run FROM temp.search_runs)').pluck().get()).toBe(0);
   });
 
   it('on a snapshot connection (the export’s) are its own, as of its snapshot', () => {
