@@ -38,7 +38,7 @@ describe('GET /events and /events/:id', () => {
   });
 });
 
-describe('GET /events, an event linked to a thousand pledges or more', () => {
+describe('GET /events, events with many links (walked) and with few (ranked)', () => {
   it('lists its five largest as an event with few links does: unknown amounts last, ties by id, as of a date too', async () => {
     ctx = freshApp({ seed: false });
     const event = (title: string) =>
