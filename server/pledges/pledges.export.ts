@@ -68,7 +68,7 @@ const QUOTE_OR_BREAK = /["\r\n]/;
  * with a filter, whose query may sort its matches, every later record is read cell by cell instead, the query
  * started once more.
  */
-export function* exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Generator<string> {
+export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterable<string> {
   const where = whereClause(filter, db);
   const { columns, params } = exportColumns(filter, db);
   const cells: RecordCell[] = [];
@@ -93,32 +93,35 @@ export function* exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Gener
   const later = joined(after);
   const byId = whole('WHERE p.id = ?');
   const inId = where.sql === '';
-  let rows = first.iterate(...params, ...where.params) as IterableIterator<CsvCell[]>;
-  for (;;) {
-    let unwritten: number | null = null;
-    for (const row of rows) {
-      let written = true;
-      for (let i = 0; i < row.length && written; i++) {
-        const text = cells[i]!.text;
-        written = text === null || isWritten(row[i] as string, text);
+  // Everything above (the search's matches too) is worked out before the answer starts, as a failure should be.
+  return (function* lines(): Generator<string> {
+    let rows = first.iterate(...params, ...where.params) as IterableIterator<CsvCell[]>;
+    for (;;) {
+      let unwritten: number | null = null;
+      for (const row of rows) {
+        let written = true;
+        for (let i = 0; i < row.length && written; i++) {
+          const text = cells[i]!.text;
+          written = text === null || isWritten(row[i] as string, text);
+        }
+        if (written) {
+          yield `${row.join(',')}\r\n`;
+          continue;
+        }
+        // The id leads the first run.
+        unwritten = parseInt(row[0] as string, 10);
+        break;
       }
-      if (written) {
-        yield `${row.join(',')}\r\n`;
+      if (unwritten === null) return;
+      yield csvLine(byId.get(...params, unwritten) as CsvCell[]);
+      if (inId) {
+        rows = later.iterate(...params, ...where.params, unwritten) as IterableIterator<CsvCell[]>;
         continue;
       }
-      // The id leads the first run.
-      unwritten = parseInt(row[0] as string, 10);
-      break;
+      for (const row of whole(after).iterate(...params, ...where.params, unwritten) as IterableIterator<CsvCell[]>) yield csvLine(row);
+      return;
     }
-    if (unwritten === null) return;
-    yield csvLine(byId.get(...params, unwritten) as CsvCell[]);
-    if (inId) {
-      rows = later.iterate(...params, ...where.params, unwritten) as IterableIterator<CsvCell[]>;
-      continue;
-    }
-    for (const row of whole(after).iterate(...params, ...where.params, unwritten) as IterableIterator<CsvCell[]>) yield csvLine(row);
-    return;
-  }
+  })();
 }
 
 /**
