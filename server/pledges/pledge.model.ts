@@ -123,29 +123,6 @@ export const CSV_COLUMNS = [
   'overdue',
 ] as const satisfies readonly (keyof PledgeListRow)[];
 
-/**
- * The CSV's columns whose values never need quoting or neutralising, whatever is written: whole numbers, dates (their
- * CHECK constraints allow digits and dashes alone), the enumerations' words (CHECK constraints too), event ids, and
- * 'true' or 'false'. The export joins them in SQL with the other columns and checks only the others' cells for a
- * formula's first character (pledges.export.ts).
- */
-export const PLAIN_CSV_COLUMNS: ReadonlySet<(typeof CSV_COLUMNS)[number]> = new Set([
-  'id',
-  'amount_usd',
-  'us_share_basis',
-  'announced_on',
-  'horizon_end',
-  'status',
-  'lever',
-  'event_ids',
-  'pledger_kind',
-  'commitment_kind',
-  'horizon_start',
-  'new_money_usd',
-  'first_tranche_by',
-  'overdue',
-] as const);
-
 /** /sources.csv: a pledge's sources, one row each, in the pledge's order (position from 0). */
 export const SOURCE_CSV_COLUMNS = ['pledge_id', 'position', 'url', 'title'] as const;
 

@@ -1,6 +1,6 @@
 // The pledges' exports: /pledges.csv's query and records, and /sources.csv's rows.
 import type { Db } from '../platform/db.ts';
-import { CSV_COLUMNS, PLAIN_CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
+import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import { csvLine, FORMULA_START, type CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { EVENT_IDS, SOURCE_URLS, statusColumns } from './pledges.repository.ts';
@@ -34,23 +34,24 @@ const REAL_COLUMNS: ReadonlySet<(typeof CSV_COLUMNS)[number]> = new Set(['us_sha
 /** A cell of the export's record query: a run of columns joined by commas in SQL, or one REAL column. */
 interface RecordCell {
   sql: string;
-  /** For a run, each column's kind: true for text a reader typed (checked before it is written as it came). */
-  text: boolean[] | null;
+  /** For a run, how many columns it joins; null for a REAL column. */
+  columns: number | null;
 }
 
 /**
  * A run of columns joined in SQL that is already its CSV: no quote, CR or LF anywhere, exactly one comma between
- * each two columns (a comma inside a cell would make more), and no text cell that a spreadsheet would read as a
- * formula (neutraliseFormula). Any other run is written cell by cell.
+ * each two columns (a comma inside a cell would make more), and no cell that a spreadsheet would read as a formula
+ * (neutraliseFormula; numbers, dates and the enumerations' words never start so, and checking them too cost nothing
+ * measurable). Any other run is written cell by cell.
  */
-function isWritten(run: string, text: readonly boolean[]): boolean {
+function isWritten(run: string, columns: number): boolean {
   if (QUOTE_OR_BREAK.test(run)) return false;
   let start = 0;
-  for (let column = 0; column < text.length; column++) {
+  for (let column = 0; column < columns; column++) {
     const comma = run.indexOf(',', start);
-    const last = column === text.length - 1;
+    const last = column === columns - 1;
     if (last ? comma !== -1 : comma === -1) return false;
-    if (text[column] && FORMULA_START.test(run.charAt(start))) return false;
+    if (FORMULA_START.test(run.charAt(start))) return false;
     start = comma + 1;
   }
   return true;
@@ -72,17 +73,17 @@ export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterab
   const where = whereClause(filter, db);
   const { columns, params } = exportColumns(filter, db);
   const cells: RecordCell[] = [];
-  let run: { sql: string; text: boolean }[] = [];
+  let run: string[] = [];
   const endRun = () => {
     // Text even for a run of one column: SQLite's text of an integer is JavaScript's.
-    if (run.length > 0) cells.push({ sql: `CAST(${run.map((column) => `coalesce(${column.sql}, '')`).join(" || ',' || ")} AS TEXT)`, text: run.map((column) => column.text) });
+    if (run.length > 0) cells.push({ sql: `CAST(${run.map((sql) => `coalesce(${sql}, '')`).join(" || ',' || ")} AS TEXT)`, columns: run.length });
     run = [];
   };
   for (const { name, sql } of columns) {
-    if (!REAL_COLUMNS.has(name)) run.push({ sql, text: !PLAIN_CSV_COLUMNS.has(name) });
+    if (!REAL_COLUMNS.has(name)) run.push(sql);
     else {
       endRun();
-      cells.push({ sql, text: null });
+      cells.push({ sql, columns: null });
     }
   }
   endRun();
@@ -101,8 +102,8 @@ export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterab
       for (const row of rows) {
         let written = true;
         for (let i = 0; i < row.length && written; i++) {
-          const text = cells[i]!.text;
-          written = text === null || isWritten(row[i] as string, text);
+          const joined = cells[i]!.columns;
+          written = joined === null || isWritten(row[i] as string, joined);
         }
         if (written) {
           yield `${row.join(',')}\r\n`;
