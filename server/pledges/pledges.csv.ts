@@ -47,7 +47,7 @@ function csvCell(value: CsvCell): string {
 }
 
 /** Any character of a text cell that makes it more than itself in the file: a quote to add, a formula to neutralise. */
-const NEEDS_MORE = /[",\r\n]|^[=+\-@\t\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+const NEEDS_MORE = new RegExp(`${NEEDS_QUOTES.source}|${FORMULA_START.source}`);
 
 /**
  * One CSV record, CRLF-terminated. A record none of whose text cells needs anything (nearly every one) is its cells
