@@ -7,7 +7,6 @@
 // whole load in one transaction, so no other connection ever sees the tables without them. `npm run generate`
 // commits batch by batch; if it is killed before it puts them back, the next process to open the database
 // (migrate) finishes the load, once the process that started it is gone.
-import os from 'node:os';
 import type { Db } from './db.ts';
 
 interface SchemaObject {
@@ -70,12 +69,11 @@ export function beginBulkLoad(db: Db, keepIndexes: readonly string[] = []): Bulk
  */
 export function endBulkLoad(db: Db, load: Pick<BulkLoad, 'indexes' | 'triggers'>): void {
   const exists = db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').pluck();
-  // SQLite sorts each index's entries on helper threads, one per core, but the pre-grouped tables' refills and the
-  // search index's rebuild on the connection's thread alone: with helpers too, a 100,000-row import's peak memory
-  // went from 163–171 MB to 190–204 MB (line: 200). Then back to the connection's own setting.
+  // SQLite sorts each index's entries on the helper threads the connection allows (openDatabase: one a core), but
+  // the pre-grouped tables' refills and the search index's rebuild on the connection's thread alone: with helpers
+  // too, a 100,000-row import's peak memory went from 163–171 MB to 190–204 MB (line: 200). Then back.
   const threads = db.pragma('threads', { simple: true }) as number;
   try {
-    db.pragma(`threads = ${os.availableParallelism()}`);
     for (const { name, sql } of load.indexes) if (!exists.get(name)) db.exec(sql);
     db.pragma('threads = 0');
     for (const table of PRE_GROUPED) db.exec(`DELETE FROM ${table}; INSERT INTO ${table} SELECT * FROM ${table}_computed;`);
