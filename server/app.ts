@@ -39,6 +39,7 @@ import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
 import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
+import { packStaleFacts } from './dashboard/dashboard.packing.ts';
 import { findDeepPageMarks } from './pledges/pledges.deep-pages.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
@@ -92,6 +93,8 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   cachedWaterfall(cache, db, unfiltered);
   keptChangeCount(cache, db)(null);
   findDeepPageMarks(db);
+  // The blocks a bulk load or another process's writes left stale: seconds after a million-row load, not in a search.
+  packStaleFacts(db);
 }
 
 export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {

@@ -9,7 +9,8 @@ import { NO_HORIZON, spansAt, US_AMOUNT } from '../pledges/pledges.sql.ts';
 import { statement } from '../platform/statements.ts';
 import { rowTerms } from '../pledges/pledges.waterfall.sql.ts';
 
-const ROW = rowTerms({ a: 'amount_usd', s: 'us_share_pct', k: 'commitment_kind' });
+/** The waterfall's row terms over a pledge's own columns, as the grouped passes sum them. */
+export const GROUP_ROW = rowTerms({ a: 'amount_usd', s: 'us_share_pct', k: 'commitment_kind' });
 
 export interface CubeGroup {
   sector: string;
@@ -94,8 +95,8 @@ export const SUMS_SQL = `count(*) AS pledge_count,
             coalesce(sum(CASE WHEN us_share_pct IS NOT NULL THEN amount_usd END), 0) AS share_base_usd,
             coalesce(sum(${US_AMOUNT}), 0) AS us_usd,
             count(CASE WHEN amount_usd IS NOT NULL AND ${NO_HORIZON} THEN 1 END) AS no_horizon_count,
-            count(CASE WHEN ${ROW.outsideUs} THEN 1 END) AS outside_us_count,
-            count(CASE WHEN ${ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count`;
+            count(CASE WHEN ${GROUP_ROW.outsideUs} THEN 1 END) AS outside_us_count,
+            count(CASE WHEN ${GROUP_ROW.usBoundPositive} THEN 1 END) AS us_bound_positive_count`;
 
 /** The grouped fields of pledges p, as CubeGroup names them. */
 export const FIELDS_SQL = `p.sector, p.status, p.country, coalesce(p.lever, 'none') AS lever, coalesce(p.pledger_kind, 'unknown') AS pledger_kind,
@@ -178,7 +179,7 @@ function selectedSql(grouped: string, params: unknown[], selected: Selected): { 
 const INTERNED_MAX = 10_000;
 const internedValues = new Map<string, string>();
 
-function interned(value: string): string {
+export function interned(value: string): string {
   const known = internedValues.get(value);
   if (known !== undefined) return known;
   if (internedValues.size < INTERNED_MAX) internedValues.set(value, value);

@@ -10,7 +10,9 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
-import { countPledges } from '../pledges/pledges.sql.ts';
+import { countPledges, isSearchAlone, searchMatchIds } from '../pledges/pledges.sql.ts';
+import { packedPass } from './dashboard.packed.ts';
+import { packStaleFacts } from './dashboard.packing.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
 const MAX_ENTRIES = 500;
@@ -160,16 +162,23 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
 }
 
 /**
- * Whether the view reads its dashboard in one pass (readsOnePass). Only a view of the pass's shape asks the cache
- * (a search's size is counted once per data version): the rest would each hold one of its entries for a false.
+ * Whether the view reads its dashboard in one pass (readsOnePass, or a search alone: packedPass). Only a view of
+ * the pass's shape asks the cache (a search's size is counted once per data version): the rest would each hold one
+ * of its entries for a false.
  */
 function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
-  return onePassServes(filter) && cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter));
+  return onePassServes(filter) && (isSearchAlone(filter) || cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter)));
 }
 
-/** A view's grouped pass, overdue count, timeline and pledger facet, read together (dashboard.one-pass.ts). */
+/**
+ * A view's grouped pass, overdue count, timeline and pledger facet, read together: a search alone adds them up
+ * from the pledges' packed facts (dashboard.packed.ts), any other view (or a search while another connection
+ * holds the write lock the stale blocks' packing needs) in one statement (dashboard.one-pass.ts).
+ */
 function cachedOnePass(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass {
-  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => onePass(db, filter));
+  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () =>
+    (isSearchAlone(filter) && packStaleFacts(db) ? packedPass(db, searchMatchIds(db, filter.q!), filter.on) : null) ?? onePass(db, filter),
+  );
 }
 
 /** The per-field sums of a day, which every as-of view of that day without a selection reads (asOfMargins). */

@@ -42,9 +42,17 @@ export const REBUILT_INDEXES = ['search_fts'] as const;
 /**
  * The triggers a bulk load sets aside, by name: those that move the data version (006), and those that keep each
  * pre-grouped table and rebuilt index, named after it (`pledges_insert_pledge_years`), but for the first tables'
- * (007, 008, 022), named otherwise. A new pre-grouped table named in PRE_GROUPED has its triggers found here.
+ * (007, 008, 022), named otherwise, and those marking the packed facts' blocks stale (031), which the load marks
+ * all stale instead. A new pre-grouped table named in PRE_GROUPED has its triggers found here.
  */
-const SET_ASIDE_TRIGGERS = ['*_data_version', 'pledges_bands_*', 'pledges_months_*', 'status_edges_*_margins', ...[...PRE_GROUPED, ...REBUILT_INDEXES].map((table) => `*_${table}`)];
+const SET_ASIDE_TRIGGERS = [
+  '*_data_version',
+  'pledges_bands_*',
+  'pledges_months_*',
+  'status_edges_*_margins',
+  '*_pledge_facts_stale',
+  ...[...PRE_GROUPED, ...REBUILT_INDEXES].map((table) => `*_${table}`),
+];
 
 /**
  * Sets aside, inside the caller's transaction, the pledges' secondary indexes (all but those named in
@@ -78,6 +86,8 @@ export function endBulkLoad(db: Db, load: Pick<BulkLoad, 'indexes' | 'triggers'>
     db.pragma('threads = 0');
     for (const table of PRE_GROUPED) db.exec(`DELETE FROM ${table}; INSERT INTO ${table} SELECT * FROM ${table}_computed;`);
     for (const index of REBUILT_INDEXES) db.exec(`INSERT INTO ${index} (${index}) VALUES ('rebuild')`);
+    // The packed facts (031): every block with a blob or a pledge is packed again by the next read that needs them.
+    db.exec('INSERT OR IGNORE INTO pledge_facts_stale (block) SELECT block FROM pledge_facts UNION SELECT id >> 12 FROM pledges');
   } finally {
     db.pragma(`threads = ${threads}`);
   }

@@ -71,3 +71,8 @@ export function keptIdsIn(set: KeptSet, run: number, part = ''): { sql: string; 
 export function keptIdsCount(set: KeptSet, run: number, part = ''): { sql: string; params: unknown[] } {
   return { sql: `SELECT count(*) FROM temp.${set.name}_hits h WHERE h.run = ? AND h.part = ?`, params: [run, part] };
 }
+
+/** The kept ids of a run (and part), ascending: a statement's text and parameters. */
+export function keptIdsList(set: KeptSet, run: number, part = ''): { sql: string; params: unknown[] } {
+  return { sql: `SELECT h.id FROM temp.${set.name}_hits h WHERE h.run = ? AND h.part = ? ORDER BY h.id`, params: [run, part] };
+}

@@ -1,7 +1,7 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsCount, keptIdsIn, type KeptSet } from '../platform/kept-ids.ts';
+import { keepIds, keptIdsCount, keptIdsIn, keptIdsList, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
@@ -222,7 +222,7 @@ function keptSearch(db: Db, q: string): number {
 }
 
 /** Whether the filter is a search and nothing else: its pledges are its kept matches. */
-function isSearchAlone(filter: PledgeFilter): boolean {
+export function isSearchAlone(filter: PledgeFilter): boolean {
   return filter.q !== null && isEmptyFilter({ ...filter, q: null });
 }
 
@@ -230,6 +230,12 @@ function isSearchAlone(filter: PledgeFilter): boolean {
 export function searchMatches(db: Db, q: string): number {
   const count = keptIdsCount(SEARCHES, keptSearch(db, q));
   return statement(db, count.sql).pluck().get(...count.params) as number;
+}
+
+/** The ids of the pledges a search matches, ascending, from its kept matches (found and kept first if they are not yet). */
+export function searchMatchIds(db: Db, q: string): number[] {
+  const list = keptIdsList(SEARCHES, keptSearch(db, q));
+  return statement(db, list.sql).pluck().all(...list.params) as number[];
 }
 
 /**

@@ -1,0 +1,231 @@
+// Each pledge's facts a search's dashboard adds up (dashboard.packed.ts), packed in blobs (migration 031) and kept
+// exact: the blocks the triggers mark stale are packed again before they are read.
+//
+// A block holds the pledges whose id >> BLOCK_SHIFT is its number, in id order, as columns:
+//   amount (Float64, NaN when unknown), US part (Float64, NaN when unknown), id within the block (Uint16),
+//   codes (Uint32) of the group, the announced day, the pledger, the due day and the evidence day (NONE: none),
+//   flags (Uint8: FLAG_*).
+// Codes name values in pledge_fact_codes, shared by every block and only ever added to.
+import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
+import { DUE_ON, NO_HORIZON, US_AMOUNT } from '../pledges/pledges.sql.ts';
+import { CUBE_FIELDS, GROUP_ROW, interned, type CubeGroup } from './dashboard.groups.ts';
+export const BLOCK_SHIFT = 12;
+const BLOCK_SIZE = 1 << BLOCK_SHIFT;
+/** A code for no value: a pledge not announced has no due day, one without evidence no evidence day. */
+export const NONE = 0xffffffff;
+export const FLAG_SHARE_KNOWN = 1;
+export const FLAG_NO_HORIZON = 2;
+export const FLAG_OUTSIDE_US = 4;
+export const FLAG_US_BOUND_POSITIVE = 8;
+/** The blob's layout: its first word, so that a change of layout is refused rather than misread. */
+const LAYOUT = 1;
+
+type Kind = 'group' | 'day' | 'pledger';
+const KINDS: readonly Kind[] = ['group', 'day', 'pledger'];
+
+/** The codes' values a connection has read (each code's value never changes), and the codes of each value. */
+export interface Codes {
+  values: Record<Kind, string[]>;
+  codes: Record<Kind, Map<string, number>>;
+  /** The group codes' six fields, parsed when first read. */
+  groups: CubeGroupFields[];
+  /** The group codes in the order SQL's GROUP BY gives their groups (field by field), sorted when codes are added. */
+  groupOrder: Uint32Array;
+}
+
+export type CubeGroupFields = Pick<CubeGroup, 'sector' | 'status' | 'country' | 'lever' | 'pledger_kind' | 'commitment_kind'>;
+
+const connectionCodes = new WeakMap<Db, Codes>();
+
+/** The connection's codes, with any another connection (or an earlier pack) added since. */
+export function codesOf(db: Db): Codes {
+  let known = connectionCodes.get(db);
+  if (!known) {
+    known = { values: { group: [], day: [], pledger: [] }, codes: { group: new Map(), day: new Map(), pledger: new Map() }, groups: [], groupOrder: new Uint32Array(0) };
+    connectionCodes.set(db, known);
+  }
+  for (const kind of KINDS) {
+    const values = known.values[kind];
+    const added = statement(db, 'SELECT code, value FROM pledge_fact_codes WHERE kind = ? AND code >= ? ORDER BY code')
+      .raw(true)
+      .all(kind, values.length) as [number, string][];
+    for (const [code, value] of added) {
+      if (code !== values.length) throw new Error(`pledge_fact_codes: ${kind} code ${code} follows ${values.length - 1}`);
+      values.push(value);
+      known.codes[kind].set(value, code);
+      if (kind === 'group') known.groups.push(groupFields(value));
+    }
+  }
+  return known;
+}
+
+/** The group codes in GROUP BY's order, sorted again only when codes were added since. */
+export function groupOrder(known: Codes): Uint32Array {
+  if (known.groupOrder.length !== known.groups.length) {
+    const codes = Array.from(known.groups.keys());
+    codes.sort((a, b) => byGroupFields(known.groups[a]!, known.groups[b]!));
+    known.groupOrder = Uint32Array.from(codes);
+  }
+  return known.groupOrder;
+}
+
+function groupFields(value: string): CubeGroupFields {
+  const [sector, status, country, lever, pledger_kind, commitment_kind] = (JSON.parse(value) as string[]).map(interned);
+  return { sector: sector!, status: status!, country: country!, lever: lever!, pledger_kind: pledger_kind!, commitment_kind: commitment_kind! };
+}
+
+/** The code of value, added (in the pack's transaction) when it has none yet. */
+function codeOf(db: Db, known: Codes, kind: Kind, value: string | null): number {
+  if (value === null) return NONE;
+  const code = known.codes[kind].get(value);
+  if (code !== undefined) return code;
+  const added = known.values[kind].length;
+  statement(db, 'INSERT INTO pledge_fact_codes (kind, code, value) VALUES (?, ?, ?)').run(kind, added, value);
+  known.values[kind].push(value);
+  known.codes[kind].set(value, added);
+  if (kind === 'group') known.groups.push(groupFields(value));
+  return added;
+}
+
+/** A block's pledges, as the blob packs them: the same expressions the SQL passes group and sum. */
+const BLOCK_ROWS = `SELECT p.id,
+    json_array(p.sector, p.status, p.country, coalesce(p.lever, 'none'), coalesce(p.pledger_kind, 'unknown'), coalesce(p.commitment_kind, 'unknown')),
+    p.amount_usd, ${US_AMOUNT},
+    (CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL THEN ${FLAG_SHARE_KNOWN} ELSE 0 END)
+      | (CASE WHEN p.amount_usd IS NOT NULL AND ${NO_HORIZON} THEN ${FLAG_NO_HORIZON} ELSE 0 END)
+      | (CASE WHEN ${GROUP_ROW.outsideUs} THEN ${FLAG_OUTSIDE_US} ELSE 0 END)
+      | (CASE WHEN ${GROUP_ROW.usBoundPositive} THEN ${FLAG_US_BOUND_POSITIVE} ELSE 0 END),
+    p.announced_on, p.pledger,
+    CASE WHEN p.status = 'announced' THEN ${DUE_ON} END,
+    e.evidence_on
+  FROM pledges p LEFT JOIN announced_evidence e ON e.id = p.id
+ WHERE p.id >= ? AND p.id < ?
+ ORDER BY p.id`;
+
+type BlockRow = [number, string, number | null, number | null, number, string, string, string | null, string | null];
+
+/** Offsets of the columns in a blob of n pledges, each 8-byte aligned after the header's two words. */
+function layout(n: number) {
+  const align = (offset: number) => (offset + 7) & ~7;
+  const amount = 8;
+  const us = amount + n * 8;
+  const offset = us + n * 8;
+  const group = align(offset + n * 2);
+  const day = group + n * 4;
+  const pledger = day + n * 4;
+  const due = pledger + n * 4;
+  const evidence = due + n * 4;
+  const flags = evidence + n * 4;
+  return { amount, us, offset, group, day, pledger, due, evidence, flags, bytes: flags + n };
+}
+
+function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
+  const n = rows.length;
+  const at = layout(n);
+  const data = new ArrayBuffer(at.bytes);
+  const header = new Uint32Array(data, 0, 2);
+  header[0] = LAYOUT;
+  header[1] = n;
+  const amount = new Float64Array(data, at.amount, n);
+  const us = new Float64Array(data, at.us, n);
+  const offset = new Uint16Array(data, at.offset, n);
+  const group = new Uint32Array(data, at.group, n);
+  const day = new Uint32Array(data, at.day, n);
+  const pledger = new Uint32Array(data, at.pledger, n);
+  const due = new Uint32Array(data, at.due, n);
+  const evidence = new Uint32Array(data, at.evidence, n);
+  const flags = new Uint8Array(data, at.flags, n);
+  rows.forEach(([id, groupValue, amountValue, usValue, flagValue, announced, pledgerValue, dueOn, evidenceOn], i) => {
+    offset[i] = id & (BLOCK_SIZE - 1);
+    amount[i] = amountValue ?? NaN;
+    us[i] = usValue ?? NaN;
+    flags[i] = flagValue;
+    group[i] = codeOf(db, known, 'group', groupValue);
+    day[i] = codeOf(db, known, 'day', announced);
+    pledger[i] = codeOf(db, known, 'pledger', pledgerValue);
+    due[i] = codeOf(db, known, 'day', dueOn);
+    evidence[i] = codeOf(db, known, 'day', evidenceOn);
+  });
+  return Buffer.from(data);
+}
+
+/** The errors that leave the blocks stale: another connection holds the write lock, the disk is full, read-only. */
+const CANNOT_WRITE = /^SQLITE_(BUSY|FULL|READONLY)/;
+
+/**
+ * Packs the blocks marked stale, in one transaction. Returns whether every block is packed: false on a read-only
+ * connection, when another connection holds the write lock (a long import) or the disk is full: the caller then
+ * reads in SQL rather than wait for it.
+ */
+export function packStaleFacts(db: Db): boolean {
+  const anyStale = () => statement(db, 'SELECT 1 FROM pledge_facts_stale LIMIT 1').pluck().get() !== undefined;
+  if (!anyStale()) return true;
+  if (db.readonly) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.transaction(() => {
+      const known = codesOf(db);
+      const blocks = statement(db, 'SELECT block FROM pledge_facts_stale ORDER BY block').pluck().all() as number[];
+      for (const block of blocks) {
+        const rows = statement(db, BLOCK_ROWS).raw(true).all(block << BLOCK_SHIFT, (block + 1) << BLOCK_SHIFT) as BlockRow[];
+        if (rows.length === 0) statement(db, 'DELETE FROM pledge_facts WHERE block = ?').run(block);
+        else statement(db, 'INSERT OR REPLACE INTO pledge_facts (block, data) VALUES (?, ?)').run(block, packBlock(db, known, rows));
+        statement(db, 'DELETE FROM pledge_facts_stale WHERE block = ?').run(block);
+      }
+    }).immediate();
+    return true;
+  } catch (error) {
+    // Codes added in the rolled-back transaction are not in the file: read them all again next time.
+    connectionCodes.delete(db);
+    if (CANNOT_WRITE.test((error as { code?: string }).code ?? '')) return false;
+    throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+/** Views of a blob's columns: in place when the blob's bytes are aligned, else on a copy. */
+export function columns(blob: Buffer) {
+  const bytes = blob.byteOffset % 8 === 0 ? blob : Buffer.from(blob);
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  const [layoutWord, n] = new Uint32Array(buffer, base, 2) as unknown as [number, number];
+  if (layoutWord !== LAYOUT) throw new Error(`pledge_facts: a block of layout ${layoutWord}, not ${LAYOUT}`);
+  const at = layout(n);
+  return {
+    n,
+    amount: new Float64Array(buffer, base + at.amount, n),
+    us: new Float64Array(buffer, base + at.us, n),
+    offset: new Uint16Array(buffer, base + at.offset, n),
+    group: new Uint32Array(buffer, base + at.group, n),
+    day: new Uint32Array(buffer, base + at.day, n),
+    pledger: new Uint32Array(buffer, base + at.pledger, n),
+    due: new Uint32Array(buffer, base + at.due, n),
+    evidence: new Uint32Array(buffer, base + at.evidence, n),
+    flags: new Uint8Array(buffer, base + at.flags, n),
+  };
+}
+
+/**
+ * GROUP BY's order: field by field, where SQL groups by the stored lever and kinds, whose NULL (spelled 'none' and
+ * 'unknown', which no stored value is) comes first. Totals add the groups up in this order, which decides how a sum
+ * past 2^53 rounds.
+ */
+function byGroupFields(a: CubeGroupFields, b: CubeGroupFields): number {
+  for (const field of CUBE_FIELDS) {
+    const x = stored(field, a[field]);
+    const y = stored(field, b[field]);
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+const UNSTORED: Partial<Record<(typeof CUBE_FIELDS)[number], string>> = { lever: 'none', pledger_kind: 'unknown', commitment_kind: 'unknown' };
+
+/** The value as it sorts in SQL: a NULL's spelling as the empty text, which sorts before any other. */
+function stored(field: (typeof CUBE_FIELDS)[number], value: string): string {
+  return UNSTORED[field] === value ? '' : value;
+}

@@ -1,0 +1,172 @@
+// A search's dashboard added up from the pledges' packed facts (dashboard.packed.ts, migration 031) against the
+// same pass read in SQL (dashboard.one-pass.ts): on generated pledges, with sums past 2^53, after writes from this
+// connection and another, while another connection holds the write lock, and after a bulk load.
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedSummary, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
+import { packedPass } from '../../server/dashboard/dashboard.packed.ts';
+import { BLOCK_SHIFT, packStaleFacts } from '../../server/dashboard/dashboard.packing.ts';
+import { summarize } from '../../server/dashboard/dashboard.summary.ts';
+import { generatePledges } from '../../server/import/generate.ts';
+import { parseFilter } from '../../server/pledges/pledges.filter.ts';
+import { searchMatchIds } from '../../server/pledges/pledges.sql.ts';
+import { migrate } from '../../server/platform/migrate.ts';
+import { openDatabase, type Db } from '../../server/platform/db.ts';
+import { addPledge, freshApp, tempDbPath, TEST_TODAY, type TestContext } from '../helpers.ts';
+
+let ctx: TestContext;
+beforeAll(() => {
+  ctx = freshApp({ seed: false });
+  generatePledges(ctx.db, { rows: 10_000, seed: 5 });
+  // One group and one pledger whose sums pass 2^53, in partial dates: ten pledges at the $1 quadrillion cap, then
+  // twelve of $1, each of which a plain sum of floats past 2^53 (1e16: a step of 2) rounds away.
+  for (let i = 0; i < 22; i++) {
+    addPledge(ctx.db, {
+      pledger: 'Huge Sums Holding',
+      project: `Giga plant ${i}`,
+      amount_usd: i < 10 ? 1_000_000_000_000_000 : 1,
+      us_share_pct: 33.33,
+      announced_on: i % 2 ? '2024' : '2024-07',
+      sector: 'Giga "quoted" — sëctor',
+      country: 'Ünited',
+      lever: null,
+      pledger_kind: null,
+      commitment_kind: null,
+    });
+  }
+}, 60_000);
+afterAll(() => ctx?.cleanup());
+
+const TERMS = ['ing', 'Nvidia', 'energy', 'center 1', 'the', 'Giga', 'zzqxv'];
+
+/** The pass as onePass reads it in SQL, and as packedPass adds it up; pledgers in the same order. */
+function both(db: Db, q: string): { sql: OnePass; packed: OnePass | null } {
+  const byValue = (pass: OnePass) => ({ ...pass, pledgers: [...pass.pledgers].sort((a, b) => (a.value < b.value ? -1 : 1)) });
+  const filter = parseFilter({ q }, TEST_TODAY);
+  const packed = packedPass(db, searchMatchIds(db, q), TEST_TODAY);
+  return { sql: byValue(onePass(db, filter)), packed: packed && byValue(packed) };
+}
+
+const staleBlocks = (db: Db) => db.prepare('SELECT block FROM pledge_facts_stale ORDER BY block').pluck().all() as number[];
+
+describe('a search’s dashboard from the packed facts', () => {
+  it('gives every group, sum, overdue total, timeline point and pledger that SQL gives', () => {
+    expect(staleBlocks(ctx.db).length).toBeGreaterThan(1);
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    expect(staleBlocks(ctx.db)).toEqual([]);
+    for (const q of TERMS) {
+      const { sql, packed } = both(ctx.db, q);
+      expect(packed, q).toEqual(sql);
+    }
+    // What the comparison covers: overdue and undisclosed pledges, several blocks, and sums past 2^53.
+    const ing = both(ctx.db, 'ing').packed!;
+    expect(ing.overdue!.pledge_count).toBeGreaterThan(0);
+    expect(ing.cube.reduce((sum, group) => sum + group.pledge_count - group.disclosed_count, 0)).toBeGreaterThan(0);
+    const ids = searchMatchIds(ctx.db, 'ing');
+    expect(ids.at(-1)! >> BLOCK_SHIFT).toBeGreaterThan(1);
+    const huge = both(ctx.db, 'Giga').packed!;
+    expect(huge.pledgers.find((pledger) => pledger.value === 'Huge Sums Holding')!.amount_usd).toBe(10_000_000_000_000_012);
+    expect(huge.cube.find((group) => group.sector.startsWith('Giga'))).toMatchObject({ lever: 'none', pledger_kind: 'unknown', country: 'Ünited' });
+  });
+
+  it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
+    packStaleFacts(ctx.db);
+    const other = openDatabase(ctx.file);
+    try {
+      // This connection: an amount and a sector; another: a pledge deleted (its block gets a gap) and one far away
+      // (a block of its own).
+      const ing = searchMatchIds(ctx.db, 'ing');
+      ctx.db.prepare("UPDATE pledges SET amount_usd = 123456789, sector = 'Rewritten' WHERE id = ?").run(ing[3]);
+      other.prepare('DELETE FROM pledges WHERE id = ?').run(ing[10]);
+      other.prepare("INSERT INTO pledges (id, pledger, project, announced_on, amount_usd, sector, country) VALUES (40000, 'Far Holdings', 'Far ing plant', '2025-01-02', 7, 'Energy', 'Chile')").run();
+      expect(staleBlocks(ctx.db)).toEqual([...new Set([ing[3]! >> BLOCK_SHIFT, ing[10]! >> BLOCK_SHIFT, 40000 >> BLOCK_SHIFT])].sort((a, b) => a - b));
+
+      // The dashboard as a reader gets it packs them first, and says what the SQL says.
+      const filter = parseFilter({ q: 'ing' }, TEST_TODAY);
+      const summary = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, filter);
+      expect(staleBlocks(ctx.db)).toEqual([]);
+      const sql = onePass(ctx.db, filter);
+      expect(summary).toEqual(summarize(ctx.db, filter, sql.cube, sql.overdue!, sql.timeline));
+      for (const q of TERMS) {
+        const { sql, packed } = both(ctx.db, q);
+        expect(packed, q).toEqual(sql);
+      }
+      expect(summary.totals.pledge_count).toBe(searchMatchIds(ctx.db, 'ing').length);
+
+      // Completion evidence alone (a status step; no pledge is written) ends an overdue pledge's overdue days.
+      const overdue = other
+        .prepare(
+          `SELECT p.id FROM pledges p WHERE p.status = 'announced' AND p.horizon_end IS NOT NULL AND p.horizon_end < '2026-01-01'
+              AND p.id NOT IN (SELECT id FROM announced_evidence) AND p.project LIKE '%ing%' LIMIT 1`,
+        )
+        .pluck()
+        .get() as number;
+      const overdueBefore = both(ctx.db, 'ing').packed!.overdue!.pledge_count;
+      other.prepare("INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url, note) VALUES (?, 'under_way', '2025-02', 'https://example.com/e', '')").run(overdue);
+      expect(staleBlocks(ctx.db)).toEqual([overdue >> BLOCK_SHIFT]);
+      expect(packStaleFacts(ctx.db)).toBe(true);
+      const afterEvidence = both(ctx.db, 'ing');
+      expect(afterEvidence.packed).toEqual(afterEvidence.sql);
+      expect(afterEvidence.packed!.overdue!.pledge_count).toBe(overdueBefore - 1);
+
+      // A block whose pledges are all gone loses its blob.
+      other.prepare('DELETE FROM pledges WHERE id = 40000').run();
+      expect(packStaleFacts(ctx.db)).toBe(true);
+      expect(ctx.db.prepare('SELECT count(*) FROM pledge_facts WHERE block = ?').pluck().get(40000 >> BLOCK_SHIFT)).toBe(0);
+      expect(both(ctx.db, 'ing').packed).toEqual(both(ctx.db, 'ing').sql);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('reads in SQL at once, without waiting, while another connection holds the write lock or the file is read-only', () => {
+    const other = openDatabase(ctx.file);
+    const reader = new Database(ctx.file, { readonly: true });
+    try {
+      other.prepare("UPDATE pledges SET amount_usd = 77 WHERE id = (SELECT min(id) FROM pledges WHERE project LIKE '%ing%')").run();
+      expect(staleBlocks(ctx.db).length).toBe(1);
+      expect(packStaleFacts(reader)).toBe(false);
+      other.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      const filter = parseFilter({ q: 'ing' }, TEST_TODAY);
+      const summary = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, filter);
+      // The connection's own busy timeout is 5 s: the packing does not wait for it.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(staleBlocks(ctx.db).length).toBe(1);
+      const sql = onePass(ctx.db, filter);
+      expect(summary).toEqual(summarize(ctx.db, filter, sql.cube, sql.overdue!, sql.timeline));
+      expect(ctx.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      other.exec('ROLLBACK');
+      expect(packStaleFacts(ctx.db)).toBe(true);
+      expect(packStaleFacts(reader)).toBe(true);
+      expect(both(ctx.db, 'ing').packed).toEqual(both(ctx.db, 'ing').sql);
+    } finally {
+      reader.close();
+      other.close();
+    }
+  });
+});
+
+describe('the packed facts after a bulk load', () => {
+  it('marks every block stale, with the triggers back, and packs them all to the same figures', () => {
+    const db = openDatabase(tempDbPath());
+    try {
+      migrate(db);
+      generatePledges(db, { rows: 9_000, batch: 3_000, bulkFrom: 3_000, seed: 3 });
+      const blocks = db.prepare('SELECT DISTINCT id >> ? FROM pledges ORDER BY 1').pluck().all(BLOCK_SHIFT) as number[];
+      expect(blocks.length).toBe(3);
+      expect(staleBlocks(db)).toEqual(blocks);
+      expect(packStaleFacts(db)).toBe(true);
+      for (const q of TERMS) {
+        const { sql, packed } = both(db, q);
+        expect(packed, q).toEqual(sql);
+      }
+      // The triggers set aside came back: a write marks its block again.
+      db.prepare('UPDATE pledges SET amount_usd = 5 WHERE id = 1').run();
+      expect(staleBlocks(db)).toEqual([0]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
