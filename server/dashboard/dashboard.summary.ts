@@ -132,6 +132,8 @@ export function summarize(
   // pledges, then a few thousand: when enough of them match, they are the top (nothing further down can rank
   // higher), and a filter matching a tenth of a million pledges is not sorted whole. A narrow filter, or one
   // whose pledges rank low (a maximum amount), falls through to sorting what it matches.
+  // The head leads: each of its pledges is looked up among a search's matches (keptIdsIn's probe).
+  const headWhere = whereClause(filter, db, true);
   const ranked = (order: string, walk: { index: string; order: string; where?: string; params?: unknown[] }, extra = '') => {
     let ids: [number][] = [];
     for (const head of RANKING_HEADS) {
@@ -141,8 +143,8 @@ export function summarize(
            FROM (SELECT p.id FROM pledges p INDEXED BY ${walk.index} WHERE p.amount_usd IS NOT NULL ${walk.where ?? ''}
                   ORDER BY ${walk.order} LIMIT ?) AS head
            CROSS JOIN pledges p ON p.id = head.id
-           ${where.sql ? `${where.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`,
-      ).raw().all(...(walk.params ?? []), head, ...where.params, MAX_BARS) as [number][];
+           ${headWhere.sql ? `${headWhere.sql} AND` : 'WHERE'} p.amount_usd IS NOT NULL ${extra} ORDER BY ${order} LIMIT ?`,
+      ).raw().all(...(walk.params ?? []), head, ...headWhere.params, MAX_BARS) as [number][];
       if (ids.length === MAX_BARS) break;
     }
     if (ids.length < MAX_BARS) {

@@ -62,9 +62,15 @@ export function keepIds(db: Db, set: KeptSet, key: string, fill: (run: number) =
   })();
 }
 
-/** The condition on pledges p for the kept ids of a run (and part). */
-export function keptIdsIn(set: KeptSet, run: number, part = ''): { sql: string; params: unknown[] } {
-  return { sql: `p.id IN (SELECT h.id FROM temp.${set.name}_hits h WHERE h.run = ? AND h.part = ?)`, params: [run, part] };
+/**
+ * The condition on pledges p for the kept ids of a run (and part). As a list (IN), SQLite reads the pledges by id
+ * from the kept ids, or, where another table leads, copies the ids into an index of its own first (409,113 of a
+ * search: about 100 ms). probe: as a lookup of each row of p among the kept ids (EXISTS), for a statement led by a
+ * few rows (the waterfall's related pledges, the concessions' links).
+ */
+export function keptIdsIn(set: KeptSet, run: number, part = '', probe = false): { sql: string; params: unknown[] } {
+  const hits = `temp.${set.name}_hits h WHERE h.run = ? AND h.part = ?`;
+  return { sql: probe ? `EXISTS (SELECT 1 FROM ${hits} AND h.id = p.id)` : `p.id IN (SELECT h.id FROM ${hits})`, params: [run, part] };
 }
 
 /** How many ids of a run (and part) are kept: a statement's text and parameters. */

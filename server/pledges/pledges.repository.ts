@@ -75,14 +75,16 @@ export function listPledges(
     return rows.map(listed);
   }
   const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit, matches);
+  // An index walked in the page's order leads: each pledge it reads is looked up among a search's matches.
+  const chosenWhere = index ? whereClause(filter, db, true) : where;
   const rows = db
     .prepare(
       `SELECT ${columns.sql}
-         FROM (SELECT ${chosen} FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         FROM (SELECT ${chosen} FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${chosenWhere.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )
-    .all(...columns.params, ...where.params, limit, offset) as ListedRow[];
+    .all(...columns.params, ...chosenWhere.params, limit, offset) as ListedRow[];
   return rows.map(listed);
 }
 

@@ -80,9 +80,10 @@ export const OVERDUE_INDEX = 'pledges_overdue_idx';
 /**
  * The filter as a WHERE clause over pledges p, with its parameters bound. Given the connection the clause will
  * run on, a search reads the pledges it matches from that connection's search table (searchHits) instead of
- * matching text in every statement.
+ * matching text in every statement; probe: looked up there for each pledge (keptIdsIn), for a statement that
+ * reads few pledges from another table first.
  */
-export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; params: unknown[] } {
+export function whereClause(filter: PledgeFilter, db?: Db, probe = false): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const anyOf = (column: string, list: string[]) => {
@@ -142,7 +143,7 @@ export function whereClause(filter: PledgeFilter, db?: Db): { sql: string; param
     params.push(...overdue.params);
   }
   if (filter.q !== null) {
-    const search = db ? searchHits(db, filter.q) : searchCondition(filter.q);
+    const search = db ? searchHits(db, filter.q, probe) : searchCondition(filter.q);
     conditions.push(search.sql);
     params.push(...search.params);
   }
@@ -197,8 +198,8 @@ const TRIGRAM_LENGTH = 3;
  * (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched only in the texts
  * holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
-export function searchHits(db: Db, q: string): { sql: string; params: unknown[] } {
-  return keptIdsIn(SEARCHES, keptSearch(db, q));
+export function searchHits(db: Db, q: string, probe = false): { sql: string; params: unknown[] } {
+  return keptIdsIn(SEARCHES, keptSearch(db, q), '', probe);
 }
 
 /** Finds and keeps the search's matches (searchHits); returns the run to read them with. */
