@@ -5,6 +5,7 @@
 // comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
+import { datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
@@ -31,12 +32,22 @@ const G_SHARE_BASE = 1;
 const G_US = 2;
 const G_SUMS = 3;
 
+/** What a view may narrow a search by in the packed pass: its dates and amounts (whereClause's terms). */
+export type PackedRange = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max'>;
+
+const ANY_RANGE: PackedRange = { from: null, to: null, min: null, max: null };
+
+/** Whether a view's pass is added up from the packed facts: a search, with dates and amounts at most. */
+export function packedServes(filter: PledgeFilter): boolean {
+  return filter.q !== null && isEmptyFilter({ ...filter, q: null, from: null, to: null, min: null, max: null });
+}
+
 /**
- * The OnePass of the pledges whose ids are given (ascending), overdue on `on` (YYYY-MM-DD): the same groups, sums,
- * overdue totals, timeline points and pledger values as onePass reads in SQL. Every block must be packed
- * (packStaleFacts); null when a match's block is not (another connection wrote since).
+ * The OnePass of the pledges whose ids are given (ascending) and that are within range, overdue on `on`
+ * (YYYY-MM-DD): the same groups, sums, overdue totals, timeline points and pledger values as onePass reads in SQL.
+ * Every block must be packed (packStaleFacts); null when a match's block is not (another connection wrote since).
  */
-export function packedPass(db: Db, ids: readonly number[], on: string): OnePass | null {
+export function packedPass(db: Db, ids: readonly number[], on: string, range: PackedRange = ANY_RANGE): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
@@ -58,6 +69,13 @@ export function packedPass(db: Db, ids: readonly number[], on: string): OnePass 
   // Whether each day is on or before `on`, as SQLite compares them (as text; the days are ASCII).
   const reached = new Uint8Array(dayCount);
   known.values.day.forEach((day, code) => (reached[code] = day <= on ? 1 : 0));
+  // Whether each day is within the range's dates, as whereClause compares them (to: before the day after it).
+  const before = range.to === null ? null : datedBy(range.to);
+  const dated = new Uint8Array(dayCount);
+  known.values.day.forEach((day, code) => (dated[code] = (range.from === null || day >= range.from) && (before === null || day < before) ? 1 : 0));
+  const min = range.min ?? -Infinity;
+  const max = range.max ?? Infinity;
+  const amounts = range.min !== null || range.max !== null;
 
   const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
   let next = 0;
@@ -78,6 +96,9 @@ export function packedPass(db: Db, ids: readonly number[], on: string): OnePass 
       if (i < 0 || i >= b.n) continue;
       const a = b.amount[i]!;
       const disclosed = a === a;
+      const d = b.day[i]!;
+      // An unknown amount is in no amount range (NaN compares false), as SQL's NULL.
+      if (!dated[d] || (amounts && !(a >= min && a <= max))) continue;
       const f = b.flags[i]!;
       const g = b.group[i]!;
       const counts = g * G_COUNTS;
@@ -97,7 +118,6 @@ export function packedPass(db: Db, ids: readonly number[], on: string): OnePass 
       if (f & FLAG_OUTSIDE_US) groupCounts[counts + G_OUTSIDE_US]++;
       if (f & FLAG_US_BOUND_POSITIVE) groupCounts[counts + G_US_BOUND_POSITIVE]++;
 
-      const d = b.day[i]!;
       dayCounts[d]++;
       if (id < dayFirst[d]!) dayFirst[d] = id;
       if (disclosed) {

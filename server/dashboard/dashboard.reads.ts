@@ -10,8 +10,8 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
-import { countPledges, isSearchAlone, searchMatchIds } from '../pledges/pledges.sql.ts';
-import { packedPass } from './dashboard.packed.ts';
+import { countPledges, searchMatchIds } from '../pledges/pledges.sql.ts';
+import { packedPass, packedServes } from './dashboard.packed.ts';
 import { packStaleFacts } from './dashboard.packing.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
@@ -162,22 +162,23 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
 }
 
 /**
- * Whether the view reads its dashboard in one pass (readsOnePass, or a search alone: packedPass). Only a view of
+ * Whether the view reads its dashboard in one pass (readsOnePass, or a search with dates and amounts at most:
+ * packedPass). Only a view of
  * the pass's shape asks the cache (a search's size is counted once per data version): the rest would each hold one
  * of its entries for a false.
  */
 function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
-  return onePassServes(filter) && (isSearchAlone(filter) || cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter)));
+  return onePassServes(filter) && (packedServes(filter) || cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter)));
 }
 
 /**
- * A view's grouped pass, overdue count, timeline and pledger facet, read together: a search alone adds them up
- * from the pledges' packed facts (dashboard.packed.ts), any other view (or a search while another connection
+ * A view's grouped pass, overdue count, timeline and pledger facet, read together: a search (with dates and
+ * amounts at most) adds them up from the pledges' packed facts (dashboard.packed.ts), any other view (or a search while another connection
  * holds the write lock the stale blocks' packing needs) in one statement (dashboard.one-pass.ts).
  */
 function cachedOnePass(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass {
   return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () =>
-    (isSearchAlone(filter) && packStaleFacts(db) ? packedPass(db, searchMatchIds(db, filter.q!), filter.on) : null) ?? onePass(db, filter),
+    (packedServes(filter) && packStaleFacts(db) ? packedPass(db, searchMatchIds(db, filter.q!), filter.on, filter) : null) ?? onePass(db, filter),
   );
 }
 

@@ -223,7 +223,7 @@ function keptSearch(db: Db, q: string): number {
 }
 
 /** Whether the filter is a search and nothing else: its pledges are its kept matches. */
-export function isSearchAlone(filter: PledgeFilter): boolean {
+function isSearchAlone(filter: PledgeFilter): boolean {
   return filter.q !== null && isEmptyFilter({ ...filter, q: null });
 }
 

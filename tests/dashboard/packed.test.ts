@@ -40,11 +40,14 @@ afterAll(() => ctx?.cleanup());
 
 const TERMS = ['ing', 'Nvidia', 'energy', 'center 1', 'the', 'Giga', 'zzqxv'];
 
+/** Dates and amounts a search may be narrowed by in the packed pass: partial dates, an amount between two. */
+const RANGES: Record<string, string>[] = [{ from: '2019' }, { min: '1B', to: '2024-06' }, { from: '2020-03-15', to: '2023', max: '5B' }, { max: '0' }];
+
 /** The pass as onePass reads it in SQL, and as packedPass adds it up; pledgers in the same order. */
-function both(db: Db, q: string): { sql: OnePass; packed: OnePass | null } {
+function both(db: Db, q: string, range: Record<string, string> = {}): { sql: OnePass; packed: OnePass | null } {
   const byValue = (pass: OnePass) => ({ ...pass, pledgers: [...pass.pledgers].sort((a, b) => (a.value < b.value ? -1 : 1)) });
-  const filter = parseFilter({ q }, TEST_TODAY);
-  const packed = packedPass(db, searchMatchIds(db, q), TEST_TODAY);
+  const filter = parseFilter({ q, ...range }, TEST_TODAY);
+  const packed = packedPass(db, searchMatchIds(db, q), TEST_TODAY, filter);
   return { sql: byValue(onePass(db, filter)), packed: packed && byValue(packed) };
 }
 
@@ -58,6 +61,11 @@ describe('a search’s dashboard from the packed facts', () => {
     for (const q of TERMS) {
       const { sql, packed } = both(ctx.db, q);
       expect(packed, q).toEqual(sql);
+    }
+    for (const range of RANGES) {
+      const { sql, packed } = both(ctx.db, 'ing', range);
+      expect(packed, JSON.stringify(range)).toEqual(sql);
+      expect(packed!.cube.length, JSON.stringify(range)).toBeLessThan(both(ctx.db, 'ing').packed!.cube.length);
     }
     // What the comparison covers: overdue and undisclosed pledges, several blocks, and sums past 2^53.
     const ing = both(ctx.db, 'ing').packed!;
