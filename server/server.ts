@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, warmReads } from './app.ts';
+import { packInBackground } from './dashboard/dashboard.packing.ts';
 import { ReadCache } from './dashboard/dashboard.reads.ts';
 import { loadConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db.ts';
@@ -69,6 +70,8 @@ async function start(): Promise<void> {
   const warming = Date.now();
   warmReads(cache, db, utcToday());
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
+  // The searches' packed facts that writes of other connections (an import) leave stale, packed between requests.
+  const stopPacking = packInBackground(db, (error) => logger.error({ err: error }, 'Packing the search facts failed; searches read in SQL meanwhile'));
 
   // A client that trickles its headers or its body holds a connection only so long (slowloris); Node looks for
   // such connections every connectionsCheckingInterval, 30 s unless told, so a short timeout is checked oftener.
@@ -102,6 +105,7 @@ async function start(): Promise<void> {
   // say that it did not stop cleanly (a supervisor marks the stop failed, and someone looks at the disk).
   const stop = (signal: string) => {
     logger.info(`${signal}: finishing requests in flight, then closing`);
+    stopPacking();
     server.close(() => {
       let clean = true;
       try {

@@ -153,12 +153,17 @@ function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
 /** The errors that leave the blocks stale: another connection holds the write lock, the disk is full, read-only. */
 const CANNOT_WRITE = /^SQLITE_(BUSY|FULL|READONLY)/;
 
+/** How many blocks are marked stale. */
+export function staleFactBlocks(db: Db): number {
+  return statement(db, 'SELECT count(*) FROM pledge_facts_stale').pluck().get() as number;
+}
+
 /**
- * Packs the blocks marked stale, in one transaction. Returns whether every block is packed: false on a read-only
- * connection, when another connection holds the write lock (a long import) or the disk is full: the caller then
- * reads in SQL rather than wait for it.
+ * Packs the blocks marked stale (at most `most` of them, lowest first), in one transaction. Returns whether no
+ * block is left stale: false too on a read-only connection, when another connection holds the write lock (a long
+ * import) or the disk is full, where the blocks stay stale and the caller reads in SQL rather than wait.
  */
-export function packStaleFacts(db: Db): boolean {
+export function packStaleFacts(db: Db, most = -1): boolean {
   const anyStale = () => statement(db, 'SELECT 1 FROM pledge_facts_stale LIMIT 1').pluck().get() !== undefined;
   if (!anyStale()) return true;
   if (db.readonly) return false;
@@ -167,7 +172,7 @@ export function packStaleFacts(db: Db): boolean {
   try {
     db.transaction(() => {
       const known = codesOf(db);
-      const blocks = statement(db, 'SELECT block FROM pledge_facts_stale ORDER BY block').pluck().all() as number[];
+      const blocks = statement(db, 'SELECT block FROM pledge_facts_stale ORDER BY block LIMIT ?').pluck().all(most) as number[];
       for (const block of blocks) {
         const rows = statement(db, BLOCK_ROWS).raw(true).all(block << BLOCK_SHIFT, (block + 1) << BLOCK_SHIFT) as BlockRow[];
         if (rows.length === 0) statement(db, 'DELETE FROM pledge_facts WHERE block = ?').run(block);
@@ -175,7 +180,7 @@ export function packStaleFacts(db: Db): boolean {
         statement(db, 'DELETE FROM pledge_facts_stale WHERE block = ?').run(block);
       }
     }).immediate();
-    return true;
+    return !anyStale();
   } catch (error) {
     // Codes added in the rolled-back transaction are not in the file: read them all again next time.
     connectionCodes.delete(db);
@@ -184,6 +189,34 @@ export function packStaleFacts(db: Db): boolean {
   } finally {
     db.pragma(`busy_timeout = ${timeout}`);
   }
+}
+
+/**
+ * Packs the stale blocks between other work: every `every` ms it looks for stale blocks (another process's writes,
+ * an import's bulk load) and packs them `blocks` at a time (about 17 ms a block at a million pledges), one turn
+ * of the event loop each, so that requests go on being answered meanwhile. Returns a function that stops it.
+ */
+export function packInBackground(db: Db, onError: (error: unknown) => void, { every = 1_000, blocks = 4 } = {}): () => void {
+  let stopped = false;
+  let pending: NodeJS.Immediate | null = null;
+  const turn = () => {
+    pending = null;
+    if (stopped) return;
+    try {
+      const before = staleFactBlocks(db);
+      if (before === 0) return;
+      // Another turn at once while this one made progress; else (the write lock is held) at the next look.
+      if (!packStaleFacts(db, blocks) && staleFactBlocks(db) < before) pending = setImmediate(turn);
+    } catch (error) {
+      onError(error);
+    }
+  };
+  const timer = setInterval(() => pending ?? turn(), every).unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    if (pending) clearImmediate(pending);
+  };
 }
 
 /** Views of a blob's columns: in place when the blob's bytes are aligned, else on a copy. */

@@ -3,10 +3,10 @@
 // connection and another, while another connection holds the write lock, and after a bulk load.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedSummary, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { cachedSummary, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
 import { packedPass } from '../../server/dashboard/dashboard.packed.ts';
-import { BLOCK_SHIFT, packStaleFacts } from '../../server/dashboard/dashboard.packing.ts';
+import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
 import { summarize } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { parseFilter } from '../../server/pledges/pledges.filter.ts';
@@ -151,6 +151,41 @@ describe('a search’s dashboard from the packed facts', () => {
       expect(both(ctx.db, 'ing').packed).toEqual(both(ctx.db, 'ing').sql);
     } finally {
       reader.close();
+      other.close();
+    }
+  });
+});
+
+describe('the packed facts left stale by another connection', () => {
+  it('past PACKED_IN_REQUEST stale blocks a search reads in SQL, and the packer in the background packs them between turns', async () => {
+    packStaleFacts(ctx.db);
+    const other = openDatabase(ctx.file);
+    try {
+      // As after a bulk load: many blocks stale (these hold no pledge), and one whose pledge changed.
+      const stale = Array.from({ length: PACKED_IN_REQUEST + 4 }, (_, i) => 100 + i);
+      for (const block of stale) other.prepare('INSERT INTO pledge_facts_stale (block) VALUES (?)').run(block);
+      const first = searchMatchIds(ctx.db, 'ing')[0]!;
+      other.prepare('UPDATE pledges SET amount_usd = 31 WHERE id = ?').run(first);
+      const filter = parseFilter({ q: 'ing' }, TEST_TODAY);
+      const summary = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, filter);
+      expect(staleFactBlocks(ctx.db)).toBe(stale.length + 1);
+      const sql = onePass(ctx.db, filter);
+      expect(summary).toEqual(summarize(ctx.db, filter, sql.cube, sql.overdue!, sql.timeline));
+
+      const errors: unknown[] = [];
+      const stop = packInBackground(ctx.db, (error) => errors.push(error), { every: 10, blocks: 4 });
+      try {
+        for (let waited = 0; staleFactBlocks(ctx.db) > 0 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      } finally {
+        stop();
+      }
+      expect([staleFactBlocks(ctx.db), errors]).toEqual([0, []]);
+      expect(both(ctx.db, 'ing').packed).toEqual(both(ctx.db, 'ing').sql);
+      // Stopped, it packs nothing more.
+      other.prepare('UPDATE pledges SET amount_usd = 32 WHERE id = ?').run(first);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(staleFactBlocks(ctx.db)).toBe(1);
+    } finally {
       other.close();
     }
   });
