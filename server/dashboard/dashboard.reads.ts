@@ -163,9 +163,8 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
 
 /**
  * Whether the view reads its dashboard in one pass (readsOnePass, or a search with dates and amounts at most:
- * packedPass). Only a view of
- * the pass's shape asks the cache (a search's size is counted once per data version): the rest would each hold one
- * of its entries for a false.
+ * packedPass). Only a view of the pass's shape asks the cache (a search's size is counted once per data version):
+ * the rest would each hold one of its entries for a false.
  */
 function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
   return onePassServes(filter) && (packedServes(filter) || cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter)));
@@ -179,14 +178,15 @@ export const PACKED_IN_REQUEST = 16;
 
 /**
  * A view's grouped pass, overdue count, timeline and pledger facet, read together: a search (with dates and
- * amounts at most) adds them up from the pledges' packed facts (dashboard.packed.ts), any other view (or a search while another connection
- * holds the write lock the stale blocks' packing needs) in one statement (dashboard.one-pass.ts).
+ * amounts at most) adds them up from the pledges' packed facts (dashboard.packed.ts); any other view, or a search
+ * whose blocks cannot be packed now (too many stale, another connection's write lock), reads them in one statement
+ * (dashboard.one-pass.ts).
  */
 function cachedOnePass(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass {
-  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () =>
-    (packedServes(filter) && staleFactBlocks(db) <= PACKED_IN_REQUEST && packStaleFacts(db) ? packedPass(db, searchMatchIds(db, filter.q!), filter.on, filter) : null) ??
-      onePass(db, filter),
-  );
+  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => {
+    const packed = packedServes(filter) && staleFactBlocks(db) <= PACKED_IN_REQUEST && packStaleFacts(db);
+    return (packed ? packedPass(db, searchMatchIds(db, filter.q!), filter.on, filter) : null) ?? onePass(db, filter);
+  });
 }
 
 /** The per-field sums of a day, which every as-of view of that day without a selection reads (asOfMargins). */
