@@ -12,7 +12,6 @@ import { chartReads } from './dashboard.chart-reads.ts';
 import { parseFilter, queryString } from '../pledges/pledges.filter.ts';
 import { listPledges } from '../pledges/pledges.repository.ts';
 import { DEFAULT_SORT } from '../pledges/pledges.sql.ts';
-import { summarize } from './dashboard.summary.ts';
 import { todayOf } from '../platform/http/today.ts';
 import { linkCard, originOf } from '../platform/http/public-url.ts';
 import { chartCardPath, VIEW_CARD_CHART, viewFigures, viewTitle } from './dashboard.card.ts';
@@ -68,10 +67,11 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
     res.send(tableCsv(chartRows(charts, name)));
   });
 
-  // The lever view: how many pledges, and how much, under each kind of political pressure.
+  // The lever view: how many pledges, and how much, under each kind of political pressure. The dashboard's summary
+  // of the view, kept until a write (the one without a filter is computed at start), rather than one of its own.
   router.get('/levers', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
-    res.render('dashboard/levers', { title: 'Political levers', filter, levers: summarize(db, filter).by_lever, basePath: '/levers' });
+    res.render('dashboard/levers', { title: 'Political levers', filter, levers: summaryOf(filter).by_lever, basePath: '/levers' });
   });
 
   router.get('/api/summary', (req, res) => {
