@@ -10,7 +10,6 @@ import type { CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
 
-
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
 function add(sums: Float64Array, compensation: Float64Array, i: number, x: number): void {
   const sum = sums[i]!;
