@@ -193,6 +193,15 @@ const SEARCHES: KeptSet = { name: 'search', kept: 8 };
 const TRIGRAM_LENGTH = 3;
 
 /**
+ * A term the trigram index finds exactly as the LIKE does: three printable ASCII characters (one trigram, whose
+ * case both fold alike) without a k or an s, the two ASCII letters that the index's folding also makes of characters
+ * outside ASCII (the Kelvin sign U+212A, the long s U+017F: every character to U+FFFF tried), which LIKE does not.
+ * 409,113 matches of "ing" at a million pledges: 282 ms with the LIKE, about 150 without.
+ */
+const ONE_TRIGRAM = /^[\x20-\x7e]{3}$/;
+const FOLDED_INTO_ASCII = /[ks]/i;
+
+/**
  * The pledges a search matches, the first time a connection is asked for them at this data version, kept for its
  * later statements (platform/kept-ids.ts). Returns the condition on pledges p. Each pledge's text and its sources'
  * (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched only in the texts
@@ -211,6 +220,9 @@ function keptSearch(db: Db, q: string): number {
       // Text with a line break could match across two fields of search_texts: matched field by field.
       const search = searchCondition(q);
       statement(db, `${into} SELECT ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(run, ...search.params);
+    } else if (pieces !== null && ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q)) {
+      // The term is its one trigram: the index alone names the texts holding it, without reading them.
+      statement(db, `${into} SELECT ?, '', f.rowid FROM search_fts f WHERE search_fts MATCH ?`).run(run, pieces);
     } else if (pieces !== null) {
       // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
       const texts = `${into} SELECT ?, '', t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
