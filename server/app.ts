@@ -39,7 +39,7 @@ import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
 import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
-import { packStaleFacts } from './dashboard/dashboard.packing.ts';
+import { codesOf, groupOrder, packStaleFacts } from './dashboard/dashboard.packing.ts';
 import { findDeepPageMarks } from './pledges/pledges.deep-pages.ts';
 import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
@@ -95,6 +95,9 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   findDeepPageMarks(db);
   // The blocks a bulk load or another process's writes left stale: seconds after a million-row load, not in a search.
   packStaleFacts(db);
+  // The packed facts' codes, read and put in GROUP BY's order once (about 110 ms at a million pledges), not by the
+  // first view that adds them up.
+  groupOrder(codesOf(db));
 }
 
 export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {

@@ -10,7 +10,7 @@ import { CUBE_FIELDS, cubeGroupOf, FIELDS_SQL, GROUP_SUMS, SUMS_SQL, type CubeGr
 import { ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import type { OverdueTotals } from './dashboard.facets.ts';
 import type { FacetValue } from '../pledges/pledge.model.ts';
-import type { TimelineRow } from './dashboard.summary.ts';
+import type { Ranked, TimelineRow } from './dashboard.summary.ts';
 
 export interface OnePass {
   cube: CubeGroup[];
@@ -22,6 +22,8 @@ export interface OnePass {
   timeline: TimelineRow[];
   /** The pledger facet's values, unsorted. */
   pledgers: FacetValue[];
+  /** The view's two rankings, when the pass read them (the packed pass); else summarize reads them in SQL. */
+  ranked?: Ranked;
 }
 
 /**

@@ -1,14 +1,16 @@
-// A search's grouped pass, overdue count, timeline and pledger facet (the OnePass of dashboard.one-pass.ts) added
-// up in JavaScript from each pledge's packed facts (dashboard.packing.ts), instead of read by id and sorted in SQL:
-// a search matching 10-50 % of a million pledges spent most of its dashboard there (docs/performance.md). Sums of
-// amounts are compensated (Neumaier): amounts are whole dollars, so each addition's error is exact and the sum
-// comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
+// A view's grouped pass, overdue count, timeline, pledger facet and two rankings (the OnePass of
+// dashboard.one-pass.ts) added up in JavaScript from each pledge's packed facts (dashboard.packing.ts): a search's
+// matches, or every pledge of a view of dates, amounts and the overdue pledges. Read by id and sorted in SQL, a
+// search matching 10-50 % of a million pledges, or a range keeping most of them, spent most of its dashboard there
+// (docs/performance.md). Sums of amounts are compensated (Neumaier): amounts are whole dollars, so each addition's
+// error is exact and the sum comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
+import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
 
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
 function add(sums: Float64Array, compensation: Float64Array, i: number, x: number): void {
@@ -31,22 +33,31 @@ const G_SHARE_BASE = 1;
 const G_US = 2;
 const G_SUMS = 3;
 
-/** What a view may narrow a search by in the packed pass: its dates and amounts (whereClause's terms). */
-export type PackedRange = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max'>;
+/**
+ * What a view may narrow its pledges by in the packed pass: its dates and amounts (whereClause's terms), and
+ * whether it holds only the pledges overdue on `on`.
+ */
+export type PackedRange = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue'>;
 
-const ANY_RANGE: PackedRange = { from: null, to: null, min: null, max: null };
+const ANY_RANGE: PackedRange = { from: null, to: null, min: null, max: null, overdue: null };
 
-/** Whether a view's pass is added up from the packed facts: a search, with dates and amounts at most. */
+/**
+ * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, or an amount range, with
+ * dates and amounts besides at most. Dates alone are read from the years and months pre-grouped (and a view of
+ * them is mostly cached: dashboard.reads.ts), and so is the view without a filter.
+ */
 export function packedServes(filter: PledgeFilter): boolean {
-  return filter.q !== null && isEmptyFilter({ ...filter, q: null, from: null, to: null, min: null, max: null });
+  const ranged = filter.q !== null || filter.overdue === true || filter.min !== null || filter.max !== null;
+  return ranged && isEmptyFilter({ ...filter, q: null, from: null, to: null, min: null, max: null, overdue: null });
 }
 
 /**
- * The OnePass of the pledges whose ids are given (ascending) and that are within range, overdue on `on`
- * (YYYY-MM-DD): the same groups, sums, overdue totals, timeline points and pledger values as onePass reads in SQL.
- * Every block must be packed (packStaleFacts); null when a match's block is not (another connection wrote since).
+ * The OnePass of the pledges whose ids are given (ascending; null: every pledge) and that are within range, overdue
+ * on `on` (YYYY-MM-DD): the same groups, sums, overdue totals, timeline points, pledger values and rankings as
+ * onePass and summarize read in SQL. Every block must be packed (packStaleFacts); null when a block holding one
+ * of the ids is not (another connection wrote since).
  */
-export function packedPass(db: Db, ids: readonly number[], on: string, range: PackedRange = ANY_RANGE): OnePass | null {
+export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedRange = ANY_RANGE): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
@@ -76,28 +87,26 @@ export function packedPass(db: Db, ids: readonly number[], on: string, range: Pa
   const max = range.max ?? Infinity;
   const amounts = range.min !== null || range.max !== null;
 
-  const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
-  let next = 0;
-  while (next < ids.length) {
-    const block = ids[next]! >> BLOCK_SHIFT;
-    const end = (block + 1) << BLOCK_SHIFT;
-    const data = blob.get(block) as Buffer | undefined;
-    // Packed before another connection's write that added this block: the caller reads in SQL.
-    if (!data) return null;
-    const b = columns(data);
-    const base = block << BLOCK_SHIFT;
-    // A block without gaps (no pledge deleted) finds a pledge by its id alone; another searches its ids.
-    const first = b.n === 0 ? 0 : b.offset[0]!;
-    const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
-    for (; next < ids.length && ids[next]! < end; next++) {
-      const id = ids[next]!;
-      const i = dense ? id - base - first : indexOf(b.offset, id - base);
-      if (i < 0 || i >= b.n) continue;
+  const overdueOnly = range.overdue === true;
+  const byAmount: Ranking = { values: [], ids: [] };
+  const byPerYear: Ranking = { values: [], ids: [] };
+
+  for (const part of blocksOf(db, ids)) {
+    // A block holding one of the ids was packed before another connection's write added it: the caller reads in SQL.
+    if (part === null) return null;
+    const { b, base, at, count } = part;
+    for (let k = 0; k < count; k++) {
+      const i = at[k]!;
+      const id = base + b.offset[i]!;
       const a = b.amount[i]!;
       const disclosed = a === a;
       const d = b.day[i]!;
       // An unknown amount is in no amount range (NaN compares false), as SQL's NULL.
       if (!dated[d] || (amounts && !(a >= min && a <= max))) continue;
+      const due = b.due[i]!;
+      const evidence = b.evidence[i]!;
+      const overdue = due !== NONE && reached[due] === 1 && (evidence === NONE || !reached[evidence]);
+      if (overdueOnly && !overdue) continue;
       const f = b.flags[i]!;
       const g = b.group[i]!;
       const counts = g * G_COUNTS;
@@ -111,6 +120,9 @@ export function packedPass(db: Db, ids: readonly number[], on: string, range: Pa
           add(groupSums, groupErrors, sums + G_SHARE_BASE, a);
         }
         if (f & FLAG_NO_HORIZON) groupCounts[counts + G_NO_HORIZON]++;
+        rank(byAmount, a, id);
+        const perYear = b.perYear[i]!;
+        if (perYear === perYear) rank(byPerYear, perYear, id);
       }
       const u = b.us[i]!;
       if (u === u) add(groupSums, groupErrors, sums + G_US, u);
@@ -127,9 +139,7 @@ export function packedPass(db: Db, ids: readonly number[], on: string, range: Pa
       pledgerCounts[p]++;
       if (disclosed) add(pledgerSums, pledgerErrors, p, a);
 
-      const due = b.due[i]!;
-      const evidence = b.evidence[i]!;
-      if (due !== NONE && reached[due] && (evidence === NONE || !reached[evidence])) {
+      if (overdue) {
         overdueCount++;
         if (disclosed) add(overdueSum, overdueError, 0, a);
       }
@@ -184,7 +194,79 @@ export function packedPass(db: Db, ids: readonly number[], on: string, range: Pa
     if (pledgerCounts[p] === 0) continue;
     pledgers.push({ value: known.values.pledger[p]!, pledge_count: pledgerCounts[p]!, amount_usd: pledgerSums[p]! + pledgerErrors[p]! });
   }
-  return { cube, overdue: { pledge_count: overdueCount, amount_usd: overdueSum[0]! + overdueError[0]! }, timeline, pledgers };
+  const ranked: Ranked = { by_amount: byAmount.ids, by_per_year: byPerYear.ids };
+  return { cube, overdue: { pledge_count: overdueCount, amount_usd: overdueSum[0]! + overdueError[0]! }, timeline, pledgers, ranked };
+}
+
+/** The MAX_BARS largest values seen, largest first, and their pledges' ids. */
+interface Ranking {
+  values: number[];
+  ids: number[];
+}
+
+/**
+ * Ranks the pledge with this value among those seen, as SQL orders them (the value descending, then the id): the
+ * pledges come in id order, so one of equal value to a ranked one goes after it.
+ */
+function rank(ranking: Ranking, value: number, id: number): void {
+  const { values, ids } = ranking;
+  if (values.length === MAX_BARS && !(value > values[MAX_BARS - 1]!)) return;
+  let at = values.length;
+  while (at > 0 && values[at - 1]! < value) at--;
+  values.splice(at, 0, value);
+  ids.splice(at, 0, id);
+  if (values.length > MAX_BARS) {
+    values.pop();
+    ids.pop();
+  }
+}
+
+/** Each pledge's index in a block, in order: a block's every pledge. */
+const EVERY = Uint16Array.from({ length: 1 << BLOCK_SHIFT }, (_, i) => i);
+
+/** A block's facts, and the indexes (the first count of at) of the pledges to add up in it. */
+interface BlockPart {
+  b: ReturnType<typeof columns>;
+  base: number;
+  at: Uint16Array;
+  count: number;
+}
+
+/**
+ * The blocks holding the ids (ascending; null: every pledge), in order, each with the indexes of those ids'
+ * pledges; null for a block that has no blob.
+ */
+function* blocksOf(db: Db, ids: readonly number[] | null): Generator<BlockPart | null> {
+  if (ids === null) {
+    for (const [block, data] of statement(db, 'SELECT block, data FROM pledge_facts ORDER BY block').raw(true).iterate() as IterableIterator<[number, Buffer]>) {
+      const b = columns(data);
+      yield { b, base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
+    }
+    return;
+  }
+  const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
+  const at = new Uint16Array(1 << BLOCK_SHIFT);
+  let next = 0;
+  while (next < ids.length) {
+    const block = ids[next]! >> BLOCK_SHIFT;
+    const end = (block + 1) << BLOCK_SHIFT;
+    const data = blob.get(block) as Buffer | undefined;
+    if (!data) {
+      yield null;
+      return;
+    }
+    const b = columns(data);
+    const base = block << BLOCK_SHIFT;
+    // A block without gaps (no pledge deleted) finds a pledge by its id alone; another searches its ids.
+    const first = b.n === 0 ? 0 : b.offset[0]!;
+    const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
+    let count = 0;
+    for (; next < ids.length && ids[next]! < end; next++) {
+      const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
+      if (i >= 0 && i < b.n) at[count++] = i;
+    }
+    yield { b, base, at, count };
+  }
 }
 
 /** The index of a block's pledge at offset (its id less the block's first id), -1 when there is none. */

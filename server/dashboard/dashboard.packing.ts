@@ -2,13 +2,14 @@
 // exact: the blocks the triggers mark stale are packed again before they are read.
 //
 // A block holds the pledges whose id >> BLOCK_SHIFT is its number, in id order, as columns:
-//   amount (Float64, NaN when unknown), US part (Float64, NaN when unknown), id within the block (Uint16),
+//   amount (Float64, NaN when unknown), US part (Float64, NaN when unknown), amount per year (Float64, NaN when
+//   unknown), id within the block (Uint16),
 //   codes (Uint32) of the group, the announced day, the pledger, the due day and the evidence day (NONE: none),
 //   flags (Uint8: FLAG_*).
 // Codes name values in pledge_fact_codes, shared by every block and only ever added to.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { DUE_ON, NO_HORIZON, US_AMOUNT } from '../pledges/pledges.sql.ts';
+import { DUE_ON, NO_HORIZON, PER_YEAR, US_AMOUNT } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, GROUP_ROW, interned, type CubeGroup } from './dashboard.groups.ts';
 export const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
@@ -19,7 +20,7 @@ export const FLAG_NO_HORIZON = 2;
 export const FLAG_OUTSIDE_US = 4;
 export const FLAG_US_BOUND_POSITIVE = 8;
 /** The blob's layout: its first word, so that a change of layout is refused rather than misread. */
-const LAYOUT = 1;
+const LAYOUT = 2;
 
 type Kind = 'group' | 'day' | 'pledger';
 const KINDS: readonly Kind[] = ['group', 'day', 'pledger'];
@@ -91,7 +92,7 @@ function codeOf(db: Db, known: Codes, kind: Kind, value: string | null): number 
 /** A block's pledges, as the blob packs them: the same expressions the SQL passes group and sum. */
 const BLOCK_ROWS = `SELECT p.id,
     json_array(p.sector, p.status, p.country, coalesce(p.lever, 'none'), coalesce(p.pledger_kind, 'unknown'), coalesce(p.commitment_kind, 'unknown')),
-    p.amount_usd, ${US_AMOUNT},
+    p.amount_usd, ${US_AMOUNT}, ${PER_YEAR},
     (CASE WHEN p.amount_usd IS NOT NULL AND p.us_share_pct IS NOT NULL THEN ${FLAG_SHARE_KNOWN} ELSE 0 END)
       | (CASE WHEN p.amount_usd IS NOT NULL AND ${NO_HORIZON} THEN ${FLAG_NO_HORIZON} ELSE 0 END)
       | (CASE WHEN ${GROUP_ROW.outsideUs} THEN ${FLAG_OUTSIDE_US} ELSE 0 END)
@@ -103,21 +104,22 @@ const BLOCK_ROWS = `SELECT p.id,
  WHERE p.id >= ? AND p.id < ?
  ORDER BY p.id`;
 
-type BlockRow = [number, string, number | null, number | null, number, string, string, string | null, string | null];
+type BlockRow = [number, string, number | null, number | null, number | null, number, string, string, string | null, string | null];
 
 /** Offsets of the columns in a blob of n pledges, each 8-byte aligned after the header's two words. */
 function layout(n: number) {
   const align = (offset: number) => (offset + 7) & ~7;
   const amount = 8;
   const us = amount + n * 8;
-  const offset = us + n * 8;
+  const perYear = us + n * 8;
+  const offset = perYear + n * 8;
   const group = align(offset + n * 2);
   const day = group + n * 4;
   const pledger = day + n * 4;
   const due = pledger + n * 4;
   const evidence = due + n * 4;
   const flags = evidence + n * 4;
-  return { amount, us, offset, group, day, pledger, due, evidence, flags, bytes: flags + n };
+  return { amount, us, perYear, offset, group, day, pledger, due, evidence, flags, bytes: flags + n };
 }
 
 function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
@@ -129,6 +131,7 @@ function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
   header[1] = n;
   const amount = new Float64Array(data, at.amount, n);
   const us = new Float64Array(data, at.us, n);
+  const perYear = new Float64Array(data, at.perYear, n);
   const offset = new Uint16Array(data, at.offset, n);
   const group = new Uint32Array(data, at.group, n);
   const day = new Uint32Array(data, at.day, n);
@@ -136,10 +139,11 @@ function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
   const due = new Uint32Array(data, at.due, n);
   const evidence = new Uint32Array(data, at.evidence, n);
   const flags = new Uint8Array(data, at.flags, n);
-  rows.forEach(([id, groupValue, amountValue, usValue, flagValue, announced, pledgerValue, dueOn, evidenceOn], i) => {
+  rows.forEach(([id, groupValue, amountValue, usValue, perYearValue, flagValue, announced, pledgerValue, dueOn, evidenceOn], i) => {
     offset[i] = id & (BLOCK_SIZE - 1);
     amount[i] = amountValue ?? NaN;
     us[i] = usValue ?? NaN;
+    perYear[i] = perYearValue ?? NaN;
     flags[i] = flagValue;
     group[i] = codeOf(db, known, 'group', groupValue);
     day[i] = codeOf(db, known, 'day', announced);
@@ -231,6 +235,7 @@ export function columns(blob: Buffer) {
     n,
     amount: new Float64Array(buffer, base + at.amount, n),
     us: new Float64Array(buffer, base + at.us, n),
+    perYear: new Float64Array(buffer, base + at.perYear, n),
     offset: new Uint16Array(buffer, base + at.offset, n),
     group: new Uint32Array(buffer, base + at.group, n),
     day: new Uint32Array(buffer, base + at.day, n),

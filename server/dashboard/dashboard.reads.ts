@@ -96,9 +96,10 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
   const whole = `cube:${JSON.stringify(key)}`;
   // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
   if (readsMargins(filter)) return cache.get(whole, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
-  // A search, the overdue pledges or a step without a selection: the pass is read with the rest of the dashboard
-  // (dashboard.one-pass.ts); a selection under the same search or overdue shares it.
-  if (onePassFor(cache, db, filter)) return cache.getRecent(whole, () => cachedOnePass(cache, db, filter).cube);
+  // A search, the overdue pledges, an amount range or a step without a selection: the pass is read with the rest
+  // of the dashboard (dashboard.one-pass.ts, dashboard.packed.ts); a selection under the same view shares it.
+  const pass = onePassOf(cache, db, filter);
+  if (pass) return cache.getRecent(whole, () => pass.cube);
   // The pass without a filter serves the most views: kept until a write.
   if (isEmptyFilter(key)) return cache.get(whole, () => cubeOf(db, filter));
   const selected = selectedOf(filter);
@@ -109,14 +110,19 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
 /** The view's overdue pledges: the summary's count and the facet's share them (the date is in the key). */
 function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueTotals {
   if (readsMargins(filter)) return marginOverdue(cachedMargins(cache, db, filter.as_of!));
-  return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () =>
-    (onePassFor(cache, db, filter) ? cachedOnePass(cache, db, filter).overdue : null) ?? overdueTotals(db, filter),
-  );
+  return cache.get(`overdue:${JSON.stringify({ ...filter, overdue: true })}`, () => onePassOf(cache, db, filter)?.overdue ?? overdueTotals(db, filter));
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
   return cache.get(`summary:${JSON.stringify(filter)}`, () =>
-    summarize(db, filter, cachedCube(cache, db, filter), cachedOverdue(cache, db, filter), cachedTimeline(cache, db, filter)),
+    summarize(
+      db,
+      filter,
+      cachedCube(cache, db, filter),
+      cachedOverdue(cache, db, filter),
+      cachedTimeline(cache, db, filter),
+      onePassOf(cache, db, filter)?.ranked,
+    ),
   );
 }
 
@@ -130,8 +136,7 @@ function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): Timelin
   if (isEmptyFilter(filter)) return everyDate();
   if (isEmptyFilter({ ...filter, from: null, to: null })) return timelineBetween(everyDate(), filter.from, filter.to);
   if (readsMargins(filter) && !filter.overdue) return timelineUpTo(everyDate(), filter.as_of!);
-  if (onePassFor(cache, db, filter)) return cachedOnePass(cache, db, filter).timeline;
-  return timelineByDate(db, filter);
+  return onePassOf(cache, db, filter)?.timeline ?? timelineByDate(db, filter);
 }
 
 export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
@@ -157,37 +162,33 @@ export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Fa
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
 function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
   return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () =>
-    onePassFor(cache, db, filter) ? sortedFacetValues(cachedOnePass(cache, db, filter).pledgers) : pledgerValues(db, filter),
+    sortedFacetValues(onePassOf(cache, db, filter)?.pledgers ?? pledgerValues(db, filter)),
   );
 }
 
 /**
- * Whether the view reads its dashboard in one pass (readsOnePass, or a search with dates and amounts at most:
- * packedPass). Only a view of the pass's shape asks the cache (a search's size is counted once per data version):
- * the rest would each hold one of its entries for a false.
+ * The view's grouped pass, overdue count, timeline, pledger facet (and rankings) read together, or null when it has
+ * none. A search, the overdue pledges or an amount range (with dates and amounts besides at most) adds them up from
+ * the pledges' packed facts (dashboard.packed.ts). A search or the overdue pledges whose blocks cannot be packed now
+ * (too many stale, another connection's write lock), and a waterfall step, read them in one statement
+ * (dashboard.one-pass.ts) if readsOnePass; an amount range then reads each in its own statements (null). Only a
+ * view of the pass's shape asks the cache: the rest would each hold one of its entries for a null.
  */
-function onePassFor(cache: ReadCache, db: Db, filter: PledgeFilter): boolean {
-  return onePassServes(filter) && (packedServes(filter) || cache.get(`reads-one-pass:${JSON.stringify(filter)}`, () => readsOnePass(db, filter)));
+function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
+  const packs = packedServes(filter);
+  if (!packs && !onePassServes(filter)) return null;
+  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => {
+    const packed = packs && staleFactBlocks(db) <= PACKED_IN_REQUEST && packStaleFacts(db);
+    const pass = packed ? packedPass(db, filter.q === null ? null : searchMatchIds(db, filter.q), filter.on, filter) : null;
+    return pass ?? (onePassServes(filter) && readsOnePass(db, filter) ? onePass(db, filter) : null);
+  });
 }
 
 /**
- * The most stale blocks a search packs itself (about 17 ms each at a million pledges, 270 ms in all). Past that (a
+ * The most stale blocks a view packs itself (about 17 ms each at a million pledges, 270 ms in all). Past that (a
  * bulk load marks every block stale) it reads in SQL, and leaves them to the packer in the background (server.ts).
  */
 export const PACKED_IN_REQUEST = 16;
-
-/**
- * A view's grouped pass, overdue count, timeline and pledger facet, read together: a search (with dates and
- * amounts at most) adds them up from the pledges' packed facts (dashboard.packed.ts); any other view, or a search
- * whose blocks cannot be packed now (too many stale, another connection's write lock), reads them in one statement
- * (dashboard.one-pass.ts).
- */
-function cachedOnePass(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass {
-  return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => {
-    const packed = packedServes(filter) && staleFactBlocks(db) <= PACKED_IN_REQUEST && packStaleFacts(db);
-    return (packed ? packedPass(db, searchMatchIds(db, filter.q!), filter.on, filter) : null) ?? onePass(db, filter);
-  });
-}
 
 /** The per-field sums of a day, which every as-of view of that day without a selection reads (asOfMargins). */
 function cachedMargins(cache: ReadCache, db: Db, asOf: string): AsOfMargins {

@@ -73,6 +73,12 @@ export interface Summary {
 /** Per-pledge charts draw this many bars, then one for all the others. */
 export const MAX_BARS = 20;
 
+/** The ids of a view's largest disclosed pledges and largest amounts per year (at most MAX_BARS each), in order. */
+export interface Ranked {
+  by_amount: number[];
+  by_per_year: number[];
+}
+
 /** How many pledges of an ordered index summarize checks, in turn, before sorting what the filter matches. */
 const RANKING_HEADS = [256, 4096];
 
@@ -83,6 +89,7 @@ export function summarize(
   groups: CubeGroup[] = cubeOf(db, filter),
   overdue: OverdueTotals = overdueTotals(db, filter),
   byDates: TimelineRow[] = timelineByDate(db, filter),
+  rankedIds?: Ranked,
 ): Summary {
   const where = whereClause(filter, db);
   const totals: Omit<Totals, 'us_share_pct' | 'overdue_count'> = {
@@ -134,7 +141,10 @@ export function summarize(
   // whose pledges rank low (a maximum amount), falls through to sorting what it matches.
   // The head leads: each of its pledges is looked up among a search's matches (keptIdsIn's probe).
   const headWhere = whereClause(filter, db, true);
-  const ranked = (order: string, walk: { index: string; order: string; where?: string; params?: unknown[] }, extra = '') => {
+  // Rankings the pass read already (the packed facts') are only read whole.
+  const ranked = (order: string, walk: { index: string; order: string; where?: string; params?: unknown[] }, extra = '', known?: number[]) => {
+    const readWhole = statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`);
+    if (known) return known.map((id) => readWhole.get(id) as PledgeAmountRow);
     let ids: [number][] = [];
     for (const head of RANKING_HEADS) {
       ids = statement(
@@ -150,7 +160,7 @@ export function summarize(
     if (ids.length < MAX_BARS) {
       ids = db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][];
     }
-    return ids.map(([id]) => statement(db, `SELECT ${amountColumns} FROM pledges p WHERE id = ?`).get(id) as PledgeAmountRow);
+    return ids.map(([id]) => readWhole.get(id) as PledgeAmountRow);
   };
   // An amount range is walked from its top, in the amount index (SQLite sorts only pledges of equal amounts by
   // id as it goes): the head of the range, not of all pledges, whose largest a maximum leaves out; otherwise a
@@ -164,8 +174,15 @@ export function summarize(
     range.length > 0
       ? { index: 'pledges_amount_idx', order: 'p.amount_usd DESC, p.id', where: range.map((term) => term.sql).join(' '), params: range.map((term) => term.param) }
       : { index: 'pledges_default_order_idx', order: '(p.amount_usd IS NULL), p.amount_usd DESC, p.id' },
+    '',
+    rankedIds?.by_amount,
   );
-  const byPerYear = ranked('per_year_usd DESC, p.id ASC', { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` }, `AND ${PER_YEAR} IS NOT NULL`);
+  const byPerYear = ranked(
+    'per_year_usd DESC, p.id ASC',
+    { index: 'pledges_per_year_idx', order: `${PER_YEAR} DESC, p.id` },
+    `AND ${PER_YEAR} IS NOT NULL`,
+    rankedIds?.by_per_year,
+  );
   const { rows: timeline, grouping: timelineGrouping } = coarsenTimeline(byDates.map((row) => ({ ...row })));
   const nameOf = statement(db, 'SELECT pledger, project FROM pledges WHERE id = ?');
   for (const row of timeline) {

@@ -3,7 +3,8 @@
 // connection and another, while another connection holds the write lock, and after a bulk load.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedSummary, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { cachedFacets, cachedSummary, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
 import { packedPass } from '../../server/dashboard/dashboard.packed.ts';
 import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
@@ -43,12 +44,28 @@ const TERMS = ['ing', 'Nvidia', 'energy', 'center 1', 'the', 'Giga', 'zzqxv'];
 /** Dates and amounts a search may be narrowed by in the packed pass: partial dates, an amount between two. */
 const RANGES: Record<string, string>[] = [{ from: '2019' }, { min: '1B', to: '2024-06' }, { from: '2020-03-15', to: '2023', max: '5B' }, { max: '0' }];
 
-/** The pass as onePass reads it in SQL, and as packedPass adds it up; pledgers in the same order. */
-function both(db: Db, q: string, range: Record<string, string> = {}): { sql: OnePass; packed: OnePass | null } {
+/** Views without a search the packed pass serves: amounts, dates with amounts, the overdue pledges. */
+const VIEWS: Record<string, string>[] = [
+  { max: '1B', from: '2019' },
+  { min: '2.5B' },
+  { overdue: '1' },
+  { overdue: '1', from: '2020', max: '10B' },
+  { min: '1B', to: '2024-06' },
+  { max: '0' },
+];
+
+/**
+ * The pass as onePass and summarize read it in SQL, and as packedPass adds it up (a search's matches, or every pledge
+ * when q is null); pledgers in the same order.
+ */
+function both(db: Db, q: string | null, range: Record<string, string> = {}): { sql: OnePass; packed: OnePass | null } {
   const byValue = (pass: OnePass) => ({ ...pass, pledgers: [...pass.pledgers].sort((a, b) => (a.value < b.value ? -1 : 1)) });
-  const filter = parseFilter({ q, ...range }, TEST_TODAY);
-  const packed = packedPass(db, searchMatchIds(db, q), TEST_TODAY, filter);
-  return { sql: byValue(onePass(db, filter)), packed: packed && byValue(packed) };
+  const filter = parseFilter({ ...(q === null ? {} : { q }), ...range }, TEST_TODAY);
+  const packed = packedPass(db, q === null ? null : searchMatchIds(db, q), TEST_TODAY, filter);
+  const pass = onePass(db, filter);
+  const summary = summarize(db, filter, pass.cube, pass.overdue!, pass.timeline);
+  const ranked = { by_amount: summary.by_pledge.map((row) => row.id), by_per_year: summary.by_per_year.map((row) => row.id) };
+  return { sql: byValue({ ...pass, ranked }), packed: packed && byValue(packed) };
 }
 
 const staleBlocks = (db: Db) => db.prepare('SELECT block FROM pledge_facts_stale ORDER BY block').pluck().all() as number[];
@@ -76,6 +93,32 @@ describe('a search’s dashboard from the packed facts', () => {
     const huge = both(ctx.db, 'Giga').packed!;
     expect(huge.pledgers.find((pledger) => pledger.value === 'Huge Sums Holding')!.amount_usd).toBe(10_000_000_000_000_012);
     expect(huge.cube.find((group) => group.sector.startsWith('Giga'))).toMatchObject({ lever: 'none', pledger_kind: 'unknown', country: 'Ünited' });
+  });
+
+  it('gives the same for every pledge of a view of amounts, dates with amounts, or the overdue pledges', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    for (const range of VIEWS) {
+      const { sql, packed } = both(ctx.db, null, range);
+      expect(packed, JSON.stringify(range)).toEqual(sql);
+      // Every view holds pledges but the last, which holds none.
+      expect(packed!.cube.length > 0, JSON.stringify(range)).toBe(range.max !== '0');
+    }
+    // What the comparison covers: ties in the ranking by amount (ten pledges of $1 quadrillion, ranked by id) and
+    // rankings of a full twenty.
+    const huge = both(ctx.db, null, { min: '1000000B' }).packed!;
+    expect(huge.ranked!.by_amount).toHaveLength(10);
+    expect(huge.ranked!.by_amount).toEqual([...huge.ranked!.by_amount].sort((a, b) => a - b));
+    const overdue = both(ctx.db, null, { overdue: '1' }).packed!;
+    expect(overdue.ranked!.by_per_year).toHaveLength(20);
+    expect(overdue.overdue!.pledge_count).toBe(overdue.cube.reduce((sum, group) => sum + group.pledge_count, 0));
+
+    // Through the cache, as a reader gets them: the whole summary and facets, as SQL reads them without the packed facts.
+    for (const range of VIEWS) {
+      const filter = parseFilter(range, TEST_TODAY);
+      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+      expect(cachedSummary(cache, ctx.db, filter), JSON.stringify(range)).toEqual(summarize(ctx.db, filter));
+      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(range)).toEqual(facets(ctx.db, filter));
+    }
   });
 
   it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
