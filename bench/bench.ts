@@ -40,17 +40,41 @@ const workDir = dirIndex === -1 ? path.join(os.tmpdir(), 'pledge-tracker-bench')
 const SIZES = [1_000, LARGE];
 const FILTERED = '/?sector=Semiconductors';
 const ROUTES = ['/', '/api/summary', FILTERED, '/pledges?page=10000'];
-// Filters no earlier request asked for: each is computed from the database, not from the cache.
-const UNCACHED = ['/?sector=Energy', '/?status=completed&country=Japan', '/?pledger=Nvidia&from=2020', '/?lever=tariffs&min=1000000000'];
-// Reported beside them, outside the target: searches, and ranges that keep most of the pledges (the filters
-// whose grouped passes read the most rows).
-// The overdue pledges (today's): their own index, whichever day the benchmark runs.
-const UNCACHED_OTHERS = ['/?q=Nvidia', '/?q=center%2012', '/?max=1000000000&from=2019', '/?min=2500000000', '/?overdue=1'];
+// Filters no earlier request asked for: each is computed from the database, not from the cache. The last three are
+// the ranges that keep the most pledges (their grouped passes read the most rows) and the overdue pledges (today's:
+// whichever day the benchmark runs).
+const UNCACHED = [
+  '/?sector=Energy',
+  '/?status=completed&country=Japan',
+  '/?pledger=Nvidia&from=2020',
+  '/?lever=tariffs&min=1000000000',
+  '/?max=1000000000&from=2019',
+  '/?min=2500000000',
+  '/?overdue=1',
+];
 // ---- searches (issue 21), uncached, kept here alone -------------------------------------------------------
 // The issue's searches (/?q=a became '/?q=ing': a search takes at least 3 characters) and terms found in about 1 %,
 // 10 % and 50 % of the generated pledges: "center 1" 1.1 %, "Semiconductors" 10.0 %, "ing" 40.9 % (of 1,000,000).
-// Each is asked once, before any other request reads its search; the CSV is read to its end.
-const SEARCH_FILTERS = ['/?q=energy', '/pledges?q=Intel', '/api/summary?q=plant', '/pledges.csv?q=Nvidia', '/?q=center%201', '/?q=Semiconductors', '/?q=ing'];
+// Each is asked once, before any other request reads its search.
+const SEARCH_FILTERS = [
+  '/?q=energy',
+  '/pledges?q=Intel',
+  '/api/summary?q=plant',
+  '/?q=center%201',
+  '/?q=Semiconductors',
+  '/?q=ing',
+  '/?q=Nvidia',
+  '/?q=center%2012',
+];
+// The issue's CSV of a search: an export, held to the export's line (issue 21 §2: against the sqlite3 tool writing
+// the same rows), not to the pages' 300 ms. Asked once with the searches (with a browser's headers, read to its end)
+// and reported beside the line, then compared with the sqlite3 tool. where: the rows the search matches, found as the
+// app finds them (pledges.sql.ts: every trigram in the index, then LIKE over each candidate's text).
+const SEARCH_CSV = {
+  route: '/pledges.csv?q=Nvidia',
+  where: `WHERE p.id IN (SELECT t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
+                         WHERE search_fts MATCH '"Nvi" AND "vid" AND "idi" AND "dia"' AND t.text LIKE '%Nvidia%')`,
+};
 // The waterfall from announced to new US investment, without a filter and with two: the grouped fields (the
 // amount bands serve the grouped pass) and dates (the pass reads the pledges).
 const WATERFALLS = ['', 'sector=Energy', 'from=2020'];
@@ -306,8 +330,8 @@ function ensureSqliteCli(): string {
  * The export's own query for the sqlite3 tool. Debian 12's sqlite3 (3.40) predates ORDER BY inside an aggregate
  * (3.44), so there each list is concatenated from an ordered subquery: the same rows, the same work.
  */
-function cliExportSql(): string {
-  const sql = exportSql().sql.replace(
+function cliExportSql(whereSql = ''): string {
+  const sql = exportSql(whereSql).sql.replace(
     /group_concat\((\w+)\.(\w+), ' ' ORDER BY (\w+\.\w+)\) FROM (\w+) \1 WHERE ([^)]*)\)/g,
     (_all, alias: string, column: string, order: string, table: string, where: string) =>
       `group_concat(${column}, ' ') FROM (SELECT ${alias}.${column} FROM ${table} ${alias} WHERE ${where} ORDER BY ${order}))`,
@@ -382,6 +406,8 @@ interface SizeResult {
     ratio: number;
     /** Both runs of each, in order (http_s and sqlite3_s are the faster). */
     http_runs_s: number[];
+    /** The same for the CSV of a search (SEARCH_CSV), in ms. */
+    search: { route: string; rows: number; http_ms: number; sqlite3_ms: number; ratio: number; http_runs_ms: number[]; sqlite3_runs_ms: number[] };
     sqlite3_runs_s: number[];
   };
   /**
@@ -414,7 +440,7 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
   try {
     // Before anything is cached: the first request to each page computes it from the database.
     const uncached: Record<string, number> = {};
-    for (const route of [...UNCACHED, '/pledges?page=10000', '/api/summary', '/', ...SEARCH_FILTERS, ...UNCACHED_OTHERS, CHANGES, ...AS_OF, ...PAGES]) {
+    for (const route of [...UNCACHED, '/pledges?page=10000', '/api/summary', '/', ...SEARCH_FILTERS, SEARCH_CSV.route, CHANGES, ...AS_OF, ...PAGES]) {
       const fetched = await get(`${server.url}${route}`);
       if (fetched.status !== 200) throw new Error(`${route} answered ${fetched.status}`);
       uncached[route] = Math.round(fetched.ms);
@@ -444,6 +470,29 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
     const viaHttp = httpRuns.reduce((best, fetched) => (fetched.ms < best.ms ? fetched : best));
     const cliMs = Math.min(...cliRuns);
     log(`  (${sqliteVersion})`);
+
+    // The CSV of a search, held to the same line (issue 21 §2): the sqlite3 tool writes the rows the search
+    // matches, found as the app finds them (every trigram in the index, then LIKE over each candidate's text).
+    // Twice each, alternated; every export finds its matches afresh (it reads on a connection of its own).
+    const searchHttpFile = path.join(workDir, `export-search-${rows}.csv`);
+    const searchCliFile = path.join(workDir, `sqlite3-search-${rows}.csv`);
+    const searchQuery = `SELECT ${columns} FROM (${cliExportSql(SEARCH_CSV.where)})`;
+    const searchHttpRuns: Fetched[] = [];
+    const searchCliRuns: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      log(`CSV export of a search over HTTP (${SEARCH_CSV.route})`);
+      searchHttpRuns.push(await get(`${server.url}${SEARCH_CSV.route}`, { headers: { 'accept-encoding': 'identity' }, to: searchHttpFile }));
+      log('CSV export of the same rows with the sqlite3 command-line tool');
+      const started = performance.now();
+      execFileSync('sh', ['-c', 'sqlite3 -readonly -csv -header "$1" "$2" > "$3"', 'sh', file, searchQuery, searchCliFile]);
+      searchCliRuns.push(performance.now() - started);
+    }
+    const lineCount = (name: string) => fs.readFileSync(name, 'latin1').split('\n').length;
+    if (lineCount(searchHttpFile) !== lineCount(searchCliFile)) {
+      throw new Error(`${SEARCH_CSV.route}: ${lineCount(searchHttpFile)} lines over HTTP, ${lineCount(searchCliFile)} by sqlite3`);
+    }
+    const searchHttp = Math.min(...searchHttpRuns.map((fetched) => fetched.ms));
+    const searchCli = Math.min(...searchCliRuns);
 
     log(`Slow client reading /pledges.csv at 1 MB/s for ${SLOW_SECONDS} s`);
     const slow = await slowRead(`${server.url}/pledges.csv`, pid, 1024 * 1024, SLOW_SECONDS);
@@ -494,6 +543,15 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
         ratio: Math.round((viaHttp.ms / cliMs) * 100) / 100,
         http_runs_s: httpRuns.map((fetched) => seconds(fetched.ms)),
         sqlite3_runs_s: cliRuns.map(seconds),
+        search: {
+          route: SEARCH_CSV.route,
+          rows: lineCount(searchCliFile) - 2,
+          http_ms: Math.round(searchHttp),
+          sqlite3_ms: Math.round(searchCli),
+          ratio: Math.round((searchHttp / searchCli) * 100) / 100,
+          http_runs_ms: searchHttpRuns.map((fetched) => Math.round(fetched.ms)),
+          sqlite3_runs_ms: searchCliRuns.map(Math.round),
+        },
       },
       slow_client: {
         bytes_read_mb: Math.round(slow.bytes / 1e5) / 10,
@@ -630,6 +688,12 @@ function targets(large: SizeResult, imported: ImportResult): Target[] {
   const pages = Math.max(...PAGES.map((route) => large.uncached_ms[route]));
   const list: Target[] = [
     { what: 'CSV export vs sqlite3 CLI', target: '≤ 1.5×', measured: `${large.csv.ratio}× (${large.csv.http_s} s vs ${large.csv.sqlite3_s} s)`, met: large.csv.ratio <= 1.5 },
+    {
+      what: `CSV export of a search vs sqlite3 CLI (${large.csv.search.route}, ${large.csv.search.rows.toLocaleString('en-US')} rows)`,
+      target: '≤ 1.5×',
+      measured: `${large.csv.search.ratio}× (${large.csv.search.http_ms} ms vs ${large.csv.search.sqlite3_ms} ms; first, with a browser's headers: ${large.uncached_ms[large.csv.search.route]} ms)`,
+      met: large.csv.search.ratio <= 1.5,
+    },
     { what: 'server peak RSS during CSV export', target: '≤ 150 MB', measured: `${large.csv.server_peak_rss_mb} MB`, met: large.csv.server_peak_rss_mb <= 150 },
     { what: 'slow client (1 MB/s): server memory growth', target: '≤ 10 MB', measured: `${large.slow_client.growth_mb} MB`, met: large.slow_client.growth_mb <= 10 },
     {
@@ -639,7 +703,12 @@ function targets(large: SizeResult, imported: ImportResult): Target[] {
       met: dashboard.requests_per_s >= 0.6 * hello.requests_per_s,
     },
     { what: 'dashboard p99', target: '≤ 50 ms', measured: `${dashboard.p99_ms} ms`, met: dashboard.p99_ms <= 50 },
-    { what: 'uncached filtered dashboard (slowest of 4)', target: '≤ 300 ms', measured: `${uncachedFiltered} ms`, met: uncachedFiltered <= 300 },
+    {
+      what: `uncached filtered dashboard (slowest of ${UNCACHED.length})`,
+      target: '≤ 300 ms',
+      measured: `${uncachedFiltered} ms (${UNCACHED.map((route) => `${route}: ${large.uncached_ms[route]}`).join(', ')})`,
+      met: uncachedFiltered <= 300,
+    },
     ...['(none)', 'sector=Energy'].map((query) => {
       const { total, cube, waterfall } = large.waterfall_ms[query]!;
       return { what: `uncached waterfall, ${query === '(none)' ? 'no filter' : query}`, target: '≤ 300 ms', measured: `${total} ms (grouped pass ${cube}, waterfall ${waterfall})`, met: total <= 300 };
