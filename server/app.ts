@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './platform/paths.ts';
-import compression from 'compression';
+import { compressAnswers } from './platform/http/compression.ts';
 import ejs from 'ejs';
 import express, { type Express } from 'express';
 import { apiRouter } from './pledges/pledges.api.routes.ts';
@@ -137,7 +137,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).
   app.use(collectAfterLargeAnswers);
   // HTML, JSON and CSV travel compressed; the CSV stream keeps its backpressure through it.
-  app.use(compression());
+  app.use(...compressAnswers());
   app.use(securityHeaders(config));
 
   const assets = createAssets({
