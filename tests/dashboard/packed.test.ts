@@ -214,6 +214,14 @@ describe('the packed facts left stale by another connection', () => {
       expect(staleFactBlocks(ctx.db)).toBe(stale.length + 1);
       const sql = onePass(ctx.db, filter);
       expect(summary).toEqual(summarize(ctx.db, filter, sql.cube, sql.overdue!, sql.timeline));
+      // A view without a search reads in its own statements meanwhile, to the same figures.
+      for (const range of VIEWS) {
+        const view = parseFilter(range, TEST_TODAY);
+        const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+        expect(cachedSummary(cache, ctx.db, view), JSON.stringify(range)).toEqual(summarize(ctx.db, view));
+        expect(cachedFacets(cache, ctx.db, view), JSON.stringify(range)).toEqual(facets(ctx.db, view));
+      }
+      expect(staleFactBlocks(ctx.db)).toBe(stale.length + 1);
 
       const errors: unknown[] = [];
       const stop = packInBackground(ctx.db, (error) => errors.push(error), { every: 10, blocks: 4 });
