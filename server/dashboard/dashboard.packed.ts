@@ -6,8 +6,8 @@
 // error is exact and the sum comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { datedBy, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import type { CubeGroup } from './dashboard.groups.ts';
+import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
+import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
 import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
@@ -34,30 +34,32 @@ const G_US = 2;
 const G_SUMS = 3;
 
 /**
- * What a view may narrow its pledges by in the packed pass: its dates and amounts (whereClause's terms), and
- * whether it holds only the pledges overdue on `on`.
+ * What a view narrows its pledges by in the packed pass: its dates and amounts (whereClause's terms), whether it holds
+ * only the pledges overdue on `on`, and its selections of the six grouped fields and of pledgers.
  */
-export type PackedRange = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue'>;
-
-const ANY_RANGE: PackedRange = { from: null, to: null, min: null, max: null, overdue: null };
+export type PackedView = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue' | 'pledger' | (typeof CUBE_FIELDS)[number]>;
 
 /**
- * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, or an amount range, with
- * dates and amounts besides at most. Dates alone are read from the years and months pre-grouped (and a view of
- * them is mostly cached: dashboard.reads.ts), and so is the view without a filter.
+ * Whether a view's pass is added up from the packed facts: a search, the overdue pledges or an amount range, with
+ * any dates, amounts and selections besides. Dates and selections alone are read from the pre-grouped tables (and
+ * a view of them is mostly cached: dashboard.reads.ts), and so is the view without a filter; a day in the past
+ * (as_of) and a waterfall step read their own way.
  */
 export function packedServes(filter: PledgeFilter): boolean {
   const ranged = filter.q !== null || filter.overdue === true || filter.min !== null || filter.max !== null;
-  return ranged && isEmptyFilter({ ...filter, q: null, from: null, to: null, min: null, max: null, overdue: null });
+  return ranged && filter.as_of === null && filter.step === null;
 }
 
 /**
- * The OnePass of the pledges whose ids are given (ascending; null: every pledge) and that are within range, overdue
- * on `on` (YYYY-MM-DD): the same groups, sums, overdue totals, timeline points, pledger values and rankings as
- * onePass and summarize read in SQL. Every block must be packed (packStaleFacts); null when a block holding one
- * of the ids is not (another connection wrote since).
+ * The OnePass of the view whose matches' ids are given (ascending; null: every pledge): the pledges within its
+ * dates and amounts, overdue on `on` (YYYY-MM-DD) if it asks for those alone. As cachedCube and the facets read
+ * them, the groups are those of its pledges of every value of the six grouped fields (its pledger selection
+ * applied), the pledger values those of its pledges of every pledger (its field selections applied), and the
+ * overdue totals, timeline points and rankings those of its own pledges: the same as onePass, summarize and the
+ * facets read in SQL. Every block must be packed (packStaleFacts); null when a block holding one of the ids is not
+ * (another connection wrote since).
  */
-export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedRange = ANY_RANGE): OnePass | null {
+export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedView = EMPTY_FILTER): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
@@ -88,6 +90,15 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   const amounts = range.min !== null || range.max !== null;
 
   const overdueOnly = range.overdue === true;
+  // Whether each group's six fields, and each pledger, are among the view's selections (whereClause's lists; a
+  // group spells a lever or kind not recorded as the filter does: none, unknown).
+  const fieldsAll = CUBE_FIELDS.every((field) => range[field].length === 0);
+  const inFields = new Uint8Array(groupCount);
+  known.groups.forEach((fields, code) => (inFields[code] = CUBE_FIELDS.every((field) => range[field].length === 0 || (range[field] as string[]).includes(fields[field])) ? 1 : 0));
+  const pledgersAll = range.pledger.length === 0;
+  const chosen = new Set(range.pledger);
+  const inPledgers = new Uint8Array(pledgerCount);
+  known.values.pledger.forEach((pledger, code) => (inPledgers[code] = chosen.has(pledger) ? 1 : 0));
   const byAmount: Ranking = { values: [], ids: [] };
   const byPerYear: Ranking = { values: [], ids: [] };
 
@@ -107,8 +118,18 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
       const evidence = b.evidence[i]!;
       const overdue = due !== NONE && reached[due] === 1 && (evidence === NONE || !reached[evidence]);
       if (overdueOnly && !overdue) continue;
-      const f = b.flags[i]!;
       const g = b.group[i]!;
+      const p = b.pledger[i]!;
+      const fieldsIn = fieldsAll || inFields[g] === 1;
+      const pledgerIn = pledgersAll || inPledgers[p] === 1;
+      // The pledger facet: the view's pledges of every pledger.
+      if (fieldsIn) {
+        pledgerCounts[p]++;
+        if (disclosed) add(pledgerSums, pledgerErrors, p, a);
+      }
+      if (!pledgerIn) continue;
+      // The groups: the view's pledges of every value of the six fields.
+      const f = b.flags[i]!;
       const counts = g * G_COUNTS;
       const sums = g * G_SUMS;
       groupCounts[counts + G_PLEDGES]++;
@@ -120,25 +141,25 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
           add(groupSums, groupErrors, sums + G_SHARE_BASE, a);
         }
         if (f & FLAG_NO_HORIZON) groupCounts[counts + G_NO_HORIZON]++;
-        rank(byAmount, a, id);
-        const perYear = b.perYear[i]!;
-        if (perYear === perYear) rank(byPerYear, perYear, id);
       }
       const u = b.us[i]!;
       if (u === u) add(groupSums, groupErrors, sums + G_US, u);
       if (f & FLAG_OUTSIDE_US) groupCounts[counts + G_OUTSIDE_US]++;
       if (f & FLAG_US_BOUND_POSITIVE) groupCounts[counts + G_US_BOUND_POSITIVE]++;
+      if (!fieldsIn) continue;
 
+      // The view's own pledges: the rankings, the timeline and the overdue totals.
+      if (disclosed) {
+        rank(byAmount, a, id);
+        const perYear = b.perYear[i]!;
+        if (perYear === perYear) rank(byPerYear, perYear, id);
+      }
       dayCounts[d]++;
       if (id < dayFirst[d]!) dayFirst[d] = id;
       if (disclosed) {
         dayDisclosed[d]++;
         add(daySums, dayErrors, d, a);
       }
-      const p = b.pledger[i]!;
-      pledgerCounts[p]++;
-      if (disclosed) add(pledgerSums, pledgerErrors, p, a);
-
       if (overdue) {
         overdueCount++;
         if (disclosed) add(overdueSum, overdueError, 0, a);

@@ -54,6 +54,18 @@ const VIEWS: Record<string, string>[] = [
   { max: '0' },
 ];
 
+/** Views with selections of the six grouped fields and of pledgers besides a search, a range or the overdue pledges. */
+const SELECTIONS: Record<string, string | string[]>[] = [
+  { q: 'ing', sector: 'Energy' },
+  { q: 'energy', country: ['Japan', 'Germany'], min: '1B' },
+  { overdue: '1', status: 'announced', country: 'Japan' },
+  { min: '2.5B', sector: 'Semiconductors', lever: 'none' },
+  { q: 'plant', pledger: 'Nvidia' },
+  { q: 'ing', pledger: ['Apple', 'South Korea'], commitment_kind: ['mixed', 'unknown', 'fund'] },
+  { max: '1B', from: '2019', country: 'Japan', pledger_kind: ['company', 'unknown'] },
+  { overdue: '1', q: 'plant', lever: ['tariffs', 'none'], pledger: 'Foxconn' },
+];
+
 /**
  * The pass as onePass and summarize read it in SQL, and as packedPass adds it up (a search's matches, or every pledge
  * when q is null); pledgers in the same order.
@@ -119,6 +131,26 @@ describe('a search’s dashboard from the packed facts', () => {
       expect(cachedSummary(cache, ctx.db, filter), JSON.stringify(range)).toEqual(summarize(ctx.db, filter));
       expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(range)).toEqual(facets(ctx.db, filter));
     }
+  });
+
+  it('gives the same with selections of the grouped fields and of pledgers, through the cache', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    for (const view of SELECTIONS) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+      const summary = cachedSummary(cache, ctx.db, filter);
+      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
+      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(view)).toEqual(facets(ctx.db, filter));
+      // Each view holds pledges, and fewer than the same view without its selections.
+      const unselected = parseFilter({ q: view.q, min: view.min, max: view.max, from: view.from, overdue: view.overdue } as Record<string, string>, TEST_TODAY);
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeLessThan(summarize(ctx.db, unselected).totals.pledge_count);
+    }
+    // Sums past 2^53 under a selection, exact: ten pledges of $1 quadrillion and twelve of $1.
+    const giga = parseFilter({ q: 'Giga', country: ['Ünited', 'Japan'], lever: 'none' }, TEST_TODAY);
+    const summary = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, giga);
+    expect(summary).toEqual(summarize(ctx.db, giga));
+    expect(summary.totals).toMatchObject({ pledge_count: 22, pledged_usd: 10_000_000_000_000_012 });
   });
 
   it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
