@@ -4,7 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
 import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { whereClause } from '../pledges/pledges.sql.ts';
+import { pledgesRead, whereClause } from '../pledges/pledges.sql.ts';
 import { CONCESSION_CSV_COLUMNS, type ConcessionRow, type ConcessionType } from './event.model.ts';
 
 export interface ConcessionFilter {
@@ -69,7 +69,10 @@ export function countConcessionLinks(db: Db): number {
   return statement(db, "SELECT count(*) FROM events e CROSS JOIN pledge_events pe ON pe.event_id = e.id WHERE e.kind = 'concession'").pluck().get() as number;
 }
 
-/** viewPledges: how many pledges the filter matches, when known: a view with fewer than the links starts from them. */
+/**
+ * viewPledges: how many pledges the filter matches, when known: a view that reads fewer pledges than there are links
+ * (pledgesRead: a search with a selection reads all its matches) starts from them.
+ */
 export function listConcessions(
   db: Db,
   {
@@ -79,7 +82,8 @@ export function listConcessions(
     viewPledges,
   }: { filter?: ConcessionFilter; limit?: number; offset?: number; viewPledges?: number } = {},
 ): ConcessionRow[] {
-  const fromPledges = viewPledges !== undefined && viewPledges < countConcessionLinks(db);
+  // Starting from the pledges reads a search's every match (by id), whatever the view selects besides.
+  const fromPledges = viewPledges !== undefined && pledgesRead(db, filter.pledges, viewPledges) < countConcessionLinks(db);
   const query = concessionsQuery(db, filter, SELECT, `${ORDER} LIMIT ? OFFSET ?`, fromPledges);
   return statement(db, query.sql).all(...query.params, limit, offset) as ConcessionRow[];
 }

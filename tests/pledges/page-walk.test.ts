@@ -32,6 +32,8 @@ describe('a page walked in the table’s order', () => {
     [{ status: 'under_way' }, 20],
     [{ sector: 'Energy', from: '2018' }, 0],
     [{ q: 'ing' }, 5],
+    // A search with a selection: the planner's choice would read every match of the search, not only the view's.
+    [{ q: 'ing', sector: 'Energy' }, 0],
     [{ step: 'outside_us' }, 10],
   ])('lists %o from offset %i as the sorted pledges give it', (query, offset) => {
     const filter = parseFilter(query, TEST_TODAY);
