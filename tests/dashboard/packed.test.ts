@@ -54,7 +54,7 @@ const VIEWS: Record<string, string>[] = [
   { max: '0' },
 ];
 
-/** Views with selections of the six grouped fields and of pledgers besides a search, a range or the overdue pledges. */
+/** Views with selections of the six grouped fields and of pledgers besides a search, a range, dates or the overdue pledges. */
 const SELECTIONS: Record<string, string | string[]>[] = [
   { q: 'ing', sector: 'Energy' },
   { q: 'energy', country: ['Japan', 'Germany'], min: '1B' },
@@ -64,6 +64,9 @@ const SELECTIONS: Record<string, string | string[]>[] = [
   { q: 'ing', pledger: ['Apple', 'South Korea'], commitment_kind: ['mixed', 'unknown', 'fund'] },
   { max: '1B', from: '2019', country: 'Japan', pledger_kind: ['company', 'unknown'] },
   { overdue: '1', q: 'plant', lever: ['tariffs', 'none'], pledger: 'Foxconn' },
+  { sector: 'Energy', from: '2020' },
+  { country: 'Japan', to: '2022-06', pledger_kind: 'government' },
+  { pledger: ['Nvidia', 'Intel'], from: '2019-03-15', to: '2024' },
 ];
 
 /**
