@@ -228,7 +228,7 @@ export const MANY = 'many';
  * The one grouped field whose selection a group misses, null when it misses none, MANY when more than one.
  * (The pledger selection is already applied by the pass.)
  */
-export function unmatchedField(group: CubeGroup, filter: PledgeFilter): FacetField | null | typeof MANY {
+export function unmatchedField(group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>, filter: Pick<PledgeFilter, (typeof CUBE_FIELDS)[number]>): FacetField | null | typeof MANY {
   let missed: FacetField | null = null;
   for (const field of CUBE_FIELDS) {
     const wanted = filter[field] as string[];

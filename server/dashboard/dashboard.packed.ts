@@ -1,13 +1,14 @@
 // A view's grouped pass, overdue count, timeline, pledger facet and two rankings (the OnePass of
 // dashboard.one-pass.ts) added up in JavaScript from each pledge's packed facts (dashboard.packing.ts): a search's
-// matches, or every pledge of a view of dates, amounts and the overdue pledges. Read by id and sorted in SQL, a
-// search matching 10-50 % of a million pledges, or a range keeping most of them, spent most of its dashboard there
+// matches, or every pledge of a view of amounts, dates with a selection or the overdue pledges, with any selections
+// besides. Read by id and sorted in SQL, a search matching 10-50 % of a million pledges, or a range keeping most of
+// them, spent most of its dashboard there
 // (docs/performance.md). Sums of amounts are compensated (Neumaier): amounts are whole dollars, so each addition's
 // error is exact and the sum comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
+import { CUBE_FIELDS, unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
 import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
@@ -92,11 +93,11 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   const amounts = range.min !== null || range.max !== null;
 
   const overdueOnly = range.overdue === true;
-  // Whether each group's six fields, and each pledger, are among the view's selections (whereClause's lists; a
-  // group spells a lever or kind not recorded as the filter does: none, unknown).
+  // Whether each group's six fields, and each pledger, are among the view's selections (a group spells a lever or
+  // kind not recorded as the filter does: none, unknown).
   const fieldsAll = CUBE_FIELDS.every((field) => range[field].length === 0);
   const inFields = new Uint8Array(groupCount);
-  known.groups.forEach((fields, code) => (inFields[code] = CUBE_FIELDS.every((field) => range[field].length === 0 || (range[field] as string[]).includes(fields[field])) ? 1 : 0));
+  known.groups.forEach((fields, code) => (inFields[code] = unmatchedField(fields, range) === null ? 1 : 0));
   const pledgersAll = range.pledger.length === 0;
   const chosen = new Set(range.pledger);
   const inPledgers = new Uint8Array(pledgerCount);

@@ -96,8 +96,9 @@ export function cachedCube(cache: ReadCache, db: Db, filter: PledgeFilter): Cube
   const whole = `cube:${JSON.stringify(key)}`;
   // As of a day without a selection: groups made from the day's per-field sums, a few thousand rows.
   if (readsMargins(filter)) return cache.get(whole, () => marginGroups(cachedMargins(cache, db, key.as_of!), key));
-  // A search, the overdue pledges, an amount range or a step without a selection: the pass is read with the rest
-  // of the dashboard (dashboard.one-pass.ts, dashboard.packed.ts); a selection under the same view shares it.
+  // A view the packed facts serve (packedServes), or a search, the overdue pledges or a step without a selection:
+  // the pass is read with the rest of the dashboard (dashboard.packed.ts, dashboard.one-pass.ts); another
+  // selection under the same view shares its groups.
   const pass = onePassOf(cache, db, filter);
   if (pass) return cache.getRecent(whole, () => pass.cube);
   // The pass without a filter serves the most views: kept until a write.
@@ -161,18 +162,20 @@ export function cachedFacets(cache: ReadCache, db: Db, filter: PledgeFilter): Fa
 
 /** The pledger facet ignores the pledger selection: every pledger choice under the same filter shares it. */
 function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetValue[] {
-  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () =>
-    sortedFacetValues(onePassOf(cache, db, filter)?.pledgers ?? pledgerValues(db, filter)),
-  );
+  return cache.get(`pledgers:${JSON.stringify({ ...filter, pledger: [] })}`, () => {
+    const pass = onePassOf(cache, db, filter);
+    return pass ? sortedFacetValues(pass.pledgers) : pledgerValues(db, filter);
+  });
 }
 
 /**
  * The view's grouped pass, overdue count, timeline, pledger facet (and rankings) read together, or null when it has
- * none. A search, the overdue pledges or an amount range (with dates and amounts besides at most) adds them up from
- * the pledges' packed facts (dashboard.packed.ts). A search or the overdue pledges whose blocks cannot be packed now
- * (too many stale, another connection's write lock), and a waterfall step, read them in one statement
- * (dashboard.one-pass.ts) if readsOnePass; an amount range then reads each in its own statements (null). Only a
- * view of the pass's shape asks the cache: the rest would each hold one of its entries for a null.
+ * none. A view the packed facts serve (packedServes: a search, an amount range, the overdue pledges or dates with a
+ * selection, with any selections besides) adds them up from them (dashboard.packed.ts). When its blocks cannot be
+ * packed now (too many stale, another connection's write lock), a search or the overdue pledges without a selection,
+ * and a waterfall step, read them in one statement (dashboard.one-pass.ts) if readsOnePass; the rest then read each
+ * in its own statements (null). Only a view of the pass's shape asks the cache: the rest would each hold one of its
+ * entries for a null.
  */
 function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
   const packs = packedServes(filter);

@@ -241,8 +241,7 @@ function isSearchAlone(filter: PledgeFilter): boolean {
 
 /** How many pledges a search matches, from its kept matches (found and kept first if they are not yet). */
 export function searchMatches(db: Db, q: string): number {
-  const count = keptIdsCount(SEARCHES, keptSearch(db, q));
-  return statement(db, count.sql).pluck().get(...count.params) as number;
+  return keptIdsCount(db, SEARCHES, keptSearch(db, q));
 }
 
 /** The ids of the pledges a search matches, ascending, from its kept matches (found and kept first if they are not yet). */
