@@ -12,6 +12,7 @@ import { CUBE_FIELDS, unmatchedField, type CubeGroup } from './dashboard.groups.
 import type { OnePass } from './dashboard.one-pass.ts';
 import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
 import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
+import type { WaterfallStep } from '../pledges/pledge.model.ts';
 
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
 function add(sums: Float64Array, compensation: Float64Array, i: number, x: number): void {
@@ -41,16 +42,70 @@ const G_SUMS = 3;
 export type PackedView = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue' | 'pledger' | (typeof CUBE_FIELDS)[number]>;
 
 /**
- * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, an amount range, or dates
- * with a selection, with any dates, amounts and selections besides. Dates alone and selections alone are read from
- * the pre-grouped tables, faster, and so is the view without a filter; a day in the past (as_of) and a waterfall
- * step read their own way.
+ * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, an amount range, dates
+ * with a selection, or a waterfall step, with any dates, amounts and selections besides. Dates alone and selections
+ * alone are read from the pre-grouped tables, faster, and so is the view without a filter; a day in the past (as_of)
+ * reads its own way.
  */
 export function packedServes(filter: PledgeFilter): boolean {
   const selected = filter.pledger.length > 0 || CUBE_FIELDS.some((field) => filter[field].length > 0);
   const dated = filter.from !== null || filter.to !== null;
-  const ranged = filter.q !== null || filter.overdue === true || filter.min !== null || filter.max !== null || (dated && selected);
-  return ranged && filter.as_of === null && filter.step === null;
+  const ranged = filter.q !== null || filter.overdue === true || filter.min !== null || filter.max !== null || (dated && selected) || filter.step !== null;
+  return ranged && filter.as_of === null;
+}
+
+/**
+ * A waterfall step's pledges, as stepCondition matches them: those of the ledger that the step lists in the view
+ * without the step (stepLedgerIds), and, for a step that lists pledges by their own columns too (ROW_STEPS), every
+ * other pledge of the view not in the ledger that those columns list.
+ */
+export interface PackedStep {
+  step: WaterfallStep;
+  /** The ledger's pledges the step lists, ascending. */
+  listed: readonly number[];
+  /** The same in the view without its pledger selection (the pledger facet's), when it has one. */
+  listedUnchosen?: readonly number[];
+  /**
+   * The same in the view's overdue pledges (a step's overdue view, step=…&overdue=1: the pledges the step takes from
+   * among the overdue ones), to count its overdue totals; without, the pass counts none.
+   */
+  listedOverdue?: readonly number[];
+  /** Every pledge of the ledger (LEDGER_IDS). */
+  ledger: readonly number[];
+}
+
+const LISTED = 1;
+const IN_LEDGER = 2;
+const LISTED_UNCHOSEN = 4;
+const LISTED_OVERDUE = 8;
+
+/** How a step lists the pledges outside the ledger by their own columns (ROW_LISTED in pledges.waterfall.sql.ts). */
+const ROW_NONE = 0;
+const ROW_POSITIVE = 1;
+const ROW_OUTSIDE_US = 2;
+const ROW_NOT_INVESTMENT = 3;
+const ROW_MODES: Record<WaterfallStep, number> = {
+  superseded: ROW_NONE,
+  contained: ROW_NONE,
+  overlaps: ROW_NONE,
+  not_new: ROW_POSITIVE,
+  outside_us: ROW_OUTSIDE_US,
+  not_investment: ROW_NOT_INVESTMENT,
+};
+
+/** The kinds not_investment lists (with dollars left): purchases and trade, mixed, or no kind recorded. */
+const NOT_INVESTMENT_KINDS = new Set(['purchases_trade', 'mixed', 'unknown']);
+
+/** Each id's marks (LISTED, IN_LEDGER, LISTED_UNCHOSEN, LISTED_OVERDUE), indexed by id; ids past its end have none. */
+function stepMarks(step: PackedStep): Uint8Array {
+  let last = 0;
+  for (const id of step.ledger) if (id > last) last = id;
+  const marks = new Uint8Array(last + 1);
+  for (const id of step.ledger) marks[id] |= IN_LEDGER;
+  for (const id of step.listed) marks[id] |= LISTED;
+  for (const id of step.listedUnchosen ?? step.listed) marks[id] |= LISTED_UNCHOSEN;
+  for (const id of step.listedOverdue ?? []) marks[id] |= LISTED_OVERDUE;
+  return marks;
 }
 
 /**
@@ -59,10 +114,10 @@ export function packedServes(filter: PledgeFilter): boolean {
  * them, the groups are those of its pledges of every value of the six grouped fields (its pledger selection
  * applied), the pledger values those of its pledges of every pledger (its field selections applied), and the
  * overdue totals, timeline points and rankings those of its own pledges: the same as onePass, summarize and the
- * facets read in SQL. Every block must be packed (packStaleFacts); null when a block holding one of the ids is not
+ * facets read in SQL. With a step, only the step's pledges among them (PackedStep), and overdue totals only given listedOverdue. Every block must be packed (packStaleFacts); null when a block holding one of the ids is not
  * (another connection wrote since).
  */
-export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedView = EMPTY_FILTER): OnePass | null {
+export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedView = EMPTY_FILTER, step: PackedStep | null = null): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
@@ -102,6 +157,11 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   const chosen = new Set(range.pledger);
   const inPledgers = new Uint8Array(pledgerCount);
   known.values.pledger.forEach((pledger, code) => (inPledgers[code] = chosen.has(pledger) ? 1 : 0));
+  // A step: its marks by id, how it lists the other pledges, and (not_investment) which groups' kinds it lists.
+  const marks = step === null ? new Uint8Array(0) : stepMarks(step);
+  const rowMode = step === null ? ROW_NONE : ROW_MODES[step.step];
+  const kindListed = new Uint8Array(groupCount);
+  known.groups.forEach((fields, code) => (kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
   const byAmount: Ranking = { values: [], ids: [] };
   const byPerYear: Ranking = { values: [], ids: [] };
 
@@ -122,17 +182,37 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
       const overdue = due !== NONE && reached[due] === 1 && (evidence === NONE || !reached[evidence]);
       if (overdueOnly && !overdue) continue;
       const g = b.group[i]!;
+      const f = b.flags[i]!;
       const p = b.pledger[i]!;
       const fieldsIn = fieldsAll || inFields[g] === 1;
-      const pledgerIn = pledgersAll || inPledgers[p] === 1;
+      let pledgerIn = pledgersAll || inPledgers[p] === 1;
+      let counted = fieldsIn;
+      let overdueCounted = overdue;
+      if (step !== null) {
+        // A step's pledges: the ledger's it lists in the view (for the pledger facet, in the view without its
+        // pledgers), and the others its own columns list. The groups of other values of the six fields hold none,
+        // as in SQL, whose step is worked out for the view's selections.
+        if (!fieldsIn) continue;
+        const mark = id < marks.length ? marks[id]! : 0;
+        const byColumns =
+          !(mark & IN_LEDGER) &&
+          (rowMode === ROW_POSITIVE ? a > 0 : rowMode === ROW_OUTSIDE_US ? (f & FLAG_OUTSIDE_US) !== 0 : rowMode === ROW_NOT_INVESTMENT && kindListed[g] === 1 && (f & FLAG_US_BOUND_POSITIVE) !== 0);
+        counted = byColumns || (mark & LISTED_UNCHOSEN) !== 0;
+        overdueCounted &&= byColumns || (mark & LISTED_OVERDUE) !== 0;
+        pledgerIn &&= byColumns || (mark & LISTED) !== 0;
+      }
       // The pledger facet: the view's pledges of every pledger.
-      if (fieldsIn) {
+      if (counted) {
         pledgerCounts[p]++;
         if (disclosed) add(pledgerSums, pledgerErrors, p, a);
       }
+      // A step's overdue view: its overdue pledges, their step worked out among those (LISTED_OVERDUE).
+      if (step !== null && overdueCounted && (pledgersAll || inPledgers[p] === 1)) {
+        overdueCount++;
+        if (disclosed) add(overdueSum, overdueError, 0, a);
+      }
       if (!pledgerIn) continue;
       // The groups: the view's pledges of every value of the six fields.
-      const f = b.flags[i]!;
       const counts = g * G_COUNTS;
       const sums = g * G_SUMS;
       groupCounts[counts + G_PLEDGES]++;
@@ -163,7 +243,7 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
         dayDisclosed[d]++;
         add(daySums, dayErrors, d, a);
       }
-      if (overdue) {
+      if (overdue && step === null) {
         overdueCount++;
         if (disclosed) add(overdueSum, overdueError, 0, a);
       }
@@ -219,7 +299,9 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
     pledgers.push({ value: known.values.pledger[p]!, pledge_count: pledgerCounts[p]!, amount_usd: pledgerSums[p]! + pledgerErrors[p]! });
   }
   const ranked: Ranked = { by_amount: byAmount.ids, by_per_year: byPerYear.ids };
-  return { cube, overdue: { pledge_count: overdueCount, amount_usd: overdueSum[0]! + overdueError[0]! }, timeline, pledgers, ranked };
+  // A step's overdue view is not its pledges that are overdue (OnePass): counted only given its ledger's pledges.
+  const overdueTotals = step === null || step.listedOverdue ? { pledge_count: overdueCount, amount_usd: overdueSum[0]! + overdueError[0]! } : null;
+  return { cube, overdue: overdueTotals, timeline, pledgers, ranked };
 }
 
 /** The MAX_BARS largest values seen, largest first, and their pledges' ids. */

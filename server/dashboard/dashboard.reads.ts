@@ -10,7 +10,8 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
-import { countPledges, searchMatchIds } from '../pledges/pledges.sql.ts';
+import { countPledges, searchMatchIds, stepLedgerMatches } from '../pledges/pledges.sql.ts';
+import { ledgerIds, ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import { packedPass, packedServes } from './dashboard.packed.ts';
 import { packStaleFacts, staleFactBlocks } from './dashboard.packing.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
@@ -182,9 +183,25 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
   if (!packs && !onePassServes(filter)) return null;
   return cache.getRecent(`one-pass:${JSON.stringify(filter)}`, () => {
     const packed = packs && staleFactBlocks(db) <= PACKED_IN_REQUEST && packStaleFacts(db);
-    const pass = packed ? packedPass(db, filter.q === null ? null : searchMatchIds(db, filter.q), filter.on, filter) : null;
+    const pass = packed ? packedPassOf(db, filter) : null;
     return pass ?? (onePassServes(filter) && readsOnePass(db, filter) ? onePass(db, filter) : null);
   });
+}
+
+/**
+ * packedPass for the view: a search's matches, or every pledge; a step's pledges of the ledger (stepLedgerMatches)
+ * with the pledges its own columns list, or, for a step that lists only the ledger's, those alone.
+ */
+function packedPassOf(db: Db, filter: PledgeFilter): OnePass | null {
+  const matches = filter.q === null ? null : searchMatchIds(db, filter.q);
+  if (filter.step === null) return packedPass(db, matches, filter.on, filter);
+  const listed = stepLedgerMatches(db, { ...filter, step: filter.step });
+  const listedUnchosen = filter.pledger.length === 0 ? listed : stepLedgerMatches(db, { ...filter, pledger: [], step: filter.step });
+  const listedOverdue = filter.overdue ? listed : stepLedgerMatches(db, { ...filter, overdue: true, step: filter.step });
+  const step = { step: filter.step, listed, listedUnchosen, listedOverdue, ledger: ledgerIds(db) };
+  // A step that lists only the ledger's pledges reads those alone (every list's).
+  const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen, ...listedOverdue])].sort((a, b) => a - b));
+  return packedPass(db, ids, filter.on, filter, step);
 }
 
 /**

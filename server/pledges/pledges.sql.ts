@@ -4,8 +4,9 @@ import type { Db } from '../platform/db.ts';
 import { keepIds, keptIdsCount, keptIdsIn, keptIdsList, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
-import { stepCondition, usPart } from './pledges.waterfall.sql.ts';
+import { stepCondition, stepLedgerIds, usPart } from './pledges.waterfall.sql.ts';
 import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
+import type { WaterfallStep } from './pledge.model.ts';
 
 export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, spansAt, statusAsOf } from './pledges.dates.sql.ts';
 
@@ -156,6 +157,15 @@ export function whereClause(filter: PledgeFilter, db?: Db, probe = false): { sql
     params.push(...step.params);
   }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/**
+ * The pledges of the ledger that the filter's step lists (stepLedgerIds), ascending: the waterfall of the view
+ * without the step decides, as in whereClause, whose kept run they share.
+ */
+export function stepLedgerMatches(db: Db, filter: PledgeFilter & { step: WaterfallStep }): number[] {
+  const base = { ...filter, step: null };
+  return stepLedgerIds(db, filter.step, whereClause(base, db), JSON.stringify(base));
 }
 
 /**

@@ -3,7 +3,7 @@
 // did not state its new part and is not of $0 (the vast majority) loses dollars only to its own US share and
 // kind: row arithmetic that a grouped pass sums (rowTerms). The ledger works out the others one by one.
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsIn, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
+import { keepIds, keptIdsIn, keptIdsList, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from './pledge.model.ts';
 
@@ -209,6 +209,20 @@ export function stepCondition(step: WaterfallStep, base: { sql: string; params: 
   // A step that lists most pledges is matched row by row (the unary + keeps the planner from reading each side of
   // the OR through an index and then every row it found by id: twice as slow for not_new at a million pledges).
   return { sql: `(+${listed.sql} OR (${row} AND p.id NOT IN (${LEDGER_IDS})))`, params: listed.params };
+}
+
+/**
+ * The pledges of the ledger (LEDGER_IDS) the step lists in the view whose WHERE clause is base (the filter without
+ * its step, keyed as stepCondition keys it), ascending: kept once per data version, as stepCondition keeps them.
+ */
+export function stepLedgerIds(db: Db, step: WaterfallStep, base: { sql: string; params: unknown[] }, key: string): number[] {
+  const list = keptIdsList(STEPS, keptSteps(db, key, base), step);
+  return statement(db, list.sql).pluck().all(...list.params) as number[];
+}
+
+/** The pledges of the ledger (LEDGER_IDS): those a step lists only where the ledger says so. */
+export function ledgerIds(db: Db): number[] {
+  return statement(db, LEDGER_IDS).pluck().all() as number[];
 }
 
 /** Runs the ledger for the view into the connection's kept ids, once per data version; returns the run. */

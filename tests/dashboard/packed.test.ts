@@ -3,7 +3,9 @@
 // connection and another, while another connection holds the write lock, and after a bulk load.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedFacets, cachedSummary, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { cachedFacets, cachedSummary, cachedWaterfall, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
+import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
 import { packedPass } from '../../server/dashboard/dashboard.packed.ts';
@@ -11,7 +13,9 @@ import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '
 import { summarize } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { parseFilter } from '../../server/pledges/pledges.filter.ts';
-import { searchMatchIds } from '../../server/pledges/pledges.sql.ts';
+import { searchMatchIds, stepLedgerMatches } from '../../server/pledges/pledges.sql.ts';
+import { ledgerIds } from '../../server/pledges/pledges.waterfall.sql.ts';
+import { WATERFALL_STEPS } from '../../server/pledges/pledge.model.ts';
 import { migrate } from '../../server/platform/migrate.ts';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { addPledge, freshApp, tempDbPath, TEST_TODAY, type TestContext } from '../helpers.ts';
@@ -67,6 +71,22 @@ const SELECTIONS: Record<string, string | string[]>[] = [
   { sector: 'Energy', from: '2020' },
   { country: 'Japan', to: '2022-06', pledger_kind: 'government' },
   { pledger: ['Nvidia', 'Intel'], from: '2019-03-15', to: '2024' },
+];
+
+/** Waterfall steps' views: each step, with a search, dates, amounts, the overdue pledges and selections besides. */
+const STEP_VIEWS: Record<string, string | string[]>[] = [
+  { step: 'not_new' },
+  { step: 'outside_us', sector: 'Energy' },
+  { step: 'not_investment', from: '2019' },
+  { step: 'contained' },
+  { step: 'superseded', max: '5B' },
+  { step: 'overlaps', country: ['Japan', 'United States', 'Germany', 'Taiwan'] },
+  { step: 'not_new', q: 'ing' },
+  { step: 'outside_us', q: 'plant', min: '1B' },
+  { step: 'not_investment', overdue: '1' },
+  { step: 'contained', q: 'ing', pledger_kind: 'company' },
+  { step: 'not_new', pledger: ['Nvidia', 'Intel', 'Apple'], to: '2024' },
+  { step: 'superseded', pledger: ['Nvidia', 'Intel', 'Apple', 'Samsung'] },
 ];
 
 /**
@@ -154,6 +174,34 @@ describe('a search’s dashboard from the packed facts', () => {
     const summary = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, giga);
     expect(summary).toEqual(summarize(ctx.db, giga));
     expect(summary.totals).toMatchObject({ pledge_count: 22, pledged_usd: 10_000_000_000_000_012 });
+  });
+
+  it('gives the same for a waterfall step’s pledges, alone or with a search, ranges, the overdue pledges and selections', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    // Each step alone, against the pass read in SQL (every pledge of the ledger it lists, and for the last three the
+    // other pledges their own columns list).
+    for (const step of WATERFALL_STEPS) {
+      const filter = parseFilter({ step }, TEST_TODAY);
+      const packed = packedPass(ctx.db, null, TEST_TODAY, filter, { step, listed: stepLedgerMatches(ctx.db, { ...filter, step }), ledger: ledgerIds(ctx.db) });
+      const sql = onePass(ctx.db, filter);
+      const byValue = (pass: OnePass) => ({ ...pass, ranked: undefined, pledgers: [...pass.pledgers].sort((a, b) => (a.value < b.value ? -1 : 1)) });
+      expect(byValue(packed!), step).toEqual(byValue(sql));
+      expect(packed!.cube.length, step).toBeGreaterThan(0);
+      // A step's overdue view is read on its own (cachedOverdue): the pass counts none.
+      expect(packed!.overdue, step).toBeNull();
+    }
+    // Through the cache, as a reader gets them: the summary, facets and waterfall, as SQL reads them.
+    for (const view of STEP_VIEWS) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+      const summary = cachedSummary(cache, ctx.db, filter);
+      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
+      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(view)).toEqual(facets(ctx.db, filter));
+      expect(cachedWaterfall(cache, ctx.db, filter), JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      // Each holds pledges, and fewer than the view without its step.
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeLessThan(summarize(ctx.db, { ...filter, step: null }).totals.pledge_count);
+    }
   });
 
   it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
