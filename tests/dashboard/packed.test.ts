@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedFacets, cachedSummary, cachedWaterfall, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
+import { warmReads } from '../../server/app.ts';
 import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
@@ -278,6 +279,28 @@ describe('a search’s dashboard from the packed facts', () => {
     } finally {
       reader.close();
       other.close();
+    }
+  });
+});
+
+describe('the waterfall steps at start', () => {
+  it('works out the front page’s step lists once at start, and the steps’ dashboards share them', () => {
+    const db = openDatabase(ctx.file);
+    try {
+      const cache = new ReadCache(db, () => TEST_TODAY);
+      warmReads(cache, db, TEST_TODAY);
+      const keys = () => db.prepare('SELECT key FROM temp.step_runs ORDER BY run').pluck().all();
+      const base = { ...parseFilter({}, TEST_TODAY), step: null };
+      expect(keys()).toEqual([JSON.stringify(base)]);
+      // Every step of the front page, from the packed facts, as SQL reads it: the six share the view's run, and one
+      // more for its overdue pledges (the summary's overdue count).
+      for (const step of WATERFALL_STEPS) {
+        const filter = parseFilter({ step }, TEST_TODAY);
+        expect(cachedSummary(cache, db, filter), step).toEqual(summarize(db, filter));
+      }
+      expect(keys()).toEqual([JSON.stringify(base), JSON.stringify({ ...base, overdue: true })]);
+    } finally {
+      db.close();
     }
   });
 });
