@@ -1,18 +1,19 @@
 // A view's grouped pass, overdue count, timeline, pledger facet and two rankings (the OnePass of
 // dashboard.one-pass.ts) added up in JavaScript from each pledge's packed facts (dashboard.packing.ts): a search's
-// matches, or every pledge of a view of amounts, dates with a selection or the overdue pledges, with any selections
-// besides. Read by id and sorted in SQL, a search matching 10-50 % of a million pledges, or a range keeping most of
-// them, spent most of its dashboard there
-// (docs/performance.md). Sums of amounts are compensated (Neumaier): amounts are whole dollars, so each addition's
+// matches, or every pledge of a view of amounts, dates with a selection, the overdue pledges, a waterfall step or a
+// day in the past, with any selections besides. Read by id and sorted in SQL, a search matching 10-50 % of a million
+// pledges, or a range keeping most of them, spent most of its dashboard there (docs/performance.md). Sums of amounts are compensated (Neumaier): amounts are whole dollars, so each addition's
 // error is exact and the sum comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
-import { CUBE_FIELDS, unmatchedField, type CubeGroup } from './dashboard.groups.ts';
+import { CUBE_FIELDS, groupKey, unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
-import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupOrder, NONE } from './dashboard.packing.ts';
+import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupCodes, groupOrder, NONE, type CubeGroupFields } from './dashboard.packing.ts';
 import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
-import type { WaterfallStep } from '../pledges/pledge.model.ts';
+import { STATUSES, type WaterfallStep } from '../pledges/pledge.model.ts';
+import type { StatusesThen } from '../pledges/pledges.dates.sql.ts';
+import { readsMargins } from './dashboard.as-of.ts';
 
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
 function add(sums: Float64Array, compensation: Float64Array, i: number, x: number): void {
@@ -39,7 +40,7 @@ const G_SUMS = 3;
  * What a view narrows its pledges by in the packed pass: its dates and amounts (whereClause's terms), whether it holds
  * only the pledges overdue on `on`, and its selections of the six grouped fields and of pledgers.
  */
-export type PackedView = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue' | 'pledger' | (typeof CUBE_FIELDS)[number]>;
+export type PackedView = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'overdue' | 'pledger' | 'as_of' | (typeof CUBE_FIELDS)[number]>;
 
 /**
  * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, an amount range, dates
@@ -51,7 +52,8 @@ export function packedServes(filter: PledgeFilter): boolean {
   const selected = filter.pledger.length > 0 || CUBE_FIELDS.some((field) => filter[field].length > 0);
   const dated = filter.from !== null || filter.to !== null;
   const ranged = filter.q !== null || filter.overdue === true || filter.min !== null || filter.max !== null || (dated && selected) || filter.step !== null;
-  return ranged && filter.as_of === null;
+  // As of a day, any view but those the day's per-field sums serve (readsMargins).
+  return filter.as_of === null ? ranged : !readsMargins(filter);
 }
 
 /**
@@ -110,21 +112,33 @@ function stepMarks(step: PackedStep): Uint8Array {
 
 /**
  * The OnePass of the view whose matches' ids are given (ascending; null: every pledge): the pledges within its
- * dates and amounts, overdue on `on` (YYYY-MM-DD) if it asks for those alone. As cachedCube and the facets read
+ * dates and amounts (and announced by its as-of date), overdue on `on` (YYYY-MM-DD) if it asks for those alone. As
+ * of a day, `then` gives the pledges whose status then was not today's (statusesThen): each is counted in its group
+ * of then, and overdue as it was then. As cachedCube and the facets read
  * them, the groups are those of its pledges of every value of the six grouped fields (its pledger selection
  * applied), the pledger values those of its pledges of every pledger (its field selections applied), and the
  * overdue totals, timeline points and rankings those of its own pledges: the same as onePass, summarize and the
  * facets read in SQL. With a step, only the step's pledges among them (PackedStep), and overdue totals only given listedOverdue. Every block must be packed (packStaleFacts); null when a block holding one of the ids is not
  * (another connection wrote since).
  */
-export function packedPass(db: Db, ids: readonly number[] | null, on: string, range: PackedView = EMPTY_FILTER, step: PackedStep | null = null): OnePass | null {
+export function packedPass(
+  db: Db,
+  ids: readonly number[] | null,
+  on: string,
+  range: PackedView = EMPTY_FILTER,
+  step: PackedStep | null = null,
+  then: StatusesThen | null = null,
+): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
   const pledgerCount = known.values.pledger.length;
-  const groupCounts = new Float64Array(groupCount * G_COUNTS);
-  const groupSums = new Float64Array(groupCount * G_SUMS);
-  const groupErrors = new Float64Array(groupCount * G_SUMS);
+  // Groups past groupCount are those of an as-of view's pledges with their status then that no pledge has today
+  // (extraGroups): the accumulators grow for them.
+  let groupCapacity = groupCount;
+  let groupCounts = new Float64Array(groupCount * G_COUNTS);
+  let groupSums = new Float64Array(groupCount * G_SUMS);
+  let groupErrors = new Float64Array(groupCount * G_SUMS);
   const dayCounts = new Float64Array(dayCount);
   const dayDisclosed = new Float64Array(dayCount);
   const daySums = new Float64Array(dayCount);
@@ -139,10 +153,14 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   // Whether each day is on or before `on`, as SQLite compares them (as text; the days are ASCII).
   const reached = new Uint8Array(dayCount);
   known.values.day.forEach((day, code) => (reached[code] = day <= on ? 1 : 0));
-  // Whether each day is within the range's dates, as whereClause compares them (to: before the day after it).
+  // Whether each day is within the range's dates, as whereClause compares them (to, as_of: before the day after it).
   const before = range.to === null ? null : datedBy(range.to);
+  const announcedBefore = range.as_of === null ? null : datedBy(range.as_of);
   const dated = new Uint8Array(dayCount);
-  known.values.day.forEach((day, code) => (dated[code] = (range.from === null || day >= range.from) && (before === null || day < before) ? 1 : 0));
+  known.values.day.forEach(
+    (day, code) =>
+      (dated[code] = (range.from === null || day >= range.from) && (before === null || day < before) && (announcedBefore === null || day < announcedBefore) ? 1 : 0),
+  );
   const min = range.min ?? -Infinity;
   const max = range.max ?? Infinity;
   const amounts = range.min !== null || range.max !== null;
@@ -151,7 +169,7 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   // Whether each group's six fields, and each pledger, are among the view's selections (a group spells a lever or
   // kind not recorded as the filter does: none, unknown).
   const fieldsAll = CUBE_FIELDS.every((field) => range[field].length === 0);
-  const inFields = new Uint8Array(groupCount);
+  let inFields = new Uint8Array(groupCount);
   known.groups.forEach((fields, code) => (inFields[code] = unmatchedField(fields, range) === null ? 1 : 0));
   const pledgersAll = range.pledger.length === 0;
   const chosen = new Set(range.pledger);
@@ -160,8 +178,43 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
   // A step: its marks by id, how it lists the other pledges, and (not_investment) which groups' kinds it lists.
   const marks = step === null ? new Uint8Array(0) : stepMarks(step);
   const rowMode = step === null ? ROW_NONE : ROW_MODES[step.step];
-  const kindListed = new Uint8Array(groupCount);
+  let kindListed = new Uint8Array(groupCount);
   known.groups.forEach((fields, code) => (kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
+  // As of a day: the pledges whose status changed since (ascending, met in id order), moved to their group of then.
+  const thenIds = then?.ids ?? new Float64Array(0);
+  const thenStatuses = then?.statuses ?? new Uint8Array(0);
+  const thenOverdue = then?.overdue ?? new Uint8Array(0);
+  let nextThen = 0;
+  const moved = new Int32Array(then === null ? 0 : groupCount * STATUSES.length).fill(-1);
+  const extraGroups: CubeGroupFields[] = [];
+  const fieldsOf = (code: number) => (code < groupCount ? known.groups[code]! : extraGroups[code - groupCount]!);
+  /** The group of code's fields with the status then (an index of STATUSES), added when no pledge has it today. */
+  const groupThen = (code: number, status: number): number => {
+    const fields = { ...known.groups[code]!, status: STATUSES[status]! };
+    const key = groupKey(fields);
+    const existing = groupCodes(known).get(key) ?? extraCodes.get(key);
+    if (existing !== undefined) return existing;
+    const added = groupCount + extraGroups.length;
+    extraGroups.push(fields);
+    extraCodes.set(key, added);
+    if (added >= groupCapacity) {
+      groupCapacity = Math.max(2 * groupCapacity, 16);
+      const grown = <T extends Float64Array | Uint8Array>(array: T, width: number): T => {
+        const copy = new (array.constructor as new (length: number) => T)(groupCapacity * width);
+        copy.set(array);
+        return copy;
+      };
+      groupCounts = grown(groupCounts, G_COUNTS);
+      groupSums = grown(groupSums, G_SUMS);
+      groupErrors = grown(groupErrors, G_SUMS);
+      inFields = grown(inFields, 1);
+      kindListed = grown(kindListed, 1);
+    }
+    inFields[added] = unmatchedField(fields, range) === null ? 1 : 0;
+    kindListed[added] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0;
+    return added;
+  };
+  const extraCodes = new Map<string, number>();
   const byAmount: Ranking = { values: [], ids: [] };
   const byPerYear: Ranking = { values: [], ids: [] };
 
@@ -177,11 +230,20 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
       const d = b.day[i]!;
       // An unknown amount is in no amount range (NaN compares false), as SQL's NULL.
       if (!dated[d] || (amounts && !(a >= min && a <= max))) continue;
-      const due = b.due[i]!;
-      const evidence = b.evidence[i]!;
-      const overdue = due !== NONE && reached[due] === 1 && (evidence === NONE || !reached[evidence]);
+      let g = b.group[i]!;
+      let overdue: boolean;
+      while (nextThen < thenIds.length && thenIds[nextThen]! < id) nextThen++;
+      if (nextThen < thenIds.length && thenIds[nextThen] === id) {
+        // Its status then, and whether overdue then, instead of today's.
+        const slot = g * STATUSES.length + thenStatuses[nextThen]!;
+        g = moved[slot] !== -1 ? moved[slot]! : (moved[slot] = groupThen(g, thenStatuses[nextThen]!));
+        overdue = thenOverdue[nextThen] === 1;
+      } else {
+        const due = b.due[i]!;
+        const evidence = b.evidence[i]!;
+        overdue = due !== NONE && reached[due] === 1 && (evidence === NONE || !reached[evidence]);
+      }
       if (overdueOnly && !overdue) continue;
-      const g = b.group[i]!;
       const f = b.flags[i]!;
       const p = b.pledger[i]!;
       const fieldsIn = fieldsAll || inFields[g] === 1;
@@ -250,13 +312,14 @@ export function packedPass(db: Db, ids: readonly number[] | null, on: string, ra
     }
   }
 
-  // In the order SQL's GROUP BY gives them, so that any reader sees the same list.
+  // In the order SQL's GROUP BY gives them, so that any reader sees the same list (as of a day, the groups no pledge
+  // has today after them, as asOfGroups adds them).
   const cube: CubeGroup[] = [];
-  for (const g of groupOrder(known)) {
+  for (const g of [...groupOrder(known), ...extraGroups.map((_, i) => groupCount + i)]) {
     const counts = g * G_COUNTS;
     if (groupCounts[counts + G_PLEDGES] === 0) continue;
     const sums = g * G_SUMS;
-    const fields = known.groups[g]!;
+    const fields = fieldsOf(g);
     cube.push({
       sector: fields.sector,
       status: fields.status,

@@ -10,7 +10,7 @@
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { DUE_ON, NO_HORIZON, PER_YEAR, US_AMOUNT } from '../pledges/pledges.sql.ts';
-import { CUBE_FIELDS, GROUP_ROW, interned, type CubeGroup } from './dashboard.groups.ts';
+import { CUBE_FIELDS, GROUP_ROW, groupKey, interned, type CubeGroup } from './dashboard.groups.ts';
 export const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 /** A code for no value: a pledge not announced has no due day, one without evidence no evidence day. */
@@ -69,6 +69,18 @@ export function groupOrder(known: Codes): Uint32Array {
     known.groupOrder = Uint32Array.from(codes);
   }
   return known.groupOrder;
+}
+
+const keyedGroups = new WeakMap<Codes, { length: number; byKey: Map<string, number> }>();
+
+/** The group codes by their six fields (groupKey), made again only when codes were added since. */
+export function groupCodes(known: Codes): Map<string, number> {
+  let keyed = keyedGroups.get(known);
+  if (!keyed || keyed.length !== known.groups.length) {
+    keyed = { length: known.groups.length, byKey: new Map(known.groups.map((fields, code) => [groupKey(fields), code])) };
+    keyedGroups.set(known, keyed);
+  }
+  return keyed.byKey;
 }
 
 function groupFields(value: string): CubeGroupFields {

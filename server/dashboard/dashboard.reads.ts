@@ -11,6 +11,7 @@ import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { countPledges, searchMatchIds, stepLedgerMatches } from '../pledges/pledges.sql.ts';
+import { statusesThen } from '../pledges/pledges.dates.sql.ts';
 import { ledgerIds, ROW_STEPS } from '../pledges/pledges.waterfall.sql.ts';
 import { packedPass, packedServes } from './dashboard.packed.ts';
 import { packStaleFacts, staleFactBlocks } from './dashboard.packing.ts';
@@ -194,14 +195,15 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
  */
 function packedPassOf(db: Db, filter: PledgeFilter): OnePass | null {
   const matches = filter.q === null ? null : searchMatchIds(db, filter.q);
-  if (filter.step === null) return packedPass(db, matches, filter.on, filter);
+  const then = filter.as_of === null ? null : statusesThen(db, filter.as_of);
+  if (filter.step === null) return packedPass(db, matches, filter.on, filter, null, then);
   const listed = stepLedgerMatches(db, { ...filter, step: filter.step });
   const listedUnchosen = filter.pledger.length === 0 ? listed : stepLedgerMatches(db, { ...filter, pledger: [], step: filter.step });
   const listedOverdue = filter.overdue ? listed : stepLedgerMatches(db, { ...filter, overdue: true, step: filter.step });
   const step = { step: filter.step, listed, listedUnchosen, listedOverdue, ledger: ledgerIds(db) };
   // A step that lists only the ledger's pledges reads those alone (every list's).
   const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen, ...listedOverdue])].sort((a, b) => a - b));
-  return packedPass(db, ids, filter.on, filter, step);
+  return packedPass(db, ids, filter.on, filter, step, then);
 }
 
 /**

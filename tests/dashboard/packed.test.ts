@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedFacets, cachedSummary, cachedWaterfall, PACKED_IN_REQUEST, ReadCache } from '../../server/dashboard/dashboard.reads.ts';
 import { warmReads } from '../../server/app.ts';
 import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
+import { groupKey, type CubeGroup } from '../../server/dashboard/dashboard.groups.ts';
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
-import { packedPass } from '../../server/dashboard/dashboard.packed.ts';
+import { packedPass, packedServes } from '../../server/dashboard/dashboard.packed.ts';
+import { statusesThen } from '../../server/pledges/pledges.dates.sql.ts';
 import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
 import { summarize } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
@@ -88,6 +90,21 @@ const STEP_VIEWS: Record<string, string | string[]>[] = [
   { step: 'contained', q: 'ing', pledger_kind: 'company' },
   { step: 'not_new', pledger: ['Nvidia', 'Intel', 'Apple'], to: '2024' },
   { step: 'superseded', pledger: ['Nvidia', 'Intel', 'Apple', 'Samsung'] },
+];
+
+/** Views as of a day besides the day alone (or with the overdue pledges alone: the day's per-field sums serve those). */
+const AS_OF_VIEWS: Record<string, string | string[]>[] = [
+  { as_of: '2024-06-30', q: 'energy' },
+  { as_of: '2023-01-01', sector: 'Energy' },
+  { as_of: '2022-06-30', min: '1B' },
+  { as_of: '2023-06-30', status: ['announced', 'stalled'] },
+  { as_of: '2024-01-01', overdue: '1', q: 'ing' },
+  { as_of: '2021-12-31', from: '2019', country: ['Japan', 'Germany'] },
+  { as_of: '2024-06-30', step: 'not_new' },
+  { as_of: '2023-03-15', step: 'overlaps' },
+  { as_of: '2023-03-15', step: 'not_investment', status: 'under_way' },
+  { as_of: '2022-06-30', pledger: ['Nvidia', 'Intel', 'Apple'], status: 'completed' },
+  { as_of: '2020-06-30', overdue: '1', max: '10B', lever: ['tariffs', 'none'] },
 ];
 
 /**
@@ -203,6 +220,38 @@ describe('a search’s dashboard from the packed facts', () => {
       expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
       expect(summary.totals.pledge_count, JSON.stringify(view)).toBeLessThan(summarize(ctx.db, { ...filter, step: null }).totals.pledge_count);
     }
+  });
+
+  it('gives the same as of a day, each pledge with its status then and overdue then', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    for (const view of AS_OF_VIEWS) {
+      const filter = parseFilter(view, TEST_TODAY);
+      expect(packedServes(filter), JSON.stringify(view)).toBe(true);
+      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+      const summary = cachedSummary(cache, ctx.db, filter);
+      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
+      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(view)).toEqual(facets(ctx.db, filter));
+      expect(cachedWaterfall(cache, ctx.db, filter), JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
+    }
+    // What the comparison covers: statuses of then that differ from today's, in groups no pledge has today among them,
+    // and pledges overdue then that are not today.
+    const then = parseFilter({ as_of: '2022-06-30', sector: 'Energy' }, TEST_TODAY);
+    const today = parseFilter({ to: '2022-06-30', sector: 'Energy' }, TEST_TODAY);
+    const statuses = (filter: typeof then) => cachedFacets(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, filter).find((facet) => facet.field === 'status')!.values;
+    expect(statuses(then)).not.toEqual(statuses(today));
+    const thenCount = cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, then).totals.pledge_count;
+    expect(thenCount).toBe(cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY), ctx.db, today).totals.pledge_count);
+    // The groups themselves, each once, as SQL groups them (its order aside: SQL adds the groups of then last).
+    for (const view of [{ as_of: '2024-06-30', q: 'energy' }, { as_of: '2022-06-30', min: '1B' }]) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const pass = packedPass(ctx.db, filter.q === null ? null : searchMatchIds(ctx.db, filter.q), filter.on, filter, null, statusesThen(ctx.db, filter.as_of!))!;
+      const byKey = (cube: CubeGroup[]) => [...cube].sort((a, b) => (groupKey(a) < groupKey(b) ? -1 : 1));
+      expect(byKey(pass.cube), JSON.stringify(view)).toEqual(byKey(cubeOf(ctx.db, filter)));
+    }
+    const ids = statusesThen(ctx.db, '2022-06-30');
+    expect(ids.overdue.filter((overdue) => overdue === 1).length).toBeGreaterThan(0);
+    expect(new Set(ids.statuses).size).toBeGreaterThan(1);
   });
 
   it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
