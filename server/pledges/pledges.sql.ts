@@ -285,12 +285,13 @@ const DEFAULT_ORDER_INDEX = 'pledges_default_order_idx';
  * choice reads an index entry, so the walk is taken when it is under a quarter of the matches. First page, 1M
  * pledges: Nvidia's 27,804 search matches 14 ms walked against 1.3 s read by id (cold); the 93,229 overdue 5 ms
  * against 580 ms. A rare match (a long walk) or a deep page keeps the planner's choice, and so does a view whose
- * matches an amount range puts at one end of the order, or whose status is that of a past day.
+ * matches an amount range puts at one end of the order. A past day's view walks too (its statuses then are worked
+ * out for the pledges walked): \`energy\` as of 2024-06-30, 1M pledges, 93-186 ms read by id and sorted.
  * matches: how many pledges the view has, when the caller knows; a search alone counts its kept matches.
  */
 export function pageIndex(db: Db, filter: PledgeFilter, sort: Sort, end: number, matches?: number): string | null {
   if (!isDefaultSort(sort) || end <= 0) return null;
-  if (filter.min !== null || filter.max !== null || filter.as_of !== null) return null;
+  if (filter.min !== null || filter.max !== null) return null;
   const known = matches ?? (isSearchAlone(filter) ? searchMatches(db, filter.q!) : undefined);
   if (known === undefined || known === 0) return null;
   // The largest id stands for the number of pledges: read from the table's b-tree at once, unlike count(*).
