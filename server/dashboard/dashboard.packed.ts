@@ -2,17 +2,18 @@
 // dashboard.one-pass.ts) added up in JavaScript from each pledge's packed facts (dashboard.packing.ts): a search's
 // matches, or every pledge of a view of amounts, dates with a selection, the overdue pledges, a waterfall step or a
 // day in the past, with any selections besides. Read by id and sorted in SQL, a search matching 10-50 % of a million
-// pledges, or a range keeping most of them, spent most of its dashboard there (docs/performance.md). Sums of amounts are compensated (Neumaier): amounts are whole dollars, so each addition's
-// error is exact and the sum comes out as SQLite's exact integer sum read as a JavaScript number, even past 2^53.
+// pledges, or a range keeping most of them, spent most of its dashboard there (docs/performance.md). Sums of amounts
+// are compensated (Neumaier): amounts are whole dollars, so each addition's error is exact and the sum comes out as
+// SQLite's exact integer sum read as a JavaScript number, even past 2^53.
 import type { Db } from '../platform/db.ts';
-import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, groupKey, unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
-import { BLOCK_SHIFT, codesOf, columns, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupCodes, groupOrder, NONE, type CubeGroupFields } from './dashboard.packing.ts';
-import { MAX_BARS, type Ranked } from './dashboard.summary.ts';
+import { codesOf, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupCodes, groupOrder, NONE, type CubeGroupFields } from './dashboard.packing.ts';
+import type { Ranked } from './dashboard.summary.ts';
+import { blocksOf, rank, type Ranking } from './dashboard.packed-blocks.ts';
 import { STATUSES, type WaterfallStep } from '../pledges/pledge.model.ts';
-import type { StatusesThen } from '../pledges/pledges.dates.sql.ts';
+import type { StatusesThen } from '../pledges/pledges.sql.ts';
 import { readsMargins } from './dashboard.as-of.ts';
 
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
@@ -365,89 +366,4 @@ export function packedPass(
   // A step's overdue view is not its pledges that are overdue (OnePass): counted only given its ledger's pledges.
   const overdueTotals = step === null || step.listedOverdue ? { pledge_count: overdueCount, amount_usd: overdueSum[0]! + overdueError[0]! } : null;
   return { cube, overdue: overdueTotals, timeline, pledgers, ranked };
-}
-
-/** The MAX_BARS largest values seen, largest first, and their pledges' ids. */
-interface Ranking {
-  values: number[];
-  ids: number[];
-}
-
-/**
- * Ranks the pledge with this value among those seen, as SQL orders them (the value descending, then the id): the
- * pledges come in id order, so one of equal value to a ranked one goes after it.
- */
-function rank(ranking: Ranking, value: number, id: number): void {
-  const { values, ids } = ranking;
-  if (values.length === MAX_BARS && !(value > values[MAX_BARS - 1]!)) return;
-  let at = values.length;
-  while (at > 0 && values[at - 1]! < value) at--;
-  values.splice(at, 0, value);
-  ids.splice(at, 0, id);
-  if (values.length > MAX_BARS) {
-    values.pop();
-    ids.pop();
-  }
-}
-
-/** Each pledge's index in a block, in order: a block's every pledge. */
-const EVERY = Uint16Array.from({ length: 1 << BLOCK_SHIFT }, (_, i) => i);
-
-/** A block's facts, and the indexes (the first count of at) of the pledges to add up in it. */
-interface BlockPart {
-  b: ReturnType<typeof columns>;
-  base: number;
-  at: Uint16Array;
-  count: number;
-}
-
-/**
- * The blocks holding the ids (ascending; null: every pledge), in order, each with the indexes of those ids'
- * pledges; null for a block that has no blob.
- */
-function* blocksOf(db: Db, ids: readonly number[] | null): Generator<BlockPart | null> {
-  if (ids === null) {
-    for (const [block, data] of statement(db, 'SELECT block, data FROM pledge_facts ORDER BY block').raw(true).iterate() as IterableIterator<[number, Buffer]>) {
-      const b = columns(data);
-      yield { b, base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
-    }
-    return;
-  }
-  const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
-  const at = new Uint16Array(1 << BLOCK_SHIFT);
-  let next = 0;
-  while (next < ids.length) {
-    const block = ids[next]! >> BLOCK_SHIFT;
-    const end = (block + 1) << BLOCK_SHIFT;
-    const data = blob.get(block) as Buffer | undefined;
-    if (!data) {
-      yield null;
-      return;
-    }
-    const b = columns(data);
-    const base = block << BLOCK_SHIFT;
-    // A block without gaps (no pledge deleted) finds a pledge by its id alone; another searches its ids.
-    const first = b.n === 0 ? 0 : b.offset[0]!;
-    const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
-    let count = 0;
-    for (; next < ids.length && ids[next]! < end; next++) {
-      const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
-      if (i >= 0 && i < b.n) at[count++] = i;
-    }
-    yield { b, base, at, count };
-  }
-}
-
-/** The index of a block's pledge at offset (its id less the block's first id), -1 when there is none. */
-function indexOf(offsets: Uint16Array, offset: number): number {
-  let low = 0;
-  let high = offsets.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const value = offsets[middle]!;
-    if (value === offset) return middle;
-    if (value < offset) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
 }
