@@ -1,12 +1,13 @@
 // The waterfall of a view, from announced to new US investment (docs/methodology.md), in whole dollars. The
 // grouped pass (dashboard.cube.ts) already holds what the steps take from each pledge by its own columns; the
-// ledger (pledges.ledger.ts) then puts right the few pledges in a relation or with a stated new part:
+// ledger (pledges.waterfall.sql.ts) then puts right the few pledges in a relation or with a stated new part:
 // their own-column terms come out of the sums, and what the steps really took from them goes in.
 import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from '../pledges/pledge.model.ts';
 import { whereClause } from '../pledges/pledges.sql.ts';
-import { ledgerRows, LISTED_BY, rowConditions, usPartOf, type LedgerRow } from '../pledges/pledges.waterfall.sql.ts';
+import { LEDGER_LISTED, rowTerms, withLedger } from '../pledges/pledges.waterfall.sql.ts';
 import { cubeOf } from './dashboard.cube.ts';
 import { unmatchedField, type CubeGroup } from './dashboard.groups.ts';
 
@@ -75,57 +76,33 @@ class ExactSum {
  * Every other disclosed pledge is above $0 and did not state its new part: what is left after step 4 is its
  * amount, all of it of unknown newness, and of unknown US share where the share is unknown.
  */
-type RowSum = 'disclosed_count' | 'unknown_share_count' | 'share_base_usd' | 'us_usd' | 'outside_us_count' | 'trade_us_usd' | 'not_investment_count' | 'mixed_count';
+const ROW_SUMS = ['disclosed_count', 'unknown_share_count', 'share_base_usd', 'us_usd', 'outside_us_count', 'trade_us_usd', 'not_investment_count', 'mixed_count'] as const;
+type RowSum = (typeof ROW_SUMS)[number];
 
-/**
- * The ledger's sums, as bigints: what each step took (d1…d6), the pledges each step lists, the unknowns counted, and
- * what the grouped sums counted of the same pledges by their own columns (own_*), which computeWaterfall takes back
- * out.
- */
-export function ledgerSums(rows: readonly LedgerRow[]): Record<string, bigint> {
-  // Dollars past 2^53 stay exact (ExactSum); counts cannot reach it.
-  const dollars = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'own_share_base_usd', 'own_us_usd', 'own_trade_us_usd'] as const;
-  const sum = Object.fromEntries(dollars.map((name) => [name, new ExactSum()])) as Record<(typeof dollars)[number], ExactSum>;
-  const listed = Object.fromEntries(WATERFALL_STEPS.map((step) => [step, 0])) as Record<WaterfallStep, number>;
-  const count = { overlaps: 0, newUnstated: 0, repeats: 0, shareUnknown: 0, kindUnknown: 0, shareNull: 0, outsideUs: 0, notInvestment: 0, mixed: 0 };
-  for (const row of rows) {
-    const { a, s, k } = row;
-    if (row.d1 !== 0) sum.d1.add(row.d1);
-    if (row.d2 !== 0) sum.d2.add(row.d2);
-    if (row.d3 !== 0) sum.d3.add(row.d3);
-    if (row.d4 !== 0) sum.d4.add(row.d4);
-    if (row.d5 !== 0) sum.d5.add(row.d5);
-    if (row.d6 !== 0) sum.d6.add(row.d6);
-    for (const step of WATERFALL_STEPS) if (LISTED_BY[step](row)) listed[step]++;
-    count.overlaps += row.overlap_unknown;
-    count.repeats += row.repeat_unknown;
-    if (row.new_unstated) count.newUnstated++;
-    if (row.share_unknown) count.shareUnknown++;
-    if (row.kind_unknown) count.kindUnknown++;
-    const us = usPartOf(a, s);
-    const own = rowConditions(a, s, k);
-    if (s === null) count.shareNull++;
-    else sum.own_share_base_usd.add(a);
-    if (us !== null) sum.own_us_usd.add(us);
-    if (k === 'purchases_trade') sum.own_trade_us_usd.add(us ?? a);
-    if (own.outsideUs) count.outsideUs++;
-    if (own.notInvestment) count.notInvestment++;
-    if (own.mixed) count.mixed++;
-  }
-  return {
-    ...Object.fromEntries(dollars.map((name) => [name, sum[name].value])),
-    ...Object.fromEntries(WATERFALL_STEPS.map((step) => [`listed_${step}`, BigInt(listed[step])])),
-    overlaps_of_unknown_size: BigInt(count.overlaps),
-    new_part_not_stated: BigInt(count.newUnstated),
-    repeats_of_unknown_size: BigInt(count.repeats),
-    unknown_us_share: BigInt(count.shareUnknown),
-    mixed_or_unknown_kind: BigInt(count.kindUnknown),
-    own_disclosed_count: BigInt(rows.length),
-    own_unknown_share_count: BigInt(count.shareNull),
-    own_outside_us_count: BigInt(count.outsideUs),
-    own_not_investment_count: BigInt(count.notInvestment),
-    own_mixed_count: BigInt(count.mixed),
+/** The statement summing the ledger (its WITH clause given). */
+function ledgerSums(ledger: string): string {
+  const row = rowTerms({ a: 'a', s: 's', k: 'k' });
+  const ownTerms: Record<RowSum, string> = {
+    share_base_usd: 'sum(CASE WHEN s IS NOT NULL THEN a END)',
+    us_usd: `sum(${row.us})`,
+    disclosed_count: 'count(*)',
+    unknown_share_count: 'count(CASE WHEN s IS NULL THEN 1 END)',
+    outside_us_count: `count(CASE WHEN ${row.outsideUs} THEN 1 END)`,
+    trade_us_usd: `sum(CASE WHEN ${row.trade} THEN ${row.usBound} END)`,
+    not_investment_count: `count(CASE WHEN ${row.notInvestment} THEN 1 END)`,
+    mixed_count: `count(CASE WHEN ${row.mixed} THEN 1 END)`,
   };
+  const columns = [
+    ...[1, 2, 3, 4, 5, 6].map((n) => `sum(d${n}) AS d${n}`),
+    ...WATERFALL_STEPS.map((step) => `count(CASE WHEN ${LEDGER_LISTED[step]} THEN 1 END) AS listed_${step}`),
+    'sum(overlap_unknown) AS overlaps_of_unknown_size',
+    'count(CASE WHEN new_unstated THEN 1 END) AS new_part_not_stated',
+    'sum(repeat_unknown) AS repeats_of_unknown_size',
+    'count(CASE WHEN share_unknown THEN 1 END) AS unknown_us_share',
+    'count(CASE WHEN kind_unknown THEN 1 END) AS mixed_or_unknown_kind',
+    ...ROW_SUMS.map((name) => `${ownTerms[name]} AS own_${name}`),
+  ];
+  return `${ledger} SELECT ${columns.join(', ')} FROM ledger`;
 }
 
 /** The waterfall of the pledges matching the filter; groups: the grouped pass for that filter (cubeOf). */
@@ -158,7 +135,7 @@ export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup
   };
   // The ledger reads the view's related pledges (pledge_ledger: 26,628 of a million), each looked up among a search's matches.
   const where = whereClause(filter, db, true);
-  const ledger = ledgerSums(ledgerRows(db, where));
+  const ledger = withLedger(db, where, (text) => statement(db, ledgerSums(text)).safeIntegers(true).get() as Record<string, bigint | null>);
   const got = (name: string) => ledger[name] ?? 0n;
   // The pledges of the view the ledger leaves to the grouped sums.
   const own = (name: RowSum) => grouped[name] - got(`own_${name}`);

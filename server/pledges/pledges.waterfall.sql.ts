@@ -6,9 +6,6 @@ import type { Db } from '../platform/db.ts';
 import { keepIds, keptIdsIn, keptIdsList, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from './pledge.model.ts';
-import { ledgerRows, LISTED_BY } from './pledges.ledger.ts';
-
-export { ledgerRows, LISTED_BY, rowConditions, usPartOf, type LedgerRow } from './pledges.ledger.ts';
 
 /**
  * The US part of an amount, in whole dollars, rounded half up, in integer arithmetic only: the share in
@@ -228,14 +225,16 @@ export function ledgerIds(db: Db): number[] {
   return statement(db, LEDGER_IDS).pluck().all() as number[];
 }
 
-/**
- * Works out the ledger for the view (in JavaScript: ledgerRows) into the connection's kept ids, once per data
- * version; returns the run.
- */
+/** Runs the ledger for the view into the connection's kept ids, once per data version; returns the run. */
 function keptSteps(db: Db, key: string, base: { sql: string; params: unknown[] }): number {
   return keepIds(db, STEPS, key, (run) => {
-    const rows = ledgerRows(db, base);
-    const insert = statement(db, 'INSERT INTO temp.step_hits (run, part, id) SELECT ?, ?, value FROM json_each(?)');
-    for (const step of WATERFALL_STEPS) insert.run(run, step, JSON.stringify(rows.filter(LISTED_BY[step]).map((row) => row.id)));
+    const steps = WATERFALL_STEPS.map((step) => `SELECT '${step}' AS step`).join(' UNION ALL ');
+    const listed = `CASE steps.step ${WATERFALL_STEPS.map((step) => `WHEN '${step}' THEN ${LEDGER_LISTED[step]}`).join(' ')} END`;
+    withLedger(db, base, (ledger) =>
+      statement(
+        db,
+        `${ledger} INSERT INTO temp.step_hits (run, part, id) SELECT ?, steps.step, ledger.id FROM ledger JOIN (${steps}) AS steps ON ${listed}`,
+      ).run(run),
+    );
   });
 }
