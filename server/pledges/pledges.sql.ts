@@ -286,7 +286,7 @@ const DEFAULT_ORDER_INDEX = 'pledges_default_order_idx';
  * pledges: Nvidia's 27,804 search matches 14 ms walked against 1.3 s read by id (cold); the 93,229 overdue 5 ms
  * against 580 ms. A rare match (a long walk) or a deep page keeps the planner's choice, and so does a view whose
  * matches an amount range puts at one end of the order. A past day's view walks too (its statuses then are worked
- * out for the pledges walked): \`energy\` as of 2024-06-30, 1M pledges, 93-186 ms read by id and sorted.
+ * out for the pledges walked): energy as of 2024-06-30, 1M pledges, 93-186 ms read by id and sorted.
  * matches: how many pledges the view has, when the caller knows; a search alone counts its kept matches.
  */
 export function pageIndex(db: Db, filter: PledgeFilter, sort: Sort, end: number, matches?: number): string | null {
