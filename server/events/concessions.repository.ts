@@ -46,8 +46,9 @@ const SELECT = CONCESSION_CSV_COLUMNS.map((column) => `${COLUMNS[column]} AS ${c
  * pledges, 20,000 links are 20,000 rows of the wide table read for a pledger's 14,000 pledges read from an index.
  */
 function concessionsQuery(db: Db, filter: ConcessionFilter, select: string, tail = '', fromPledges = false): { sql: string; params: unknown[] } {
-  // From the concessions, each pledge they answered is looked up among a search's matches.
-  const where = whereClause(filter.pledges, db, !fromPledges);
+  // From the concessions, each pledge they answered is looked up among a search's matches by the link's id, before
+  // its row is read: only the matches' rows are (at a million pledges, 20,000 links' rows read cold took 240 ms).
+  const where = whereClause(filter.pledges, db, fromPledges ? false : 'pe.pledge_id');
   const types = filter.types.length > 0 ? `AND e.concession_type IN (${filter.types.map(() => '?').join(', ')})` : '';
   // As of a date: the concessions dated by then (the pledges' filter leaves out those announced later).
   const asOf = filter.pledges.as_of;

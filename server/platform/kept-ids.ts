@@ -68,12 +68,18 @@ export function keepIds(db: Db, set: KeptSet, key: string, fill: (run: number) =
  * The condition on pledges p for the kept ids of a run (and part). As a list (IN), SQLite reads the pledges by id
  * from the kept ids, or, where another table leads, copies the ids into an index of its own first (409,113 of a
  * search: about 100 ms). probe: as a lookup of each row of p among the kept ids (EXISTS), for a statement led by a
- * few rows (the waterfall's related pledges, the concessions' links).
+ * few rows (the waterfall's related pledges, the concessions' links); given as the column of the leading table
+ * that holds the pledge's id (pe.pledge_id), the lookup is made before the pledge's row is read, and only the
+ * pledges found are.
  */
-export function keptIdsIn(set: KeptSet, run: number, part = '', probe = false): { sql: string; params: unknown[] } {
+export function keptIdsIn(set: KeptSet, run: number, part = '', probe: boolean | ProbeColumn = false): { sql: string; params: unknown[] } {
   const hits = `temp.${set.name}_hits h WHERE h.run = ? AND h.part = ?`;
-  return { sql: probe ? `EXISTS (SELECT 1 FROM ${hits} AND h.id = p.id)` : `p.id IN (SELECT h.id FROM ${hits})`, params: [run, part] };
+  const id = typeof probe === 'string' ? probe : 'p.id';
+  return { sql: probe ? `EXISTS (SELECT 1 FROM ${hits} AND h.id = ${id})` : `p.id IN (SELECT h.id FROM ${hits})`, params: [run, part] };
 }
+
+/** Columns of a leading table holding a pledge's id, which a probe may look up by (keptIdsIn): literals, never input. */
+export type ProbeColumn = 'pe.pledge_id';
 
 /**
  * How many ids of a run (and part) are kept (a run of keepIds on this connection): counted the first time it is

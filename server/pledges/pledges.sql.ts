@@ -1,7 +1,7 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsCount, keptIdsIn, keptIdsList, type KeptSet } from '../platform/kept-ids.ts';
+import { keepIds, keptIdsCount, keptIdsIn, keptIdsList, type KeptSet, type ProbeColumn } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, stepLedgerIds, usPart } from './pledges.waterfall.sql.ts';
@@ -82,9 +82,9 @@ export const OVERDUE_INDEX = 'pledges_overdue_idx';
  * The filter as a WHERE clause over pledges p, with its parameters bound. Given the connection the clause will
  * run on, a search reads the pledges it matches from that connection's search table (searchHits) instead of
  * matching text in every statement; probe: looked up there for each pledge (keptIdsIn), for a statement that
- * reads few pledges from another table first.
+ * reads few pledges from another table first (by that table's column, when given).
  */
-export function whereClause(filter: PledgeFilter, db?: Db, probe = false): { sql: string; params: unknown[] } {
+export function whereClause(filter: PledgeFilter, db?: Db, probe: boolean | ProbeColumn = false): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const anyOf = (column: string, list: string[]) => {
@@ -217,7 +217,7 @@ const FOLDED_INTO_ASCII = /[ks]/i;
  * (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched only in the texts
  * holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
-export function searchHits(db: Db, q: string, probe = false): { sql: string; params: unknown[] } {
+export function searchHits(db: Db, q: string, probe: boolean | ProbeColumn = false): { sql: string; params: unknown[] } {
   return keptIdsIn(SEARCHES, keptSearch(db, q), '', probe);
 }
 
