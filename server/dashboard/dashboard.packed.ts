@@ -193,7 +193,8 @@ export function packedPass(
   const groupThen = (code: number, status: number): number => {
     const fields = { ...known.groups[code]!, status: STATUSES[status]! };
     const key = groupKey(fields);
-    const existing = groupCodes(known).get(key) ?? extraCodes.get(key);
+    byKey ??= groupCodes(known);
+    const existing = byKey.get(key) ?? extraCodes.get(key);
     if (existing !== undefined) return existing;
     const added = groupCount + extraGroups.length;
     extraGroups.push(fields);
@@ -216,6 +217,7 @@ export function packedPass(
     return added;
   };
   const extraCodes = new Map<string, number>();
+  let byKey: Map<string, number> | null = null;
   const byAmount: Ranking = { values: [], ids: [] };
   const byPerYear: Ranking = { values: [], ids: [] };
 
