@@ -45,9 +45,9 @@ export type PackedView = Pick<PledgeFilter, 'from' | 'to' | 'min' | 'max' | 'ove
 
 /**
  * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, an amount range, dates
- * with a selection, or a waterfall step, with any dates, amounts and selections besides. Dates alone and selections
- * alone are read from the pre-grouped tables, faster, and so is the view without a filter; a day in the past (as_of)
- * reads its own way.
+ * with a selection, or a waterfall step, with any dates, amounts and selections besides; and as of a day, any view
+ * but the day alone (or with the overdue pledges alone), which its per-field sums serve (readsMargins). Dates alone
+ * and selections alone are read from the pre-grouped tables, faster, and so is the view without a filter.
  */
 export function packedServes(filter: PledgeFilter): boolean {
   const selected = filter.pledger.length > 0 || CUBE_FIELDS.some((field) => filter[field].length > 0);
@@ -115,12 +115,12 @@ function stepMarks(step: PackedStep): Uint8Array {
  * The OnePass of the view whose matches' ids are given (ascending; null: every pledge): the pledges within its
  * dates and amounts (and announced by its as-of date), overdue on `on` (YYYY-MM-DD) if it asks for those alone. As
  * of a day, `then` gives the pledges whose status then was not today's (statusesThen): each is counted in its group
- * of then, and overdue as it was then. As cachedCube and the facets read
- * them, the groups are those of its pledges of every value of the six grouped fields (its pledger selection
- * applied), the pledger values those of its pledges of every pledger (its field selections applied), and the
- * overdue totals, timeline points and rankings those of its own pledges: the same as onePass, summarize and the
- * facets read in SQL. With a step, only the step's pledges among them (PackedStep), and overdue totals only given listedOverdue. Every block must be packed (packStaleFacts); null when a block holding one of the ids is not
- * (another connection wrote since).
+ * of then, and overdue as it was then. As cachedCube and the facets read them, the groups are those of its pledges
+ * of every value of the six grouped fields (its pledger selection applied), the pledger values those of its pledges
+ * of every pledger (its field selections applied), and the overdue totals, timeline points and rankings those of its
+ * own pledges: the same as onePass, summarize and the facets read in SQL. With a step, only the step's pledges among
+ * them (PackedStep), and overdue totals only given listedOverdue. Every block must be packed (packStaleFacts); null
+ * when a block holding one of the ids is not (another connection wrote since).
  */
 export function packedPass(
   db: Db,
@@ -180,7 +180,7 @@ export function packedPass(
   const marks = step === null ? new Uint8Array(0) : stepMarks(step);
   const rowMode = step === null ? ROW_NONE : ROW_MODES[step.step];
   let kindListed = new Uint8Array(groupCount);
-  known.groups.forEach((fields, code) => (kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
+  if (rowMode === ROW_NOT_INVESTMENT) known.groups.forEach((fields, code) => (kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
   // As of a day: the pledges whose status changed since (ascending, met in id order), moved to their group of then.
   const thenIds = then?.ids ?? new Float64Array(0);
   const thenStatuses = then?.statuses ?? new Uint8Array(0);
@@ -271,8 +271,9 @@ export function packedPass(
         pledgerCounts[p]++;
         if (disclosed) add(pledgerSums, pledgerErrors, p, a);
       }
-      // A step's overdue view: its overdue pledges, their step worked out among those (LISTED_OVERDUE).
-      if (step !== null && overdueCounted && (pledgersAll || inPledgers[p] === 1)) {
+      // The overdue totals: the view's own overdue pledges (a step's overdue view: its step worked out among the
+      // overdue pledges, LISTED_OVERDUE).
+      if (overdueCounted && fieldsIn && (pledgersAll || inPledgers[p] === 1)) {
         overdueCount++;
         if (disclosed) add(overdueSum, overdueError, 0, a);
       }
@@ -296,7 +297,7 @@ export function packedPass(
       if (f & FLAG_US_BOUND_POSITIVE) groupCounts[counts + G_US_BOUND_POSITIVE]++;
       if (!fieldsIn) continue;
 
-      // The view's own pledges: the rankings, the timeline and the overdue totals.
+      // The view's own pledges: the rankings and the timeline.
       if (disclosed) {
         rank(byAmount, a, id);
         const perYear = b.perYear[i]!;
@@ -307,10 +308,6 @@ export function packedPass(
       if (disclosed) {
         dayDisclosed[d]++;
         add(daySums, dayErrors, d, a);
-      }
-      if (overdue && step === null) {
-        overdueCount++;
-        if (disclosed) add(overdueSum, overdueError, 0, a);
       }
     }
   }

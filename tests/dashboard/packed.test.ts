@@ -13,9 +13,9 @@ import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass
 import { packedPass, packedServes } from '../../server/dashboard/dashboard.packed.ts';
 import { statusesThen } from '../../server/pledges/pledges.dates.sql.ts';
 import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
-import { summarize } from '../../server/dashboard/dashboard.summary.ts';
+import { summarize, type Summary } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
-import { parseFilter } from '../../server/pledges/pledges.filter.ts';
+import { parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { searchMatchIds, stepLedgerMatches } from '../../server/pledges/pledges.sql.ts';
 import { ledgerIds } from '../../server/pledges/pledges.waterfall.sql.ts';
 import { WATERFALL_STEPS } from '../../server/pledges/pledge.model.ts';
@@ -121,6 +121,19 @@ function both(db: Db, q: string | null, range: Record<string, string> = {}): { s
   return { sql: byValue({ ...pass, ranked }), packed: packed && byValue(packed) };
 }
 
+/**
+ * Expects the view's summary, facets and waterfall through a fresh cache (the packed pass, as a reader gets them) to
+ * be those SQL reads; returns the summary.
+ */
+function expectAsSql(filter: PledgeFilter, label: string): Summary {
+  const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+  const summary = cachedSummary(cache, ctx.db, filter);
+  expect(summary, label).toEqual(summarize(ctx.db, filter));
+  expect(cachedFacets(cache, ctx.db, filter), label).toEqual(facets(ctx.db, filter));
+  expect(cachedWaterfall(cache, ctx.db, filter), label).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  return summary;
+}
+
 const staleBlocks = (db: Db) => db.prepare('SELECT block FROM pledge_facts_stale ORDER BY block').pluck().all() as number[];
 
 describe('a search’s dashboard from the packed facts', () => {
@@ -211,11 +224,7 @@ describe('a search’s dashboard from the packed facts', () => {
     // Through the cache, as a reader gets them: the summary, facets and waterfall, as SQL reads them.
     for (const view of STEP_VIEWS) {
       const filter = parseFilter(view, TEST_TODAY);
-      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
-      const summary = cachedSummary(cache, ctx.db, filter);
-      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
-      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(view)).toEqual(facets(ctx.db, filter));
-      expect(cachedWaterfall(cache, ctx.db, filter), JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      const summary = expectAsSql(filter, JSON.stringify(view));
       // Each holds pledges, and fewer than the view without its step.
       expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
       expect(summary.totals.pledge_count, JSON.stringify(view)).toBeLessThan(summarize(ctx.db, { ...filter, step: null }).totals.pledge_count);
@@ -227,12 +236,7 @@ describe('a search’s dashboard from the packed facts', () => {
     for (const view of AS_OF_VIEWS) {
       const filter = parseFilter(view, TEST_TODAY);
       expect(packedServes(filter), JSON.stringify(view)).toBe(true);
-      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
-      const summary = cachedSummary(cache, ctx.db, filter);
-      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
-      expect(cachedFacets(cache, ctx.db, filter), JSON.stringify(view)).toEqual(facets(ctx.db, filter));
-      expect(cachedWaterfall(cache, ctx.db, filter), JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
-      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
+      expect(expectAsSql(filter, JSON.stringify(view)).totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
     }
     // What the comparison covers: statuses of then that differ from today's, in groups no pledge has today among them,
     // and pledges overdue then that are not today.
