@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/platform/db.ts';
 import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from '../../server/platform/migrate.ts';
+import { COMMITMENT_KINDS, LEVERS, PLEDGER_KINDS, STATUSES } from '../../server/pledges/pledge.model.ts';
 import { addPledge, tempDbPath } from '../helpers.ts';
 
 /** The SHA-256 of a migration file's bytes, computed here rather than by the code under test. */
@@ -148,11 +149,50 @@ describe('pledge constraints', () => {
     ['an unknown lever', { lever: 'bribery' }, 'pledges_lever_valid'],
     ['a malformed date', { announced_on: '21/01/2025' }, 'pledges_announced_on_format'],
     ['a blank pledger', { pledger: '  ' }, 'pledges_pledger_present'],
+    ['an unknown kind of pledger', { pledger_kind: 'person' }, 'pledges_pledger_kind_valid'],
+    ['an unknown kind of commitment', { commitment_kind: 'loan' }, 'pledges_commitment_kind_valid'],
+    ['a status in capitals', { status: 'Announced' }, 'pledges_status_valid'],
   ])('refuses %s with a named constraint', (_what, overrides, constraint) => {
     db = openDatabase(tempDbPath());
     migrate(db);
     expect(() => addPledge(db, overrides as never)).toThrow(constraint);
     expect(db.prepare('SELECT count(*) FROM pledges').pluck().get()).toBe(0);
+  });
+
+  it('accepts every value of each list of choices, and no value where one may be left out', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    for (const status of STATUSES) addPledge(db, { status });
+    for (const lever of [...LEVERS, null]) addPledge(db, { lever });
+    for (const pledger_kind of [...PLEDGER_KINDS, null]) addPledge(db, { pledger_kind });
+    for (const commitment_kind of [...COMMITMENT_KINDS, null]) addPledge(db, { commitment_kind });
+    expect(db.prepare('SELECT count(*) FROM pledges').pluck().get()).toBe(STATUSES.length + LEVERS.length + PLEDGER_KINDS.length + COMMITMENT_KINDS.length + 3);
+  });
+
+  it('refuses a status step or a revision outside their lists, and takes each value of them', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db);
+    const id = addPledge(db);
+    const step = db.prepare("INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, ?, '2025-06-01', 'https://example.com/s')");
+    const revision = db.prepare("INSERT INTO revisions (entity, entity_id, action, username, changes) VALUES ('pledge', ?, ?, 'x', '{}')");
+    for (const status of STATUSES) step.run(id, status);
+    for (const action of ['create', 'update', 'delete']) revision.run(id, action);
+    expect(() => step.run(id, 'forgotten')).toThrow('status_changes_status_valid');
+    expect(() => revision.run(id, 'rename')).toThrow('revisions_action_valid');
+    expect(db.prepare('SELECT (SELECT count(*) FROM status_changes) || \'/\' || (SELECT count(*) FROM revisions)').pluck().get()).toBe(`${STATUSES.length}/3`);
+  });
+
+  it('when a database made before the lists were written as comparisons is migrated, then its rows stay and the rules hold', () => {
+    db = openDatabase(tempDbPath());
+    migrate(db, readMigrations().filter((migration) => migration.version < 33));
+    const ids = STATUSES.map((status, i) => addPledge(db, { status, lever: LEVERS[i], pledger_kind: PLEDGER_KINDS[i % 3], commitment_kind: COMMITMENT_KINDS[i % 4] }));
+    db.prepare("INSERT INTO status_changes (pledge_id, status, changed_on, evidence_url) VALUES (?, 'stalled', '2025-06-01', 'https://example.com/s')").run(ids[0]);
+    expect(migrate(db)).toContain('033-checks-without-lists');
+    expect(db.prepare('SELECT status FROM pledges ORDER BY id').pluck().all()).toEqual([...STATUSES]);
+    expect(db.prepare('SELECT count(*) FROM status_changes').pluck().get()).toBe(1);
+    expect(() => addPledge(db, { status: 'forgotten' } as never)).toThrow('pledges_status_valid');
+    expect(() => addPledge(db, { lever: 'bribery' } as never)).toThrow('pledges_lever_valid');
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('stores an undisclosed amount as NULL, not 0', () => {
