@@ -1,7 +1,7 @@
 // Realistic synthetic pledges for tests and benchmarks, from a seeded generator: the same seed, the same data.
 import type { Db } from '../platform/db.ts';
 import { insertEvent, linkPledgeToEvent } from '../events/events.repository.ts';
-import { addSources, creationChanges, insertPledge } from '../pledges/pledges.repository.ts';
+import { addSources, creationChangesJson, insertPledge } from '../pledges/pledges.repository.ts';
 import type { EventKind } from '../events/event.model.ts';
 import { beginBulkLoad, endBulkLoad } from '../platform/bulk-load.ts';
 import { concessionFor, insertConcessions, statusSteps } from './generate.history.ts';
@@ -202,7 +202,7 @@ export function generatePledges(db: Db, { rows, seed = 1, batch = 10_000, onProg
       // A creation revision, as an import writes one for each pledge: the change log has a realistic length. Like
       // the seed's update (seed.update.ts), it records the pledge's fields, its current status among them; its
       // steps are rows of their own.
-      const changes = creationChanges({ pledge: { ...pledge, sources }, eventIds: linked, reason: GENERATED_REASON, statusChange: null });
+      const changes = creationChangesJson({ pledge: { ...pledge, sources }, eventIds: linked, reason: GENERATED_REASON, statusChange: null });
       recordRevision(db, { entity: 'pledge', entityId: id, action: 'create', editor: GENERATOR_AUTHOR, changes, reason: GENERATED_REASON });
     }
     relateBatch(db, relationRand, batch);

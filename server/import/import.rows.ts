@@ -17,8 +17,6 @@ export interface ImportRow {
   line: number;
   id: number | null;
   write: PledgeWrite;
-  /** The revision of the pledge's creation, as JSON, when the reader already wrote it (the worker thread does). */
-  creation?: string;
 }
 
 /** The largest field a cell may hold; a 10 MB field is refused by the parser, not stored. */

@@ -1,11 +1,9 @@
-// The reading half of `npm run import`, on a thread of its own: parses and validates the file in batches and
-// writes each new pledge's creation revision, while the main thread sorts and writes. Sends at most
-// READ_AHEAD batches before the main thread asks for more.
+// The reading half of `npm run import`, on a thread of its own: parses and validates the file in batches while
+// the main thread sorts and writes. Sends at most READ_AHEAD batches before the main thread asks for more.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImportFileError, readBatches } from './import.rows.ts';
 import { READ_AHEAD, type ReaderInput, type ReaderMessage } from './import.threads.ts';
-import { creationChanges } from '../pledges/pledges.repository.ts';
 
 const port = parentPort!;
 const { file, knownEventIds } = workerData as ReaderInput;
@@ -20,7 +18,6 @@ const send = (message: ReaderMessage) => port.postMessage(message);
 
 try {
   for await (const batch of readBatches(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), new Set(knownEventIds))) {
-    for (const row of batch.rows) row.creation = JSON.stringify(creationChanges(row.write));
     while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
     credit -= 1;
     send({ type: 'batch', batch });

@@ -49,7 +49,7 @@ export class ImportWriter {
   }
 
   create(row: ImportRow): void {
-    addPledgeWithRevision(this.db, { ...row.write, reason: this.reason }, this.author, row.id, row.creation);
+    addPledgeWithRevision(this.db, { ...row.write, reason: this.reason }, this.author, row.id);
     this.created += 1;
     this.expectCreated(this.created);
   }
