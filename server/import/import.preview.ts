@@ -83,6 +83,11 @@ export class ImportPreview {
     return { kind: 'changed', id, write, changes };
   }
 
+  /** Whether the pledge a row names exists already (before anything of its file is written: a new one may not). */
+  exists(row: ImportRow): boolean {
+    return this.existing(row) !== null;
+  }
+
   /**
    * The pledge a row names, if it exists: by id, else by pledger + project + date (the identity index, kept
    * through a bulk load for this: the writing thread waits for rows anyway, so a lookup costs no time, and memory

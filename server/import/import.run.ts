@@ -62,16 +62,18 @@ export class ImportRun {
   /** Takes a batch: its rows and problems in line order. */
   take(batch: ImportBatch): void {
     this.bytes = batch.bytes;
+    // Before the first batch is written: the pledges it names that do not exist yet, in proportion to the bytes it
+    // took of the file. Written with every trigger, its 250 rows cost 0.15 s into an empty table.
+    if (this.batches++ === 0 && this.writer && this.fileBytes !== undefined && batch.bytes > 0) {
+      const absent = batch.rows.reduce((count, row) => count + (this.preview.exists(row) ? 0 : 1), 0);
+      this.writer.expectCreated(Math.floor((absent * this.fileBytes) / batch.bytes));
+    }
     let next = 0;
     for (const row of batch.rows) {
       while (next < batch.problems.length && batch.problems[next].line <= row.line) this.problem(batch.problems[next++]);
       this.record(row);
     }
     while (next < batch.problems.length) this.problem(batch.problems[next++]);
-    // After the first batch: the pledges it created, in proportion to the bytes it took of the file.
-    if (this.batches++ === 0 && this.writer && this.fileBytes !== undefined && batch.bytes > 0) {
-      this.writer.expectCreated(Math.floor((this.writer.createdSoFar * this.fileBytes) / batch.bytes));
-    }
   }
 
   private record(row: ImportRow): void {
