@@ -52,8 +52,8 @@ export class ImportWriter {
   /**
    * Becomes a bulk load as soon as the write will create at least bulkFrom pledges and as many as the table held:
    * once it has (create), or once a file's size says it will (the import's first batch, before it is written:
-   * ImportRun). Each row
-   * written before costs its triggers (0.6 ms a row into an empty table: 1.3 s for the first 2,000).
+   * ImportRun). Each row written before costs its triggers (0.6 ms a row into an empty table: 1.3 s for the
+   * first 2,000).
    */
   expectCreated(rows: number): void {
     if (!this.bulkLoad && rows >= this.bulkFrom && rows >= this.tableRows) {

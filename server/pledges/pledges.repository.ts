@@ -235,7 +235,7 @@ export function creationChanges(write: PledgeWrite): Changes {
 
 /**
  * Pure: JSON.stringify(creationChanges(write)), the same text, written without building the object first: an
- * import writes one a row (100,000 rows: 0.45–0.58 s against 1.2–1.5 s, and a third of the garbage).
+ * import writes one a row (100,000 rows: 0.45–0.58 s against 1.2–1.5 s; 2.1 kB of garbage a row against 4.8).
  */
 export function creationChangesJson(write: PledgeWrite): string {
   let json = '{';
