@@ -69,7 +69,7 @@ export function keepIds(db: Db, set: KeptSet, key: string, fill: (run: number) =
  * from the kept ids, or, where another table leads, copies the ids into an index of its own first (409,113 of a
  * search: about 100 ms). probe: as a lookup of each row of p among the kept ids (EXISTS), for a statement led by a
  * few rows (the waterfall's related pledges, the concessions' links); given as the column of the leading table
- * that holds the pledge's id (pe.pledge_id), the lookup is made before the pledge's row is read, and only the
+ * that holds the pledge's id (`alias.column`), the lookup is made before the pledge's row is read, and only the
  * pledges found are.
  */
 export function keptIdsIn(set: KeptSet, run: number, part = '', probe: boolean | ProbeColumn = false): { sql: string; params: unknown[] } {
@@ -78,8 +78,11 @@ export function keptIdsIn(set: KeptSet, run: number, part = '', probe: boolean |
   return { sql: probe ? `EXISTS (SELECT 1 FROM ${hits} AND h.id = ${id})` : `p.id IN (SELECT h.id FROM ${hits})`, params: [run, part] };
 }
 
-/** Columns of a leading table holding a pledge's id, which a probe may look up by (keptIdsIn): literals, never input. */
-export type ProbeColumn = 'pe.pledge_id';
+/**
+ * A column of a leading table holding a pledge's id, which a probe may look up by (keptIdsIn), as `alias.column`:
+ * written in the code that builds the statement, never taken from input.
+ */
+export type ProbeColumn = `${string}.${string}`;
 
 /**
  * How many ids of a run (and part) are kept (a run of keepIds on this connection): counted the first time it is
