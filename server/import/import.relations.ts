@@ -4,7 +4,6 @@
 // rolls back: a circle closed by the file's own rows is found either way. Relations are few (one for every twenty
 // pledges or so), so the file is read on the thread that writes it.
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { Db } from '../platform/db.ts';
 import { unneutraliseFormula } from '../pledges/pledges.csv.ts';
 import type { RelationKind } from '../relations/relation.model.ts';
@@ -18,7 +17,8 @@ import {
 } from '../relations/relations.repository.ts';
 import { validateRelation, type RelationValues } from '../relations/relations.validation.ts';
 import type { ImportOutcome } from './import.preview.ts';
-import { firstChunk, isParseError, MAX_PROBLEMS, parseProblem, parserOptions, sniff } from './import.rows.ts';
+import { csvChunks, firstChunk } from './import.csv.ts';
+import { MAX_PROBLEMS, sniff } from './import.rows.ts';
 import type { Author } from '../revisions/revisions.repository.ts';
 
 /** Header names as people write them, matched without case, spaces or punctuation. */
@@ -151,31 +151,26 @@ export async function importRelationsCsv(db: Db, input: Readable, options: Relat
 
   db.exec('BEGIN IMMEDIATE');
   try {
-    const parser = parse({ ...parserOptions(delimiter), info: true });
-    input.on('error', (error) => parser.destroy(error));
-    input.pipe(parser);
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
-        bytes = info.bytes;
-        if (!at) {
-          at = headerOf(record);
-          continue;
+      reading: for await (const split of csvChunks(input, delimiter)) {
+        for (const { fields: record, line, bytes: read } of split.records) {
+          bytes = read;
+          if (!at) {
+            at = headerOf(record);
+            continue;
+          }
+          rows += 1;
+          readRow(record, line);
+          if (problems.length >= MAX_PROBLEMS) {
+            problems.push({ line, column: null, message: `Stopped after ${MAX_PROBLEMS} problems.` });
+            break reading;
+          }
+          if (rows % 1000 === 0) options.onProgress?.(rows, bytes);
         }
-        rows += 1;
-        readRow(record, info.lines);
-        if (problems.length >= MAX_PROBLEMS) {
-          problems.push({ line: info.lines, column: null, message: `Stopped after ${MAX_PROBLEMS} problems.` });
-          break;
-        }
-        if (rows % 1000 === 0) options.onProgress?.(rows, bytes);
+        if (split.problem) problems.push(split.problem);
       }
-    } catch (error) {
-      if (!isParseError(error)) throw error;
-      problems.push(parseProblem(error));
     } finally {
-      input.unpipe(parser);
       input.destroy();
-      parser.destroy();
     }
     options.onProgress?.(rows, bytes);
     if (options.write && problems.length === 0) {

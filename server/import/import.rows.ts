@@ -2,8 +2,8 @@
 // Knows the CSV and the pledge's validation; asks the database nothing (the known event ids are given), so it
 // runs as well on a thread of its own (import.rows.worker.ts).
 import type { Readable } from 'node:stream';
-import { parse, type Options as ParseOptions } from 'csv-parse';
 import { unneutraliseFormula } from '../pledges/pledges.csv.ts';
+import { csvChunks, firstChunk } from './import.csv.ts';
 import type { PledgeWrite, Status } from '../pledges/pledge.model.ts';
 import { validatePledge, type PledgeFormValues } from '../pledges/pledges.validation.ts';
 
@@ -18,9 +18,6 @@ export interface ImportRow {
   id: number | null;
   write: PledgeWrite;
 }
-
-/** The largest field a cell may hold; a 10 MB field is refused by the parser, not stored. */
-export const MAX_FIELD_BYTES = 100_000;
 
 // Header names as people write them, matched without case, spaces or punctuation.
 const HEADER_ALIASES: Record<string, string> = {
@@ -81,24 +78,6 @@ export function sniff(head: Buffer): { delimiter: string } {
 }
 
 export class ImportFileError extends Error {}
-
-export function parserOptions(delimiter: string): ParseOptions {
-  return { bom: true, delimiter, relax_column_count: false, max_record_size: MAX_FIELD_BYTES, skip_empty_lines: true };
-}
-
-/** What the parser's own errors mean, in an editor's words. */
-export function parseProblem(error: unknown): ImportProblem {
-  const err = error as Error & { lines?: number; code?: string };
-  const message =
-    err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-      ? 'This row has a different number of columns than the header.'
-      : err.code === 'CSV_QUOTE_NOT_CLOSED'
-        ? 'A quote opened here is never closed.'
-        : err.code === 'CSV_MAX_RECORD_SIZE'
-          ? `A field is larger than ${MAX_FIELD_BYTES / 1000} kB.`
-          : `The file cannot be read as CSV: ${err.message.split('\n')[0]}`;
-  return { line: err.lines ?? 0, column: null, message };
-}
 
 /** What the reading half of an import hands the writing half: validated rows and problems, in file order. */
 export interface ImportBatch {
@@ -161,11 +140,10 @@ class RecordReader {
     return batch;
   }
 
-  /** The last batch: with the parser's error, or the news that there was nothing to read. */
-  end(error?: unknown): ImportBatch {
-    if (error !== undefined) {
-      if (!isParseError(error)) throw error;
-      this.batch.problems.push(parseProblem(error));
+  /** The last batch: with the problem that stopped the reading, or the news that there was nothing to read. */
+  end(problem: ImportProblem | null): ImportBatch {
+    if (problem) {
+      this.batch.problems.push(problem);
     } else if (!this.readRow && this.batch.problems.length === 0) {
       this.batch.problems.push({ line: 1, column: null, message: 'The file is empty.' });
     }
@@ -178,7 +156,7 @@ class RecordReader {
  * read as UTF-8 text at all. The parser holds the file back (backpressure) while a batch is handled.
  */
 export async function* readBatches(input: Readable, knownEventIds: ReadonlySet<number>): AsyncGenerator<ImportBatch> {
-  // The first chunk is looked at (encoding, separator), put back, and the whole stream piped into the parser.
+  // The first chunk is looked at (encoding, separator), then every chunk split into records as it comes.
   const head = await firstChunk(input);
   let delimiter: string;
   try {
@@ -188,52 +166,24 @@ export async function* readBatches(input: Readable, knownEventIds: ReadonlySet<n
     throw error;
   }
   const reader = new RecordReader(knownEventIds);
-  const parser = parse({ ...parserOptions(delimiter), info: true });
   if (head.length > 0) input.unshift(head);
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
-  let failure: unknown;
+  let problem: ImportProblem | null = null;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
-      reader.batch.bytes = info.bytes;
-      if (!reader.record(record, info.lines)) break;
-      const batch = reader.take();
-      if (batch) yield batch;
+    reading: for await (const split of csvChunks(input, delimiter)) {
+      for (const record of split.records) {
+        reader.batch.bytes = record.bytes;
+        if (!reader.record(record.fields, record.line)) break reading;
+        const batch = reader.take();
+        if (batch) yield batch;
+      }
+      problem = split.problem;
     }
-  } catch (error) {
-    failure = error;
   } finally {
-    input.unpipe(parser);
     input.destroy();
-    parser.destroy();
   }
-  yield reader.end(failure);
+  yield reader.end(problem);
 }
 
-export function isParseError(error: unknown): boolean {
-  return String((error as { code?: unknown }).code).startsWith('CSV_');
-}
-
-/** The stream's first chunk (empty for an empty stream), left unread for the parser to take again. */
-export async function firstChunk(input: Readable): Promise<Buffer> {
-  for (;;) {
-    const chunk = input.read() as Buffer | string | null;
-    if (chunk !== null) return Buffer.from(chunk);
-    if (input.errored) throw input.errored;
-    if (input.readableEnded || input.destroyed) return Buffer.alloc(0);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        input.off('readable', done);
-        input.off('end', done);
-        input.off('error', done);
-        resolve();
-      };
-      input.on('readable', done);
-      input.on('end', done);
-      input.on('error', done);
-    });
-  }
-}
 
 type CsvField = (typeof CSV_FIELDS)[number];
 const CSV_FIELDS = ['id', 'pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'horizon_note', 'sector', 'country', 'status', 'lever', 'context_note', 'source_urls', 'event_ids', 'pledger_kind', 'commitment_kind', 'horizon_start', 'new_money', 'first_tranche_by'] as const;

@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../platform/db.ts';
 import { listEvents } from '../events/events.repository.ts';
 import { ImportPreview, refused, type ImportOutcome } from './import.preview.ts';
-import { firstChunk, ImportFileError, MAX_PROBLEMS, readBatches, type ImportBatch, type ImportProblem, type ImportRow } from './import.rows.ts';
+import { firstChunk } from './import.csv.ts';
+import { ImportFileError, MAX_PROBLEMS, readBatches, type ImportBatch, type ImportProblem, type ImportRow } from './import.rows.ts';
 import { importRelationsCsv, isRelationsFile } from './import.relations.ts';
 import { ImportWriter, type WriteOptions } from './import.write.ts';
 
