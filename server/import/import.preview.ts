@@ -90,8 +90,8 @@ export class ImportPreview {
 
   /**
    * The pledge a row names, if it exists: by id, else by pledger + project + date (the identity index, kept
-   * through a bulk load for this: the writing thread waits for rows anyway, so a lookup costs no time, and memory
-   * stays flat whatever the file's size).
+   * through a bulk load for this: memory stays flat whatever the file's size; the pledges created kept in memory
+   * instead cost 20 MB for 100,000 rows).
    */
   private existing(row: ImportRow): number | null {
     const { pledge } = row.write;
