@@ -7,7 +7,10 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 
-/** The largest row a file may hold: a 10 MB field is refused as soon as it is read, not stored. */
+/**
+ * The largest row a file may hold, in characters (bytes, for ASCII text): a 10 MB field is refused as soon as it is
+ * read, not stored.
+ */
 export const MAX_ROW_BYTES = 100_000;
 
 // One message whether the row was read whole or found too large before its end (chunks fall differently in a
@@ -153,7 +156,7 @@ export async function firstChunk(input: Readable): Promise<Buffer> {
 }
 
 /** The stream's next chunk, or null at its end. */
-export async function nextChunk(input: Readable): Promise<Buffer | string | null> {
+async function nextChunk(input: Readable): Promise<Buffer | string | null> {
   for (;;) {
     const chunk = input.read() as Buffer | string | null;
     if (chunk !== null) return chunk;

@@ -184,7 +184,6 @@ export async function* readBatches(input: Readable, knownEventIds: ReadonlySet<n
   yield reader.end(problem);
 }
 
-
 type CsvField = (typeof CSV_FIELDS)[number];
 const CSV_FIELDS = ['id', 'pledger', 'project', 'amount', 'amount_note', 'us_share_pct', 'us_share_basis', 'announced_on', 'horizon_years', 'horizon_end', 'horizon_note', 'sector', 'country', 'status', 'lever', 'context_note', 'source_urls', 'event_ids', 'pledger_kind', 'commitment_kind', 'horizon_start', 'new_money', 'first_tranche_by'] as const;
 
