@@ -78,6 +78,10 @@ describe('the CSV splitter', () => {
     ]);
   });
 
+  it('keeps a quote inside an unquoted field as typed', () => {
+    expect(split(['size,note\n5" pipe,ok\n']).records.map((record) => record.fields)).toEqual([['size', 'note'], ['5" pipe', 'ok']]);
+  });
+
   it('refuses a quote never closed, with the line it opens on', () => {
     const text = 'pledger,project\nAcme,Plant\n"Open,Plant\nmore\n';
     for (const pieces of [[text], cut(text, 3)]) {
