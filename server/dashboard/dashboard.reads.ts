@@ -175,8 +175,8 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
  * selection or a waterfall step, with any selections besides, and views as of a day) adds them up from them
  * (dashboard.packed.ts). When its blocks cannot be packed now (too many stale, another connection's write lock), a
  * search or the overdue pledges without a selection, and a waterfall step, read them in one statement
- * (dashboard.one-pass.ts) if readsOnePass; the rest then read each in its own statements (null). Only a view of the pass's shape asks the cache: the rest would each hold one of its
- * entries for a null.
+ * (dashboard.one-pass.ts) if readsOnePass; the rest then read each in its own statements (null). Only a view of
+ * the pass's shape asks the cache: the rest would each hold one of its entries for a null.
  */
 function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
   const packs = packedServes(filter);

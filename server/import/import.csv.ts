@@ -75,7 +75,10 @@ export class CsvSplitter {
       // A carriage return last in the chunk may be half of a \r\n.
       const lf = input.indexOf('\n');
       const cr = input.indexOf('\r');
-      if (lf === -1 && !last && (cr === -1 || cr === input.length - 1)) return this.keep(input);
+      if (lf === -1 && !last && (cr === -1 || cr === input.length - 1)) {
+        this.rest = input;
+        return this.keptInBounds([]);
+      }
       this.newline = lf > 0 && input[lf - 1] === '\r' ? '\r\n' : lf === -1 && cr !== -1 ? '\r' : '\n';
       this.parser = new Papa.Parser({ delimiter: this.delimiter, newline: this.newline as '\n' });
     }
@@ -116,18 +119,13 @@ export class CsvSplitter {
     // The last record of the chunk ends where the text kept for the next one starts: its bytes are known exactly.
     this.bytesDone = this.bytesRead - (this.rest === '' ? 0 : Buffer.byteLength(this.rest));
     if (records.length > 0) records[records.length - 1]!.bytes = this.bytesDone;
-    if (this.rest.length > MAX_ROW_BYTES) {
-      return this.stop(records, { line: this.line, column: null, message: TOO_LARGE });
-    }
-    return { records, problem: null };
+    return this.keptInBounds(records);
   }
 
-  private keep(input: string): CsvChunk {
-    this.rest = input;
-    if (input.length > MAX_ROW_BYTES) {
-      return this.stop([], { line: this.line, column: null, message: TOO_LARGE });
-    }
-    return { records: [], problem: null };
+  /** The chunk's records, unless the unfinished row kept for the next chunk is already over the limit. */
+  private keptInBounds(records: CsvRecord[]): CsvChunk {
+    if (this.rest.length > MAX_ROW_BYTES) return this.stop(records, { line: this.line, column: null, message: TOO_LARGE });
+    return { records, problem: null };
   }
 
   private stop(records: CsvRecord[], problem: CsvProblem): CsvChunk {
