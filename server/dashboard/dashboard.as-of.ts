@@ -21,7 +21,7 @@ export interface AsOfMargins {
 /**
  * Whether a view reads the per-field sums: as of a day, with no other condition than overdue. A selection (whose
  * facets count the pledges of two fields at once), dates, amounts, a search, pledgers or a waterfall step add up
- * the pledges' packed facts, each pledge with its status then (dashboard.packed.ts, statusesThen).
+ * the pledges' packed facts, each pledge with its status then (dashboard.packed.ts, from its packed status steps).
  */
 export function readsMargins(filter: PledgeFilter): boolean {
   return filter.as_of !== null && isEmptyFilter({ ...filter, as_of: null, overdue: null });

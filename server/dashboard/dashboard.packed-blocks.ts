@@ -2,7 +2,7 @@
 // each with the indexes of those pledges in it, and the rankings of the largest values it meets.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
-import { BLOCK_SHIFT, columns } from './dashboard.packing.ts';
+import { BLOCK_SHIFT, columns, historyColumns } from './dashboard.packing.ts';
 import { MAX_BARS } from './dashboard.summary.ts';
 
 /** The MAX_BARS largest values seen, largest first, and their pledges' ids. */
@@ -31,9 +31,10 @@ export function rank(ranking: Ranking, value: number, id: number): void {
 /** Each pledge's index in a block, in order: a block's every pledge. */
 const EVERY = Uint16Array.from({ length: 1 << BLOCK_SHIFT }, (_, i) => i);
 
-/** A block's facts, and the indexes (the first count of at) of the pledges to add up in it. */
+/** A block's facts, its status steps when asked for (else null), and the indexes (the first count of at) of the pledges to add up in it. */
 export interface BlockPart {
   b: ReturnType<typeof columns>;
+  h: ReturnType<typeof historyColumns> | null;
   base: number;
   at: Uint16Array;
   count: number;
@@ -41,24 +42,33 @@ export interface BlockPart {
 
 /**
  * The blocks holding the ids (ascending; null: every pledge), in order, each with the indexes of those ids'
- * pledges; null for a block that has no blob.
+ * pledges, and with its status steps if history; null for a block that has no blob (or no status steps' blob).
  */
-export function* blocksOf(db: Db, ids: readonly number[] | null): Generator<BlockPart | null> {
+export function* blocksOf(db: Db, ids: readonly number[] | null, history = false): Generator<BlockPart | null> {
   if (ids === null) {
-    for (const [block, data] of statement(db, 'SELECT block, data FROM pledge_facts ORDER BY block').raw(true).iterate() as IterableIterator<[number, Buffer]>) {
+    const sql = history
+      ? 'SELECT f.block, f.data, h.data FROM pledge_facts f LEFT JOIN pledge_status_facts h ON h.block = f.block ORDER BY f.block'
+      : 'SELECT block, data, NULL FROM pledge_facts ORDER BY block';
+    for (const [block, data, steps] of statement(db, sql).raw(true).iterate() as IterableIterator<[number, Buffer, Buffer | null]>) {
+      if (history && steps === null) {
+        yield null;
+        return;
+      }
       const b = columns(data);
-      yield { b, base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
+      yield { b, h: steps === null ? null : historyColumns(steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
     }
     return;
   }
   const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
+  const stepsBlob = statement(db, 'SELECT data FROM pledge_status_facts WHERE block = ?').pluck();
   const at = new Uint16Array(1 << BLOCK_SHIFT);
   let next = 0;
   while (next < ids.length) {
     const block = ids[next]! >> BLOCK_SHIFT;
     const end = (block + 1) << BLOCK_SHIFT;
     const data = blob.get(block) as Buffer | undefined;
-    if (!data) {
+    const steps = history ? (stepsBlob.get(block) as Buffer | undefined) : null;
+    if (!data || steps === undefined) {
       yield null;
       return;
     }
@@ -72,7 +82,7 @@ export function* blocksOf(db: Db, ids: readonly number[] | null): Generator<Bloc
       const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
       if (i >= 0 && i < b.n) at[count++] = i;
     }
-    yield { b, base, at, count };
+    yield { b, h: steps === null ? null : historyColumns(steps), base, at, count };
   }
 }
 

@@ -13,7 +13,6 @@ import { codesOf, FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BO
 import type { Ranked } from './dashboard.summary.ts';
 import { blocksOf, rank, type Ranking } from './dashboard.packed-blocks.ts';
 import { STATUSES, type WaterfallStep } from '../pledges/pledge.model.ts';
-import type { StatusesThen } from '../pledges/pledges.sql.ts';
 import { readsMargins } from './dashboard.as-of.ts';
 
 /** Adds x to the compensated sum at index i of sums (compensation: its error terms). */
@@ -77,6 +76,9 @@ export interface PackedStep {
   ledger: readonly number[];
 }
 
+/** The index of announced in STATUSES: a pledge's status before its first step. */
+const ANNOUNCED = STATUSES.indexOf('announced');
+
 const LISTED = 1;
 const IN_LEDGER = 2;
 const LISTED_UNCHOSEN = 4;
@@ -114,8 +116,10 @@ function stepMarks(step: PackedStep): Uint8Array {
 /**
  * The OnePass of the view whose matches' ids are given (ascending; null: every pledge): the pledges within its
  * dates and amounts (and announced by its as-of date), overdue on `on` (YYYY-MM-DD) if it asks for those alone. As
- * of a day, `then` gives the pledges whose status then was not today's (statusesThen): each is counted in its group
- * of then, and overdue as it was then. As cachedCube and the facets read them, the groups are those of its pledges
+ * of a day (`on` is that day), a pledge with a status step after it (its packed status steps, HistoryColumns) is
+ * counted in its group of then, with the status of its last step by the day (announced before its first), and
+ * overdue as it was then: announced then, due by then, and no completion evidence by then (overdueCondition's rules
+ * for a day in the past, in SQL). As cachedCube and the facets read them, the groups are those of its pledges
  * of every value of the six grouped fields (its pledger selection applied), the pledger values those of its pledges
  * of every pledger (its field selections applied), and the overdue totals, timeline points and rankings those of its
  * own pledges: the same as onePass, summarize and the facets read in SQL. With a step, only the step's pledges among
@@ -128,7 +132,6 @@ export function packedPass(
   on: string,
   range: PackedView = EMPTY_FILTER,
   step: PackedStep | null = null,
-  then: StatusesThen | null = null,
 ): OnePass | null {
   const known = codesOf(db);
   const groupCount = known.values.group.length;
@@ -181,12 +184,9 @@ export function packedPass(
   const rowMode = step === null ? ROW_NONE : ROW_MODES[step.step];
   let kindListed = new Uint8Array(groupCount);
   if (rowMode === ROW_NOT_INVESTMENT) known.groups.forEach((fields, code) => (kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
-  // As of a day: the pledges whose status changed since (ascending, met in id order), moved to their group of then.
-  const thenIds = then?.ids ?? new Float64Array(0);
-  const thenStatuses = then?.statuses ?? new Uint8Array(0);
-  const thenOverdue = then?.overdue ?? new Uint8Array(0);
-  let nextThen = 0;
-  const moved = new Int32Array(then === null ? 0 : groupCount * STATUSES.length).fill(-1);
+  // As of a day: the pledges whose status changed since, moved to their group of then.
+  const history = range.as_of !== null;
+  const moved = new Int32Array(history ? groupCount * STATUSES.length : 0).fill(-1);
   const extraGroups: CubeGroupFields[] = [];
   const fieldsOf = (code: number) => (code < groupCount ? known.groups[code]! : extraGroups[code - groupCount]!);
   /** The group of code's fields with the status then (an index of STATUSES), added when no pledge has it today. */
@@ -221,10 +221,10 @@ export function packedPass(
   const byAmount: Ranking = { values: [], ids: [] };
   const byPerYear: Ranking = { values: [], ids: [] };
 
-  for (const part of blocksOf(db, ids)) {
+  for (const part of blocksOf(db, ids, history)) {
     // A block holding one of the ids was packed before another connection's write added it: the caller reads in SQL.
     if (part === null) return null;
-    const { b, base, at, count } = part;
+    const { b, h, base, at, count } = part;
     for (let k = 0; k < count; k++) {
       const i = at[k]!;
       const id = base + b.offset[i]!;
@@ -235,12 +235,17 @@ export function packedPass(
       if (!dated[d] || (amounts && !(a >= min && a <= max))) continue;
       let g = b.group[i]!;
       let overdue: boolean;
-      while (nextThen < thenIds.length && thenIds[nextThen]! < id) nextThen++;
-      if (nextThen < thenIds.length && thenIds[nextThen] === id) {
-        // Its status then, and whether overdue then, instead of today's.
-        const slot = g * STATUSES.length + thenStatuses[nextThen]!;
-        g = moved[slot] !== -1 ? moved[slot]! : (moved[slot] = groupThen(g, thenStatuses[nextThen]!));
-        overdue = thenOverdue[nextThen] === 1;
+      const last = h === null ? 0 : h.first[i + 1]!;
+      if (h !== null && last > h.first[i]! && reached[h.stepDay[last - 1]!] === 0) {
+        // A step after the day: its status then (that of its last step by the day, announced before its first), and
+        // whether overdue then, instead of today's.
+        let status = ANNOUNCED;
+        for (let s = h.first[i]!; s < last && reached[h.stepDay[s]!] === 1; s++) status = h.stepStatus[s]!;
+        const slot = g * STATUSES.length + status;
+        g = moved[slot] !== -1 ? moved[slot]! : (moved[slot] = groupThen(g, status));
+        const due = h.due[i]!;
+        const evidence = h.evidence[i]!;
+        overdue = status === ANNOUNCED && due !== NONE && reached[due] === 1 && (evidence === NONE || reached[evidence] === 0);
       } else {
         const due = b.due[i]!;
         const evidence = b.evidence[i]!;

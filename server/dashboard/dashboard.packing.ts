@@ -6,11 +6,14 @@
 //   unknown), id within the block (Uint16),
 //   codes (Uint32) of the group, the announced day, the pledger, the due day and the evidence day (NONE: none),
 //   flags (Uint8: FLAG_*).
+// Beside it, in pledge_status_facts (migration 034), the same pledges' status steps (HistoryColumns): each pledge's due
+// day and evidence day whatever its status today, and its steps' days and statuses in order.
 // Codes name values in pledge_fact_codes, shared by every block and only ever added to.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { DUE_ON, NO_HORIZON, PER_YEAR, US_AMOUNT } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, GROUP_ROW, groupKey, interned, type CubeGroup } from './dashboard.groups.ts';
+import { STATUSES } from '../pledges/pledge.model.ts';
 export const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 /** A code for no value: a pledge not announced has no due day, one without evidence no evidence day. */
@@ -21,6 +24,8 @@ export const FLAG_OUTSIDE_US = 4;
 export const FLAG_US_BOUND_POSITIVE = 8;
 /** The blob's layout: its first word, so that a change of layout is refused rather than misread. */
 const LAYOUT = 2;
+/** The status steps' blob's layout (HistoryColumns), its first word likewise. */
+const HISTORY_LAYOUT = 1;
 
 type Kind = 'group' | 'day' | 'pledger';
 const KINDS: readonly Kind[] = ['group', 'day', 'pledger'];
@@ -105,14 +110,20 @@ const BLOCK_ROWS = `SELECT p.id,
       | (CASE WHEN p.amount_usd IS NOT NULL AND ${NO_HORIZON} THEN ${FLAG_NO_HORIZON} ELSE 0 END)
       | (CASE WHEN ${GROUP_ROW.outsideUs} THEN ${FLAG_OUTSIDE_US} ELSE 0 END)
       | (CASE WHEN ${GROUP_ROW.usBoundPositive} THEN ${FLAG_US_BOUND_POSITIVE} ELSE 0 END),
-    p.announced_on, p.pledger,
-    CASE WHEN p.status = 'announced' THEN ${DUE_ON} END,
+    p.announced_on, p.pledger, ${DUE_ON}, p.status = 'announced',
     e.evidence_on
   FROM pledges p LEFT JOIN announced_evidence e ON e.id = p.id
  WHERE p.id >= ? AND p.id < ?
  ORDER BY p.id`;
 
-type BlockRow = [number, string, number | null, number | null, number | null, number, string, string, string | null, string | null];
+type BlockRow = [number, string, number | null, number | null, number | null, number, string, string, string, 0 | 1, string | null];
+
+/** A block's status steps, in each pledge's order (status_spans' order: by day, then as written). */
+const BLOCK_STEPS = `SELECT c.pledge_id, c.changed_on, c.status FROM status_changes c
+ WHERE c.pledge_id >= ? AND c.pledge_id < ?
+ ORDER BY c.pledge_id, c.changed_on, c.id`;
+
+type StepRow = [number, string, string];
 
 /** Offsets of the columns in a blob of n pledges, each 8-byte aligned after the header's two words. */
 function layout(n: number) {
@@ -147,7 +158,7 @@ function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
   const due = new Uint32Array(data, at.due, n);
   const evidence = new Uint32Array(data, at.evidence, n);
   const flags = new Uint8Array(data, at.flags, n);
-  rows.forEach(([id, groupValue, amountValue, usValue, perYearValue, flagValue, announced, pledgerValue, dueOn, evidenceOn], i) => {
+  rows.forEach(([id, groupValue, amountValue, usValue, perYearValue, flagValue, announced, pledgerValue, dueOn, announcedToday, evidenceOn], i) => {
     offset[i] = id & (BLOCK_SIZE - 1);
     amount[i] = amountValue ?? NaN;
     us[i] = usValue ?? NaN;
@@ -156,9 +167,58 @@ function packBlock(db: Db, known: Codes, rows: BlockRow[]): Buffer {
     group[i] = codeOf(db, known, 'group', groupValue);
     day[i] = codeOf(db, known, 'day', announced);
     pledger[i] = codeOf(db, known, 'pledger', pledgerValue);
-    due[i] = codeOf(db, known, 'day', dueOn);
+    due[i] = announcedToday ? codeOf(db, known, 'day', dueOn) : NONE;
     evidence[i] = codeOf(db, known, 'day', evidenceOn);
   });
+  return Buffer.from(data);
+}
+
+/** Offsets of the columns in a status steps' blob of n pledges and m steps, after its header's three words. */
+function historyLayout(n: number, m: number) {
+  const due = 12;
+  const evidence = due + n * 4;
+  const first = evidence + n * 4;
+  const stepDay = first + (n + 1) * 4;
+  const stepStatus = stepDay + m * 4;
+  return { due, evidence, first, stepDay, stepStatus, bytes: stepStatus + m };
+}
+
+/** The statuses a step can name, as indexes of STATUSES. */
+const STATUS_INDEX = new Map<string, number>(STATUSES.map((status, index) => [status, index]));
+/** The steps that are completion evidence (overdueCondition's NO_EVIDENCE). */
+const EVIDENCE = new Set(['under_way', 'completed']);
+
+/** The status steps' blob of a block's pledges (rows, as packBlock packs them) and their steps (in BLOCK_STEPS' order). */
+function packHistory(db: Db, known: Codes, rows: BlockRow[], steps: StepRow[]): Buffer {
+  const n = rows.length;
+  const m = steps.length;
+  const at = historyLayout(n, m);
+  const data = new ArrayBuffer(at.bytes);
+  const header = new Uint32Array(data, 0, 3);
+  header[0] = HISTORY_LAYOUT;
+  header[1] = n;
+  header[2] = m;
+  const due = new Uint32Array(data, at.due, n);
+  const evidence = new Uint32Array(data, at.evidence, n);
+  const first = new Uint32Array(data, at.first, n + 1);
+  const stepDay = new Uint32Array(data, at.stepDay, m);
+  const stepStatus = new Uint8Array(data, at.stepStatus, m);
+  let step = 0;
+  rows.forEach(([id, , , , , , , , dueOn], i) => {
+    due[i] = codeOf(db, known, 'day', dueOn);
+    evidence[i] = NONE;
+    first[i] = step;
+    // A step of a pledge not in the block's rows cannot be: status_changes' foreign key.
+    for (; step < m && steps[step]![0] === id; step++) {
+      const [, changedOn, status] = steps[step]!;
+      stepDay[step] = codeOf(db, known, 'day', changedOn);
+      stepStatus[step] = STATUS_INDEX.get(status)!;
+      // The first evidence: the steps come by day, so the earliest is met first.
+      if (evidence[i] === NONE && EVIDENCE.has(status)) evidence[i] = stepDay[step]!;
+    }
+  });
+  if (step !== m) throw new Error(`pledge_status_facts: a status step of pledge ${steps[step]![0]}, not in its block`);
+  first[n] = m;
   return Buffer.from(data);
 }
 
@@ -186,9 +246,16 @@ export function packStaleFacts(db: Db, most = -1): boolean {
       const known = codesOf(db);
       const blocks = statement(db, 'SELECT block FROM pledge_facts_stale ORDER BY block LIMIT ?').pluck().all(most) as number[];
       for (const block of blocks) {
-        const rows = statement(db, BLOCK_ROWS).raw(true).all(block << BLOCK_SHIFT, (block + 1) << BLOCK_SHIFT) as BlockRow[];
-        if (rows.length === 0) statement(db, 'DELETE FROM pledge_facts WHERE block = ?').run(block);
-        else statement(db, 'INSERT OR REPLACE INTO pledge_facts (block, data) VALUES (?, ?)').run(block, packBlock(db, known, rows));
+        const ids = [block << BLOCK_SHIFT, (block + 1) << BLOCK_SHIFT];
+        const rows = statement(db, BLOCK_ROWS).raw(true).all(...ids) as BlockRow[];
+        if (rows.length === 0) {
+          statement(db, 'DELETE FROM pledge_facts WHERE block = ?').run(block);
+          statement(db, 'DELETE FROM pledge_status_facts WHERE block = ?').run(block);
+        } else {
+          statement(db, 'INSERT OR REPLACE INTO pledge_facts (block, data) VALUES (?, ?)').run(block, packBlock(db, known, rows));
+          const steps = statement(db, BLOCK_STEPS).raw(true).all(...ids) as StepRow[];
+          statement(db, 'INSERT OR REPLACE INTO pledge_status_facts (block, data) VALUES (?, ?)').run(block, packHistory(db, known, rows, steps));
+        }
         statement(db, 'DELETE FROM pledge_facts_stale WHERE block = ?').run(block);
       }
     }).immediate();
@@ -205,7 +272,7 @@ export function packStaleFacts(db: Db, most = -1): boolean {
 
 /**
  * Packs the stale blocks between other work: every `every` ms it looks for stale blocks (another process's writes,
- * an import's bulk load) and packs them `blocks` at a time (about 17 ms a block at a million pledges), one turn
+ * an import's bulk load) and packs them `blocks` at a time (about 21 ms a block at a million pledges), one turn
  * of the event loop each, so that requests go on being answered meanwhile. Returns a function that stops it.
  */
 export function packInBackground(db: Db, onError: (error: unknown) => void, { every = 1_000, blocks = 4 } = {}): () => void {
@@ -274,4 +341,26 @@ const UNSTORED: Partial<Record<(typeof CUBE_FIELDS)[number], string>> = { lever:
 /** The value as it sorts in SQL: a NULL's spelling as the empty text, which sorts before any other. */
 function stored(field: (typeof CUBE_FIELDS)[number], value: string): string {
   return UNSTORED[field] === value ? '' : value;
+}
+
+/**
+ * Views of a status steps' blob's columns (packHistory): each pledge's first due day and first evidence day (codes
+ * of days, NONE: none), whatever its status today; its steps, from first[i] to first[i + 1], each one's day (a code)
+ * and status (an index of STATUSES), by day.
+ */
+export function historyColumns(blob: Buffer) {
+  const bytes = blob.byteOffset % 4 === 0 ? blob : Buffer.from(blob);
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  const [layoutWord, n, m] = new Uint32Array(buffer, base, 3) as unknown as [number, number, number];
+  if (layoutWord !== HISTORY_LAYOUT) throw new Error(`pledge_status_facts: a block of layout ${layoutWord}, not ${HISTORY_LAYOUT}`);
+  const at = historyLayout(n, m);
+  return {
+    n,
+    due: new Uint32Array(buffer, base + at.due, n),
+    evidence: new Uint32Array(buffer, base + at.evidence, n),
+    first: new Uint32Array(buffer, base + at.first, n + 1),
+    stepDay: new Uint32Array(buffer, base + at.stepDay, m),
+    stepStatus: new Uint8Array(buffer, base + at.stepStatus, m),
+  };
 }

@@ -6,7 +6,6 @@ import { smallTempCache } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy } from '../lib/dates.ts';
 import type { PledgeFilter } from './pledges.filter.ts';
-import { STATUSES } from './pledge.model.ts';
 
 // The first day an announced pledge is overdue (docs/methodology.md, "Overdue"): the day after its horizon ends
 // (its end date; else its start, or the last day its announcement can mean, plus its years), or the day after the
@@ -107,40 +106,6 @@ export function keptStatuses(db: Db, asOf: string): { version: string; earliest:
     statement(db, 'INSERT INTO temp.status_then_runs (version, as_of, earliest) VALUES (?, ?, ?)').run(version, asOf, earliest);
     return { version, earliest };
   })();
-}
-
-/** The pledges of keptStatuses on a date, ascending: each one's status then, and whether it was overdue then. */
-export interface StatusesThen {
-  ids: Float64Array;
-  /** Indexes of STATUSES. */
-  statuses: Uint8Array;
-  /** 1: overdue then. */
-  overdue: Uint8Array;
-}
-
-/**
- * The pledges announced by the as-of date whose status changed after it (those keptStatuses keeps, read from the
- * same range of status_spans), each with its status then and whether it was overdue then, as overdueCondition
- * decides for them: announced then, due by then, and no completion evidence by then (a step to under way or
- * completed, which only a pledge with a step by then can have). Every other pledge announced by then has today's
- * status, and is overdue then as a pledge announced today would be on that day. Each row is one number (the id,
- * the status's index, the overdue bit), which 90,000 rows read faster than as arrays.
- */
-export function statusesThen(db: Db, asOf: string): StatusesThen {
-  const spans = spansAt(asOf);
-  const status = `CASE p.status_then ${STATUSES.map((name, i) => `WHEN '${name}' THEN ${i}`).join(' ')} END`;
-  const overdue = `CASE WHEN p.status_then = 'announced' AND ${DUE_ON} <= ? THEN p.held_from IS NULL OR NOT EXISTS (SELECT 1 FROM status_changes c
-              WHERE c.pledge_id = p.id AND c.status IN ('under_way', 'completed') AND c.changed_on <= ?) ELSE 0 END`;
-  const rows = statement(db, `SELECT p.id * 16 + ${status} * 2 + ${overdue} AS row FROM status_spans p WHERE ${spans.sql} AND p.announced_on < ? ORDER BY 1`)
-    .pluck()
-    .all(asOf, asOf, ...spans.params, datedBy(asOf)) as number[];
-  const then: StatusesThen = { ids: new Float64Array(rows.length), statuses: new Uint8Array(rows.length), overdue: new Uint8Array(rows.length) };
-  rows.forEach((row, i) => {
-    then.ids[i] = Math.floor(row / 16);
-    then.statuses[i] = (row % 16) >> 1;
-    then.overdue[i] = row % 2;
-  });
-  return then;
 }
 
 /** No completion evidence for pledge p on or before a date (its one parameter): no step to under way or completed. */

@@ -8,7 +8,7 @@ import { stepCondition, stepLedgerIds, usPart } from './pledges.waterfall.sql.ts
 import { overdueByIndex, overdueCondition, statusAsOf } from './pledges.dates.sql.ts';
 import type { WaterfallStep } from './pledge.model.ts';
 
-export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, spansAt, statusAsOf, statusesThen, type StatusesThen } from './pledges.dates.sql.ts';
+export { DUE_ON, keptStatuses, overdueByIndex, overdueCondition, spansAt, statusAsOf } from './pledges.dates.sql.ts';
 
 /** Sort keys a reader may ask for, each with its SQL expression. Ties are always broken by id. */
 const SORTS = {
