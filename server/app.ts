@@ -40,6 +40,7 @@ import { cacheControl } from './platform/http/cache-control.ts';
 import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
 import { codesOf, groupOrder, packStaleFacts } from './dashboard/dashboard.packing.ts';
+import { warmPackedPass } from './dashboard/dashboard.packed-warm.ts';
 import { findDeepPageMarks } from './pledges/pledges.deep-pages.ts';
 import { stepLedgerMatches } from './pledges/pledges.sql.ts';
 import { WATERFALL_STEPS } from './pledges/pledge.model.ts';
@@ -100,6 +101,7 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   // The packed facts' codes, read and put in GROUP BY's order once (about 110 ms at a million pledges), not by the
   // first view that adds them up.
   groupOrder(codesOf(db));
+  warmPackedPass(db, today);
   // The pledges each step of the front page's waterfall lists, which its bars link to: the ledger of every related
   // pledge (about 200 ms at a million), not run again by the first reader who follows one.
   stepLedgerMatches(db, { ...unfiltered, step: WATERFALL_STEPS[0] });

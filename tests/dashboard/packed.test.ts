@@ -422,6 +422,42 @@ describe('the waterfall steps at start', () => {
   });
 });
 
+describe('the pass run at start', () => {
+  it('starts on a read-only file whose blocks were never packed, and its views read in SQL', () => {
+    const file = tempDbPath();
+    const writer = openDatabase(file);
+    migrate(writer);
+    generatePledges(writer, { rows: 2_000, seed: 9 });
+    writer.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(staleBlocks(db).length).toBeGreaterThan(0);
+      const cache = new ReadCache(db, () => TEST_TODAY);
+      expect(() => warmReads(cache, db, TEST_TODAY)).not.toThrow();
+      expect(db.prepare('SELECT count(*) FROM pledge_facts').pluck().get()).toBe(0);
+      for (const view of [{ min: '1B' }, { step: 'not_new' }, { as_of: '2023-01-01', sector: 'Energy' }]) {
+        const filter = parseFilter(view, TEST_TODAY);
+        expect(cachedSummary(cache, db, filter), JSON.stringify(view)).toEqual(summarize(db, filter));
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('leaves every view of each kind as SQL reads it after it ran', () => {
+    const db = openDatabase(ctx.file);
+    try {
+      warmReads(new ReadCache(db, () => TEST_TODAY), db, TEST_TODAY);
+      for (const view of [...VIEWS, ...SELECTIONS.slice(0, 4), ...STEP_VIEWS.slice(0, 4), ...AS_OF_VIEWS.slice(0, 4)]) {
+        const filter = parseFilter(view, TEST_TODAY);
+        expect(cachedSummary(new ReadCache(db, () => TEST_TODAY), db, filter), JSON.stringify(view)).toEqual(summarize(db, filter));
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the packed facts left stale by another connection', () => {
   it('past PACKED_IN_REQUEST stale blocks a search reads in SQL, and the packer in the background packs them between turns', async () => {
     packStaleFacts(ctx.db);
