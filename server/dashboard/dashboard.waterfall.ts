@@ -6,7 +6,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from '../pledges/pledge.model.ts';
-import { whereClause } from '../pledges/pledges.sql.ts';
+import { ledgerWhere } from '../pledges/pledges.sql.ts';
 import { LEDGER_LISTED, rowTerms, withLedger } from '../pledges/pledges.waterfall.sql.ts';
 import { cubeOf } from './dashboard.cube.ts';
 import { unmatchedField, type CubeGroup } from './dashboard.groups.ts';
@@ -133,8 +133,7 @@ export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup
     not_investment_count: BigInt(notInvestment),
     mixed_count: BigInt(mixed),
   };
-  // The ledger reads the view's related pledges (pledge_ledger: 26,628 of a million), each looked up among a search's matches.
-  const where = whereClause(filter, db, true);
+  const where = ledgerWhere(filter, db);
   const ledger = withLedger(db, where, (text) => statement(db, ledgerSums(text)).safeIntegers(true).get() as Record<string, bigint | null>);
   const got = (name: string) => ledger[name] ?? 0n;
   // The pledges of the view the ledger leaves to the grouped sums.
