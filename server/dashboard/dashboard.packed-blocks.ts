@@ -31,7 +31,10 @@ export function rank(ranking: Ranking, value: number, id: number): void {
 /** Each pledge's index in a block, in order: a block's every pledge. */
 const EVERY = Uint16Array.from({ length: 1 << BLOCK_SHIFT }, (_, i) => i);
 
-/** A block's facts, its status steps when asked for (else null), and the indexes (the first count of at) of the pledges to add up in it. */
+/**
+ * A block's facts, its status steps when asked for (else null), and the indexes (the first count of at) of the
+ * pledges to add up in it.
+ */
 export interface BlockPart {
   b: ReturnType<typeof columns>;
   h: ReturnType<typeof historyColumns> | null;
@@ -55,7 +58,7 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
         return;
       }
       const b = columns(data);
-      yield { b, h: steps === null ? null : historyColumns(steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
+      yield { b, h: stepsOf(block, b, steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
     }
     return;
   }
@@ -82,8 +85,16 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
       const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
       if (i >= 0 && i < b.n) at[count++] = i;
     }
-    yield { b, h: steps === null ? null : historyColumns(steps), base, at, count };
+    yield { b, h: stepsOf(block, b, steps), base, at, count };
   }
+}
+
+/** A block's status steps (null: not asked for), which the packer wrote with its facts, for the same pledges. */
+function stepsOf(block: number, b: BlockPart['b'], steps: Buffer | null): BlockPart['h'] {
+  if (steps === null) return null;
+  const h = historyColumns(steps);
+  if (h.n !== b.n) throw new Error(`pledge_status_facts: block ${block} holds ${h.n} pledges, its facts ${b.n}`);
+  return h;
 }
 
 /** The index of a block's pledge at offset (its id less the block's first id), -1 when there is none. */

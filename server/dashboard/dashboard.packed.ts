@@ -116,7 +116,7 @@ function stepMarks(step: PackedStep): Uint8Array {
 /**
  * The OnePass of the view whose matches' ids are given (ascending; null: every pledge): the pledges within its
  * dates and amounts (and announced by its as-of date), overdue on `on` (YYYY-MM-DD) if it asks for those alone. As
- * of a day (`on` is that day), a pledge with a status step after it (its packed status steps, HistoryColumns) is
+ * of a day (`on` is that day), a pledge with a status step after it (its packed status steps, historyColumns) is
  * counted in its group of then, with the status of its last step by the day (announced before its first), and
  * overdue as it was then: announced then, due by then, and no completion evidence by then (overdueCondition's rules
  * for a day in the past, in SQL). As cachedCube and the facets read them, the groups are those of its pledges

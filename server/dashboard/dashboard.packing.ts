@@ -6,8 +6,8 @@
 //   unknown), id within the block (Uint16),
 //   codes (Uint32) of the group, the announced day, the pledger, the due day and the evidence day (NONE: none),
 //   flags (Uint8: FLAG_*).
-// Beside it, in pledge_status_facts (migration 034), the same pledges' status steps (HistoryColumns): each pledge's due
-// day and evidence day whatever its status today, and its steps' days and statuses in order.
+// Beside it, in pledge_status_facts (migration 034), the same pledges' status steps (historyColumns): each pledge's
+// due day and evidence day whatever its status today, and its steps' days and statuses in order.
 // Codes name values in pledge_fact_codes, shared by every block and only ever added to.
 import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
@@ -24,7 +24,7 @@ export const FLAG_OUTSIDE_US = 4;
 export const FLAG_US_BOUND_POSITIVE = 8;
 /** The blob's layout: its first word, so that a change of layout is refused rather than misread. */
 const LAYOUT = 2;
-/** The status steps' blob's layout (HistoryColumns), its first word likewise. */
+/** The status steps' blob's layout (historyColumns), its first word likewise. */
 const HISTORY_LAYOUT = 1;
 
 type Kind = 'group' | 'day' | 'pledger';
