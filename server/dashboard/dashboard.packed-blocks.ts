@@ -63,14 +63,14 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
     return;
   }
   const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
-  const stepsBlob = statement(db, 'SELECT data FROM pledge_status_facts WHERE block = ?').pluck();
+  const stepsBlob = history ? statement(db, 'SELECT data FROM pledge_status_facts WHERE block = ?').pluck() : null;
   const at = new Uint16Array(1 << BLOCK_SHIFT);
   let next = 0;
   while (next < ids.length) {
     const block = ids[next]! >> BLOCK_SHIFT;
     const end = (block + 1) << BLOCK_SHIFT;
     const data = blob.get(block) as Buffer | undefined;
-    const steps = history ? (stepsBlob.get(block) as Buffer | undefined) : null;
+    const steps = stepsBlob === null ? null : (stepsBlob.get(block) as Buffer | undefined);
     if (!data || steps === undefined) {
       yield null;
       return;

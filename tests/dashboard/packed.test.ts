@@ -288,16 +288,16 @@ describe('a search’s dashboard from the packed facts', () => {
   it('reads a status step written between two others, which leaves the status today as it was', () => {
     expect(packStaleFacts(ctx.db)).toBe(true);
     // A pledge under way, then completed, since a day: a step to stalled between them changes only its past.
-    const [id, underWay, completed] = ctx.db
+    const [id, underWay] = ctx.db
       .prepare(
-        `SELECT p.id, u.changed_on, c.changed_on FROM pledges p
+        `SELECT p.id, u.changed_on FROM pledges p
            JOIN status_changes u ON u.pledge_id = p.id AND u.status = 'under_way'
            JOIN status_changes c ON c.pledge_id = p.id AND c.status = 'completed'
           WHERE p.status = 'completed' AND length(u.changed_on) = 10 AND c.changed_on > date(u.changed_on, '+2 months')
             AND (SELECT count(*) FROM status_changes s WHERE s.pledge_id = p.id) = 2 LIMIT 1`,
       )
       .raw(true)
-      .get() as [number, string, string];
+      .get() as [number, string];
     const day = ctx.db.prepare("SELECT date(?, '+1 month')").pluck().get(underWay) as string;
     const view = parseFilter({ as_of: day, sector: ctx.db.prepare('SELECT sector FROM pledges WHERE id = ?').pluck().get(id) as string }, TEST_TODAY);
     const statusesThen = () => {
@@ -319,7 +319,6 @@ describe('a search’s dashboard from the packed facts', () => {
     ctx.db.prepare("DELETE FROM status_changes WHERE pledge_id = ? AND status = 'stalled'").run(id);
     expect(staleBlocks(ctx.db)).toEqual([id >> BLOCK_SHIFT]);
     expect(statusesThen()).toEqual(before);
-    void completed;
   });
 
   it('packs again the blocks a write changed, from this connection or another, and reads right after', () => {
