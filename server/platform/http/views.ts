@@ -5,9 +5,9 @@ import ejs from 'ejs';
 
 /** EJS's options for every template (and, through include, every partial): the same for a render and a compile. */
 export function viewOptions(dir: string, cache: boolean): ejs.Options & { views: string[] } {
-  // Templates include others by their path from dir ('/partials/amount'): EJS resolves such a path against root
+  // Templates include others by their path from dir ('/partials/field'): EJS resolves such a path against root
   // without asking the file system, where a relative one costs a file lookup or two per include (7 ms of a
-  // dashboard's render, which includes the amount partial once per row).
+  // dashboard's render when it included a partial for each amount of its tables).
   return { rmWhitespace: true, cache, views: [dir], root: dir };
 }
 
