@@ -25,13 +25,16 @@ function printsOrigin(path: string): boolean {
 }
 
 interface Entry {
+  key: string;
   /** The headers the first answer carried (security policy, type), replayed on every hit. */
   headers: [string, string | number | string[]][];
   etag: string;
   identity: Buffer;
-  /** Null for what is compressed already (a PNG): sent as it is. */
+  /** False for what is compressed already (a PNG): sent as it is. */
+  compressible: boolean;
+  /** Made when a reader first takes it (null until then). */
   gzip: Buffer | null;
-  /** Brotli at quality 5 when made; at its best quality (smaller) once the answer is asked for again. */
+  /** Brotli at quality 5 when made (null until a reader first takes it); at its best quality (smaller) once asked for again. */
   br: Buffer | null;
   bytes: number;
   hits: number;
@@ -101,7 +104,7 @@ export class ResponseCache {
       this.entries.delete(key);
       this.entries.set(key, entry);
       entry.hits += 1;
-      if (entry.hits === RECOMPRESS_AT_HIT && entry.br) this.recompress(key, entry);
+      if (entry.hits === RECOMPRESS_AT_HIT && entry.compressible) this.recompress(key, entry);
     }
     return entry;
   }
@@ -126,11 +129,11 @@ export class ResponseCache {
       if (this.entries.get(key) !== entry) return next();
       zlib.brotliCompress(entry.identity, { params: bestBrotli(entry.identity.length) }, (error, best) => {
         // Kept only while the answer is still the one kept for its key (the data may have changed meanwhile).
-        if (!error && this.entries.get(key) === entry && entry.br && best.length < entry.br.length) {
-          const saved = entry.br.length - best.length;
+        if (!error && this.entries.get(key) === entry && (entry.br === null || best.length < entry.br.length)) {
+          const added = best.length - (entry.br?.length ?? 0);
           entry.br = best;
-          entry.bytes -= saved;
-          this.bytes -= saved;
+          entry.bytes += added;
+          this.grown(added);
         }
         next();
       });
@@ -143,35 +146,58 @@ export class ResponseCache {
     while (this.recompressing) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
+  /**
+   * Keeps an answer (compress: false for what is compressed already). It is compressed in an encoding when a reader
+   * first takes that encoding (body): an answer made for a browser, which takes brotli, is not also gzipped while
+   * its reader waits (2-3 ms of a dashboard at a million pledges).
+   */
   set(key: string, headers: Entry['headers'], body: string | Buffer, compress = true): Entry | undefined {
     this.current();
     const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    const gzip = compress ? zlib.gzipSync(identity, { level: 6 }) : null;
-    // Brotli at quality 5, not its best: answers are compressed while readers wait, and the best quality's few
-    // kB cost a core long enough to slow the uncached pages behind it.
-    const br = compress
-      ? zlib.brotliCompressSync(identity, {
-          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
-        })
-      : null;
-    const bytes = identity.length + (gzip?.length ?? 0) + (br?.length ?? 0);
-    if (bytes > this.maxBytes / 4) return undefined;
+    if (identity.length > this.maxBytes / 4) return undefined;
     const etag = `W/"${crypto.createHash('sha1').update(identity).digest('base64url').slice(0, 27)}"`;
-    const entry = { headers, etag, identity, gzip, br, bytes, hits: 0 };
+    const entry = { key, headers, etag, identity, compressible: compress, gzip: null, br: null, bytes: identity.length, hits: 0 };
     this.entries.delete(key);
     this.entries.set(key, entry);
+    this.grown(identity.length);
+    return entry;
+  }
+
+  /** The answer's body in the encoding (identity: as it is), compressed now if no reader took that encoding before. */
+  body(entry: Entry, encoding: Encoding): Buffer {
+    if (encoding === 'identity' || !entry.compressible) return entry.identity;
+    let body = entry[encoding];
+    if (body === null) {
+      body = encoding === 'gzip' ? zlib.gzipSync(entry.identity, { level: 6 }) : zlib.brotliCompressSync(entry.identity, { params: firstBrotli(entry.identity.length) });
+      entry[encoding] = body;
+      entry.bytes += body.length;
+      // Counted only while the answer is kept (the data may have changed since it was made).
+      if (this.entries.get(entry.key) === entry) this.grown(body.length);
+    }
+    return body;
+  }
+
+  /** Counts bytes added to the kept answers, the oldest answers dropped past maxBytes. */
+  private grown(bytes: number): void {
     this.bytes += bytes;
     for (const [oldest, old] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
       this.bytes -= old.bytes;
     }
-    return entry;
   }
 }
 
 /** The hit that has an answer compressed again at brotli's best quality: the first one asked for again. */
 const RECOMPRESS_AT_HIT = 1;
+
+/**
+ * Brotli at quality 5, not its best: answers are compressed while readers wait, and the best quality's few kB cost
+ * a core long enough to slow the uncached pages behind it.
+ */
+function firstBrotli(length: number): Record<number, number> {
+  return { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: length };
+}
 
 function bestBrotli(length: number): Record<number, number> {
   return { [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: length };
@@ -216,7 +242,7 @@ export function compressedEncoding(req: Request): Encoding {
   return encoding;
 }
 
-function send(req: Request, res: Response, entry: Entry): void {
+function send(cache: ResponseCache, req: Request, res: Response, entry: Entry): void {
   for (const [name, value] of entry.headers) res.setHeader(name, value);
   res.setHeader('ETag', entry.etag);
   // Added to what the page varies on (its language's Accept-Language and Cookie: http/language.ts), never in its place.
@@ -225,8 +251,8 @@ function send(req: Request, res: Response, entry: Entry): void {
     res.status(304).end();
     return;
   }
-  const encoding = entry.gzip && entry.br ? compressedEncoding(req) : 'identity';
-  const body = encoding === 'br' ? entry.br! : encoding === 'gzip' ? entry.gzip! : entry.identity;
+  const encoding = entry.compressible ? compressedEncoding(req) : 'identity';
+  const body = cache.body(entry, encoding);
   if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', body.length);
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -258,7 +284,7 @@ export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl
     if (hit) {
       cache.hits++;
       res.setHeader('X-Cache', 'hit');
-      send(req, res, hit);
+      send(cache, req, res, hit);
       return;
     }
     cache.misses++;
@@ -275,7 +301,7 @@ export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl
       const entry = cacheable && KEPT_TYPES.test(type) ? cache.set(key, headers, body as string | Buffer, !COMPRESSED_ALREADY.test(type)) : undefined;
       if (!entry) return original(body);
       res.setHeader('X-Cache', 'miss');
-      send(req, res, entry);
+      send(cache, req, res, entry);
       return res;
     };
     next();

@@ -125,12 +125,33 @@ describe('ResponseCache', () => {
     expect(cache.get('/')).toBeUndefined();
   });
 
+  it('compresses an answer in an encoding only when a reader first takes it, and once', () => {
+    ctx = freshApp();
+    const cache = new ResponseCache(ctx.db, undefined, () => TEST_TODAY);
+    const page = '<p>A pledge of $500B</p>\n'.repeat(500);
+    const made = cache.set('/', [], page)!;
+    // A browser's answer is made in brotli alone: nothing is gzipped while it waits.
+    expect([made.br, made.gzip]).toEqual([null, null]);
+    const br = cache.body(made, 'br');
+    expect(zlib.brotliDecompressSync(br).toString()).toBe(page);
+    expect(made.gzip).toBeNull();
+    const gzip = cache.body(made, 'gzip');
+    expect(zlib.gunzipSync(gzip).toString()).toBe(page);
+    expect(cache.body(made, 'gzip')).toBe(gzip);
+    expect(cache.body(made, 'identity').toString()).toBe(page);
+    expect(made.bytes).toBe(Buffer.byteLength(page) + br.length + gzip.length);
+    // What is compressed already (a PNG) is sent as it is, whatever the reader takes.
+    const png = cache.set('/card.png', [], Buffer.from([0x89, 0x50, 0x4e, 0x47]), false)!;
+    expect(cache.body(png, 'br')).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(png.bytes).toBe(4);
+  });
+
   it('sends an answer asked for again in brotli at its best quality: smaller, the same page, the same ETag', async () => {
     ctx = freshApp();
     const cache = new ResponseCache(ctx.db, undefined, () => TEST_TODAY);
     const page = (await reader('/').set('Accept-Encoding', 'identity')).text;
     const made = cache.set('/', [], page)!;
-    const quick = made.br!;
+    const quick = cache.body(made, 'br');
     cache.get('/');
     await cache.recompressed();
     const kept = cache.get('/')!;
