@@ -1,7 +1,8 @@
 // Memory under a stream of distinct filters: what a reader (or a crawler) can make the server keep.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { memoryKeeper, QUIET_MS } from '../../server/platform/memory.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
 import { countPledges } from '../../server/pledges/pledges.sql.ts';
 import { statement, statementsKept, STATEMENTS_KEPT } from '../../server/platform/statements.ts';
@@ -58,5 +59,87 @@ describe('GET / and /api/summary, with 10,000 distinct filters', () => {
     // statement cache (20 MB at the very most) and the allocator's slack: 35 to 47 MB was seen. With every
     // statement kept, the process grew by 350 MB (21,194 statements).
     expect(end - warm).toBeLessThan(100);
+  });
+});
+
+describe('the collections after large answers', () => {
+  afterEach(() => vi.useRealTimers());
+  const MB = 1024 * 1024;
+
+  /** A keeper whose heap the test grows, on fake timers; collections and compactions counted. */
+  function fakeKeeper() {
+    vi.useFakeTimers();
+    let heap = 40 * MB;
+    const counted = { collections: 0, compactions: 0 };
+    const keeper = memoryKeeper({
+      collect: () => {
+        counted.collections++;
+        heap = 40 * MB;
+      },
+      compact: () => {
+        counted.compactions++;
+        heap = 40 * MB;
+      },
+      heapUsed: () => heap,
+    });
+    // Collected once, as at start: growth counts from there.
+    keeper.beforeLongWork();
+    counted.collections = 0;
+    /** A request that grows the heap by mb and takes ms to answer. */
+    const request = (mb: number, ms = 0) => {
+      const done = keeper.came();
+      heap += mb * MB;
+      vi.advanceTimersByTime(ms);
+      done();
+    };
+    return { keeper, counted, request };
+  }
+
+  it('collects after an answer that grew the heap, and compacts once the server has been quiet for QUIET_MS', () => {
+    const { counted, request } = fakeKeeper();
+    request(20);
+    vi.advanceTimersByTime(1);
+    expect(counted).toEqual({ collections: 1, compactions: 0 });
+    vi.advanceTimersByTime(QUIET_MS - 10);
+    expect(counted.compactions).toBe(0);
+    vi.advanceTimersByTime(20);
+    expect(counted).toEqual({ collections: 1, compactions: 1 });
+    // Once, until another answer grows the heap again.
+    vi.advanceTimersByTime(10 * QUIET_MS);
+    expect(counted).toEqual({ collections: 1, compactions: 1 });
+  });
+
+  it('does not compact while requests keep coming, nor while one is being answered, however long it takes', () => {
+    const { counted, request, keeper } = fakeKeeper();
+    // A reader's request every 100 ms for three seconds, each growing the heap by 20 MB.
+    for (let n = 0; n < 30; n++) {
+      request(20);
+      vi.advanceTimersByTime(100);
+    }
+    expect(counted.collections).toBe(30);
+    expect(counted.compactions).toBe(0);
+    // Then an export that takes five seconds: no compaction while it streams.
+    keeper.beforeLongWork();
+    request(1, 5 * QUIET_MS);
+    expect(counted.compactions).toBe(0);
+    vi.advanceTimersByTime(QUIET_MS + 10);
+    expect(counted.compactions).toBe(1);
+    // The export's own collection is a plain one.
+    expect(counted.collections).toBe(31);
+  });
+
+  it('neither collects nor compacts after answers that grew the heap by less than 16 MB', () => {
+    const { counted, request } = fakeKeeper();
+    for (let n = 0; n < 10; n++) request(1);
+    vi.advanceTimersByTime(10 * QUIET_MS);
+    expect(counted).toEqual({ collections: 0, compactions: 0 });
+  });
+
+  it('does nothing without the process’s collections (node without --expose-gc)', () => {
+    const keeper = memoryKeeper(null);
+    expect(() => {
+      keeper.came()();
+      keeper.beforeLongWork();
+    }).not.toThrow();
   });
 });
