@@ -274,8 +274,9 @@ describe('a search’s dashboard from the packed facts', () => {
       db.exec("INSERT OR REPLACE INTO pledge_facts (block, data) SELECT DISTINCT id >> 12, x'00' FROM pledges; DELETE FROM pledge_facts_stale;");
       const blocks = db.prepare('SELECT block FROM pledge_facts ORDER BY block').pluck().all();
       expect(blocks.length).toBeGreaterThan(0);
-      expect(migrate(db)).toEqual(['034-pledge-status-facts']);
+      expect(migrate(db, readMigrations().filter((migration) => migration.version <= 34))).toEqual(['034-pledge-status-facts']);
       expect(staleBlocks(db)).toEqual(blocks);
+      migrate(db);
       const filter = parseFilter({ as_of: '2023-01-01', sector: 'Energy' }, TEST_TODAY);
       expect(expectAsSql(filter, 'migrated', db).totals.pledge_count).toBeGreaterThan(0);
       expect(staleBlocks(db)).toEqual([]);

@@ -10,6 +10,7 @@ import { migrate } from '../../server/platform/migrate.ts';
 import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { countPledges } from '../../server/pledges/pledges.sql.ts';
+import { LEDGER_IDS, stepCondition } from '../../server/pledges/pledges.waterfall.sql.ts';
 import { listPledges } from '../../server/pledges/pledges.repository.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { summarize } from '../../server/dashboard/dashboard.summary.ts';
@@ -85,6 +86,15 @@ describe('indexes for each filterable column', () => {
     expect(details).toContain(index);
     for (const { sql, plan } of plans) {
       expect(plan, sql).not.toMatch(wholeTable(sql));
+    }
+  });
+
+  it('a waterfall step that lists pledges by their own columns reads the ledger’s own pledges from their index (035)', () => {
+    for (const step of ['not_new', 'outside_us', 'not_investment'] as const) {
+      const condition = stepCondition(step, { sql: '', params: [] });
+      expect(condition.sql, step).toContain(LEDGER_IDS);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM pledges p WHERE ${condition.sql}`).all(...condition.params) as { detail: string }[];
+      expect(plan.map((row) => row.detail), step).toContain('SCAN pledge_ledger USING INDEX pledge_ledger_own_ids');
     }
   });
 
