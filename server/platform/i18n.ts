@@ -52,31 +52,25 @@ export type Translate = (key: string, options?: Record<string, unknown>) => stri
 /** The translate function of a language: t('nav.dashboard'), t('pledges.count', { count }). */
 export function translator(language: Language): Translate {
   const t = translators[language];
-  // A key without options always reads the same (the files are read once): i18next looks it up once. A dashboard
-  // asks for a thousand or so such words a render.
-  const plain = new Map<string, string>();
-  // So do a key's options when each is a string, a number or a boolean: a dashboard asks for about 340 words with a
-  // count in them (a bar's or a day's pledges), at about 20 µs each in i18next, many with the same count.
-  const counted = new Map<string, string>();
+  // A key's words always read the same for the same options (the files are read once): i18next works each out once,
+  // kept under the key alone, or with its options when each is a string, a number or a boolean. A dashboard asks for
+  // a thousand or so words without options a render and about 340 with a count in them (a bar's or a day's
+  // pledges), at about 20 µs each in i18next, many with the same count.
+  const kept = new Map<string, string>();
   return (key, options) => {
-    if (options !== undefined) {
-      const memo = memoKey(key, options);
-      if (memo === null) return String(t(key, options as never));
-      let text = counted.get(memo);
-      if (text === undefined) {
-        if (counted.size >= COUNTED_KEPT) counted.clear();
-        counted.set(memo, (text = String(t(key, options as never))));
-      }
-      return text;
+    const memo = options === undefined ? key : memoKey(key, options);
+    if (memo === null) return String(t(key, options as never));
+    let text = kept.get(memo);
+    if (text === undefined) {
+      if (kept.size >= WORDS_KEPT) kept.clear();
+      kept.set(memo, (text = String(options === undefined ? t(key) : t(key, options as never))));
     }
-    let text = plain.get(key);
-    if (text === undefined) plain.set(key, (text = String(t(key))));
     return text;
   };
 }
 
-/** The most texts with options a translator keeps: past it they are forgotten all at once. */
-const COUNTED_KEPT = 5_000;
+/** The most words a translator keeps (about 1,000 without options, the rest with): past it they are forgotten all at once. */
+const WORDS_KEPT = 6_000;
 
 /** The key and its options as one string (each option's name, type and value), or null for an option of another type. */
 function memoKey(key: string, options: Record<string, unknown>): string | null {

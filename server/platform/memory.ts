@@ -42,6 +42,7 @@ export interface MemoryKeeper {
  * memory (an export of a million pledges peaked at 154-166 MB with it, 131-140 without).
  */
 export function memoryKeeper(collections: Collections | null): MemoryKeeper {
+  if (collections === null) return { beforeLongWork: () => {}, came: () => () => {} };
   let liveAfterLast = 0;
   let scheduled = false;
   let inFlight = 0;
@@ -49,9 +50,9 @@ export function memoryKeeper(collections: Collections | null): MemoryKeeper {
   let quietTimer: NodeJS.Timeout | null = null;
 
   const collect = (compacting: boolean) => {
-    if (compacting) collections!.compact();
-    else collections!.collect();
-    liveAfterLast = collections!.heapUsed();
+    if (compacting) collections.compact();
+    else collections.collect();
+    liveAfterLast = collections.heapUsed();
   };
   // Compacts once no request has been in flight, come or gone for QUIET_MS.
   const whenQuiet = (wait: number) => {
@@ -67,7 +68,7 @@ export function memoryKeeper(collections: Collections | null): MemoryKeeper {
     }, wait).unref();
   };
   const collectIfGrown = () => {
-    if (scheduled || collections!.heapUsed() - liveAfterLast < GROWTH) return;
+    if (scheduled || collections.heapUsed() - liveAfterLast < GROWTH) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
@@ -76,11 +77,8 @@ export function memoryKeeper(collections: Collections | null): MemoryKeeper {
     });
   };
   return {
-    beforeLongWork: () => {
-      if (collections) collect(false);
-    },
+    beforeLongWork: () => collect(false),
     came: () => {
-      if (!collections) return () => {};
       inFlight++;
       lastActivity = performance.now();
       let gone = false;

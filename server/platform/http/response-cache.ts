@@ -52,7 +52,7 @@ export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   /** Answers waiting for their best brotli, compressed one at a time off the main thread. */
-  private readonly toRecompress: [string, Entry][] = [];
+  private readonly toRecompress: Entry[] = [];
   private recompressing = false;
   hits = 0;
   misses = 0;
@@ -104,7 +104,7 @@ export class ResponseCache {
       this.entries.delete(key);
       this.entries.set(key, entry);
       entry.hits += 1;
-      if (entry.hits === RECOMPRESS_AT_HIT && entry.compressible) this.recompress(key, entry);
+      if (entry.hits === RECOMPRESS_AT_HIT && entry.compressible) this.recompress(entry);
     }
     return entry;
   }
@@ -115,21 +115,20 @@ export class ResponseCache {
    * paid once per answer and version of the data. Only answers asked for again pay it: a view read once does not.
    * One at a time, so that a burst of new answers takes one core at most from the server's own thread.
    */
-  private recompress(key: string, entry: Entry): void {
-    this.toRecompress.push([key, entry]);
+  private recompress(entry: Entry): void {
+    this.toRecompress.push(entry);
     if (this.recompressing) return;
     this.recompressing = true;
     const next = (): void => {
-      const item = this.toRecompress.shift();
-      if (!item) {
+      const entry = this.toRecompress.shift();
+      if (!entry) {
         this.recompressing = false;
         return;
       }
-      const [key, entry] = item;
-      if (this.entries.get(key) !== entry) return next();
+      if (!this.holds(entry)) return next();
       zlib.brotliCompress(entry.identity, { params: bestBrotli(entry.identity.length) }, (error, best) => {
         // Kept only while the answer is still the one kept for its key (the data may have changed meanwhile).
-        if (!error && this.entries.get(key) === entry && (entry.br === null || best.length < entry.br.length)) {
+        if (!error && this.holds(entry) && (entry.br === null || best.length < entry.br.length)) {
           const added = best.length - (entry.br?.length ?? 0);
           entry.br = best;
           entry.bytes += added;
@@ -171,10 +170,15 @@ export class ResponseCache {
       body = encoding === 'gzip' ? zlib.gzipSync(entry.identity, { level: 6 }) : zlib.brotliCompressSync(entry.identity, { params: firstBrotli(entry.identity.length) });
       entry[encoding] = body;
       entry.bytes += body.length;
-      // Counted only while the answer is kept (the data may have changed since it was made).
-      if (this.entries.get(entry.key) === entry) this.grown(body.length);
+      // Counted only while the answer is kept.
+      if (this.holds(entry)) this.grown(body.length);
     }
     return body;
+  }
+
+  /** Whether the answer is still the one kept for its key (the data may have changed since it was made). */
+  private holds(entry: Entry): boolean {
+    return this.entries.get(entry.key) === entry;
   }
 
   /** Counts bytes added to the kept answers, the oldest answers dropped past maxBytes. */
