@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { createApp, warmReads } from './app.ts';
 import { packInBackground } from './dashboard/dashboard.packing.ts';
 import { ReadCache } from './dashboard/dashboard.reads.ts';
+import { WaterfallHelper } from './dashboard/dashboard.waterfall-helper.ts';
 import { loadConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db.ts';
 import { survivesUncaught } from './platform/errors.ts';
 import { ensureFirstEditor } from './auth/editors.ts';
 import { createLogger, type Logger } from './platform/log.ts';
+import { releaseBeforeLongWork } from './platform/memory.ts';
 import { migrate } from './platform/migrate.ts';
 import { setPasswordCost } from './auth/passwords.ts';
 import { seedOnce } from './import/seed.ts';
@@ -66,7 +68,11 @@ async function start(): Promise<void> {
   // Statistics for the query planner, refreshed when the tables have grown or changed a lot (cheap otherwise).
   housekeeping(logger, 'Refreshing the query planner statistics', () => db.pragma('optimize=0x10002'));
   // The reads every first reader would wait for, before any asks.
-  const cache = new ReadCache(db);
+  // The views' waterfall ledgers worked out on a thread of their own beside this one (dashboard.waterfall-helper.ts).
+  const waterfalls = new WaterfallHelper(config.databasePath);
+  // Its thread and connection hold memory (about 10 MB at rest) that an export of every pledge has better use for.
+  releaseBeforeLongWork(() => waterfalls.close());
+  const cache = new ReadCache(db, utcToday, waterfalls);
   const warming = Date.now();
   warmReads(cache, db, utcToday());
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);
@@ -106,6 +112,7 @@ async function start(): Promise<void> {
   const stop = (signal: string) => {
     logger.info(`${signal}: finishing requests in flight, then closing`);
     stopPacking();
+    waterfalls.close();
     server.close(() => {
       let clean = true;
       try {

@@ -16,7 +16,7 @@ import type { ReadCache } from './dashboard.reads.ts';
 
 export function chartCardsRouter(db: Db, cache: ReadCache): Router {
   const router = Router();
-  const { summaryOf, waterfallOf, chartsOf } = chartReads(db, cache);
+  const { summaryAndWaterfallOf, waterfallOf, chartsOf } = chartReads(db, cache);
 
   router.get('/cards/charts/:chart.png', async (req, res) => {
     const name = chartName(req.params.chart);
@@ -24,7 +24,7 @@ export function chartCardsRouter(db: Db, cache: ReadCache): Router {
     // In the language its address names (?lang), else English: a robot fetching it sends none worth following.
     const language = addressedLanguage(req);
     const words = wordsOf(language);
-    const figures = viewFigures(summaryOf(filter), waterfallOf(filter), words);
+    const figures = viewFigures(summaryAndWaterfallOf(filter), waterfallOf(filter), words);
     sendCard(res, await chartCard(name, chartsOf(filter, words)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter, words), figures }, language));
   });
 

@@ -8,6 +8,7 @@ import { type Facet, type FacetValue } from '../pledges/pledge.model.ts';
 import { summarize, timelineBetween, timelineByDate, timelineUpTo, type Summary, type TimelineRow } from './dashboard.summary.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
+import type { WaterfallHelper } from './dashboard.waterfall-helper.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { countPledges, searchMatchIds, stepLedgerMatches } from '../pledges/pledges.sql.ts';
@@ -33,10 +34,15 @@ export class ReadCache {
   hits = 0;
   misses = 0;
 
-  /** today: the clock's UTC date. What is overdue moves with the date alone, so a new day empties the cache too. */
+  /**
+   * today: the clock's UTC date. What is overdue moves with the date alone, so a new day empties the cache too.
+   * waterfalls: the thread that works out the views' waterfall ledgers beside this one (the server's; none in tests
+   * that do not ask for it, nor for a database in memory).
+   */
   constructor(
     private readonly db: Db,
     private readonly today: () => string = utcToday,
+    readonly waterfalls: WaterfallHelper | null = null,
   ) {}
 
   /** The cached value for key, computed afresh after any write and on a new day. */
@@ -142,7 +148,29 @@ function cachedTimeline(cache: ReadCache, db: Db, filter: PledgeFilter): Timelin
 }
 
 export function cachedWaterfall(cache: ReadCache, db: Db, filter: PledgeFilter): Waterfall {
-  return cache.get(`waterfall:${JSON.stringify(filter)}`, () => computeWaterfall(db, filter, cachedCube(cache, db, filter)));
+  const key = waterfallKey(filter);
+  return cache.get(key, () => {
+    const groups = cachedCube(cache, db, filter);
+    return computeWaterfall(db, filter, groups, cache.waterfalls?.take(db, key) ?? undefined);
+  });
+}
+
+function waterfallKey(filter: PledgeFilter): string {
+  return `waterfall:${JSON.stringify(filter)}`;
+}
+
+/**
+ * Before a view's summary, when its waterfall will be read after it: asks the waterfall helper for the view's
+ * ledger, to work out while this thread adds up the summary (dashboard.waterfall-helper.ts). Not for a view whose
+ * summary is kept or quickly made (a day's per-field sums: readsMargins), whose ledger is then worked out here
+ * sooner than waited for (the helper works out a day's statuses then afresh), nor for the view without a filter
+ * (kept from start).
+ */
+export function waterfallAhead(cache: ReadCache, filter: PledgeFilter): void {
+  if (cache.waterfalls === null || isEmptyFilter(filter) || readsMargins(filter)) return;
+  const key = waterfallKey(filter);
+  if (cache.peek(key) !== undefined || cache.peek(`summary:${JSON.stringify(filter)}`) !== undefined) return;
+  cache.waterfalls.ask(key, filter);
 }
 
 /**

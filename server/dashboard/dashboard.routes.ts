@@ -21,11 +21,11 @@ const DASHBOARD_ROWS = 50;
 export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
   const router = Router();
   // The aggregates behind the dashboard are the same for every reader until something is written.
-  const { summaryOf, facetsOf, waterfallOf, eventsOf, chartsOf } = chartReads(db, cache);
+  const { summaryOf, summaryAndWaterfallOf, facetsOf, waterfallOf, eventsOf, chartsOf } = chartReads(db, cache);
 
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
-    const summary = summaryOf(filter);
+    const summary = summaryAndWaterfallOf(filter);
     const events = eventsOf(filter);
     // The page, its charts and its link card in the page's language; the card's image too (its address names it).
     const language = languageOf(res);
@@ -76,7 +76,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
 
   router.get('/api/summary', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
-    res.json({ ...summaryOf(filter), waterfall: waterfallOf(filter) });
+    res.json({ ...summaryAndWaterfallOf(filter), waterfall: waterfallOf(filter) });
   });
 
   return router;

@@ -105,8 +105,19 @@ function ledgerSums(ledger: string): string {
   return `${ledger} SELECT ${columns.join(', ')} FROM ledger`;
 }
 
-/** The waterfall of the pledges matching the filter; groups: the grouped pass for that filter (cubeOf). */
-export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup[] = cubeOf(db, filter)): Waterfall {
+/** The ledger's sums for a view (ledgerSums): what the steps take from its related pledges, one by one. */
+export type LedgerSums = Record<string, bigint | null>;
+
+/** The ledger's sums of the pledges matching the filter: the waterfall's part that reads pledge by pledge. */
+export function waterfallLedger(db: Db, filter: PledgeFilter): LedgerSums {
+  return withLedger(db, ledgerWhere(filter, db), (text) => statement(db, ledgerSums(text)).safeIntegers(true).get() as LedgerSums);
+}
+
+/**
+ * The waterfall of the pledges matching the filter; groups: the grouped pass for that filter (cubeOf); ledger: its
+ * ledger's sums (waterfallLedger), when another connection worked them out at the same data version.
+ */
+export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup[] = cubeOf(db, filter), ledger: LedgerSums = waterfallLedger(db, filter)): Waterfall {
   const sums = Object.fromEntries(GROUP_SUMS.map((name) => [name, new ExactSum()])) as Record<(typeof GROUP_SUMS)[number], ExactSum>;
   const trade = { us_usd: new ExactSum(), amount_usd: new ExactSum(), share_base_usd: new ExactSum() };
   let notInvestment = 0;
@@ -133,8 +144,6 @@ export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup
     not_investment_count: BigInt(notInvestment),
     mixed_count: BigInt(mixed),
   };
-  const where = ledgerWhere(filter, db);
-  const ledger = withLedger(db, where, (text) => statement(db, ledgerSums(text)).safeIntegers(true).get() as Record<string, bigint | null>);
   const got = (name: string) => ledger[name] ?? 0n;
   // The pledges of the view the ledger leaves to the grouped sums.
   const own = (name: RowSum) => grouped[name] - got(`own_${name}`);

@@ -113,8 +113,21 @@ const processCollections: Collections | null = gc
 
 const keeper = memoryKeeper(processCollections);
 
-/** Collects garbage now, before long work that allocates as it goes (a streamed export of every pledge). */
+/** What ends before long work: threads that hold memory only while views are worked out (releaseBeforeLongWork). */
+const releases = new Set<() => void>();
+
+/** Has release run before each long work (collectBeforeLongWork); returns what takes it off again. */
+export function releaseBeforeLongWork(release: () => void): () => void {
+  releases.add(release);
+  return () => releases.delete(release);
+}
+
+/**
+ * Ends what releaseBeforeLongWork was given, and collects garbage, before long work that allocates as it goes (a
+ * streamed export of every pledge).
+ */
 export function collectBeforeLongWork(): void {
+  for (const release of releases) release();
   keeper.beforeLongWork();
 }
 

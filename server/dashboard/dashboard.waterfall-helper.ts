@@ -1,0 +1,176 @@
+// The waterfall's ledger worked out on a thread of its own (waterfall.worker.ts, a read-only connection of its own)
+// while the server's thread adds up the rest of the view: the ledger reads the view's related pledges one by one in
+// SQL (80-110 ms of a search or a step at a million pledges), the rest is the packed pass and the page, and the
+// two need nothing of each other but the data version, which the helper reports with its sums. The server's thread
+// waits for them when it reaches the waterfall (Atomics.wait, then receiveMessageOnPort: a request is worked out
+// without leaving its call stack), and works them out itself whenever the helper is not there, busy, failed, slow,
+// or read another version. The helper ends after a quiet spell and starts again with the next view.
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import type { Db } from '../platform/db.ts';
+import { databaseVersion } from '../platform/meta.repository.ts';
+import { startWorker } from '../platform/threads.ts';
+import type { PledgeFilter } from '../pledges/pledges.filter.ts';
+import type { LedgerSums } from './dashboard.waterfall.ts';
+
+/** What the helper thread is given: the database file, its end of the channel, and the word it bumps on a reply. */
+export interface HelperInput {
+  file: string;
+  port: MessagePort;
+  signal: Int32Array;
+}
+
+/** A view's ledger to work out, under the key the server's thread keeps it by. */
+export interface HelperJob {
+  key: string;
+  filter: PledgeFilter;
+}
+
+export type HelperReply =
+  | { type: 'ready' }
+  | { type: 'ledger'; key: string; version: string; ledger: LedgerSums }
+  | { type: 'failed'; key: string; message: string };
+
+export interface HelperOptions {
+  /** How long the helper stays without a view before it ends (its thread and connection hold about 10 MB). */
+  idleMs?: number;
+  /** The longest the server's thread waits for a ledger; past it, it works the ledger out itself. */
+  waitMs?: number;
+}
+
+export class WaterfallHelper {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private ready = false;
+  /** The key of the ledger the helper is working out, until its reply is read. */
+  private working: string | null = null;
+  private reply: Exclude<HelperReply, { type: 'ready' }> | null = null;
+  private idle: NodeJS.Timeout | null = null;
+  private readonly idleMs: number;
+  private readonly waitMs: number;
+  /** Ledgers asked of the helper, and those the server's thread used. */
+  readonly counts = { asked: 0, used: 0, started: 0 };
+
+  constructor(
+    private readonly file: string,
+    { idleMs = 2_000, waitMs = 1_000 }: HelperOptions = {},
+  ) {
+    this.idleMs = idleMs;
+    this.waitMs = waitMs;
+  }
+
+  /**
+   * Asks the helper for the ledger of the view under key, when it is running, ready and free (returns true); else
+   * starts it for the views to come, if it is not running.
+   */
+  ask(key: string, filter: PledgeFilter): boolean {
+    this.readReplies();
+    this.keepAwake();
+    if (this.worker === null) this.start();
+    if (!this.ready || this.working !== null) return false;
+    this.working = key;
+    this.reply = null;
+    this.counts.asked++;
+    this.port!.postMessage({ key, filter } satisfies HelperJob);
+    return true;
+  }
+
+  /**
+   * The ledger of the view under key, as the helper worked it out at db's current data version, waited for; null
+   * when the helper was not asked for it, failed, took longer than waitMs, or read another version.
+   */
+  take(db: Db, key: string): LedgerSums | null {
+    if (this.working !== key && this.reply?.key !== key) return null;
+    const deadline = performance.now() + this.waitMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      this.readReplies();
+      const reply = this.reply;
+      if (reply !== null && reply.key === key) {
+        this.reply = null;
+        if (reply.type === 'failed' || reply.version !== databaseVersion(db)) return null;
+        this.counts.used++;
+        return reply.ledger;
+      }
+      // The helper ended (an error, or close) before it answered.
+      if (this.working !== key) return null;
+      const left = deadline - performance.now();
+      // Too slow: its reply is read and dropped later (the helper takes no other view until then).
+      if (left <= 0) return null;
+      Atomics.wait(this.signal, 0, seen, left);
+    }
+  }
+
+  /** Ends the helper (the server's stop, the tests). */
+  close(): void {
+    if (this.idle !== null) clearTimeout(this.idle);
+    this.idle = null;
+    const worker = this.worker;
+    this.forget();
+    void worker?.terminate();
+  }
+
+  /** Whether the helper's thread is running. */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Whether the helper is working a view's ledger out (its reply not yet come). */
+  get busy(): boolean {
+    this.readReplies();
+    return this.working !== null;
+  }
+
+  private start(): void {
+    const { port1, port2 } = new MessageChannel();
+    const input: HelperInput = { file: this.file, port: port2, signal: this.signal };
+    const worker = startWorker(import.meta.url, 'waterfall.worker', { workerData: input, transferList: [port2] });
+    worker.unref();
+    // An error ends the thread: the views work their ledgers out themselves until the next starts one.
+    const ended = () => {
+      if (this.worker === worker) this.forget();
+    };
+    worker.on('error', ended);
+    worker.on('exit', ended);
+    this.worker = worker;
+    this.port = port1;
+    this.counts.started++;
+  }
+
+  private forget(): void {
+    this.port?.close();
+    this.worker = null;
+    this.port = null;
+    this.ready = false;
+    this.working = null;
+    this.reply = null;
+  }
+
+  /** Reads the replies that came: the ready word, and the last view's ledger (a late one, no longer waited for, dropped). */
+  private readReplies(): void {
+    if (this.port === null) return;
+    for (let received = receiveMessageOnPort(this.port); received !== undefined; received = receiveMessageOnPort(this.port)) {
+      const reply = received.message as HelperReply;
+      if (reply.type === 'ready') {
+        this.ready = true;
+        continue;
+      }
+      // The reply of the view being worked out frees the helper; take() finds it by its key, unless it no longer waits.
+      if (reply.key !== this.working) continue;
+      this.working = null;
+      this.reply = reply;
+    }
+  }
+
+  /** Ends the helper after idleMs without a view (later, if it is still working one out). */
+  private keepAwake(): void {
+    if (this.idle !== null) clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      this.idle = null;
+      this.readReplies();
+      if (this.working !== null) this.keepAwake();
+      else this.close();
+    }, this.idleMs);
+    this.idle.unref();
+  }
+}

@@ -1,0 +1,27 @@
+// The waterfall helper's thread (dashboard.waterfall-helper.ts): works out the ledger of each view it is given on a
+// read-only connection of its own, in one read transaction with the data version it read, and bumps the shared
+// word after each reply so that the server's thread, waiting on it, wakes.
+import { workerData } from 'node:worker_threads';
+import { openReader } from '../platform/db.ts';
+import { databaseVersion } from '../platform/meta.repository.ts';
+import { waterfallLedger } from './dashboard.waterfall.ts';
+import type { HelperInput, HelperJob, HelperReply } from './dashboard.waterfall-helper.ts';
+
+const { file, port, signal } = workerData as HelperInput;
+const db = openReader(file);
+
+const answer = (reply: HelperReply) => {
+  port.postMessage(reply);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+};
+
+port.on('message', ({ key, filter }: HelperJob) => {
+  try {
+    const read = db.transaction(() => ({ version: databaseVersion(db), ledger: waterfallLedger(db, filter) }));
+    answer({ type: 'ledger', key, ...read() });
+  } catch (error) {
+    answer({ type: 'failed', key, message: (error as Error).message });
+  }
+});
+answer({ type: 'ready' });

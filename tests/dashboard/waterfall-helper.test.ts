@@ -1,0 +1,170 @@
+// The views' waterfall ledgers worked out on the helper's thread (dashboard.waterfall-helper.ts, a read-only
+// connection of its own) while the server's thread adds up the summary: the same waterfalls as worked out on the
+// server's thread alone, for searches, steps, days in the past, ranges and selections; a write between the helper's
+// read and the view's; a helper that cannot open the database; its end after a quiet spell and before an export.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
+import { packStaleFacts } from '../../server/dashboard/dashboard.packing.ts';
+import { cachedSummary, cachedWaterfall, ReadCache, waterfallAhead } from '../../server/dashboard/dashboard.reads.ts';
+import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
+import { WaterfallHelper } from '../../server/dashboard/dashboard.waterfall-helper.ts';
+import { generatePledges } from '../../server/import/generate.ts';
+import { collectBeforeLongWork, releaseBeforeLongWork } from '../../server/platform/memory.ts';
+import { parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
+import { addPledge, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
+
+let ctx: TestContext;
+const helpers: WaterfallHelper[] = [];
+beforeAll(() => {
+  ctx = freshApp({ seed: false });
+  generatePledges(ctx.db, { rows: 6_000, seed: 11 });
+  packStaleFacts(ctx.db);
+}, 60_000);
+afterAll(() => {
+  for (const helper of helpers) helper.close();
+  ctx?.cleanup();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A helper over the test's database file, each view's ledger waited for as long as a slow machine needs. */
+function newHelper(file = ctx.file, idleMs = 60_000): WaterfallHelper {
+  const helper = new WaterfallHelper(file, { idleMs, waitMs: 30_000 });
+  helpers.push(helper);
+  return helper;
+}
+
+/** Starts the helper's thread and waits until it takes a view (its first ledger read and dropped). */
+async function ready(helper: WaterfallHelper): Promise<void> {
+  const filter = parseFilter({ sector: 'Energy' }, TEST_TODAY);
+  for (let tries = 0; !helper.ask('warm-up', filter); tries++) {
+    if (tries > 600) throw new Error('the helper never became ready');
+    await sleep(50);
+  }
+  expect(helper.take(ctx.db, 'warm-up')).not.toBeNull();
+}
+
+/** The view's waterfall as a reader's request works it out with the helper: asked ahead, then the summary, then it. */
+function throughHelper(cache: ReadCache, filter: PledgeFilter) {
+  waterfallAhead(cache, filter);
+  cachedSummary(cache, ctx.db, filter);
+  return cachedWaterfall(cache, ctx.db, filter);
+}
+
+/** The views a reader asks for that read their waterfall: searches, steps, days in the past, ranges, selections. */
+const VIEWS: Record<string, string | string[]>[] = [
+  { q: 'ing' },
+  { q: 'energy' },
+  { q: 'center 1', sector: 'Energy' },
+  { step: 'not_new' },
+  { step: 'not_investment', q: 'Steel' },
+  { step: 'outside_us', country: 'Germany' },
+  { step: 'overlaps' },
+  { as_of: '2024-06-30', q: 'supply' },
+  { as_of: '2023-01-01', sector: 'Energy' },
+  { as_of: '2022-06-30', min: '1B' },
+  { max: '1B', from: '2019' },
+  { overdue: '1' },
+  { pledger: 'Nvidia', from: '2020' },
+  { status: 'completed', country: 'Japan' },
+];
+
+describe('the waterfall helper', () => {
+  it('gives every view the waterfall the server’s thread works out alone, from its own connection', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    let deducting = 0;
+    for (const view of VIEWS) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const used = helper.counts.used;
+      const waterfall = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+      expect(helper.counts.used, JSON.stringify(view)).toBe(used + 1);
+      expect(waterfall, JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      if (waterfall.steps.filter((step) => step.deducted_usd > 0).length >= 3) deducting++;
+    }
+    // What the comparison covers: views whose ledgers take dollars off in several steps.
+    expect(deducting).toBeGreaterThan(VIEWS.length / 2);
+  }, 120_000);
+
+  it('is not waited for on a view whose summary is kept, nor on a day’s view its per-field sums serve', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
+    const filter = parseFilter({ q: 'plant' }, TEST_TODAY);
+    cachedSummary(cache, ctx.db, filter);
+    waterfallAhead(cache, filter);
+    waterfallAhead(cache, parseFilter({ as_of: '2023-06-30' }, TEST_TODAY));
+    expect(helper.counts.asked).toBe(1);
+    expect(cachedWaterfall(cache, ctx.db, filter)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('is not used when a write came between its read and the view’s: the view works its ledger out again', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    const filter = parseFilter({ q: 'Written between' }, TEST_TODAY);
+    const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
+    waterfallAhead(cache, filter);
+    for (let tries = 0; helper.busy; tries++) {
+      if (tries > 600) throw new Error('the helper never answered');
+      await sleep(50);
+    }
+    // The helper read the view with no pledge in it; two are written before the view reads its waterfall, one of
+    // them of $0, which the ledger works out (no step lists it).
+    addPledge(ctx.db, { pledger: 'Written between', project: 'A plant', amount_usd: 7_000_000_000, us_share_pct: 50 });
+    addPledge(ctx.db, { pledger: 'Written between', project: 'A promise', amount_usd: 0, us_share_pct: 50 });
+    const used = helper.counts.used;
+    const waterfall = cachedWaterfall(cache, ctx.db, filter);
+    expect(helper.counts.used).toBe(used);
+    expect(waterfall.announced_usd).toBe(7_000_000_000);
+    expect(waterfall.steps.find((step) => step.step === 'not_new')!.pledge_count).toBe(1);
+    expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('leaves the views to the server’s thread when it cannot open the database', async () => {
+    const helper = newHelper(`${ctx.file}.missing`);
+    const filter = parseFilter({ q: 'energy', min: '1B' }, TEST_TODAY);
+    expect(helper.ask('first', filter)).toBe(false);
+    expect(helper.running).toBe(true);
+    for (let tries = 0; helper.running; tries++) {
+      if (tries > 600) throw new Error('the helper never ended');
+      await sleep(50);
+    }
+    const waterfall = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+    expect(helper.counts.used).toBe(0);
+    expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('ends after a quiet spell, and before an export, and starts again with the next view', async () => {
+    const helper = newHelper(ctx.file, 300);
+    await ready(helper);
+    expect(helper.running).toBe(true);
+    await sleep(1_000);
+    expect(helper.running).toBe(false);
+    await ready(helper);
+    expect(helper.counts.started).toBe(2);
+    const release = releaseBeforeLongWork(() => helper.close());
+    try {
+      collectBeforeLongWork();
+    } finally {
+      release();
+    }
+    expect(helper.running).toBe(false);
+  }, 60_000);
+
+  it('serves the dashboard and the summary API over HTTP with the same waterfall', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
+    const app = createApp({ db: ctx.db, today: () => TEST_TODAY, cache, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false } });
+    const filter = parseFilter({ q: 'data', sector: 'Energy' }, TEST_TODAY);
+    const used = helper.counts.used;
+    const summary = await request(app).get('/api/summary?q=data&sector=Energy').expect(200);
+    expect(helper.counts.used).toBe(used + 1);
+    expect(summary.body.waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+    const page = await request(app).get('/?step=not_new&q=plant').expect(200);
+    expect(helper.counts.used).toBe(used + 2);
+    expect(page.text).toContain('waterfall');
+  }, 60_000);
+});
