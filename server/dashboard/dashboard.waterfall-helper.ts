@@ -31,10 +31,14 @@ export type HelperReply =
   | { type: 'failed'; key: string; message: string };
 
 export interface HelperOptions {
-  /** How long the helper stays without a view before it ends (its thread and connection hold about 10 MB). */
+  /** How long the helper stays without a view before it ends (its thread and connection hold 13-14 MB). */
   idleMs?: number;
   /** The longest the server's thread waits for a ledger; past it, it works the ledger out itself. */
   waitMs?: number;
+  /** How long after its thread failed the helper is not started again (the views work their ledgers out meanwhile). */
+  retryMs?: number;
+  /** Told why the helper's thread failed. */
+  onError?: (error: Error) => void;
 }
 
 export class WaterfallHelper {
@@ -46,17 +50,17 @@ export class WaterfallHelper {
   private working: string | null = null;
   private reply: Exclude<HelperReply, { type: 'ready' }> | null = null;
   private idle: NodeJS.Timeout | null = null;
-  private readonly idleMs: number;
-  private readonly waitMs: number;
-  /** Ledgers asked of the helper, and those the server's thread used. */
+  private readonly options: Required<HelperOptions>;
+  /** When the helper's thread last failed (performance.now()). */
+  private failedAt = -Infinity;
+  /** Ledgers asked of the helper, those the server's thread used, and the helper's threads started. */
   readonly counts = { asked: 0, used: 0, started: 0 };
 
   constructor(
     private readonly file: string,
-    { idleMs = 2_000, waitMs = 1_000 }: HelperOptions = {},
+    { idleMs = 2_000, waitMs = 1_000, retryMs = 60_000, onError = () => {} }: HelperOptions = {},
   ) {
-    this.idleMs = idleMs;
-    this.waitMs = waitMs;
+    this.options = { idleMs, waitMs, retryMs, onError };
   }
 
   /**
@@ -66,7 +70,7 @@ export class WaterfallHelper {
   ask(key: string, filter: PledgeFilter): boolean {
     this.readReplies();
     this.keepAwake();
-    if (this.worker === null) this.start();
+    if (this.worker === null && performance.now() - this.failedAt >= this.options.retryMs) this.start();
     if (!this.ready || this.working !== null) return false;
     this.working = key;
     this.reply = null;
@@ -81,7 +85,7 @@ export class WaterfallHelper {
    */
   take(db: Db, key: string): LedgerSums | null {
     if (this.working !== key && this.reply?.key !== key) return null;
-    const deadline = performance.now() + this.waitMs;
+    const deadline = performance.now() + this.options.waitMs;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       this.readReplies();
@@ -126,11 +130,15 @@ export class WaterfallHelper {
     const input: HelperInput = { file: this.file, port: port2, signal: this.signal };
     const worker = startWorker(import.meta.url, 'waterfall.worker', { workerData: input, transferList: [port2] });
     worker.unref();
-    // An error ends the thread: the views work their ledgers out themselves until the next starts one.
+    // An error ends the thread: the views work their ledgers out themselves, and retryMs later one starts again.
     const ended = () => {
       if (this.worker === worker) this.forget();
     };
-    worker.on('error', ended);
+    worker.on('error', (error) => {
+      this.failedAt = performance.now();
+      this.options.onError(error);
+      ended();
+    });
     worker.on('exit', ended);
     this.worker = worker;
     this.port = port1;
@@ -170,7 +178,7 @@ export class WaterfallHelper {
       this.readReplies();
       if (this.working !== null) this.keepAwake();
       else this.close();
-    }, this.idleMs);
+    }, this.options.idleMs);
     this.idle.unref();
   }
 }

@@ -122,8 +122,10 @@ describe('the waterfall helper', () => {
     expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
   }, 60_000);
 
-  it('leaves the views to the server’s thread when it cannot open the database', async () => {
-    const helper = newHelper(`${ctx.file}.missing`);
+  it('leaves the views to the server’s thread when it cannot open the database, says why, and waits to retry', async () => {
+    const errors: Error[] = [];
+    const helper = new WaterfallHelper(`${ctx.file}.missing`, { waitMs: 30_000, retryMs: 60_000, onError: (error) => errors.push(error) });
+    helpers.push(helper);
     const filter = parseFilter({ q: 'energy', min: '1B' }, TEST_TODAY);
     expect(helper.ask('first', filter)).toBe(false);
     expect(helper.running).toBe(true);
@@ -131,9 +133,14 @@ describe('the waterfall helper', () => {
       if (tries > 600) throw new Error('the helper never ended');
       await sleep(50);
     }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'SQLITE_CANTOPEN' });
     const waterfall = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
     expect(helper.counts.used).toBe(0);
     expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+    // Not started again for every view while it would fail again.
+    expect(helper.running).toBe(false);
+    expect(helper.counts.started).toBe(1);
   }, 60_000);
 
   it('ends after a quiet spell, and before an export, and starts again with the next view', async () => {
