@@ -24,7 +24,7 @@ export function chartCardsRouter(db: Db, cache: ReadCache): Router {
     // In the language its address names (?lang), else English: a robot fetching it sends none worth following.
     const language = addressedLanguage(req);
     const words = wordsOf(language);
-    const figures = viewFigures(summaryAndWaterfallOf(filter), waterfallOf(filter), words);
+    const figures = viewFigures(summaryAndWaterfallOf(filter, true), waterfallOf(filter), words);
     sendCard(res, await chartCard(name, chartsOf(filter, words)[CHART_DATA_KEYS[name]], { title: embedTitle(name, filter, words), figures }, language));
   });
 

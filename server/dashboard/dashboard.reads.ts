@@ -9,6 +9,8 @@ import { summarize, timelineBetween, timelineByDate, timelineUpTo, type Summary,
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { computeWaterfall, type Waterfall } from './dashboard.waterfall.ts';
 import type { WaterfallHelper } from './dashboard.waterfall-helper.ts';
+import { listConcessions } from '../events/concessions.repository.ts';
+import type { ConcessionRow } from '../events/event.model.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { countPledges, searchMatchIds, stepLedgerMatches } from '../pledges/pledges.sql.ts';
@@ -164,13 +166,22 @@ function waterfallKey(filter: PledgeFilter): string {
  * ledger, to work out while this thread adds up the summary (dashboard.waterfall-helper.ts). Not for a view whose
  * summary is kept or quickly made (a day's per-field sums: readsMargins), whose ledger is then worked out here
  * sooner than waited for (the helper works out a day's statuses then afresh), nor for the view without a filter
- * (kept from start).
+ * (kept from start). concessions: the page reads the view's concessions too (its charts), which the helper reads for
+ * a search besides.
  */
-export function waterfallAhead(cache: ReadCache, filter: PledgeFilter): void {
+export function waterfallAhead(cache: ReadCache, filter: PledgeFilter, concessions = false): void {
   if (cache.waterfalls === null || isEmptyFilter(filter) || readsMargins(filter)) return;
   const key = waterfallKey(filter);
   if (cache.peek(key) !== undefined || cache.peek(`summary:${JSON.stringify(filter)}`) !== undefined) return;
-  cache.waterfalls.ask(key, filter);
+  cache.waterfalls.ask(key, filter, concessions && filter.q !== null);
+}
+
+/**
+ * The concessions the charts join to the view's pledges (at most limit): as the waterfall helper read them for a
+ * search (waterfallAhead) at this data version, else read here. viewPledges: how many pledges the view has.
+ */
+export function viewConcessions(cache: ReadCache, db: Db, filter: PledgeFilter, limit: number, viewPledges: number): ConcessionRow[] {
+  return cache.waterfalls?.takeConcessions(db, waterfallKey(filter)) ?? listConcessions(db, { filter: { pledges: filter, types: [] }, limit, viewPledges });
 }
 
 /**

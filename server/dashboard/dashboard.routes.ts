@@ -25,7 +25,7 @@ export function dashboardRouter(db: Db, cache = new ReadCache(db)): Router {
 
   router.get('/', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
-    const summary = summaryAndWaterfallOf(filter);
+    const summary = summaryAndWaterfallOf(filter, true);
     const events = eventsOf(filter);
     // The page, its charts and its link card in the page's language; the card's image too (its address names it).
     const language = languageOf(res);

@@ -11,6 +11,7 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { startWorker } from '../platform/threads.ts';
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { LedgerSums } from './dashboard.waterfall.ts';
+import type { ConcessionRow } from '../events/event.model.ts';
 
 /** What the helper thread is given: the database file, its end of the channel, and the word it bumps on a reply. */
 export interface HelperInput {
@@ -19,15 +20,19 @@ export interface HelperInput {
   signal: Int32Array;
 }
 
-/** A view's ledger to work out, under the key the server's thread keeps it by. */
+/**
+ * A view's ledger to work out, under the key the server's thread keeps it by; concessions: its concessions for the
+ * charts too (a search's: the server's thread would read them after its summary, 20-30 ms of a broad one).
+ */
 export interface HelperJob {
   key: string;
   filter: PledgeFilter;
+  concessions: boolean;
 }
 
 export type HelperReply =
   | { type: 'ready' }
-  | { type: 'ledger'; key: string; version: string; ledger: LedgerSums }
+  | { type: 'ledger'; key: string; version: string; ledger: LedgerSums; concessions: ConcessionRow[] | null }
   | { type: 'failed'; key: string; message: string };
 
 export interface HelperOptions {
@@ -53,8 +58,8 @@ export class WaterfallHelper {
   private readonly options: Required<HelperOptions>;
   /** When the helper's thread last failed (performance.now()). */
   private failedAt = -Infinity;
-  /** Ledgers asked of the helper, those the server's thread used, and the helper's threads started. */
-  readonly counts = { asked: 0, used: 0, started: 0 };
+  /** Ledgers asked of the helper, those the server's thread used, concessions it used, and the helper's threads started. */
+  readonly counts = { asked: 0, used: 0, concessions: 0, started: 0 };
 
   constructor(
     private readonly file: string,
@@ -67,7 +72,7 @@ export class WaterfallHelper {
    * Asks the helper for the ledger of the view under key, when it is running, ready and free (returns true); else
    * starts it for the views to come, if it is not running.
    */
-  ask(key: string, filter: PledgeFilter): boolean {
+  ask(key: string, filter: PledgeFilter, concessions = false): boolean {
     this.readReplies();
     this.keepAwake();
     if (this.worker === null && performance.now() - this.failedAt >= this.options.retryMs) this.start();
@@ -75,7 +80,7 @@ export class WaterfallHelper {
     this.working = key;
     this.reply = null;
     this.counts.asked++;
-    this.port!.postMessage({ key, filter } satisfies HelperJob);
+    this.port!.postMessage({ key, filter, concessions } satisfies HelperJob);
     return true;
   }
 
@@ -84,18 +89,27 @@ export class WaterfallHelper {
    * when the helper was not asked for it, failed, took longer than waitMs, or read another version.
    */
   take(db: Db, key: string): LedgerSums | null {
+    const reply = this.settled(db, key);
+    if (reply !== null) this.counts.used++;
+    return reply?.ledger ?? null;
+  }
+
+  /** The concessions of the view under key, as take() gives its ledger; null also when they were not asked for. */
+  takeConcessions(db: Db, key: string): ConcessionRow[] | null {
+    const concessions = this.settled(db, key)?.concessions ?? null;
+    if (concessions !== null) this.counts.concessions++;
+    return concessions;
+  }
+
+  /** The reply for key (kept until the next view is asked for), waited for, if it is usable at db's data version. */
+  private settled(db: Db, key: string): Extract<HelperReply, { type: 'ledger' }> | null {
     if (this.working !== key && this.reply?.key !== key) return null;
     const deadline = performance.now() + this.options.waitMs;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       this.readReplies();
       const reply = this.reply;
-      if (reply !== null && reply.key === key) {
-        this.reply = null;
-        if (reply.type === 'failed' || reply.version !== databaseVersion(db)) return null;
-        this.counts.used++;
-        return reply.ledger;
-      }
+      if (reply !== null && reply.key === key) return reply.type === 'failed' || reply.version !== databaseVersion(db) ? null : reply;
       // The helper ended (an error, or close) before it answered.
       if (this.working !== key) return null;
       const left = deadline - performance.now();

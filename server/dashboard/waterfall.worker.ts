@@ -1,10 +1,13 @@
-// The waterfall helper's thread (dashboard.waterfall-helper.ts): works out the ledger of each view it is given on a
-// read-only connection of its own, in one read transaction with the data version it read, and bumps the shared
-// word after each reply so that the server's thread, waiting on it, wakes.
+// The waterfall helper's thread (dashboard.waterfall-helper.ts): works out the ledger of each view it is given (and a
+// search's concessions) on a read-only connection of its own, in one read transaction with the data version it read,
+// and bumps the shared word after each reply so that the server's thread, waiting on it, wakes.
 import { workerData } from 'node:worker_threads';
 import { openReader } from '../platform/db.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
 import { waterfallLedger } from './dashboard.waterfall.ts';
+import { MAX_CONCESSION_JOINS } from './dashboard.charts.ts';
+import { listConcessions } from '../events/concessions.repository.ts';
+import { searchMatches } from '../pledges/pledges.sql.ts';
 import type { HelperInput, HelperJob, HelperReply } from './dashboard.waterfall-helper.ts';
 
 const { file, port, signal } = workerData as HelperInput;
@@ -16,9 +19,18 @@ const answer = (reply: HelperReply) => {
   Atomics.notify(signal, 0);
 };
 
-port.on('message', ({ key, filter }: HelperJob) => {
+port.on('message', ({ key, filter, concessions }: HelperJob) => {
   try {
-    const read = db.transaction(() => ({ version: databaseVersion(db), ledger: waterfallLedger(db, filter) }));
+    const read = db.transaction(() => ({
+      version: databaseVersion(db),
+      ledger: waterfallLedger(db, filter),
+      // A search's concessions as the charts read them: a view of a search reads its every match whatever it selects
+      // besides (pledgesRead), so the count it is given is the search's own.
+      concessions:
+        concessions && filter.q !== null
+          ? listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: searchMatches(db, filter.q) })
+          : null,
+    }));
     answer({ type: 'ledger', key, ...read() });
   } catch (error) {
     answer({ type: 'failed', key, message: (error as Error).message });

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
 import { packStaleFacts } from '../../server/dashboard/dashboard.packing.ts';
-import { cachedSummary, cachedWaterfall, ReadCache, waterfallAhead } from '../../server/dashboard/dashboard.reads.ts';
+import { cachedSummary, cachedWaterfall, ReadCache, viewConcessions, waterfallAhead } from '../../server/dashboard/dashboard.reads.ts';
+import { MAX_CONCESSION_JOINS } from '../../server/dashboard/dashboard.charts.ts';
+import { listConcessions } from '../../server/events/concessions.repository.ts';
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { WaterfallHelper } from '../../server/dashboard/dashboard.waterfall-helper.ts';
 import { generatePledges } from '../../server/import/generate.ts';
@@ -46,12 +48,19 @@ async function ready(helper: WaterfallHelper): Promise<void> {
   expect(helper.take(ctx.db, 'warm-up')).not.toBeNull();
 }
 
-/** The view's waterfall as a reader's request works it out with the helper: asked ahead, then the summary, then it. */
+/**
+ * The view's waterfall and the concessions its charts join, as a reader's dashboard works them out with the helper:
+ * asked ahead, then the summary, the concessions, the waterfall.
+ */
 function throughHelper(cache: ReadCache, filter: PledgeFilter) {
-  waterfallAhead(cache, filter);
-  cachedSummary(cache, ctx.db, filter);
-  return cachedWaterfall(cache, ctx.db, filter);
+  waterfallAhead(cache, filter, true);
+  const summary = cachedSummary(cache, ctx.db, filter);
+  const concessions = viewConcessions(cache, ctx.db, filter, MAX_CONCESSION_JOINS, summary.totals.pledge_count);
+  return { waterfall: cachedWaterfall(cache, ctx.db, filter), concessions, summary };
 }
+
+/** The concessions the charts join, read on the server's thread alone. */
+const concessionsHere = (filter: PledgeFilter, viewPledges: number) => listConcessions(ctx.db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges });
 
 /** The views a reader asks for that read their waterfall: searches, steps, days in the past, ranges, selections. */
 const VIEWS: Record<string, string | string[]>[] = [
@@ -76,16 +85,22 @@ describe('the waterfall helper', () => {
     const helper = newHelper();
     await ready(helper);
     let deducting = 0;
+    let joined = 0;
     for (const view of VIEWS) {
       const filter = parseFilter(view, TEST_TODAY);
-      const used = helper.counts.used;
-      const waterfall = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+      const { used, concessions: taken } = helper.counts;
+      const { waterfall, concessions, summary } = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
       expect(helper.counts.used, JSON.stringify(view)).toBe(used + 1);
       expect(waterfall, JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      // A search's concessions come from the helper too, the same as read here.
+      expect(helper.counts.concessions, JSON.stringify(view)).toBe(taken + (filter.q === null ? 0 : 1));
+      expect(concessions, JSON.stringify(view)).toEqual(concessionsHere(filter, summary.totals.pledge_count));
       if (waterfall.steps.filter((step) => step.deducted_usd > 0).length >= 3) deducting++;
+      if (filter.q !== null && concessions.length > 0) joined++;
     }
-    // What the comparison covers: views whose ledgers take dollars off in several steps.
+    // What the comparison covers: views whose ledgers take dollars off in several steps, searches with concessions.
     expect(deducting).toBeGreaterThan(VIEWS.length / 2);
+    expect(joined).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
   it('is not waited for on a view whose summary is kept, nor on a day’s view its per-field sums serve', async () => {
@@ -135,7 +150,7 @@ describe('the waterfall helper', () => {
     }
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'SQLITE_CANTOPEN' });
-    const waterfall = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+    const { waterfall } = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
     expect(helper.counts.used).toBe(0);
     expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
     // Not started again for every view while it would fail again.
