@@ -5,23 +5,18 @@
 // is promoted to the old generation and left there as garbage once the page is answered. V8 collects the old
 // generation only once it has grown past a limit set from what was live at the last collection, and on its own
 // only seconds into a quiet spell; between, the process holds the garbage of every page computed since. With
-// --expose-gc (npm start) the server collects it itself: once it has been quiet for QUIET_MS after answers that grew
-// the heap by GROWTH, and at once (a plain collection) whenever the heap has grown by BOUND, however busy it is.
-// A collection run at once after an answer falls on the next request, which has often come meanwhile: 20-40 ms of
-// each view in a run of uncached views; in quiet time it costs no reader anything.
+// --expose-gc (npm start) these collect it themselves, at most once per GROWTH of new heap.
 //
 // A collection frees the old generation's dead objects but moves the live ones off only some of its pages: the
-// others stay the process's, each partly filled. The quiet collection compacts the old generation, so that V8 gives
-// back every page it leaves empty (docs/performance.md, "Memory after large answers").
+// others stay the process's, each partly filled. Once the server has been quiet for QUIET_MS after such a
+// collection, it collects again, compacting the old generation, so that V8 gives back every page it leaves empty
+// (docs/performance.md, "Memory after large answers").
 import v8 from 'node:v8';
 
-/** Heap grown since the last collection past which the server compacts once it is quiet (bytes). */
+/** Heap grown since the last collection past which a large read collects (bytes). */
 const GROWTH = 16 * 1024 * 1024;
 
-/** Heap grown since the last collection past which the server collects at once, busy or not (bytes). */
-const BOUND = 48 * 1024 * 1024;
-
-/** How long no request must have come or gone, after answers that grew the heap, before it is compacted (ms). */
+/** How long no request must have come or gone, after a large answer's collection, before the heap is compacted (ms). */
 export const QUIET_MS = 1_000;
 
 export interface Collections {
@@ -73,13 +68,12 @@ export function memoryKeeper(collections: Collections | null): MemoryKeeper {
     }, wait).unref();
   };
   const collectIfGrown = () => {
-    const grown = collections.heapUsed() - liveAfterLast;
-    if (grown >= GROWTH) whenQuiet(QUIET_MS);
-    if (scheduled || grown < BOUND) return;
+    if (scheduled || collections.heapUsed() - liveAfterLast < GROWTH) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
       collect(false);
+      whenQuiet(QUIET_MS);
     });
   };
   return {
