@@ -67,14 +67,14 @@ async function start(): Promise<void> {
 
   // Statistics for the query planner, refreshed when the tables have grown or changed a lot (cheap otherwise).
   housekeeping(logger, 'Refreshing the query planner statistics', () => db.pragma('optimize=0x10002'));
-  // The reads every first reader would wait for, before any asks.
   // The views' waterfall ledgers worked out on a thread of their own beside this one (dashboard.waterfall-helper.ts).
   const waterfalls = new WaterfallHelper(config.databasePath, {
     onError: (error) => logger.warn({ err: error }, 'The waterfall helper thread failed; the views work their waterfalls out themselves for a minute'),
   });
-  // Its thread and connection hold memory (about 10 MB at rest) that an export of every pledge has better use for.
+  // Its thread and connection hold 13-14 MB while it runs, which an export of every pledge has better use for.
   releaseBeforeLongWork(() => waterfalls.close());
   const cache = new ReadCache(db, utcToday, waterfalls);
+  // The reads every first reader would wait for, before any asks.
   const warming = Date.now();
   warmReads(cache, db, utcToday());
   logger.info(`Dashboard aggregates ready in ${Date.now() - warming} ms`);

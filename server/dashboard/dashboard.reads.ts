@@ -124,7 +124,7 @@ function cachedOverdue(cache: ReadCache, db: Db, filter: PledgeFilter): OverdueT
 }
 
 export function cachedSummary(cache: ReadCache, db: Db, filter: PledgeFilter): Summary {
-  return cache.get(`summary:${JSON.stringify(filter)}`, () =>
+  return cache.get(summaryKey(filter), () =>
     summarize(
       db,
       filter,
@@ -161,6 +161,10 @@ function waterfallKey(filter: PledgeFilter): string {
   return `waterfall:${JSON.stringify(filter)}`;
 }
 
+function summaryKey(filter: PledgeFilter): string {
+  return `summary:${JSON.stringify(filter)}`;
+}
+
 /**
  * Before a view's summary, when its waterfall will be read after it: asks the waterfall helper for the view's
  * ledger, to work out while this thread adds up the summary (dashboard.waterfall-helper.ts). Not for a view whose
@@ -172,7 +176,7 @@ function waterfallKey(filter: PledgeFilter): string {
 export function waterfallAhead(cache: ReadCache, filter: PledgeFilter, concessions = false): void {
   if (cache.waterfalls === null || isEmptyFilter(filter) || readsMargins(filter)) return;
   const key = waterfallKey(filter);
-  if (cache.peek(key) !== undefined || cache.peek(`summary:${JSON.stringify(filter)}`) !== undefined) return;
+  if (cache.peek(key) !== undefined || cache.peek(summaryKey(filter)) !== undefined) return;
   cache.waterfalls.ask(key, filter, concessions && filter.q !== null);
 }
 
