@@ -156,7 +156,12 @@ export class ResponseCache {
     if (identity.length > this.maxBytes / 4) return undefined;
     const etag = `W/"${crypto.createHash('sha1').update(identity).digest('base64url').slice(0, 27)}"`;
     const entry = { key, headers, etag, identity, compressible: compress, gzip: null, br: null, bytes: identity.length, hits: 0 };
-    this.entries.delete(key);
+    // An answer made again for a key it holds (two readers missed it at once) replaces the old one, bytes and all.
+    const replaced = this.entries.get(key);
+    if (replaced) {
+      this.entries.delete(key);
+      this.bytes -= replaced.bytes;
+    }
     this.entries.set(key, entry);
     this.grown(identity.length);
     return entry;

@@ -146,6 +146,22 @@ describe('ResponseCache', () => {
     expect(png.bytes).toBe(4);
   });
 
+  it('counts an answer made again for a key it holds once, and keeps the others', () => {
+    ctx = freshApp();
+    const cache = new ResponseCache(ctx.db, 4000, () => TEST_TODAY);
+    cache.set('/events', [], 'e'.repeat(900));
+    const dashboard = 'd'.repeat(900);
+    // Readers who missed the dashboard at once each make it; the last one made is kept, counted once.
+    for (let made = 0; made < 6; made++) cache.set('/', [], dashboard);
+    const kept = cache.get('/')!;
+    expect(cache.body(kept, 'br')).toEqual(zlib.brotliCompressSync(dashboard, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }));
+    expect(cache.get('/events')?.identity.toString()).toBe('e'.repeat(900));
+    // The bound still holds: answers past it drop the oldest.
+    for (const path of ['/a', '/b', '/c']) cache.set(path, [], 'x'.repeat(900));
+    expect(cache.get('/')).toBeUndefined();
+    expect(cache.get('/c')).toBeDefined();
+  });
+
   it('sends an answer asked for again in brotli at its best quality: smaller, the same page, the same ETag', async () => {
     ctx = freshApp();
     const cache = new ResponseCache(ctx.db, undefined, () => TEST_TODAY);
