@@ -4,7 +4,8 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER } from '../pledges/pledges.filter.ts';
 import type { WaterfallStep } from '../pledges/pledge.model.ts';
-import { packedPass, type PackedStep, type PackedView } from './dashboard.packed.ts';
+import { packedPass } from './dashboard.packed.ts';
+import type { PackedStep, PackedView } from './dashboard.packed-pass.ts';
 import { BLOCK_SHIFT, codesOf } from './dashboard.packing.ts';
 
 /** The pledges the pass runs over at start for each kind of view (warmPackedPass): its first two blocks' at most. */
