@@ -5,7 +5,7 @@
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import { datedBy } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, groupKey, unmatchedField } from './dashboard.groups.ts';
-import { FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, groupCodes, NONE, type Codes, type CubeGroupFields } from './dashboard.packing.ts';
+import { FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, NONE, statusTwins, type Codes, type CubeGroupFields } from './dashboard.packing.ts';
 import { rank, type BlockPart, type Ranking } from './dashboard.packed-blocks.ts';
 import { STATUSES, type WaterfallStep } from '../pledges/pledge.model.ts';
 
@@ -138,7 +138,6 @@ export class Pass {
   readonly byPerYear: Ranking;
   readonly extraGroups: CubeGroupFields[];
   readonly extraCodes: Map<string, number>;
-  byKey: Map<string, number> | null;
 
   constructor(
     readonly known: Codes,
@@ -180,7 +179,8 @@ export class Pass {
     this.kindListed = new Uint8Array(groupCount);
     if (this.rowMode === ROW_NOT_INVESTMENT) known.groups.forEach((fields, code) => (this.kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
     // As of a day: the pledges whose status changed since, moved to their group of then.
-    this.moved = new Int32Array(range.as_of !== null ? groupCount * STATUSES.length : 0).fill(-1);
+    // Each group and status then: its twin group (statusTwins), or -1 until groupThen adds a group no pledge has today.
+    this.moved = range.as_of !== null ? statusTwins(known).slice() : new Int32Array(0);
     this.groupCapacity = groupCount;
     this.groupCounts = new Float64Array(groupCount * G_COUNTS);
     this.groupSums = new Float64Array(groupCount * G_SUMS);
@@ -200,7 +200,6 @@ export class Pass {
     this.byPerYear = { values: [], ids: [] };
     this.extraGroups = [];
     this.extraCodes = new Map();
-    this.byKey = null;
   }
 
   /** A group's six fields: one of the known groups, or one added for an as-of view (extraGroups). */
@@ -209,14 +208,13 @@ export class Pass {
     return code < groupCount ? this.known.groups[code]! : this.extraGroups[code - groupCount]!;
   }
 
-  /** The group of code's fields with the status then (an index of STATUSES), added when no pledge has it today. */
+  /** The group of code's fields with the status then (an index of STATUSES) that no pledge has today, added. */
   groupThen(code: number, status: number): number {
     const { known } = this;
     const groupCount = known.groups.length;
     const fields = { ...known.groups[code]!, status: STATUSES[status]! };
     const key = groupKey(fields);
-    this.byKey ??= groupCodes(known);
-    const existing = this.byKey.get(key) ?? this.extraCodes.get(key);
+    const existing = this.extraCodes.get(key);
     if (existing !== undefined) return existing;
     const added = groupCount + this.extraGroups.length;
     this.extraGroups.push(fields);

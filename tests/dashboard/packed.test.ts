@@ -11,7 +11,7 @@ import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts'
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
 import { packedPass, packedServes } from '../../server/dashboard/dashboard.packed.ts';
-import { BLOCK_SHIFT, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
+import { BLOCK_SHIFT, codesOf, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
 import { summarize, type Summary } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
@@ -251,6 +251,9 @@ describe('a search’s dashboard from the packed facts', () => {
       const pass = packedPass(ctx.db, filter.q === null ? null : searchMatchIds(ctx.db, filter.q), filter.on, filter)!;
       const byKey = (cube: CubeGroup[]) => [...cube].sort((a, b) => (groupKey(a) < groupKey(b) ? -1 : 1));
       expect(byKey(pass.cube), JSON.stringify(view)).toEqual(byKey(cubeOf(ctx.db, filter)));
+      // Among them a group of a status then that no pledge has today (the others are statusTwins').
+      const today = new Set(codesOf(ctx.db).groups.map(groupKey));
+      expect(pass.cube.some((group) => !today.has(groupKey(group))), JSON.stringify(view)).toBe(true);
     }
     // Pledges with a step after the day: of several statuses then, some overdue then, some with several steps.
     const spans = ctx.db
