@@ -3,7 +3,7 @@
 // (Neumaier): amounts are whole dollars, so each addition's error is exact and the sum comes out as SQLite's exact
 // integer sum read as a JavaScript number, even past 2^53.
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
-import { datedBy } from '../pledges/pledges.filter.ts';
+import { datedBy, EMPTY_FILTER } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, groupKey, unmatchedField } from './dashboard.groups.ts';
 import { FLAG_NO_HORIZON, FLAG_OUTSIDE_US, FLAG_SHARE_KNOWN, FLAG_US_BOUND_POSITIVE, NONE, statusTwins, type Codes, type CubeGroupFields } from './dashboard.packing.ts';
 import { rank, type BlockPart, type Ranking } from './dashboard.packed-blocks.ts';
@@ -102,49 +102,53 @@ function stepMarks(step: PackedStep): Uint8Array {
  * view of each kind at a million pledges (docs/performance.md).
  */
 export class Pass {
+  known!: Codes;
+  range!: PackedView;
   // What the view keeps, worked out once a pass (packedPass).
-  readonly reached: Uint8Array;
-  readonly dated: Uint8Array;
-  readonly min: number;
-  readonly max: number;
-  readonly amounts: boolean;
-  readonly overdueOnly: boolean;
-  readonly fieldsAll: boolean;
-  readonly pledgersAll: boolean;
-  readonly inPledgers: Uint8Array;
-  readonly stepped: boolean;
-  readonly marks: Uint8Array;
-  readonly rowMode: number;
-  readonly moved: Int32Array;
+  reached!: Uint8Array;
+  dated!: Uint8Array;
+  min!: number;
+  max!: number;
+  amounts!: boolean;
+  overdueOnly!: boolean;
+  fieldsAll!: boolean;
+  pledgersAll!: boolean;
+  inPledgers!: Uint8Array;
+  stepped!: boolean;
+  marks!: Uint8Array;
+  rowMode!: number;
+  moved!: Int32Array;
   // Grown with the groups an as-of view's pledges had then that no pledge has today (groupThen).
-  groupCapacity: number;
-  inFields: Uint8Array;
-  kindListed: Uint8Array;
-  groupCounts: Float64Array;
-  groupSums: Float64Array;
-  groupErrors: Float64Array;
-  readonly dayCounts: Float64Array;
-  readonly dayDisclosed: Float64Array;
-  readonly daySums: Float64Array;
-  readonly dayErrors: Float64Array;
-  readonly dayFirst: Float64Array;
-  readonly pledgerCounts: Float64Array;
-  readonly pledgerSums: Float64Array;
-  readonly pledgerErrors: Float64Array;
-  readonly overdueSum: Float64Array;
-  readonly overdueError: Float64Array;
-  overdueCount: number;
-  readonly byAmount: Ranking;
-  readonly byPerYear: Ranking;
-  readonly extraGroups: CubeGroupFields[];
-  readonly extraCodes: Map<string, number>;
+  groupCapacity!: number;
+  inFields!: Uint8Array;
+  kindListed!: Uint8Array;
+  groupCounts!: Float64Array;
+  groupSums!: Float64Array;
+  groupErrors!: Float64Array;
+  dayCounts!: Float64Array;
+  dayDisclosed!: Float64Array;
+  daySums!: Float64Array;
+  dayErrors!: Float64Array;
+  dayFirst!: Float64Array;
+  pledgerCounts!: Float64Array;
+  pledgerSums!: Float64Array;
+  pledgerErrors!: Float64Array;
+  overdueSum!: Float64Array;
+  overdueError!: Float64Array;
+  overdueCount!: number;
+  byAmount!: Ranking;
+  byPerYear!: Ranking;
+  extraGroups!: CubeGroupFields[];
+  extraCodes!: Map<string, number>;
 
-  constructor(
-    readonly known: Codes,
-    readonly range: PackedView,
-    step: PackedStep | null,
-    on: string,
-  ) {
+  constructor() {
+    this.begin(NO_CODES, EMPTY_FILTER, null, '');
+  }
+
+  /** Sets the pass up for a view (packedPass), its accumulators at zero. */
+  begin(known: Codes, range: PackedView, step: PackedStep | null, on: string): this {
+    this.known = known;
+    this.range = range;
     const groupCount = known.values.group.length;
     const dayCount = known.values.day.length;
     const pledgerCount = known.values.pledger.length;
@@ -200,6 +204,12 @@ export class Pass {
     this.byPerYear = { values: [], ids: [] };
     this.extraGroups = [];
     this.extraCodes = new Map();
+    return this;
+  }
+
+  /** Lets go of the last view's accumulators (a few MB at a million pledges) once its pass is summed up. */
+  end(): void {
+    this.begin(NO_CODES, EMPTY_FILTER, null, '');
   }
 
   /** A group's six fields: one of the known groups, or one added for an as-of view (extraGroups). */
@@ -343,3 +353,15 @@ export class Pass {
     this.overdueCount = overdueCount;
   }
 }
+
+/** The codes of no pledge: what the pass holds between views. */
+const NO_CODES: Codes = { values: { group: [], day: [], pledger: [] }, codes: { group: new Map(), day: new Map(), pledger: new Map() }, groups: [], groupOrder: new Uint32Array(0), statusTwins: new Int32Array(0) };
+
+/**
+ * The one Pass every view's pass uses (packedPass, one at a time: it runs to its end within a turn). One object for
+ * the life of the process keeps one map: with a new Pass for each view, V8 dropped the chain of maps its constructor
+ * builds at the full collection after each view (it holds map transitions weakly once no instance lives), the next
+ * view's instance had new maps, and the loop's compiled code, which checks its receiver's map, was thrown away
+ * ("weak objects", node --trace-deopt-verbose) and compiled again in every view.
+ */
+export const PASS = new Pass();

@@ -8,11 +8,11 @@ import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
-import { codesOf, groupOrder } from './dashboard.packing.ts';
+import { codesOf, groupOrder, type Codes } from './dashboard.packing.ts';
 import type { Ranked } from './dashboard.summary.ts';
 import { blocksOf } from './dashboard.packed-blocks.ts';
 import { readsMargins } from './dashboard.as-of.ts';
-import { G_AMOUNT, G_COUNTS, G_DISCLOSED, G_KNOWN_SHARE, G_NO_HORIZON, G_OUTSIDE_US, G_PLEDGES, G_SHARE_BASE, G_SUMS, G_US, G_US_BOUND_POSITIVE, Pass, type PackedStep, type PackedView } from './dashboard.packed-pass.ts';
+import { G_AMOUNT, G_COUNTS, G_DISCLOSED, G_KNOWN_SHARE, G_NO_HORIZON, G_OUTSIDE_US, G_PLEDGES, G_SHARE_BASE, G_SUMS, G_US, G_US_BOUND_POSITIVE, PASS, type Pass, type PackedStep, type PackedView } from './dashboard.packed-pass.ts';
 
 /**
  * Whether a view's pass is added up from the packed facts: a search, the overdue pledges, an amount range, dates
@@ -49,15 +49,24 @@ export function packedPass(
   step: PackedStep | null = null,
 ): OnePass | null {
   const known = codesOf(db);
+  const pass = PASS.begin(known, range, step, on);
+  try {
+    for (const part of blocksOf(db, ids, range.as_of !== null)) {
+      // A block holding one of the ids was packed before another connection's write added it: the caller reads in SQL.
+      if (part === null) return null;
+      pass.add(part);
+    }
+    return summedUp(pass, known, step);
+  } finally {
+    pass.end();
+  }
+}
+
+/** The OnePass of a pass run over the view's pledges. */
+function summedUp(pass: Pass, known: Codes, step: PackedStep | null): OnePass {
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
   const pledgerCount = known.values.pledger.length;
-  const pass = new Pass(known, range, step, on);
-  for (const part of blocksOf(db, ids, range.as_of !== null)) {
-    // A block holding one of the ids was packed before another connection's write added it: the caller reads in SQL.
-    if (part === null) return null;
-    pass.add(part);
-  }
   const { groupCounts, groupSums, groupErrors, dayCounts, dayDisclosed, daySums, dayErrors, dayFirst, pledgerCounts, pledgerSums, pledgerErrors } = pass;
 
   // In the order SQL's GROUP BY gives them, so that any reader sees the same list (as of a day, the groups no pledge
