@@ -98,8 +98,8 @@ function stepMarks(step: PackedStep): Uint8Array {
  * V8 compiles add once the warm-up (dashboard.packed-warm.ts) has taken every branch of it, and keeps that code from
  * one pass to the next. With the loop inside packedPass, any site of its setup or its summing up that a view met for
  * the first time (a step's fields, a filter of another shape, the groups' order) threw the whole function's compiled
- * code away, the loop's with it: the pass ran on in the interpreter while V8 compiled it again, 100-200 ms of the first
- * view of each kind at a million pledges (docs/performance.md).
+ * code away, the loop's with it: the pass ran on in the interpreter while V8 compiled it again. One instance (PASS,
+ * below) serves every view, so that its map, which the compiled loop checks, never changes (docs/performance.md).
  */
 export class Pass {
   known!: Codes;
