@@ -8,7 +8,7 @@ import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
-import { codesOf, groupOrder, type Codes } from './dashboard.packing.ts';
+import { codesOf, groupOrder } from './dashboard.packing.ts';
 import type { Ranked } from './dashboard.summary.ts';
 import { blocksOf } from './dashboard.packed-blocks.ts';
 import { readsMargins } from './dashboard.as-of.ts';
@@ -56,14 +56,15 @@ export function packedPass(
       if (part === null) return null;
       pass.add(part);
     }
-    return summedUp(pass, known, step);
+    return summedUp(pass, step);
   } finally {
     pass.end();
   }
 }
 
 /** The OnePass of a pass run over the view's pledges. */
-function summedUp(pass: Pass, known: Codes, step: PackedStep | null): OnePass {
+function summedUp(pass: Pass, step: PackedStep | null): OnePass {
+  const { known } = pass;
   const groupCount = known.values.group.length;
   const dayCount = known.values.day.length;
   const pledgerCount = known.values.pledger.length;
