@@ -226,15 +226,38 @@ export const MANY = 'many';
 
 /**
  * The one grouped field whose selection a group misses, null when it misses none, MANY when more than one.
- * (The pledger selection is already applied by the pass.)
+ * (The pledger selection is already applied by the pass.) Every view's summary, facets and waterfall ask it of each
+ * of its groups (about 20,000 at a million pledges), so it names each of CUBE_FIELDS, in their order, rather than
+ * looping over their names: a property read by a name that changes from one read to the next is V8's slow, generic
+ * kind (3-5 ms against 7-9 for 60,000 groups, and 11 against 21 before V8 compiles it).
  */
 export function unmatchedField(group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>, filter: Pick<PledgeFilter, (typeof CUBE_FIELDS)[number]>): FacetField | null | typeof MANY {
   let missed: FacetField | null = null;
-  for (const field of CUBE_FIELDS) {
-    const wanted = filter[field] as string[];
-    if (wanted.length === 0 || wanted.includes(group[field])) continue;
+  if (misses(filter.sector, group.sector)) missed = 'sector';
+  if (misses(filter.status, group.status)) {
     if (missed !== null) return MANY;
-    missed = field;
+    missed = 'status';
+  }
+  if (misses(filter.country, group.country)) {
+    if (missed !== null) return MANY;
+    missed = 'country';
+  }
+  if (misses(filter.lever, group.lever)) {
+    if (missed !== null) return MANY;
+    missed = 'lever';
+  }
+  if (misses(filter.pledger_kind, group.pledger_kind)) {
+    if (missed !== null) return MANY;
+    missed = 'pledger_kind';
+  }
+  if (misses(filter.commitment_kind, group.commitment_kind)) {
+    if (missed !== null) return MANY;
+    missed = 'commitment_kind';
   }
   return missed;
+}
+
+/** Whether a selection (none: every value) leaves the value out. */
+function misses(wanted: readonly string[], value: string): boolean {
+  return wanted.length !== 0 && !wanted.includes(value);
 }
