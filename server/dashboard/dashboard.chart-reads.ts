@@ -16,7 +16,7 @@ export function chartReads(db: Db, cache: ReadCache) {
   // A page that reads the view's waterfall after its summary (and its charts: concessions): the waterfall's ledger
   // (a search's concessions), worked out beside it.
   const summaryAndWaterfallOf = (filter: PledgeFilter, charts = false) => {
-    waterfallAhead(cache, filter, charts);
+    waterfallAhead(cache, db, filter, charts);
     return summaryOf(filter);
   };
   // The same events under every filter: read once until a write. As of a date, those dated by then.

@@ -1,7 +1,8 @@
 // The waterfall's ledger worked out on a thread of its own (waterfall.worker.ts, a read-only connection of its own)
 // while the server's thread adds up the rest of the view: the ledger reads the view's related pledges one by one in
 // SQL (80-110 ms of a search or a step at a million pledges), the rest is the packed pass and the page, and the
-// two need nothing of each other but the data version, which the helper reports with its sums. The server's thread
+// two need nothing of each other but the data version, which the helper reports with its sums (and, for a step's
+// view, the step lists the server's thread already keeps, handed over rather than worked out again). The server's thread
 // waits for them when it reaches the waterfall (Atomics.wait, then receiveMessageOnPort: a request is worked out
 // without leaving its call stack), and works them out itself whenever the helper is not there, busy, failed, slow,
 // or read another version. The helper ends after a quiet spell and starts again with the next view.
@@ -12,6 +13,7 @@ import { startWorker } from '../platform/threads.ts';
 import type { PledgeFilter } from '../pledges/pledges.filter.ts';
 import type { LedgerSums } from './dashboard.waterfall.ts';
 import type { ConcessionRow } from '../events/event.model.ts';
+import type { StepLists } from '../pledges/pledges.waterfall.sql.ts';
 
 /** What the helper thread is given: the database file, its end of the channel, and the word it bumps on a reply. */
 export interface HelperInput {
@@ -22,17 +24,20 @@ export interface HelperInput {
 
 /**
  * A view's ledger to work out, under the key the server's thread keeps it by; concessions: its concessions for the
- * charts too (a search's: the server's thread would read them after its summary, 20-30 ms of a broad one).
+ * charts too (a search's: the server's thread would read them after its summary, 20-30 ms of a broad one); steps: a
+ * step view's lists of the view without its step, when the server's thread keeps them (the front page's, from
+ * start), which the helper keeps as given rather than run the ledger of every related pledge for them again.
  */
 export interface HelperJob {
   key: string;
   filter: PledgeFilter;
   concessions: boolean;
+  steps: StepLists | null;
 }
 
 export type HelperReply =
   | { type: 'ready' }
-  | { type: 'ledger'; key: string; version: string; ledger: LedgerSums; concessions: ConcessionRow[] | null }
+  | { type: 'ledger'; key: string; version: string; ledger: LedgerSums; concessions: ConcessionRow[] | null; stepsKept: boolean }
   | { type: 'failed'; key: string; message: string };
 
 export interface HelperOptions {
@@ -58,8 +63,11 @@ export class WaterfallHelper {
   private readonly options: Required<HelperOptions>;
   /** When the helper's thread last failed (performance.now()). */
   private failedAt = -Infinity;
-  /** Ledgers asked of the helper, those the server's thread used, concessions it used, and the helper's threads started. */
-  readonly counts = { asked: 0, used: 0, concessions: 0, started: 0 };
+  /**
+   * Ledgers asked of the helper, those the server's thread used, concessions it used, steps' lists the helper kept as
+   * given, and the helper's threads started.
+   */
+  readonly counts = { asked: 0, used: 0, concessions: 0, stepLists: 0, started: 0 };
 
   constructor(
     private readonly file: string,
@@ -70,9 +78,9 @@ export class WaterfallHelper {
 
   /**
    * Asks the helper for the ledger of the view under key, when it is running, ready and free (returns true); else
-   * starts it for the views to come, if it is not running.
+   * starts it for the views to come, if it is not running. steps: a step view's lists, as HelperJob says.
    */
-  ask(key: string, filter: PledgeFilter, concessions = false): boolean {
+  ask(key: string, filter: PledgeFilter, concessions = false, steps: StepLists | null = null): boolean {
     this.readReplies();
     this.keepAwake();
     if (this.worker === null && performance.now() - this.failedAt >= this.options.retryMs) this.start();
@@ -80,7 +88,7 @@ export class WaterfallHelper {
     this.working = key;
     this.reply = null;
     this.counts.asked++;
-    this.port!.postMessage({ key, filter, concessions } satisfies HelperJob);
+    this.port!.postMessage({ key, filter, concessions, steps } satisfies HelperJob);
     return true;
   }
 
@@ -181,6 +189,7 @@ export class WaterfallHelper {
       if (reply.key !== this.working) continue;
       this.working = null;
       this.reply = reply;
+      if (reply.type === 'ledger' && reply.stepsKept) this.counts.stepLists++;
     }
   }
 

@@ -7,7 +7,8 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { waterfallLedger } from './dashboard.waterfall.ts';
 import { MAX_CONCESSION_JOINS } from './dashboard.charts.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
-import { searchMatches } from '../pledges/pledges.sql.ts';
+import { searchMatches, stepListsKey } from '../pledges/pledges.sql.ts';
+import { keepStepLists } from '../pledges/pledges.waterfall.sql.ts';
 import type { HelperInput, HelperJob, HelperReply } from './dashboard.waterfall-helper.ts';
 
 const { file, port, signal } = workerData as HelperInput;
@@ -19,18 +20,22 @@ const answer = (reply: HelperReply) => {
   Atomics.notify(signal, 0);
 };
 
-port.on('message', ({ key, filter, concessions }: HelperJob) => {
+port.on('message', ({ key, filter, concessions, steps }: HelperJob) => {
   try {
-    const read = db.transaction(() => ({
-      version: databaseVersion(db),
-      ledger: waterfallLedger(db, filter),
+    const read = db.transaction(() => {
+      const version = databaseVersion(db);
+      // A step view's lists as the server's thread handed them, kept before the ledger's step condition looks for
+      // them (handed at another data version: not kept, and the ledger works them out).
+      const stepsKept = steps !== null && keepStepLists(db, stepListsKey(filter), steps);
+      const ledger = waterfallLedger(db, filter);
       // A search's concessions as the charts read them: a view of a search reads its every match whatever it selects
       // besides (pledgesRead), so the count it is given is the search's own.
-      concessions:
+      const listed =
         concessions && filter.q !== null
           ? listConcessions(db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges: searchMatches(db, filter.q) })
-          : null,
-    }));
+          : null;
+      return { version, stepsKept, ledger, concessions: listed };
+    });
     answer({ type: 'ledger', key, ...read() });
   } catch (error) {
     answer({ type: 'failed', key, message: (error as Error).message });

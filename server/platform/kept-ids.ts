@@ -65,6 +65,38 @@ export function keepIds(db: Db, set: KeptSet, key: string, fill: (run: number) =
 }
 
 /**
+ * The ids kept for key at the connection's data version, by part (each ascending), with that version; null when
+ * none are kept. For another connection to keep the same ids without working them out (keepGivenIds).
+ */
+export function keptIdParts(db: Db, set: KeptSet, key: string): { version: string; parts: Record<string, number[]> } | null {
+  if (!keptTables.get(db)?.has(set.name)) return null;
+  const version = databaseVersion(db);
+  const run = statement(db, `SELECT run FROM temp.${set.name}_runs WHERE version = ? AND key = ?`).pluck().get(version, key) as number | undefined;
+  if (run === undefined) return null;
+  const parts: Record<string, number[]> = {};
+  for (const [part, id] of statement(db, `SELECT part, id FROM temp.${set.name}_hits WHERE run = ? ORDER BY part, id`).raw(true).iterate(run) as IterableIterator<[string, number]>) {
+    (parts[part] ??= []).push(id);
+  }
+  return { version, parts };
+}
+
+/**
+ * Keeps the ids another connection kept for key (keptIdParts) as this connection's own, when both read the same
+ * data version and none are kept yet; returns whether they were kept. Each part is handed to SQLite as one JSON
+ * array (json_each), not one statement an id.
+ */
+export function keepGivenIds(db: Db, set: KeptSet, key: string, given: { version: string; parts: Record<string, number[]> }): boolean {
+  if (given.version !== databaseVersion(db)) return false;
+  let kept = false;
+  keepIds(db, set, key, (run) => {
+    const insert = statement(db, `INSERT INTO temp.${set.name}_hits (run, part, id) SELECT ?, ?, value FROM json_each(?)`);
+    for (const [part, ids] of Object.entries(given.parts)) insert.run(run, part, JSON.stringify(ids));
+    kept = true;
+  });
+  return kept;
+}
+
+/**
  * The condition on pledges p for the kept ids of a run (and part). As a list (IN), SQLite reads the pledges by id
  * from the kept ids, or, where another table leads, copies the ids into an index of its own first (409,113 of a
  * search: about 100 ms). probe: as a lookup of each row of p among the kept ids (EXISTS), for a statement led by a

@@ -153,7 +153,7 @@ export function whereClause(filter: PledgeFilter, db?: Db, probe: boolean | Prob
     // the view without the step decides, and its conditions apply as well. Its ledger reads the view's related
     // pledges (ledgerWhere).
     const base = { ...filter, step: null };
-    const step = stepCondition(filter.step, ledgerWhere(base, db), db && { db, key: JSON.stringify(base) });
+    const step = stepCondition(filter.step, ledgerWhere(base, db), db && { db, key: stepListsKey(filter) });
     conditions.push(step.sql);
     params.push(...step.params);
   }
@@ -166,7 +166,12 @@ export function whereClause(filter: PledgeFilter, db?: Db, probe: boolean | Prob
  */
 export function stepLedgerMatches(db: Db, filter: PledgeFilter & { step: WaterfallStep }): number[] {
   const base = { ...filter, step: null };
-  return stepLedgerIds(db, filter.step, ledgerWhere(base, db), JSON.stringify(base));
+  return stepLedgerIds(db, filter.step, ledgerWhere(base, db), stepListsKey(filter));
+}
+
+/** The key a step view's lists are kept under (stepCondition, stepLedgerMatches): the view without its step. */
+export function stepListsKey(filter: PledgeFilter): string {
+  return JSON.stringify({ ...filter, step: null });
 }
 
 /**

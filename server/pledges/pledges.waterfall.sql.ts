@@ -3,7 +3,7 @@
 // did not state its new part and is not of $0 (the vast majority) loses dollars only to its own US share and
 // kind: row arithmetic that a grouped pass sums (rowTerms). The ledger works out the others one by one.
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsIn, keptIdsList, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
+import { keepGivenIds, keepIds, keptIdParts, keptIdsIn, keptIdsList, smallTempCache, type KeptSet } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { WATERFALL_STEPS, type WaterfallStep } from './pledge.model.ts';
 
@@ -218,6 +218,22 @@ export function stepCondition(step: WaterfallStep, base: { sql: string; params: 
 export function stepLedgerIds(db: Db, step: WaterfallStep, base: { sql: string; params: unknown[] }, key: string): number[] {
   const list = keptIdsList(STEPS, keptSteps(db, key, base), step);
   return statement(db, list.sql).pluck().all(...list.params) as number[];
+}
+
+/** What a connection keeps of the steps' lists for a view (stepCondition's key), to hand to another connection. */
+export type StepLists = NonNullable<ReturnType<typeof keptIdParts>>;
+
+/** The steps' lists the connection keeps for the view keyed so at its data version; null when it keeps none. */
+export function keptStepLists(db: Db, key: string): StepLists | null {
+  return keptIdParts(db, STEPS, key);
+}
+
+/**
+ * Keeps the steps' lists another connection kept for the view keyed so (keptStepLists), when it read the same data
+ * version, rather than running the ledger for them; returns whether it kept them.
+ */
+export function keepStepLists(db: Db, key: string, lists: StepLists): boolean {
+  return keepGivenIds(db, STEPS, key, lists);
 }
 
 /** The pledges of the ledger (LEDGER_IDS): those a step lists only where the ledger says so. */

@@ -15,6 +15,7 @@ import { WaterfallHelper } from '../../server/dashboard/dashboard.waterfall-help
 import { generatePledges } from '../../server/import/generate.ts';
 import { collectBeforeLongWork, releaseBeforeLongWork } from '../../server/platform/memory.ts';
 import { parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
+import { stepLedgerMatches } from '../../server/pledges/pledges.sql.ts';
 import { addPledge, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
@@ -53,7 +54,7 @@ async function ready(helper: WaterfallHelper): Promise<void> {
  * asked ahead, then the summary, the concessions, the waterfall.
  */
 function throughHelper(cache: ReadCache, filter: PledgeFilter) {
-  waterfallAhead(cache, filter, true);
+  waterfallAhead(cache, ctx.db, filter, true);
   const summary = cachedSummary(cache, ctx.db, filter);
   const concessions = viewConcessions(cache, ctx.db, filter, MAX_CONCESSION_JOINS, summary.totals.pledge_count);
   return { waterfall: cachedWaterfall(cache, ctx.db, filter), concessions, summary };
@@ -109,10 +110,34 @@ describe('the waterfall helper', () => {
     const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
     const filter = parseFilter({ q: 'plant' }, TEST_TODAY);
     cachedSummary(cache, ctx.db, filter);
-    waterfallAhead(cache, filter);
-    waterfallAhead(cache, parseFilter({ as_of: '2023-06-30' }, TEST_TODAY));
+    waterfallAhead(cache, ctx.db, filter);
+    waterfallAhead(cache, ctx.db, parseFilter({ as_of: '2023-06-30' }, TEST_TODAY));
     expect(helper.counts.asked).toBe(1);
     expect(cachedWaterfall(cache, ctx.db, filter)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('keeps the step lists the server’s thread hands it, and works out the same waterfall from them', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    // The front page's step lists, kept at start by the server's thread (warmReads); those of a step under a
+    // selection, not kept yet, are the helper's to work out.
+    const front = parseFilter({}, TEST_TODAY);
+    stepLedgerMatches(ctx.db, { ...front, step: 'superseded' });
+    const handed = helper.counts.stepLists;
+    // Kept as handed the first time; under the same lists again, the helper's connection keeps them already.
+    for (const [view, kept] of [
+      [{ step: 'not_new' }, true],
+      [{ step: 'overlaps' }, false],
+      [{ step: 'outside_us', country: 'Japan' }, false],
+    ] as const) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const before = helper.counts.stepLists;
+      const { waterfall } = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+      expect(helper.counts.stepLists - before, JSON.stringify(view)).toBe(kept ? 1 : 0);
+      expect(waterfall, JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      expect(waterfall.steps.some((step) => step.deducted_usd > 0)).toBe(true);
+    }
+    expect(helper.counts.stepLists).toBe(handed + 1);
   }, 60_000);
 
   it('is not used when a write came between its read and the view’s: the view works its ledger out again', async () => {
@@ -120,7 +145,7 @@ describe('the waterfall helper', () => {
     await ready(helper);
     const filter = parseFilter({ q: 'Written between' }, TEST_TODAY);
     const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
-    waterfallAhead(cache, filter);
+    waterfallAhead(cache, ctx.db, filter);
     for (let tries = 0; helper.busy; tries++) {
       if (tries > 600) throw new Error('the helper never answered');
       await sleep(50);
