@@ -46,37 +46,38 @@ export interface BlockPart {
 /**
  * The blocks holding the ids (ascending; null: every pledge), in order, each with the indexes of those ids'
  * pledges, and with its status steps if history; null for a block that has no blob (or no status steps' blob).
+ * Every pledge is read block by block as the ids are (not in one statement over the table), so that the start's
+ * warm-up, which passes ids, has run the code every view runs (dashboard.packed-warm.ts).
  */
 export function* blocksOf(db: Db, ids: readonly number[] | null, history = false): Generator<BlockPart | null> {
+  const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
+  const stepsBlob = history ? statement(db, 'SELECT data FROM pledge_status_facts WHERE block = ?').pluck() : null;
+  const partOf = (block: number): BlockPart | null => {
+    const data = blob.get(block) as Buffer | undefined;
+    const steps = stepsBlob === null ? null : (stepsBlob.get(block) as Buffer | undefined);
+    if (!data || steps === undefined) return null;
+    const b = columns(data);
+    return { b, h: stepsOf(block, b, steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
+  };
   if (ids === null) {
-    const sql = history
-      ? 'SELECT f.block, f.data, h.data FROM pledge_facts f LEFT JOIN pledge_status_facts h ON h.block = f.block ORDER BY f.block'
-      : 'SELECT block, data, NULL FROM pledge_facts ORDER BY block';
-    for (const [block, data, steps] of statement(db, sql).raw(true).iterate() as IterableIterator<[number, Buffer, Buffer | null]>) {
-      if (history && steps === null) {
-        yield null;
-        return;
-      }
-      const b = columns(data);
-      yield { b, h: stepsOf(block, b, steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };
+    for (const block of statement(db, 'SELECT block FROM pledge_facts ORDER BY block').pluck().all() as number[]) {
+      const part = partOf(block);
+      yield part;
+      if (part === null) return;
     }
     return;
   }
-  const blob = statement(db, 'SELECT data FROM pledge_facts WHERE block = ?').pluck();
-  const stepsBlob = history ? statement(db, 'SELECT data FROM pledge_status_facts WHERE block = ?').pluck() : null;
   const at = new Uint16Array(1 << BLOCK_SHIFT);
   let next = 0;
   while (next < ids.length) {
     const block = ids[next]! >> BLOCK_SHIFT;
     const end = (block + 1) << BLOCK_SHIFT;
-    const data = blob.get(block) as Buffer | undefined;
-    const steps = stepsBlob === null ? null : (stepsBlob.get(block) as Buffer | undefined);
-    if (!data || steps === undefined) {
+    const part = partOf(block);
+    if (part === null) {
       yield null;
       return;
     }
-    const b = columns(data);
-    const base = block << BLOCK_SHIFT;
+    const { b, base } = part;
     // A block without gaps (no pledge deleted) finds a pledge by its id alone; another searches its ids.
     const first = b.n === 0 ? 0 : b.offset[0]!;
     const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
@@ -85,7 +86,9 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
       const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
       if (i >= 0 && i < b.n) at[count++] = i;
     }
-    yield { b, h: stepsOf(block, b, steps), base, at, count };
+    part.at = at;
+    part.count = count;
+    yield part;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER } from '../pledges/pledges.filter.ts';
 import type { WaterfallStep } from '../pledges/pledge.model.ts';
-import { packedPass } from './dashboard.packed.ts';
+import { packedPass, warmGroupsThen } from './dashboard.packed.ts';
 import type { PackedStep, PackedView } from './dashboard.packed-pass.ts';
 import { BLOCK_SHIFT, codesOf } from './dashboard.packing.ts';
 
@@ -46,4 +46,6 @@ export function warmPackedPass(db: Db, on: string): void {
     [EMPTY_FILTER, stepOf('superseded'), on],
   ];
   for (const [view, step, day] of views) packedPass(db, ids, day, view, step);
+  // A day's groups of then that no pledge has today, which these pledges do not meet.
+  warmGroupsThen(db, ids, asOf);
 }
