@@ -47,16 +47,22 @@ export interface Waterfall {
   upper_bound: boolean;
 }
 
-/** The group sums the waterfall adds up. */
-const GROUP_SUMS = ['pledge_count', 'disclosed_count', 'known_share_count', 'amount_usd', 'share_base_usd', 'us_usd', 'outside_us_count'] as const;
-
 /**
  * A sum of whole numbers that stays exact past 2^53 (a million synthetic pledges add up to more): the number
  * part goes into a BigInt before an addition could round it; BigInt for every term would cost more.
  */
 class ExactSum {
+  /**
+   * One sum kept for the life of the process, so that the class's maps outlive every view: V8 holds map transitions
+   * weakly, and with no sum alive between views a collection dropped them, the next view's sums had new maps, and
+   * computeWaterfall's compiled code, whose feedback named the old ones, was thrown away in the next view ("Insufficient
+   * type feedback", node --trace-deopt). As the packed pass keeps its one Pass (dashboard.packed-pass.ts).
+   */
+  static readonly kept = new ExactSum();
   private whole = 0n;
-  private part = 0;
+  // -0, not 0: a number V8 holds as a double, as the sums soon are, so that the field's representation (and so the
+  // kept sum's map) is the one it keeps; from a small integer it widened at the first large sum and left a new map.
+  private part = -0;
 
   add(value: number): void {
     if (this.part > Number.MAX_SAFE_INTEGER - value) {
@@ -118,29 +124,49 @@ export function waterfallLedger(db: Db, filter: PledgeFilter): LedgerSums {
  * ledger's sums (waterfallLedger), when another connection worked them out at the same data version.
  */
 export function computeWaterfall(db: Db, filter: PledgeFilter, groups: CubeGroup[] = cubeOf(db, filter), ledger: LedgerSums = waterfallLedger(db, filter)): Waterfall {
-  const sums = Object.fromEntries(GROUP_SUMS.map((name) => [name, new ExactSum()])) as Record<(typeof GROUP_SUMS)[number], ExactSum>;
-  const trade = { us_usd: new ExactSum(), amount_usd: new ExactSum(), share_base_usd: new ExactSum() };
+  // Each sum a variable of its own, each group's figure read by its name: a sum looked up by a name that changes
+  // from one read to the next, in an object made afresh for each view, is V8's slow, generic kind of read.
+  const pledges = new ExactSum();
+  const disclosed = new ExactSum();
+  const knownShare = new ExactSum();
+  const amount = new ExactSum();
+  const shareBase = new ExactSum();
+  const us = new ExactSum();
+  const outsideUs = new ExactSum();
+  const tradeUs = new ExactSum();
+  const tradeAmount = new ExactSum();
+  const tradeShareBase = new ExactSum();
   let notInvestment = 0;
   let mixed = 0;
   for (const group of groups) {
     if (unmatchedField(group, filter) !== null) continue;
-    for (const name of GROUP_SUMS) sums[name].add(group[name]);
+    pledges.add(group.pledge_count);
+    disclosed.add(group.disclosed_count);
+    knownShare.add(group.known_share_count);
+    amount.add(group.amount_usd);
+    shareBase.add(group.share_base_usd);
+    us.add(group.us_usd);
+    outsideUs.add(group.outside_us_count);
     // A group holds one commitment kind: all its US part (all of the amount where the share is unknown) is
     // purchases and trade, or of a mixed or unknown kind, or neither.
     const kind = group.commitment_kind;
-    if (kind === 'purchases_trade') for (const name of ['us_usd', 'amount_usd', 'share_base_usd'] as const) trade[name].add(group[name]);
+    if (kind === 'purchases_trade') {
+      tradeUs.add(group.us_usd);
+      tradeAmount.add(group.amount_usd);
+      tradeShareBase.add(group.share_base_usd);
+    }
     if (kind === 'purchases_trade' || kind === 'mixed' || kind === 'unknown') notInvestment += group.us_bound_positive_count;
     if (kind === 'mixed' || kind === 'unknown') mixed += group.us_bound_positive_count;
   }
   const grouped: Record<RowSum | 'pledge_count' | 'disclosed_count' | 'amount_usd', bigint> = {
-    pledge_count: sums.pledge_count.value,
-    disclosed_count: sums.disclosed_count.value,
-    amount_usd: sums.amount_usd.value,
-    share_base_usd: sums.share_base_usd.value,
-    us_usd: sums.us_usd.value,
-    unknown_share_count: sums.disclosed_count.value - sums.known_share_count.value,
-    outside_us_count: sums.outside_us_count.value,
-    trade_us_usd: trade.us_usd.value + trade.amount_usd.value - trade.share_base_usd.value,
+    pledge_count: pledges.value,
+    disclosed_count: disclosed.value,
+    amount_usd: amount.value,
+    share_base_usd: shareBase.value,
+    us_usd: us.value,
+    unknown_share_count: disclosed.value - knownShare.value,
+    outside_us_count: outsideUs.value,
+    trade_us_usd: tradeUs.value + tradeAmount.value - tradeShareBase.value,
     not_investment_count: BigInt(notInvestment),
     mixed_count: BigInt(mixed),
   };
