@@ -37,7 +37,7 @@ import { SUMMARY_API } from './dashboard/dashboard.api.schema.ts';
 import { CHANGES_API } from './changes/changes.api.schema.ts';
 import { createAssets } from './platform/http/assets.ts';
 import { cacheControl } from './platform/http/cache-control.ts';
-import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache } from './dashboard/dashboard.reads.ts';
+import { cachedCount, cachedFacets, cachedSummary, cachedWaterfall, ReadCache, stepListsToHand } from './dashboard/dashboard.reads.ts';
 import { EMPTY_FILTER } from './pledges/pledges.filter.ts';
 import { codesOf, groupOrder, packStaleFacts } from './dashboard/dashboard.packing.ts';
 import { warmPackedPass } from './dashboard/dashboard.packed-warm.ts';
@@ -108,6 +108,8 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   // related pledges: 30-60 ms of the first step view at a million, paid here instead; again on the next day's first).
   stepLedgerMatches(db, { ...unfiltered, step: WATERFALL_STEPS[0] });
   stepLedgerMatches(db, { ...unfiltered, overdue: true, step: WATERFALL_STEPS[0] });
+  // The front page's step lists as the waterfall helper is handed them with each step's view.
+  stepListsToHand(cache, db, { ...unfiltered, step: WATERFALL_STEPS[0] });
 }
 
 export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {
