@@ -232,29 +232,16 @@ export const MANY = 'many';
  * kind (3-5 ms against 7-9 for 60,000 groups, and 11 against 21 before V8 compiles it).
  */
 export function unmatchedField(group: Pick<CubeGroup, (typeof CUBE_FIELDS)[number]>, filter: Pick<PledgeFilter, (typeof CUBE_FIELDS)[number]>): FacetField | null | typeof MANY {
-  let missed: FacetField | null = null;
-  if (misses(filter.sector, group.sector)) missed = 'sector';
-  if (misses(filter.status, group.status)) {
-    if (missed !== null) return MANY;
-    missed = 'status';
-  }
-  if (misses(filter.country, group.country)) {
-    if (missed !== null) return MANY;
-    missed = 'country';
-  }
-  if (misses(filter.lever, group.lever)) {
-    if (missed !== null) return MANY;
-    missed = 'lever';
-  }
-  if (misses(filter.pledger_kind, group.pledger_kind)) {
-    if (missed !== null) return MANY;
-    missed = 'pledger_kind';
-  }
-  if (misses(filter.commitment_kind, group.commitment_kind)) {
-    if (missed !== null) return MANY;
-    missed = 'commitment_kind';
-  }
-  return missed;
+  const sector = misses(filter.sector, group.sector);
+  const status = misses(filter.status, group.status);
+  const country = misses(filter.country, group.country);
+  const lever = misses(filter.lever, group.lever);
+  const pledgerKind = misses(filter.pledger_kind, group.pledger_kind);
+  const commitmentKind = misses(filter.commitment_kind, group.commitment_kind);
+  const missed = Number(sector) + Number(status) + Number(country) + Number(lever) + Number(pledgerKind) + Number(commitmentKind);
+  if (missed === 0) return null;
+  if (missed > 1) return MANY;
+  return sector ? 'sector' : status ? 'status' : country ? 'country' : lever ? 'lever' : pledgerKind ? 'pledger_kind' : 'commitment_kind';
 }
 
 /** Whether a selection (none: every value) leaves the value out. */

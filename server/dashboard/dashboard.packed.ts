@@ -95,17 +95,17 @@ function summedUp(pass: Pass, step: PackedStep | null): OnePass {
 
   // In the order SQL's GROUP BY gives them, so that any reader sees the same list (as of a day, the groups no pledge
   // has today after them, as asOfGroups adds them).
-  // The counts as small integers (| 0: at most the number of pledges), as the driver gives a grouped statement's
-  // counts (cubeGroupOf): objects of one shape share V8's map, whose fields hold one representation. Read from the
-  // accumulators as doubles, the first pass's groups made V8 widen the counts' fields of that map and mark it
-  // deprecated, and every group made before (the whole pass kept from start) was moved to the new map on its next
-  // read: 50-88 ms of the first filtered view after a start at a million pledges (docs/performance.md).
   const cube: CubeGroup[] = [];
   for (const g of [...groupOrder(known), ...pass.extraGroups.map((_, i) => groupCount + i)]) {
     const counts = g * G_COUNTS;
     if (groupCounts[counts + G_PLEDGES] === 0) continue;
     const sums = g * G_SUMS;
     const fields = pass.fieldsOf(g);
+    // The counts as small integers (| 0: at most the number of pledges), as the driver gives a grouped statement's
+    // counts (cubeGroupOf): objects of one shape share V8's map, whose fields hold one representation. Read from the
+    // accumulators as doubles, the first pass's groups made V8 widen the counts' fields of that map and mark it
+    // deprecated, and every group made before (the whole pass kept from start) was moved to the new map on its next
+    // read: 50-88 ms of the first filtered view after a start at a million pledges (docs/performance.md).
     cube.push({
       sector: fields.sector,
       status: fields.status,
