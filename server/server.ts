@@ -11,6 +11,7 @@ import { survivesUncaught } from './platform/errors.ts';
 import { ensureFirstEditor } from './auth/editors.ts';
 import { createLogger, type Logger } from './platform/log.ts';
 import { releaseBeforeLongWork } from './platform/memory.ts';
+import { releaseHeldIds } from './platform/kept-ids.ts';
 import { migrate } from './platform/migrate.ts';
 import { setPasswordCost } from './auth/passwords.ts';
 import { seedOnce } from './import/seed.ts';
@@ -73,6 +74,8 @@ async function start(): Promise<void> {
   });
   // Its thread and connection hold 13-14 MB while it runs, which an export of every pledge has better use for.
   releaseBeforeLongWork(() => waterfalls.close());
+  // And the searches' matches held in memory (up to 16 MB), which the next search finds again.
+  releaseBeforeLongWork(() => releaseHeldIds(db));
   const cache = new ReadCache(db, utcToday, waterfalls);
   // The reads every first reader would wait for, before any asks.
   const warming = Date.now();

@@ -91,7 +91,6 @@ export function summarize(
   byDates: TimelineRow[] = timelineByDate(db, filter),
   rankedIds?: Ranked,
 ): Summary {
-  const where = whereClause(filter, db);
   const totals: Omit<Totals, 'us_share_pct' | 'overdue_count'> = {
     pledge_count: 0,
     disclosed_count: 0,
@@ -131,7 +130,6 @@ export function summarize(
   );
   const index = summaryIndex(filter);
   const source = `pledges p ${index ? `INDEXED BY ${index}` : ''}`;
-  const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
   const amountColumns = `id, pledger, project, amount_usd, us_share_pct, us_share_basis, ${US_AMOUNT} AS us_amount_usd,
               ${PER_YEAR} AS per_year_usd`;
   // The ranking reads only what an index holds (id, amount, horizon); the few winners are then read whole.
@@ -158,6 +156,9 @@ export function summarize(
       if (ids.length === MAX_BARS) break;
     }
     if (ids.length < MAX_BARS) {
+      // Built here, not before: a search's statement that reads every match needs them kept as a table too.
+      const where = whereClause(filter, db);
+      const disclosed = `FROM ${source} ${where.sql ? `${where.sql} AND` : 'WHERE'} amount_usd IS NOT NULL`;
       ids = db.prepare(`SELECT id, ${PER_YEAR} AS per_year_usd ${disclosed} ${extra} ORDER BY ${order} LIMIT ?`).raw().all(...where.params, MAX_BARS) as [number][];
     }
     return ids.map(([id]) => readWhole.get(id) as PledgeAmountRow);

@@ -135,3 +135,116 @@ export function keptIdsCount(db: Db, set: KeptSet, run: number, part = ''): numb
 export function keptIdsList(set: KeptSet, run: number, part = ''): { sql: string; params: unknown[] } {
   return { sql: `SELECT h.id FROM temp.${set.name}_hits h WHERE h.run = ? AND h.part = ? ORDER BY h.id`, params: [run, part] };
 }
+
+/** Ids held in memory (holdIds): the ids, ascending, and the handle a statement looks them up by (heldIdsIn). */
+export interface HeldIds {
+  readonly ids: readonly number[];
+  readonly handle: number;
+}
+
+interface Held extends HeldIds {
+  readonly version: string;
+  readonly key: string;
+}
+
+/**
+ * The most ids a connection holds in memory for one set (8 bytes each: 16 MB), past which the oldest keys go, as
+ * they do past the set's `kept`; one set's key is held whatever its size.
+ */
+export const HELD_IDS_MAX = 2_000_000;
+
+/** What each connection holds, by set name, oldest first; and every held key by handle, for heldIdsIn's function. */
+const heldSets = new WeakMap<Db, Map<string, Held[]>>();
+const heldByHandle = new WeakMap<Db, Map<number, readonly number[]>>();
+let lastHandle = 0;
+
+/**
+ * Holds in memory the ids select gives (a statement giving one column, `id`) for key of set, at the connection's
+ * data version, the first time it is asked; returns them with their handle. For a set whose statements mostly hand
+ * the ids to JavaScript or look a few pledges up among them (heldIdsIn): SQLite hands 409,113 ids over as one JSON
+ * array in about 30 ms beyond finding them, where inserting them into a temporary table took 155-160 ms and reading
+ * them back one row each 30-120 ms. keepHeldIds keeps them as a temporary table too, for the statements that read
+ * every id of the set (docs/performance.md).
+ */
+export function holdIds(db: Db, set: KeptSet, key: string, select: { sql: string; params: unknown[] }): HeldIds {
+  const version = databaseVersion(db);
+  const sets = heldSets.get(db) ?? heldSets.set(db, new Map()).get(db)!;
+  const held = sets.get(set.name) ?? [];
+  const known = held.find((entry) => entry.version === version && entry.key === key);
+  if (known !== undefined) return known;
+  const ids = JSON.parse(statement(db, `SELECT json_group_array(id) FROM (${select.sql})`).pluck().get(...select.params) as string) as number[];
+  if (!ascending(ids)) ids.sort((a, b) => a - b);
+  const entry: Held = { version, key, ids, handle: ++lastHandle };
+  // Another version's keys go, then the oldest past `kept` keys or past HELD_IDS_MAX ids.
+  const kept = [...held.filter((other) => other.version === version), entry];
+  let total = kept.reduce((sum, other) => sum + other.ids.length, 0);
+  while (kept.length > 1 && (kept.length > set.kept || total > HELD_IDS_MAX)) total -= kept.shift()!.ids.length;
+  sets.set(set.name, kept);
+  const byHandle = heldByHandle.get(db) ?? heldByHandle.set(db, new Map()).get(db)!;
+  for (const gone of held) if (!kept.includes(gone)) byHandle.delete(gone.handle);
+  if (!heldFunctions.has(db)) defineHeldFunction(db);
+  byHandle.set(entry.handle, ids);
+  return entry;
+}
+
+/** The keys a connection holds for a set at its data version, oldest first (holdIds). */
+export function heldIdKeys(db: Db, set: KeptSet): string[] {
+  const version = databaseVersion(db);
+  return (heldSets.get(db)?.get(set.name) ?? []).filter((entry) => entry.version === version).map((entry) => entry.key);
+}
+
+/** Lets go of every id a connection holds (before long work that needs the memory: platform/memory.ts). */
+export function releaseHeldIds(db: Db): void {
+  heldSets.delete(db);
+  heldByHandle.delete(db);
+}
+
+/**
+ * The condition that the pledge id in column (`p.id`, or a leading table's `alias.column`) is among held ids: a
+ * function of the connection that looks it up in the held array (binary search), about 0.3 µs a row against 0.6
+ * for a lookup in a temporary table's B-tree. Only for a statement that runs while the ids are held: run at once,
+ * as every statement of a request is, since a handle names nothing once its key has gone.
+ */
+export function heldIdsIn(held: HeldIds, column: ProbeColumn | 'p.id' = 'p.id'): { sql: string; params: unknown[] } {
+  return { sql: `held_id(?, ${column})`, params: [held.handle] };
+}
+
+/**
+ * Keeps held ids as the set's temporary table too (keepIds), for the statements that read every id (keptIdsIn
+ * without a probe): SQLite reads them from the JSON array SQLite gave (json_each) rather than finding them again.
+ */
+export function keepHeldIds(db: Db, set: KeptSet, key: string, held: HeldIds): number {
+  return keepIds(db, set, key, (run) => {
+    statement(db, `INSERT INTO temp.${set.name}_hits (run, part, id) SELECT ?, '', value FROM json_each(?)`).run(run, JSON.stringify(held.ids));
+  });
+}
+
+const heldFunctions = new WeakSet<Db>();
+
+function defineHeldFunction(db: Db): void {
+  db.function('held_id', { deterministic: false, directOnly: true }, (handle, id) => {
+    const ids = heldByHandle.get(db)?.get(handle as number);
+    if (ids === undefined) throw new Error(`No ids are held under handle ${String(handle)}`);
+    return includes(ids, id as number) ? 1 : 0;
+  });
+  heldFunctions.add(db);
+}
+
+function ascending(ids: readonly number[]): boolean {
+  for (let index = 1; index < ids.length; index++) if (ids[index - 1]! >= ids[index]!) return false;
+  return true;
+}
+
+/** Whether the ascending ids include id (binary search). */
+function includes(ids: readonly number[], id: number): boolean {
+  let low = 0;
+  let high = ids.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = ids[middle]!;
+    if (value === id) return true;
+    if (value < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}

@@ -59,7 +59,6 @@ export function listPledges(
     matches,
   }: { filter?: PledgeFilter; sort?: Sort; limit?: number; offset?: number; /** How many pledges the filter matches, when known (pageIndex). */ matches?: number } = {},
 ): PledgeListRow[] {
-  const where = whereClause(filter, db);
   // The page's pledges are chosen first, by what the order reads; only those few are then read whole, with
   // their sources and events: in one statement SQLite would compute every column of every matching row before
   // sorting and skipping.
@@ -76,7 +75,7 @@ export function listPledges(
   }
   const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit, matches);
   // An index walked in the page's order leads: each pledge it reads is looked up among a search's matches.
-  const chosenWhere = index ? whereClause(filter, db, true) : where;
+  const chosenWhere = whereClause(filter, db, index !== null);
   const rows = db
     .prepare(
       `SELECT ${columns.sql}

@@ -1,7 +1,7 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { keepIds, keptIdsCount, keptIdsIn, keptIdsList, type KeptSet, type ProbeColumn } from '../platform/kept-ids.ts';
+import { heldIdsIn, holdIds, keepHeldIds, keptIdsIn, type HeldIds, type KeptSet, type ProbeColumn } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, stepLedgerIds, usPart } from './pledges.waterfall.sql.ts';
@@ -228,36 +228,48 @@ const ONE_TRIGRAM = /^[\x20-\x7e]{3}$/;
 const FOLDED_INTO_ASCII = /[ks]/i;
 
 /**
- * The pledges a search matches, the first time a connection is asked for them at this data version, kept for its
- * later statements (platform/kept-ids.ts). Returns the condition on pledges p. Each pledge's text and its sources'
- * (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched only in the texts
- * holding each of its trigrams (search_fts, 023), a shorter one in every text.
+ * The pledges a search matches, held in memory the first time a connection is asked for them at this data version
+ * (platform/kept-ids.ts), for its later statements. Returns the condition on pledges p: probe, each pledge looked
+ * up among the held matches; else read from the matches kept as a temporary table too (keptSearch). Each pledge's
+ * text and its sources' (search_texts, 009) is matched with one LIKE; a term of three characters or more is matched
+ * only in the texts holding each of its trigrams (search_fts, 023), a shorter one in every text.
  */
 export function searchHits(db: Db, q: string, probe: boolean | ProbeColumn = false): { sql: string; params: unknown[] } {
-  return keptIdsIn(SEARCHES, keptSearch(db, q), '', probe);
+  if (probe) return heldIdsIn(heldSearch(db, q), probe === true ? 'p.id' : probe);
+  return keptIdsIn(SEARCHES, keptSearch(db, q));
 }
 
-/** Finds and keeps the search's matches (searchHits); returns the run to read them with. */
+/** Holds the search's matches in memory (searchHits). */
+function heldSearch(db: Db, q: string): HeldIds {
+  return holdIds(db, SEARCHES, q, searchSelect(q));
+}
+
+/** Keeps the search's held matches as a temporary table too, for a statement that reads them all; returns the run. */
 function keptSearch(db: Db, q: string): number {
-  return keepIds(db, SEARCHES, q, (run) => {
-    const into = 'INSERT INTO temp.search_hits (run, part, id)';
-    const pieces = trigrams(q);
-    if (q.includes('\n')) {
-      // Text with a line break could match across two fields of search_texts: matched field by field.
-      const search = searchCondition(q);
-      statement(db, `${into} SELECT ?, '', p.id FROM pledges p WHERE ${search.sql}`).run(run, ...search.params);
-    } else if (pieces !== null && ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q)) {
-      // The term is its one trigram: the index alone names the texts holding it, without reading them.
-      statement(db, `${into} SELECT ?, '', f.rowid FROM search_fts f WHERE search_fts MATCH ?`).run(run, pieces);
-    } else if (pieces !== null) {
-      // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
-      const texts = `${into} SELECT ?, '', t.id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
-                      WHERE search_fts MATCH ? AND t.text LIKE ? ESCAPE '\\'`;
-      statement(db, texts).run(run, pieces, likePattern(q));
-    } else {
-      statement(db, `${into} SELECT ?, '', t.id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`).run(run, likePattern(q));
-    }
-  });
+  return keepHeldIds(db, SEARCHES, q, heldSearch(db, q));
+}
+
+/** The statement giving the ids (column `id`) of the pledges a search matches (searchHits). */
+function searchSelect(q: string): { sql: string; params: unknown[] } {
+  const pieces = trigrams(q);
+  if (q.includes('\n')) {
+    // Text with a line break could match across two fields of search_texts: matched field by field.
+    const search = searchCondition(q);
+    return { sql: `SELECT p.id AS id FROM pledges p WHERE ${search.sql}`, params: search.params };
+  }
+  if (pieces !== null && ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q)) {
+    // The term is its one trigram: the index alone names the texts holding it, without reading them.
+    return { sql: 'SELECT f.rowid AS id FROM search_fts f WHERE search_fts MATCH ?', params: [pieces] };
+  }
+  if (pieces !== null) {
+    // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
+    return {
+      sql: `SELECT t.id AS id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
+             WHERE search_fts MATCH ? AND t.text LIKE ? ESCAPE '\\'`,
+      params: [pieces, likePattern(q)],
+    };
+  }
+  return { sql: `SELECT t.id AS id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`, params: [likePattern(q)] };
 }
 
 /** Whether the filter is a search and nothing else: its pledges are its kept matches. */
@@ -265,15 +277,14 @@ function isSearchAlone(filter: PledgeFilter): boolean {
   return filter.q !== null && isEmptyFilter({ ...filter, q: null });
 }
 
-/** How many pledges a search matches, from its kept matches (found and kept first if they are not yet). */
+/** How many pledges a search matches, from its held matches (found and held first if they are not yet). */
 export function searchMatches(db: Db, q: string): number {
-  return keptIdsCount(db, SEARCHES, keptSearch(db, q));
+  return heldSearch(db, q).ids.length;
 }
 
-/** The ids of the pledges a search matches, ascending, from its kept matches (found and kept first if they are not yet). */
-export function searchMatchIds(db: Db, q: string): number[] {
-  const list = keptIdsList(SEARCHES, keptSearch(db, q));
-  return statement(db, list.sql).pluck().all(...list.params) as number[];
+/** The ids of the pledges a search matches, ascending, from its held matches (found and held first if they are not yet). */
+export function searchMatchIds(db: Db, q: string): readonly number[] {
+  return heldSearch(db, q).ids;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeSnapshot, openSnapshot } from '../../server/platform/db.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
-import { countPledges } from '../../server/pledges/pledges.sql.ts';
+import { countPledges, searchMatchIds, searchMatches } from '../../server/pledges/pledges.sql.ts';
+import { HELD_IDS_MAX, heldIdKeys, holdIds, releaseHeldIds } from '../../server/platform/kept-ids.ts';
 import { deletePledge, listPledges } from '../../server/pledges/pledges.repository.ts';
 import { whereClause } from '../../server/pledges/pledges.sql.ts';
 import type { Db } from '../../server/platform/db.ts';
@@ -16,7 +17,10 @@ function app(): TestContext {
 }
 
 const search = (db: Db, q: string) => listPledges(db, { filter: { ...EMPTY_FILTER, q } }).map((pledge) => pledge.id);
-const kept = (db: Db) => db.prepare('SELECT version, key AS q FROM temp.search_runs ORDER BY rowid').all() as { version: string; q: string }[];
+const kept = (db: Db) =>
+  db.prepare("SELECT 1 FROM sqlite_temp_master WHERE name = 'search_runs'").get() === undefined
+    ? []
+    : (db.prepare('SELECT version, key AS q FROM temp.search_runs ORDER BY rowid').all() as { version: string; q: string }[]);
 
 describe('a search’s matches, kept per connection', () => {
   it('follow every write: a pledge added, edited, given a source or deleted is found, or not, at once', () => {
@@ -78,6 +82,11 @@ describe('a search’s matches, kept per connection', () => {
       const kept = whereClause(filter, ctx.db);
       expect(kept.sql).toContain('temp.search_hits');
       expect(ctx.db.prepare(`SELECT p.id FROM pledges p ${kept.sql} ORDER BY p.id`).pluck().all(...kept.params)).toEqual(matched);
+      // Held in memory: the ids themselves, and each pledge looked up among them (a probe).
+      expect(searchMatchIds(ctx.db, q)).toEqual(matched);
+      const probe = whereClause(filter, ctx.db, true);
+      expect(probe.sql).toContain('held_id(');
+      expect(ctx.db.prepare(`SELECT p.id FROM pledges p ${probe.sql} ORDER BY p.id`).pluck().all(...probe.params)).toEqual(matched);
       const crossesFields = q === 'Co\nWidget' || q === 'fab\nManufacturing';
       expect(matched.length > 0).toBe(q !== 'nothing-matches-this' && !crossesFields);
     },
@@ -104,5 +113,49 @@ describe('a search’s matches, kept per connection', () => {
     expect(ctx.db.prepare('SELECT count(*) FROM search_texts').pluck().get()).toBe(ctx.db.prepare('SELECT count(*) FROM pledges').pluck().get());
     expect(drift(ctx.db, 'search_texts')).toBe(0);
     expect(searchIndexExact(ctx.db)).toBe(true);
+  });
+});
+
+describe('a search’s matches, held in memory per connection', () => {
+  const SEARCHES = { name: 'search', kept: 8 };
+
+  it('are found once, held for at most eight searches of the current data version, and a write drops them', () => {
+    const ctx = app();
+    const words = ['TSMC', 'Apple', 'fab', 'data', 'Arizona', 'AI', 'chip', 'plant', 'Nvidia', 'Micron'];
+    for (const word of words) searchMatches(ctx.db, word);
+    expect(heldIdKeys(ctx.db, SEARCHES)).toEqual(words.slice(-8));
+    // Asked again, the same array: not found again.
+    expect(searchMatchIds(ctx.db, 'Micron')).toBe(searchMatchIds(ctx.db, 'Micron'));
+    const id = addPledge(ctx.db, { pledger: 'Micron Two' });
+    expect(heldIdKeys(ctx.db, SEARCHES)).toEqual([]);
+    expect(searchMatchIds(ctx.db, 'Micron')).toContain(id);
+    expect(heldIdKeys(ctx.db, SEARCHES)).toEqual(['Micron']);
+  });
+
+  it('are no statement’s reads alone: a search that only probes keeps no table, one that reads every match does', () => {
+    const ctx = app();
+    const filter = { ...EMPTY_FILTER, q: 'fab' };
+    const probe = whereClause(filter, ctx.db, true);
+    ctx.db.prepare(`SELECT count(*) FROM pledges p WHERE ${probe.sql.replace(/^WHERE /, '')}`).pluck().get(...probe.params);
+    expect(kept(ctx.db)).toEqual([]);
+    countPledges(ctx.db, { ...filter, sector: ['Semiconductors'] });
+    expect(kept(ctx.db).map((run) => run.q)).toEqual(['fab']);
+  });
+
+  it('past two million ids, let the oldest keys go, and all go before long work', () => {
+    const ctx = app();
+    const ids = (n: number) => ({ sql: `WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ${n}) SELECT id FROM n`, params: [] });
+    const set = { name: 'numbers', kept: 8 };
+    const small = holdIds(ctx.db, set, 'small', ids(10));
+    const large = holdIds(ctx.db, set, 'large', ids(HELD_IDS_MAX - 5));
+    expect(large.ids).toHaveLength(HELD_IDS_MAX - 5);
+    expect(heldIdKeys(ctx.db, set)).toEqual(['large']);
+    expect(small.ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // A statement naming a key that has gone fails plainly rather than matching nothing.
+    expect(() => ctx.db.prepare('SELECT held_id(?, 1)').get(small.handle)).toThrow(/No ids are held/);
+    expect(ctx.db.prepare('SELECT held_id(?, ?), held_id(?, ?)').raw().get(large.handle, HELD_IDS_MAX - 5, large.handle, HELD_IDS_MAX - 4)).toEqual([1, 0]);
+    releaseHeldIds(ctx.db);
+    expect(heldIdKeys(ctx.db, set)).toEqual([]);
+    expect(holdIds(ctx.db, set, 'small', ids(3)).ids).toEqual([1, 2, 3]);
   });
 });
