@@ -33,10 +33,16 @@ export interface HelperJob {
   filter: PledgeFilter;
   concessions: boolean;
   steps: StepLists | null;
+  /**
+   * For a search: the id from which the helper finds the matches first and sends them at once, while the server's
+   * thread finds those below it (takeSearchHalf); null for none.
+   */
+  split: number | null;
 }
 
 export type HelperReply =
   | { type: 'ready' }
+  | { type: 'search'; key: string; version: string; ids: string }
   | { type: 'ledger'; key: string; version: string; ledger: LedgerSums; concessions: ConcessionRow[] | null; stepsKept: boolean }
   | { type: 'failed'; key: string; message: string };
 
@@ -58,7 +64,11 @@ export class WaterfallHelper {
   private ready = false;
   /** The key of the ledger the helper is working out, until its reply is read. */
   private working: string | null = null;
-  private reply: Exclude<HelperReply, { type: 'ready' }> | null = null;
+  private reply: Exclude<HelperReply, { type: 'ready' | 'search' }> | null = null;
+  /** The search's half that the helper found for the view being worked out (HelperJob.split), until it is taken. */
+  private half: Extract<HelperReply, { type: 'search' }> | null = null;
+  /** The split asked with the view being worked out. */
+  private split: number | null = null;
   private idle: NodeJS.Timeout | null = null;
   private readonly options: Required<HelperOptions>;
   /** When the helper's thread last failed (performance.now()). */
@@ -67,7 +77,7 @@ export class WaterfallHelper {
    * Ledgers asked of the helper, those the server's thread used, concessions it used, steps' lists the helper kept as
    * given, and the helper's threads started.
    */
-  readonly counts = { asked: 0, used: 0, concessions: 0, stepLists: 0, started: 0 };
+  readonly counts = { asked: 0, used: 0, concessions: 0, stepLists: 0, started: 0, halves: 0 };
 
   constructor(
     private readonly file: string,
@@ -80,16 +90,47 @@ export class WaterfallHelper {
    * Asks the helper for the ledger of the view under key, when it is running, ready and free (returns true); else
    * starts it for the views to come, if it is not running. steps: a step view's lists, as HelperJob says.
    */
-  ask(key: string, filter: PledgeFilter, concessions = false, steps: StepLists | null = null): boolean {
+  ask(key: string, filter: PledgeFilter, concessions = false, steps: StepLists | null = null, split: number | null = null): boolean {
     this.readReplies();
     this.keepAwake();
     if (this.worker === null && performance.now() - this.failedAt >= this.options.retryMs) this.start();
     if (!this.ready || this.working !== null) return false;
     this.working = key;
     this.reply = null;
+    this.half = null;
+    this.split = split;
     this.counts.asked++;
-    this.port!.postMessage({ key, filter, concessions, steps } satisfies HelperJob);
+    this.port!.postMessage({ key, filter, concessions, steps, split } satisfies HelperJob);
     return true;
+  }
+
+  /** The id from which the helper finds the search's matches of the view under key, if it was asked to. */
+  splitOf(key: string): number | null {
+    return this.working === key || this.reply?.key === key ? this.split : null;
+  }
+
+  /**
+   * The search's matches from the split on (splitOf) of the view under key, as the helper found them at db's current
+   * data version (ascending), waited for; null when it failed, took longer than waitMs or read another version.
+   */
+  takeSearchHalf(db: Db, key: string): number[] | null {
+    if (this.splitOf(key) === null) return null;
+    const deadline = performance.now() + this.options.waitMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      this.readReplies();
+      const half = this.half;
+      if (half !== null && half.key === key) {
+        this.half = null;
+        if (half.version !== databaseVersion(db)) return null;
+        this.counts.halves++;
+        return JSON.parse(half.ids) as number[];
+      }
+      if (this.working !== key) return null;
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      Atomics.wait(this.signal, 0, seen, left);
+    }
   }
 
   /**
@@ -174,6 +215,7 @@ export class WaterfallHelper {
     this.ready = false;
     this.working = null;
     this.reply = null;
+    this.half = null;
   }
 
   /** Reads the replies that came: the ready word, and the last view's ledger (a late one, no longer waited for, dropped). */
@@ -187,6 +229,10 @@ export class WaterfallHelper {
       }
       // The reply of the view being worked out frees the helper; take() finds it by its key, unless it no longer waits.
       if (reply.key !== this.working) continue;
+      if (reply.type === 'search') {
+        this.half = reply;
+        continue;
+      }
       this.working = null;
       this.reply = reply;
       if (reply.type === 'ledger' && reply.stepsKept) this.counts.stepLists++;

@@ -7,7 +7,7 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { waterfallLedger } from './dashboard.waterfall.ts';
 import { MAX_CONCESSION_JOINS } from './dashboard.charts.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
-import { searchMatches, stepListsKey } from '../pledges/pledges.sql.ts';
+import { holdSearchMatches, searchHeld, searchMatches, searchMatchesJson, searchMatchIds, stepListsKey } from '../pledges/pledges.sql.ts';
 import { keepStepLists } from '../pledges/pledges.waterfall.sql.ts';
 import type { HelperInput, HelperJob, HelperReply } from './dashboard.waterfall-helper.ts';
 
@@ -20,10 +20,20 @@ const answer = (reply: HelperReply) => {
   Atomics.notify(signal, 0);
 };
 
-port.on('message', ({ key, filter, concessions, steps }: HelperJob) => {
+port.on('message', ({ key, filter, concessions, steps, split }: HelperJob) => {
   try {
     const read = db.transaction(() => {
       const version = databaseVersion(db);
+      if (split !== null && filter.q !== null && searchHeld(db, filter.q)) {
+        answer({ type: 'search', key, version, ids: JSON.stringify(searchMatchIds(db, filter.q).filter((id) => id >= split)) });
+      } else if (split !== null && filter.q !== null) {
+        // The search's matches from the split on, sent at once to the server's thread, which finds those below it
+        // meanwhile; then those below too, for this thread's own statements.
+        const above = searchMatchesJson(db, filter.q, { from: split });
+        answer({ type: 'search', key, version, ids: above });
+        const below = JSON.parse(searchMatchesJson(db, filter.q, { below: split })) as number[];
+        holdSearchMatches(db, filter.q, below.concat(JSON.parse(above) as number[]));
+      }
       // A step view's lists as the server's thread handed them, kept before the ledger's step condition looks for
       // them (handed at another data version: not kept, and the ledger works them out).
       const stepsKept = steps !== null && keepStepLists(db, stepListsKey(filter), steps);

@@ -167,16 +167,32 @@ let lastHandle = 0;
  * every id of the set (docs/performance.md).
  */
 export function holdIds(db: Db, set: KeptSet, key: string, select: { sql: string; params: unknown[] }): HeldIds {
+  return heldIds(db, set, key) ?? holdGivenIds(db, set, key, JSON.parse(idsJson(db, select)) as number[]);
+}
+
+/** The ids held for key of set at the connection's data version, if they are (holdIds). */
+export function heldIds(db: Db, set: KeptSet, key: string): HeldIds | undefined {
+  const version = databaseVersion(db);
+  return heldSets.get(db)?.get(set.name)?.find((entry) => entry.version === version && entry.key === key);
+}
+
+/** The ids select gives (a statement giving one column, `id`) as SQLite writes them: a JSON array (holdIds). */
+export function idsJson(db: Db, select: { sql: string; params: unknown[] }): string {
+  return statement(db, `SELECT json_group_array(id) FROM (${select.sql})`).pluck().get(...select.params) as string;
+}
+
+/**
+ * Holds ids worked out elsewhere (the search's halves: dashboard.reads.ts) as holdIds would hold the same ids, for
+ * key of set at the connection's data version; they are sorted if they are not ascending.
+ */
+export function holdGivenIds(db: Db, set: KeptSet, key: string, ids: number[]): HeldIds {
   const version = databaseVersion(db);
   const sets = heldSets.get(db) ?? heldSets.set(db, new Map()).get(db)!;
   const held = sets.get(set.name) ?? [];
-  const known = held.find((entry) => entry.version === version && entry.key === key);
-  if (known !== undefined) return known;
-  const ids = JSON.parse(statement(db, `SELECT json_group_array(id) FROM (${select.sql})`).pluck().get(...select.params) as string) as number[];
   if (!ascending(ids)) ids.sort((a, b) => a - b);
   const entry: Held = { version, key, ids, handle: ++lastHandle };
-  // Another version's keys go, then the oldest past `kept` keys or past HELD_IDS_MAX ids.
-  const kept = [...held.filter((other) => other.version === version), entry];
+  // Another version's keys go, and this key's, then the oldest past `kept` keys or past HELD_IDS_MAX ids.
+  const kept = [...held.filter((other) => other.version === version && other.key !== key), entry];
   let total = kept.reduce((sum, other) => sum + other.ids.length, 0);
   while (kept.length > 1 && (kept.length > set.kept || total > HELD_IDS_MAX)) total -= kept.shift()!.ids.length;
   sets.set(set.name, kept);

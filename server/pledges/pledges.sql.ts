@@ -1,7 +1,7 @@
 // A filter as SQL over pledges p: the WHERE clause with its parameters bound, the search, the sort orders,
 // and the expressions every query shares (per year, US amount).
 import type { Db } from '../platform/db.ts';
-import { heldIdsIn, holdIds, keepHeldIds, keptIdsIn, type HeldIds, type KeptSet, type ProbeColumn } from '../platform/kept-ids.ts';
+import { heldIds, heldIdsIn, holdGivenIds, holdIds, idsJson, keepHeldIds, keptIdsIn, type HeldIds, type KeptSet, type ProbeColumn } from '../platform/kept-ids.ts';
 import { statement } from '../platform/statements.ts';
 import { datedBy, EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from './pledges.filter.ts';
 import { stepCondition, stepLedgerIds, usPart } from './pledges.waterfall.sql.ts';
@@ -249,27 +249,55 @@ function keptSearch(db: Db, q: string): number {
   return keepHeldIds(db, SEARCHES, q, heldSearch(db, q));
 }
 
-/** The statement giving the ids (column `id`) of the pledges a search matches (searchHits). */
-function searchSelect(q: string): { sql: string; params: unknown[] } {
+/**
+ * The statement giving the ids (column `id`) of the pledges a search matches (searchHits); from: those from that
+ * id on, below: those below it (the halves of a search the server's thread and the waterfall helper share).
+ */
+function searchSelect(q: string, { from = null, below = null }: { from?: number | null; below?: number | null } = {}): { sql: string; params: unknown[] } {
   const pieces = trigrams(q);
+  const range = (column: string) => `${from === null ? '' : ` AND ${column} >= ?`}${below === null ? '' : ` AND ${column} < ?`}`;
+  const bounds = [...(from === null ? [] : [from]), ...(below === null ? [] : [below])];
   if (q.includes('\n')) {
     // Text with a line break could match across two fields of search_texts: matched field by field.
     const search = searchCondition(q);
-    return { sql: `SELECT p.id AS id FROM pledges p WHERE ${search.sql}`, params: search.params };
+    return { sql: `SELECT p.id AS id FROM pledges p WHERE ${search.sql}${range('p.id')}`, params: [...search.params, ...bounds] };
   }
   if (pieces !== null && ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q)) {
     // The term is its one trigram: the index alone names the texts holding it, without reading them.
-    return { sql: 'SELECT f.rowid AS id FROM search_fts f WHERE search_fts MATCH ?', params: [pieces] };
+    return { sql: `SELECT f.rowid AS id FROM search_fts f WHERE search_fts MATCH ?${range('f.rowid')}`, params: [pieces, ...bounds] };
   }
   if (pieces !== null) {
     // The index names the texts holding every trigram (anywhere, in any order); the LIKE keeps those holding the term.
     return {
       sql: `SELECT t.id AS id FROM search_fts f CROSS JOIN search_texts t ON t.id = f.rowid
-             WHERE search_fts MATCH ? AND t.text LIKE ? ESCAPE '\\'`,
-      params: [pieces, likePattern(q)],
+             WHERE search_fts MATCH ?${range('f.rowid')} AND t.text LIKE ? ESCAPE '\\'`,
+      params: [pieces, ...bounds, likePattern(q)],
     };
   }
-  return { sql: `SELECT t.id AS id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'`, params: [likePattern(q)] };
+  return { sql: `SELECT t.id AS id FROM search_texts t WHERE t.text LIKE ? ESCAPE '\\'${range('t.id')}`, params: [likePattern(q), ...bounds] };
+}
+
+/**
+ * The ids of a search's matches from the id `from` on, or below the id `below`, as SQLite writes them (a JSON array,
+ * ascending): the half of a search one thread finds while another finds the other half (dashboard.reads.ts).
+ */
+export function searchMatchesJson(db: Db, q: string, range: { from: number } | { below: number }): string {
+  return idsJson(db, searchSelect(q, range));
+}
+
+/** Whether finding a search's matches reads texts (a LIKE), unlike a term that is its one trigram (searchSelect). */
+export function searchReadsTexts(q: string): boolean {
+  return q.includes('\n') || trigrams(q) === null || !ONE_TRIGRAM.test(q) || FOLDED_INTO_ASCII.test(q);
+}
+
+/** Whether a search's matches are held at the connection's data version (searchMatchIds then finds nothing). */
+export function searchHeld(db: Db, q: string): boolean {
+  return heldIds(db, SEARCHES, q) !== undefined;
+}
+
+/** Holds a search's matches found in halves (searchMatchesJson) as its own, for its later statements. */
+export function holdSearchMatches(db: Db, q: string, ids: number[]): readonly number[] {
+  return holdGivenIds(db, SEARCHES, q, ids).ids;
 }
 
 /** Whether the filter is a search and nothing else: its pledges are its kept matches. */

@@ -15,7 +15,8 @@ import { WaterfallHelper } from '../../server/dashboard/dashboard.waterfall-help
 import { generatePledges } from '../../server/import/generate.ts';
 import { collectBeforeLongWork, releaseBeforeLongWork } from '../../server/platform/memory.ts';
 import { parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
-import { stepLedgerMatches } from '../../server/pledges/pledges.sql.ts';
+import { searchMatchIds, searchReadsTexts, stepLedgerMatches, whereClause } from '../../server/pledges/pledges.sql.ts';
+import { releaseHeldIds } from '../../server/platform/kept-ids.ts';
 import { addPledge, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
@@ -63,6 +64,12 @@ function throughHelper(cache: ReadCache, filter: PledgeFilter) {
 /** The concessions the charts join, read on the server's thread alone. */
 const concessionsHere = (filter: PledgeFilter, viewPledges: number) => listConcessions(ctx.db, { filter: { pledges: filter, types: [] }, limit: MAX_CONCESSION_JOINS, viewPledges });
 
+/** A search's matches as one statement matching every pledge's text finds them. */
+function matchedInStatement(q: string): number[] {
+  const where = whereClause({ ...parseFilter({}, TEST_TODAY), q });
+  return ctx.db.prepare(`SELECT p.id FROM pledges p ${where.sql} ORDER BY p.id`).pluck().all(...where.params) as number[];
+}
+
 /** The views a reader asks for that read their waterfall: searches, steps, days in the past, ranges, selections. */
 const VIEWS: Record<string, string | string[]>[] = [
   { q: 'ing' },
@@ -89,9 +96,13 @@ describe('the waterfall helper', () => {
     let joined = 0;
     for (const view of VIEWS) {
       const filter = parseFilter(view, TEST_TODAY);
-      const { used, concessions: taken } = helper.counts;
+      const { used, concessions: taken, halves } = helper.counts;
+      releaseHeldIds(ctx.db);
       const { waterfall, concessions, summary } = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
       expect(helper.counts.used, JSON.stringify(view)).toBe(used + 1);
+      // A search that reads texts is found in halves, one on each thread; the matches held are those found alone.
+      expect(helper.counts.halves, JSON.stringify(view)).toBe(halves + (filter.q !== null && searchReadsTexts(filter.q) ? 1 : 0));
+      if (filter.q !== null) expect(searchMatchIds(ctx.db, filter.q), JSON.stringify(view)).toEqual(matchedInStatement(filter.q));
       expect(waterfall, JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
       // A search's concessions come from the helper too, the same as read here.
       expect(helper.counts.concessions, JSON.stringify(view)).toBe(taken + (filter.q === null ? 0 : 1));
@@ -160,6 +171,26 @@ describe('the waterfall helper', () => {
     expect(waterfall.announced_usd).toBe(7_000_000_000);
     expect(waterfall.steps.find((step) => step.step === 'not_new')!.pledge_count).toBe(1);
     expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('finds no half of a search for a view when a write came after it did: the view finds that half itself', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    const filter = parseFilter({ q: 'Halves apart' }, TEST_TODAY);
+    const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
+    releaseHeldIds(ctx.db);
+    waterfallAhead(cache, ctx.db, filter);
+    for (let tries = 0; helper.busy; tries++) {
+      if (tries > 600) throw new Error('the helper never answered');
+      await sleep(50);
+    }
+    // The helper found no match from the split on; the pledge written since is there, past the split.
+    const id = addPledge(ctx.db, { pledger: 'Halves apart', amount_usd: 3_000_000_000 });
+    const halves = helper.counts.halves;
+    const summary = cachedSummary(cache, ctx.db, filter);
+    expect(helper.counts.halves).toBe(halves);
+    expect(summary.totals.pledge_count).toBe(1);
+    expect(searchMatchIds(ctx.db, filter.q!)).toEqual([id]);
   }, 60_000);
 
   it('leaves the views to the server’s thread when it cannot open the database, says why, and waits to retry', async () => {
