@@ -195,13 +195,16 @@ function searchSplit(db: Db): number {
 
 /**
  * A search's matches for the view's pass: when the waterfall helper was asked to find those from the split on
- * (waterfallAhead), this thread finds those below it meanwhile, then holds both halves as the search's matches
- * (the half the helper could not give, it finds itself); else all of them here (searchMatchIds).
+ * (waterfallAhead), this thread finds those below it meanwhile and sends them to the helper (for the ledger it works
+ * out next), then holds both halves as the search's matches (the half the helper could not give, it finds itself);
+ * else all of them here (searchMatchIds).
  */
 function searchIdsOf(cache: ReadCache, db: Db, q: string, key: string): readonly number[] {
   const split = searchHeld(db, q) ? null : (cache.waterfalls?.splitOf(key) ?? null);
   if (split === null) return searchMatchIds(db, q);
-  const below = JSON.parse(searchMatchesJson(db, q, { below: split })) as number[];
+  const found = searchMatchesJson(db, q, { below: split });
+  cache.waterfalls!.giveSearchHalf(db, key, found);
+  const below = JSON.parse(found) as number[];
   const above = cache.waterfalls!.takeSearchHalf(db, key) ?? (JSON.parse(searchMatchesJson(db, q, { from: split })) as number[]);
   return holdSearchMatches(db, q, below.concat(above));
 }

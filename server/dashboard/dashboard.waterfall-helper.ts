@@ -19,6 +19,7 @@ import type { StepLists } from '../pledges/pledges.waterfall.sql.ts';
 export interface HelperInput {
   file: string;
   port: MessagePort;
+  /** Two words: the helper bumps the first after each reply, the server's thread the second after sending a half. */
   signal: Int32Array;
 }
 
@@ -38,6 +39,15 @@ export interface HelperJob {
    * thread finds those below it (takeSearchHalf); null for none.
    */
   split: number | null;
+}
+
+/** The server's thread's half of a search (below the split), sent to the helper for its own statements. */
+export interface HelperHalf {
+  type: 'below';
+  key: string;
+  version: string;
+  /** null: the server's thread will not send it (the helper finds it itself). */
+  ids: string | null;
 }
 
 export type HelperReply =
@@ -60,15 +70,16 @@ export interface HelperOptions {
 export class WaterfallHelper {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private ready = false;
   /** The key of the ledger the helper is working out, until its reply is read. */
   private working: string | null = null;
   private reply: Exclude<HelperReply, { type: 'ready' | 'search' }> | null = null;
   /** The search's half that the helper found for the view being worked out (HelperJob.split), until it is taken. */
   private half: Extract<HelperReply, { type: 'search' }> | null = null;
-  /** The split asked with the view being worked out. */
+  /** The split asked with the view being worked out, and whether its lower half was sent (giveSearchHalf). */
   private split: number | null = null;
+  private given = false;
   private idle: NodeJS.Timeout | null = null;
   private readonly options: Required<HelperOptions>;
   /** When the helper's thread last failed (performance.now()). */
@@ -99,6 +110,7 @@ export class WaterfallHelper {
     this.reply = null;
     this.half = null;
     this.split = split;
+    this.given = false;
     this.counts.asked++;
     this.port!.postMessage({ key, filter, concessions, steps, split } satisfies HelperJob);
     return true;
@@ -107,6 +119,18 @@ export class WaterfallHelper {
   /** The id from which the helper finds the search's matches of the view under key, if it was asked to. */
   splitOf(key: string): number | null {
     return this.working === key || this.reply?.key === key ? this.split : null;
+  }
+
+  /**
+   * Sends the helper the search's matches below the split (a JSON array) of the view under key, found at db's data
+   * version, which it waits for rather than find them again.
+   */
+  giveSearchHalf(db: Db, key: string, ids: string | null): void {
+    if (this.splitOf(key) === null || this.given || this.port === null) return;
+    this.given = true;
+    this.port.postMessage({ type: 'below', key, version: databaseVersion(db), ids } satisfies HelperHalf);
+    Atomics.add(this.signal, 1, 1);
+    Atomics.notify(this.signal, 1);
   }
 
   /**
@@ -153,6 +177,9 @@ export class WaterfallHelper {
   /** The reply for key (kept until the next view is asked for), waited for, if it is usable at db's data version. */
   private settled(db: Db, key: string): Extract<HelperReply, { type: 'ledger' }> | null {
     if (this.working !== key && this.reply?.key !== key) return null;
+    // A view that found its search without the helper's half (its matches were held already): the helper, waiting
+    // for this thread's half, finds it itself.
+    this.giveSearchHalf(db, key, null);
     const deadline = performance.now() + this.options.waitMs;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
