@@ -202,10 +202,13 @@ function searchSplit(db: Db): number {
 function searchIdsOf(cache: ReadCache, db: Db, q: string, key: string): readonly number[] {
   const split = searchHeld(db, q) ? null : (cache.waterfalls?.splitOf(key) ?? null);
   if (split === null) return searchMatchIds(db, q);
+  const version = databaseVersion(db);
   const found = searchMatchesJson(db, q, { below: split });
   cache.waterfalls!.giveSearchHalf(db, key, found);
   const below = JSON.parse(found) as number[];
   const above = cache.waterfalls!.takeSearchHalf(db, key) ?? (JSON.parse(searchMatchesJson(db, q, { from: split })) as number[]);
+  // Another connection's write between the halves: both are found again.
+  if (databaseVersion(db) !== version) return searchMatchIds(db, q);
   return holdSearchMatches(db, q, below.concat(above));
 }
 

@@ -1,6 +1,8 @@
 // The waterfall helper's thread (dashboard.waterfall-helper.ts): works out the ledger of each view it is given (and a
 // search's concessions) on a read-only connection of its own, in one read transaction with the data version it read,
-// and bumps the shared word after each reply so that the server's thread, waiting on it, wakes.
+// and bumps the first shared word after each reply so that the server's thread, waiting on it, wakes. For a search
+// split between the two threads it waits on the second word for the server's thread's half (belowFor): no job comes
+// meanwhile, since the server's thread asks for the next view only once this one's ledger has come.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openReader } from '../platform/db.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';

@@ -193,6 +193,28 @@ describe('the waterfall helper', () => {
     expect(searchMatchIds(ctx.db, filter.q!)).toEqual([id]);
   }, 60_000);
 
+  it('has the view find its search whole when a write came between its half and the helper’s', () => {
+    // A stand-in for the helper whose half comes after a write (another connection's, in the server: an import).
+    const filter = parseFilter({ q: 'Halves written' }, TEST_TODAY);
+    let written = 0;
+    const between = {
+      ask: () => true,
+      splitOf: () => 2,
+      giveSearchHalf: () => {},
+      takeSearchHalf: () => {
+        written = addPledge(ctx.db, { pledger: 'Halves written', amount_usd: 2_000_000_000 });
+        return [];
+      },
+      take: () => null,
+      takeConcessions: () => null,
+    } as unknown as WaterfallHelper;
+    releaseHeldIds(ctx.db);
+    cachedSummary(new ReadCache(ctx.db, () => TEST_TODAY, between), ctx.db, filter);
+    expect(written).toBeGreaterThan(0);
+    // Held for the data version after the write: its matches, not a half from before it and one from after.
+    expect(searchMatchIds(ctx.db, filter.q!)).toEqual([written]);
+  });
+
   it('leaves the views to the server’s thread when it cannot open the database, says why, and waits to retry', async () => {
     const errors: Error[] = [];
     const helper = new WaterfallHelper(`${ctx.file}.missing`, { waitMs: 30_000, retryMs: 60_000, onError: (error) => errors.push(error) });
