@@ -228,10 +228,11 @@ export function heldIdsIn(held: HeldIds, column: ProbeColumn | 'p.id' = 'p.id'):
 /**
  * Keeps held ids as the set's temporary table too (keepIds), for the statements that read every id (keptIdsIn
  * without a probe): SQLite reads them from the JSON array SQLite gave (json_each) rather than finding them again.
+ * held: asked only when the table does not keep them yet (the two are let go of apart).
  */
-export function keepHeldIds(db: Db, set: KeptSet, key: string, held: HeldIds): number {
+export function keepHeldIds(db: Db, set: KeptSet, key: string, held: () => HeldIds): number {
   return keepIds(db, set, key, (run) => {
-    statement(db, `INSERT INTO temp.${set.name}_hits (run, part, id) SELECT ?, '', value FROM json_each(?)`).run(run, JSON.stringify(held.ids));
+    statement(db, `INSERT INTO temp.${set.name}_hits (run, part, id) SELECT ?, '', value FROM json_each(?)`).run(run, JSON.stringify(held().ids));
   });
 }
 

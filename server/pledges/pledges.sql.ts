@@ -246,7 +246,7 @@ function heldSearch(db: Db, q: string): HeldIds {
 
 /** Keeps the search's held matches as a temporary table too, for a statement that reads them all; returns the run. */
 function keptSearch(db: Db, q: string): number {
-  return keepHeldIds(db, SEARCHES, q, heldSearch(db, q));
+  return keepHeldIds(db, SEARCHES, q, () => heldSearch(db, q));
 }
 
 /**
@@ -279,7 +279,8 @@ function searchSelect(q: string, { from = null, below = null }: { from?: number 
 
 /**
  * The ids of a search's matches from the id `from` on, or below the id `below`, as SQLite writes them (a JSON array,
- * ascending): the half of a search one thread finds while another finds the other half (dashboard.reads.ts).
+ * in the order found: by id, which holdSearchMatches checks): the half of a search one thread finds while another
+ * finds the other half (dashboard.reads.ts).
  */
 export function searchMatchesJson(db: Db, q: string, range: { from: number } | { below: number }): string {
   return idsJson(db, searchSelect(q, range));
