@@ -1,6 +1,5 @@
 // Results of expensive reads (summaries, facets), kept until the database changes.
 import type { Db } from '../platform/db.ts';
-import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER, isEmptyFilter, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { cubeKey, cubeOf } from './dashboard.cube.ts';
 import { selectedOf, type CubeGroup } from './dashboard.groups.ts';
@@ -14,7 +13,7 @@ import { listConcessions } from '../events/concessions.repository.ts';
 import type { ConcessionRow } from '../events/event.model.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
-import { countPledges, holdSearchMatches, searchHeld, searchMatchesJson, searchMatchIds, searchReadsTexts, stepLedgerMatches, stepListsKey } from '../pledges/pledges.sql.ts';
+import { countPledges, holdSearchMatches, lastPledgeId, searchHeld, searchMatchesJson, searchMatchIds, searchReadsTexts, stepLedgerMatches, stepListsKey } from '../pledges/pledges.sql.ts';
 import { keptStepLists, ledgerIds, ROW_STEPS, type StepLists } from '../pledges/pledges.waterfall.sql.ts';
 import { packedPass, packedServes } from './dashboard.packed.ts';
 import { packStaleFacts, staleFactBlocks } from './dashboard.packing.ts';
@@ -189,8 +188,7 @@ export function waterfallAhead(cache: ReadCache, db: Db, filter: PledgeFilter, c
  * → 70-79, `Semiconductors` 155-245 → 104-145; a term that is its one trigram (`ing`, 47-63 ms) is not split.
  */
 function searchSplit(db: Db): number {
-  const last = (statement(db, 'SELECT max(id) FROM pledges').pluck().get() as number | null) ?? 0;
-  return Math.floor(last / 2) + 1;
+  return Math.floor(lastPledgeId(db) / 2) + 1;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { diff, nextIdSql, recordRevision, type Editor } from '../revisions/revisions.repository.ts';
 import type { CsvCell } from '../pledges/pledges.csv.ts';
+import { lastPledgeId } from '../pledges/pledges.sql.ts';
 import { EVENT_CSV_COLUMNS, type EventListRow, type EventSource, type LinkedPledge, type PoliticalEvent } from './event.model.ts';
 
 /**
@@ -144,8 +145,7 @@ export function deleteEvent(db: Db, id: number, editor: Editor, reason: string):
  */
 export function topPledgesByEvent(db: Db, limit = 5, before: string | null = null): Map<number, LinkedPledge[]> {
   const links = statement(db, 'SELECT event_id, count(*) FROM pledge_events GROUP BY event_id').raw().all() as [number, number][];
-  // The largest id stands for the number of pledges: read from the table's b-tree at once, unlike count(*).
-  const pledges = (statement(db, 'SELECT max(id) FROM pledges').pluck().get() as number | null) ?? 0;
+  const pledges = lastPledgeId(db);
   const walked = before === null ? links.filter(([, count]) => 10 * count * count >= limit * pledges).map(([event]) => event) : [];
   const ranked = links.map(([event]) => event).filter((event) => !walked.includes(event));
   const byEvent = new Map<number, LinkedPledge[]>();

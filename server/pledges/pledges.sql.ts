@@ -331,6 +331,14 @@ function trigrams(q: string): string | null {
   return [...pieces].join(' AND ');
 }
 
+/**
+ * The largest pledge id, 0 with none: it stands for the number of pledges where an estimate serves (a page's walk, the
+ * events' top pledges, where a search is split), read from the table's b-tree at once, unlike count(*).
+ */
+export function lastPledgeId(db: Db): number {
+  return (statement(db, 'SELECT max(id) FROM pledges').pluck().get() as number | null) ?? 0;
+}
+
 /** The index in the table's default order: undisclosed amounts last, the largest first, then by id (migration 004). */
 const DEFAULT_ORDER_INDEX = 'pledges_default_order_idx';
 
@@ -350,8 +358,7 @@ export function pageIndex(db: Db, filter: PledgeFilter, sort: Sort, end: number,
   if (filter.min !== null || filter.max !== null) return null;
   const known = matches ?? (isSearchAlone(filter) ? searchMatches(db, filter.q!) : undefined);
   if (known === undefined || known === 0) return null;
-  // The largest id stands for the number of pledges: read from the table's b-tree at once, unlike count(*).
-  const pledges = (statement(db, 'SELECT max(id) FROM pledges').pluck().get() as number | null) ?? 0;
+  const pledges = lastPledgeId(db);
   return 4 * end * pledges < known * pledgesRead(db, filter, known) ? DEFAULT_ORDER_INDEX : null;
 }
 
