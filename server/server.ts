@@ -1,7 +1,7 @@
 // Entry point: configuration, database, migrations, seed, and the only call to listen.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, warmReads } from './app.ts';
+import { createApp, WARM_UP_PAGES, warmReads } from './app.ts';
 import { packInBackground } from './dashboard/dashboard.packing.ts';
 import { ReadCache } from './dashboard/dashboard.reads.ts';
 import { WaterfallHelper } from './dashboard/dashboard.waterfall-helper.ts';
@@ -21,12 +21,10 @@ import { utcToday } from './lib/dates.ts';
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
- * Serves the front page once, through a listener on a loopback port of its own closed right after: the first
- * reader after a start no longer waits for the templates, the page's code and the first compression to run for
- * the first time (at a million pledges, the first filtered dashboard after a start took 100-200 ms longer than the
- * next). Its answer is kept under the loopback origin, or, with PUBLIC_URL set, as the front page itself.
+ * Serves WARM_UP_PAGES once, through a listener on a loopback port of its own closed right after. Their answers
+ * are kept under the loopback origin, or, with PUBLIC_URL set, as the pages themselves.
  */
-async function renderFrontPage(server: http.Server): Promise<void> {
+async function renderWarmUpPages(server: http.Server): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -36,8 +34,10 @@ async function renderFrontPage(server: http.Server): Promise<void> {
   });
   try {
     const { port } = server.address() as AddressInfo;
-    const answer = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'accept-encoding': 'br, gzip' }, signal: AbortSignal.timeout(60_000) });
-    await answer.arrayBuffer();
+    for (const page of WARM_UP_PAGES) {
+      const answer = await fetch(`http://127.0.0.1:${port}${page}`, { headers: { 'accept-encoding': 'br, gzip' }, signal: AbortSignal.timeout(60_000) });
+      await answer.arrayBuffer();
+    }
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
@@ -97,11 +97,11 @@ async function start(): Promise<void> {
   );
   const rendering = Date.now();
   try {
-    await renderFrontPage(server);
-    logger.info(`Front page rendered once in ${Date.now() - rendering} ms`);
+    await renderWarmUpPages(server);
+    logger.info(`Front page and a filtered view rendered once in ${Date.now() - rendering} ms`);
   } catch (error) {
     // Only a warm-up: the server serves all the same, and its first reader renders the page.
-    logger.warn({ err: error }, 'Could not render the front page before listening');
+    logger.warn({ err: error }, 'Could not render the front page and a filtered view before listening');
   }
   server.listen(config.port, config.host, () => {
     const address = server.address();

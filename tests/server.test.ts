@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WARM_UP_PAGES } from '../server/app.ts';
 import { openDatabase } from '../server/platform/db.ts';
 import { Client, root, startServer as start, tsx } from './process.ts';
 
@@ -91,13 +92,19 @@ describe('npm start', () => {
     await again.stop();
   }, 60_000);
 
-  it('has the front page rendered before it listens: with PUBLIC_URL, the first reader gets it from the cache', async () => {
+  it('has the front page and a filtered view rendered before it listens: with PUBLIC_URL, their first readers get them from the cache', async () => {
     const server = await start(path.join(tempDir(), 'pledges.db'), { PUBLIC_URL: 'https://tracker.example' });
     expect(server.url, server.output).toBeDefined();
-    expect(server.output).toContain('Front page rendered once');
+    expect(server.output).toContain('Front page and a filtered view rendered once');
     const first = await fetch(`${server.url}/`);
     expect(first.headers.get('x-cache')).toBe('hit');
     expect(await first.text()).toContain('Stargate Project');
+    // The filtered view went through a filter's code paths (and is a real page: its filter is shown).
+    const [, filtered] = WARM_UP_PAGES;
+    const warm = await fetch(`${server.url}${filtered}`);
+    expect(warm.status).toBe(200);
+    expect(warm.headers.get('x-cache')).toBe('hit');
+    expect(await warm.text()).toMatch(/stalled/i);
     // Any other page is computed for its first reader.
     expect((await fetch(`${server.url}/pledges`)).headers.get('x-cache')).toBe('miss');
     expect(await server.stop()).toBe(0);
