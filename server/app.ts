@@ -61,13 +61,9 @@ import { languageRouter, stampLanguage } from './platform/http/language.ts';
 import { relationViewHelpers, relationWordsOf } from './relations/relations.view.ts';
 
 const require = createRequire(import.meta.url);
-// Chart.js and its annotation plugin are served from node_modules: the app works offline, no CDN.
+// Chart.js is served from node_modules: the app works offline, no CDN.
 const VENDOR_FILES: Record<string, string> = {
   'chart.umd.min.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
-  'chartjs-plugin-annotation.min.js': path.join(
-    path.dirname(require.resolve('chartjs-plugin-annotation')),
-    'chartjs-plugin-annotation.min.js',
-  ),
 };
 
 export interface AppOptions {
@@ -170,7 +166,6 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
     '/js/import.js': path.join(ROOT, 'public/js/import.js'),
     '/favicon.svg': path.join(ROOT, 'public/favicon.svg'),
     '/vendor/chart.umd.min.js': VENDOR_FILES['chart.umd.min.js'],
-    '/vendor/chartjs-plugin-annotation.min.js': VENDOR_FILES['chartjs-plugin-annotation.min.js'],
   });
   app.locals.asset = assets.url;
   app.use(assets.router);

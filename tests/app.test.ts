@@ -31,7 +31,6 @@ describe('other routes', () => {
       ['/css/site.css', 'text/css; charset=utf-8'],
       ['/js/charts.js', 'text/javascript; charset=utf-8'],
       ['/vendor/chart.umd.min.js', 'text/javascript; charset=utf-8'],
-      ['/vendor/chartjs-plugin-annotation.min.js', 'text/javascript; charset=utf-8'],
     ]) {
       const res = await request(ctx.app).get(path);
       expect(res.status, path).toBe(200);

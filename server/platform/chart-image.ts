@@ -47,14 +47,10 @@ let drawing: Promise<Drawing> | undefined;
  */
 function loadDrawing(): Promise<Drawing> {
   drawing ??= (async () => {
-    const [{ createCanvas }, { Chart, registerables }, { default: annotationPlugin }] = await Promise.all([
-      import('@napi-rs/canvas'),
-      import('chart.js'),
-      import('chartjs-plugin-annotation'),
-    ]);
+    const [{ createCanvas }, { Chart, registerables }] = await Promise.all([import('@napi-rs/canvas'), import('chart.js')]);
     const shared = require(path.join(ROOT, 'public/js/chart-configs.js')) as SharedCharts;
     // The page's settings (public/js/charts.js), a size for an image read small beside a post, and no animation.
-    Chart.register(...registerables, annotationPlugin, shared.whiteBackground);
+    Chart.register(...registerables, shared.whiteBackground);
     Chart.defaults.font.family = FONT_FAMILY;
     Chart.defaults.font.size = 15;
     Chart.defaults.color = '#1b1f24';
