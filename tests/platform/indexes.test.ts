@@ -11,6 +11,7 @@ import { cubeOf } from '../../server/dashboard/dashboard.cube.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { countPledges } from '../../server/pledges/pledges.sql.ts';
 import { LEDGER_IDS, stepCondition } from '../../server/pledges/pledges.waterfall.sql.ts';
+import { waterfallLedger } from '../../server/dashboard/dashboard.waterfall.ts';
 import { listPledges } from '../../server/pledges/pledges.repository.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { summarize } from '../../server/dashboard/dashboard.summary.ts';
@@ -95,6 +96,33 @@ describe('indexes for each filterable column', () => {
       expect(condition.sql, step).toContain(LEDGER_IDS);
       const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM pledges p WHERE ${condition.sql}`).all(...condition.params) as { detail: string }[];
       expect(plan.map((row) => row.detail), step).toContain('SCAN pledge_ledger USING INDEX pledge_ledger_own_ids');
+    }
+  });
+
+  it('the waterfall’s ledger reads each kind of relation from a covering index, never the relations’ rows (036)', () => {
+    const seen: string[] = [];
+    const fresh = openDatabase(db.name);
+    const prepare = fresh.prepare.bind(fresh);
+    fresh.prepare = ((sql: string) => {
+      seen.push(sql);
+      return prepare(sql);
+    }) as typeof fresh.prepare;
+    try {
+      waterfallLedger(fresh, EMPTY_FILTER);
+      // The ledger's statement reads the view's pledges from a temporary table of the connection: explained there.
+      const ledger = seen.find((sql) => sql.includes('pledge_relations'))!;
+      expect(ledger).toBeDefined();
+      const plan = fresh.transaction(() => {
+        fresh.exec('DELETE FROM temp.waterfall_view');
+        return (prepare(`EXPLAIN QUERY PLAN ${ledger}`).all() as { detail: string }[]).map((row) => row.detail);
+      })();
+      const relations = plan.filter((detail) => /\b(SCAN|SEARCH) r\b/.test(detail));
+      // supersedes and contains: their first step and each step along a chain; overlaps; repeats.
+      expect(relations.length).toBeGreaterThanOrEqual(6);
+      for (const detail of relations) expect(detail).toMatch(/USING COVERING INDEX pledge_relations_kind_(other|pledge) \(kind=\?/);
+    } finally {
+      fresh.prepare = prepare;
+      fresh.close();
     }
   });
 
