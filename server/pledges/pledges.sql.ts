@@ -227,6 +227,11 @@ const TRIGRAM_LENGTH = 3;
 const ONE_TRIGRAM = /^[\x20-\x7e]{3}$/;
 const FOLDED_INTO_ASCII = /[ks]/i;
 
+/** Whether the trigram index alone finds the term's matches, without reading their texts (ONE_TRIGRAM). */
+function indexAlone(q: string): boolean {
+  return ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q) && trigrams(q) !== null;
+}
+
 /**
  * The pledges a search matches, held in memory the first time a connection is asked for them at this data version
  * (platform/kept-ids.ts), for its later statements. Returns the condition on pledges p: probe, each pledge looked
@@ -262,7 +267,7 @@ function searchSelect(q: string, { from = null, below = null }: { from?: number 
     const search = searchCondition(q);
     return { sql: `SELECT p.id AS id FROM pledges p WHERE ${search.sql}${range('p.id')}`, params: [...search.params, ...bounds] };
   }
-  if (pieces !== null && ONE_TRIGRAM.test(q) && !FOLDED_INTO_ASCII.test(q)) {
+  if (pieces !== null && indexAlone(q)) {
     // The term is its one trigram: the index alone names the texts holding it, without reading them.
     return { sql: `SELECT f.rowid AS id FROM search_fts f WHERE search_fts MATCH ?${range('f.rowid')}`, params: [pieces, ...bounds] };
   }
@@ -288,7 +293,7 @@ export function searchMatchesJson(db: Db, q: string, range: { from: number } | {
 
 /** Whether finding a search's matches reads texts (a LIKE), unlike a term that is its one trigram (searchSelect). */
 export function searchReadsTexts(q: string): boolean {
-  return q.includes('\n') || trigrams(q) === null || !ONE_TRIGRAM.test(q) || FOLDED_INTO_ASCII.test(q);
+  return !indexAlone(q);
 }
 
 /** Whether a search's matches are held at the connection's data version (searchMatchIds then finds nothing). */
