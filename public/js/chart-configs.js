@@ -35,31 +35,48 @@
   };
 
   /**
+   * A number as Intl.NumberFormat writes it by default (at most three decimals; 1,234.5 in English, 1.234,5 in
+   * German), without Intl: a fresh renderer's first Intl formatter loads ICU's data for the locale, 25-65 ms before
+   * the first chart can draw (docs/performance.md). Exact for the charts' values, which are far below 1e21.
+   */
+  function formatNumber(value, german) {
+    var rounded = Math.round(Math.abs(value) * 1000) / 1000;
+    var parts = String(rounded).split('.');
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, german ? '.' : ',');
+    var sign = value < 0 && rounded !== 0 ? '-' : '';
+    return sign + whole + (parts.length > 1 ? (german ? ',' : '.') + parts[1] : '');
+  }
+
+  /**
    * A chart's words and number formats, in the page's language: env.lang ('en' or 'de') and env.words (the
    * "chart" group of views/locales/LANG.json, which the page embeds and the server's drawing reads).
    */
   function speech(env) {
     var german = env.lang === 'de';
-    var number = new Intl.NumberFormat(german ? 'de-DE' : 'en-US');
     var w = env.words;
+    var number = function (value) {
+      return formatNumber(value, german);
+    };
     return {
       w: w,
       /** $500B; 500 Mrd. $ in German. */
       billions: function (value) {
         var rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
-        return german ? number.format(rounded) + '\u00a0Mrd.\u00a0$' : '$' + number.format(rounded) + 'B';
+        return german ? number(rounded) + '\u00a0Mrd.\u00a0$' : '$' + number(rounded) + 'B';
       },
       percent: function (value) {
-        return number.format(value) + (german ? '\u00a0%' : '%');
+        return number(value) + (german ? '\u00a0%' : '%');
       },
-      count: function (value) {
-        return number.format(value);
-      },
+      count: number,
       /** "1 pledge", "3 pledges", "1 Zusage", "3 Zusagen". */
       pledges: function (n) {
-        return number.format(n) + ' ' + (n === 1 ? w.pledge : w.pledges);
+        return number(n) + ' ' + (n === 1 ? w.pledge : w.pledges);
       },
-      monthYear: new Intl.DateTimeFormat(german ? 'de-DE' : 'en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+      /** A time (ms) as its month and year in UTC: Sept 2024, Sept. 2024 (the locale's short months, w.months). */
+      monthYear: function (time) {
+        var date = new Date(time);
+        return w.months[date.getUTCMonth()] + ' ' + date.getUTCFullYear();
+      },
     };
   }
 
@@ -295,7 +312,7 @@
             type: 'linear',
             min: min,
             max: max,
-            ticks: { callback: function (v) { return s.monthYear.format(v); }, maxTicksLimit: 8 },
+            ticks: { callback: s.monthYear, maxTicksLimit: 8 },
           },
           y: { beginAtZero: true, title: { display: true, text: s.w.billionsAxis }, ticks: { callback: s.billions } },
         },
@@ -449,6 +466,7 @@
   }
 
   return {
+    formatNumber: formatNumber,
     COLORS: COLORS,
     whiteBackground: whiteBackground,
     speech: speech,
