@@ -35,6 +35,23 @@ describe('GET /', () => {
     expect(res.text).not.toMatch(/(src|href)="(https?:)?\/\/(?!example)/);
   });
 
+  it('runs the chart scripts right after the last chart, before the timeline’s table, the context and the pledges', async () => {
+    ctx = freshApp();
+    const html = (await request(ctx.app).get('/')).text;
+    const at = (text: string) => {
+      const index = html.indexOf(text);
+      expect(index, text).toBeGreaterThan(-1);
+      return index;
+    };
+    const scripts = at('/charts.js"></script>');
+    for (const id of ['chart-waterfall', 'chart-amounts', 'chart-per-year', 'chart-us-share', 'chart-levers', 'chart-timeline']) {
+      expect(at(`<canvas id="${id}"`)).toBeLessThan(scripts);
+    }
+    expect(at('id="context-heading"')).toBeGreaterThan(scripts);
+    expect(at('id="table-heading"')).toBeGreaterThan(scripts);
+    expect(html.indexOf('<table>', at('<canvas id="chart-timeline"'))).toBeGreaterThan(scripts);
+  });
+
   it('when no pledge exists yet, then it still renders, with zero totals', async () => {
     ctx = freshApp({ seed: false });
     const res = await request(ctx.app).get('/');
