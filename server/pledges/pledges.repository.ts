@@ -76,10 +76,16 @@ export function listPledges(
   const index = pageIndex(db, filter, sort, limit < 0 ? -1 : offset + limit, matches);
   // An index walked in the page's order leads: each pledge it reads is looked up among a search's matches.
   const chosenWhere = whereClause(filter, db, index !== null);
+  // An amount range holds no unknown amount, so the largest first need not put them last: said so, the range is a
+  // seek in the default order's index (pledges_default_order_idx), which SQLite 3.53 otherwise scans from its top
+  // past every larger amount (max=1000000000 with a date at a million pledges: 25-48 ms against 0.1-0.4).
+  const ranged = sort.key === 'amount' && sort.descending && (filter.min !== null || filter.max !== null);
+  const chosenOrder = ranged ? 'p.amount_usd DESC, p.id ASC' : order;
+  const known = ranged ? `${chosenWhere.sql} AND (p.amount_usd IS NULL) = 0` : chosenWhere.sql;
   const rows = db
     .prepare(
       `SELECT ${columns.sql}
-         FROM (SELECT ${chosen} FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${chosenWhere.sql} ORDER BY ${order} LIMIT ? OFFSET ?) AS page
+         FROM (SELECT ${chosen} FROM pledges p ${index ? `INDEXED BY ${index}` : ''} ${known} ORDER BY ${chosenOrder} LIMIT ? OFFSET ?) AS page
          CROSS JOIN pledges p ON p.id = page.id
         ORDER BY ${order}`,
     )

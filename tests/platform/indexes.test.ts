@@ -126,6 +126,44 @@ describe('indexes for each filterable column', () => {
     }
   });
 
+  it('a page of an amount range, largest first, seeks the range in the default order’s index rather than scan it', () => {
+    const amounts = db.prepare('SELECT amount_usd FROM pledges WHERE amount_usd IS NOT NULL ORDER BY amount_usd').pluck().all() as number[];
+    const middle = amounts[Math.floor(amounts.length / 2)]!;
+    for (const partial of [{ max: middle, from: '2019' }, { max: middle }, { min: middle, sector: ['Energy'] }] as Partial<PledgeFilter>[]) {
+      const filter = { ...EMPTY_FILTER, ...partial };
+      const seen: { sql: string; params: unknown[] }[] = [];
+      const fresh = openDatabase(db.name);
+      const prepare = fresh.prepare.bind(fresh);
+      fresh.prepare = ((sql: string) => {
+        const statement = prepare(sql);
+        const all = statement.all.bind(statement) as (...params: unknown[]) => unknown[];
+        (statement as unknown as { all: typeof all }).all = (...params: unknown[]) => {
+          seen.push({ sql, params });
+          return all(...params);
+        };
+        return statement;
+      }) as typeof fresh.prepare;
+      try {
+        const page = listPledges(fresh, { filter, limit: 50 }).map((pledge) => pledge.id);
+        const { sql, params } = seen.find((statement) => statement.sql.includes('AS page'))!;
+        // The page's own pledges (the co-routine); the statement around it then sorts those 50 rows whole.
+        const rows = prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { id: number; parent: number; detail: string }[];
+        const chosen = rows.find((row) => row.detail === 'CO-ROUTINE page')!;
+        const plan = rows.filter((row) => row.parent === chosen.id).map((row) => row.detail);
+        expect(plan, `${JSON.stringify(partial)}: ${plan.join(' | ')}`).toEqual([expect.stringMatching(/^SEARCH p USING (COVERING )?INDEX pledges_default_order_idx \(<expr>=\? AND amount_usd[<>]\?\)$/)]);
+        // The same pledges in the same order as the range sorted in full.
+        const where = [partial.max === undefined ? null : 'amount_usd <= ?', partial.min === undefined ? null : 'amount_usd >= ?', partial.from === undefined ? null : 'announced_on >= ?', partial.sector === undefined ? null : 'sector = ?'].filter(Boolean).join(' AND ');
+        const values = [partial.max, partial.min, partial.from, partial.sector?.[0]].filter((value) => value !== undefined);
+        const sorted = db.prepare(`SELECT id FROM pledges NOT INDEXED WHERE ${where} ORDER BY amount_usd DESC, id ASC LIMIT 50`).pluck().all(...values);
+        expect(page).toEqual(sorted);
+        expect(page.length).toBe(50);
+      } finally {
+        fresh.prepare = prepare;
+        fresh.close();
+      }
+    }
+  });
+
   it('the unfiltered dashboard reads covering indexes, not the table', () => {
     for (const { sql, plan } of plansFor(EMPTY_FILTER)) {
       expect(plan, sql).not.toMatch(wholeTable(sql));
