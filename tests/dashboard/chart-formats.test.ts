@@ -18,10 +18,13 @@ const charts = require('../../public/js/chart-configs.js') as {
 };
 
 const VALUES = [0, 1, -1, 7, 12, 999, 1000, 1234.5, -1234.5, 10000, 99999.9, 123456, 1234567.125, -7654321, 0.5, 0.25, 0.1234, 2.0005, 1e15, 500, 40.4];
+// Halves in the fourth decimal, which Intl rounds on the number's shortest decimal (1.0005 is 1.000499… in binary),
+// a carry through nines, a negative that rounds to zero, and a tiny number.
+const EDGES = [1.0005, 263228.6845, -773660.2855, 999.9995, 0.9995, 0.0625, -0.0625, -0.0001, 0.0004999, 1e-7];
 
 describe('the charts’ number and month formats', () => {
   it('write every value as Intl.NumberFormat does, in English and in German', () => {
-    for (const value of VALUES) {
+    for (const value of [...VALUES, ...EDGES]) {
       expect(charts.formatNumber(value, false), String(value)).toBe(new Intl.NumberFormat('en-US').format(value));
       expect(charts.formatNumber(value, true), String(value)).toBe(new Intl.NumberFormat('de-DE').format(value));
     }
