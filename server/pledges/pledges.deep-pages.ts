@@ -29,19 +29,24 @@ const kept = new WeakMap<Db, Map<number, Marks>>();
 
 const INDEX = 'pledges_default_order_idx';
 /**
- * The disclosed pledges from the mark (@amount, @id) on, in order. The index's first column is held equal, so the
- * order is that of its next two: the planner then reads it in place, where naming the first column in ORDER BY
- * would make it sort.
+ * The default order among disclosed pledges alone: with DISCLOSED among its conditions, the index's first column
+ * ((amount_usd IS NULL)) is held equal, so the order is that of its next two and the planner reads it in place;
+ * naming the first column in ORDER BY would make it sort, and a range of amounts ordered so (SQLite 3.53) is
+ * scanned from the index's top past every larger amount. The marks here and an amount range's page
+ * (listPledges) read it so.
  */
+export const DISCLOSED = '(p.amount_usd IS NULL) = 0';
+export const DISCLOSED_ORDER = 'p.amount_usd DESC, p.id';
+/** The disclosed pledges from the mark (@amount, @id) on, in order (DISCLOSED_ORDER, read in place). */
 const DISCLOSED_FROM = `FROM pledges p INDEXED BY ${INDEX}
-  WHERE (p.amount_usd IS NULL) = 0 AND p.amount_usd <= @amount AND (p.amount_usd < @amount OR p.id >= @id)`;
+  WHERE ${DISCLOSED} AND p.amount_usd <= @amount AND (p.amount_usd < @amount OR p.id >= @id)`;
 /** The undisclosed pledges from the id @id on, in order (by id). */
 const UNDISCLOSED_FROM = `FROM pledges p INDEXED BY ${INDEX} WHERE (p.amount_usd IS NULL) = 1 AND p.amount_usd IS NULL AND p.id >= @id`;
 const BEFORE_EVERY_ID = Number.MIN_SAFE_INTEGER;
 
 /** The disclosed pledges from the mark on, skipping `skip`, `limit` of them, with their places in the order. */
 function disclosedFrom(db: Db, from: Mark, limit: number, skip: number): Mark[] {
-  return statement(db, `SELECT p.amount_usd AS amount, p.id ${DISCLOSED_FROM} ORDER BY p.amount_usd DESC, p.id LIMIT @limit OFFSET @skip`).all({
+  return statement(db, `SELECT p.amount_usd AS amount, p.id ${DISCLOSED_FROM} ORDER BY ${DISCLOSED_ORDER} LIMIT @limit OFFSET @skip`).all({
     amount: from.amount,
     id: from.id,
     limit,
