@@ -12,14 +12,14 @@ export interface Ranking {
 }
 
 /**
- * Ranks the pledge with this value among those seen, as SQL orders them (the value descending, then the id): the
- * pledges come in id order, so one of equal value to a ranked one goes after it.
+ * Ranks the pledge with this value among those seen, as SQL orders them (the value descending, then the id). The
+ * pledges mostly come in id order, but a step's pass adds its ledger's after the rest (Pass.relist).
  */
 export function rank(ranking: Ranking, value: number, id: number): void {
   const { values, ids } = ranking;
-  if (values.length === MAX_BARS && !(value > values[MAX_BARS - 1]!)) return;
+  if (values.length === MAX_BARS && !(value > values[MAX_BARS - 1]! || (value === values[MAX_BARS - 1]! && id < ids[MAX_BARS - 1]!))) return;
   let at = values.length;
-  while (at > 0 && values[at - 1]! < value) at--;
+  while (at > 0 && (values[at - 1]! < value || (values[at - 1]! === value && ids[at - 1]! > id))) at--;
   values.splice(at, 0, value);
   ids.splice(at, 0, id);
   if (values.length > MAX_BARS) {
@@ -90,6 +90,63 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
     part.count = count;
     yield part;
   }
+}
+
+/**
+ * A part of its own holding the pledges at indexes (ascending) of a block's part, copied, with their status steps if
+ * it has them: what a pass keeps to add up later without reading the block again (packedStepPass). Its columns are
+ * made in the order columns() and historyColumns() make theirs, so that the pass's loop sees objects of one shape.
+ */
+export function partCopy(part: BlockPart, indexes: readonly number[]): BlockPart {
+  const { b, h } = part;
+  const count = indexes.length;
+  const pick = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(column: T): T => {
+    const copy = new (column.constructor as new (length: number) => T)(count);
+    for (let j = 0; j < count; j++) copy[j] = column[indexes[j]!]!;
+    return copy;
+  };
+  const copied: BlockPart['b'] = {
+    n: count,
+    amount: pick(b.amount),
+    us: pick(b.us),
+    perYear: pick(b.perYear),
+    offset: pick(b.offset),
+    group: pick(b.group),
+    day: pick(b.day),
+    pledger: pick(b.pledger),
+    due: pick(b.due),
+    evidence: pick(b.evidence),
+    flags: pick(b.flags),
+  };
+  let steps: BlockPart['h'] = null;
+  if (h !== null) {
+    const first = new Uint32Array(count + 1);
+    for (let j = 0; j < count; j++) first[j + 1] = first[j]! + h.first[indexes[j]! + 1]! - h.first[indexes[j]!]!;
+    const stepDay = new Uint32Array(first[count]!);
+    const stepStatus = new Uint8Array(first[count]!);
+    for (let j = 0; j < count; j++) {
+      const from = h.first[indexes[j]!]!;
+      stepDay.set(h.stepDay.subarray(from, h.first[indexes[j]! + 1]!), first[j]!);
+      stepStatus.set(h.stepStatus.subarray(from, h.first[indexes[j]! + 1]!), first[j]!);
+    }
+    steps = { n: count, due: pick(h.due), evidence: pick(h.evidence), first, stepDay, stepStatus };
+  }
+  return { b: copied, h: steps, base: part.base, at: EVERY, count };
+}
+
+/** The index of each of ids (ascending) in a block's part that holds a pledge (in its `at`), from ids[next] on. */
+export function indexesIn(part: BlockPart, ids: readonly number[], next: number): { indexes: number[]; next: number } {
+  const { b, base } = part;
+  const end = base + (1 << BLOCK_SHIFT);
+  const indexes: number[] = [];
+  const first = b.n === 0 ? 0 : b.offset[0]!;
+  const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
+  for (; next < ids.length && ids[next]! < end; next++) {
+    if (ids[next]! < base) continue;
+    const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
+    if (i >= 0 && i < b.n) indexes.push(i);
+  }
+  return { indexes, next };
 }
 
 /** A block's status steps (null: not asked for), which the packer wrote with its facts, for the same pledges. */

@@ -116,6 +116,8 @@ export class Pass {
   inPledgers!: Uint8Array;
   stepped!: boolean;
   marks!: Uint8Array;
+  /** Whether the pass leaves the ledger's pledges for later (relist), adding up only those the step's columns list. */
+  skipLedger!: boolean;
   rowMode!: number;
   moved!: Int32Array;
   // Grown with the groups an as-of view's pledges had then that no pledge has today (groupThen).
@@ -145,8 +147,11 @@ export class Pass {
     this.begin(NO_CODES, EMPTY_FILTER, null, '');
   }
 
-  /** Sets the pass up for a view (packedPass), its accumulators at zero. */
-  begin(known: Codes, range: PackedView, step: PackedStep | null, on: string): this {
+  /**
+   * Sets the pass up for a view (packedPass), its accumulators at zero. skipLedger: the step's lists are not known
+   * yet (only its ledger): the pass adds up the pledges outside the ledger, and the ledger's after relist.
+   */
+  begin(known: Codes, range: PackedView, step: PackedStep | null, on: string, skipLedger = false): this {
     this.known = known;
     this.range = range;
     const groupCount = known.values.group.length;
@@ -179,6 +184,7 @@ export class Pass {
     // A step: its marks by id, how it lists the other pledges, and (not_investment) which groups' kinds it lists.
     this.stepped = step !== null;
     this.marks = step === null ? new Uint8Array(0) : stepMarks(step);
+    this.skipLedger = skipLedger;
     this.rowMode = step === null ? ROW_NONE : ROW_MODES[step.step];
     this.kindListed = new Uint8Array(groupCount);
     if (this.rowMode === ROW_NOT_INVESTMENT) known.groups.forEach((fields, code) => (this.kindListed[code] = NOT_INVESTMENT_KINDS.has(fields.commitment_kind) ? 1 : 0));
@@ -205,6 +211,12 @@ export class Pass {
     this.extraGroups = [];
     this.extraCodes = new Map();
     return this;
+  }
+
+  /** The step's lists, once known, for the ledger's pledges the pass left (begin's skipLedger) and adds up next. */
+  relist(step: PackedStep): void {
+    this.marks = stepMarks(step);
+    this.skipLedger = false;
   }
 
   /** Lets go of the last view's accumulators (a few MB at a million pledges) once its pass is summed up. */
@@ -251,7 +263,7 @@ export class Pass {
   /** Adds up the pledges of one block the view reads. */
   add(part: BlockPart): void {
     const { b, h, base, at, count } = part;
-    const { reached, dated, min, max, amounts, overdueOnly, fieldsAll, pledgersAll, inPledgers, stepped, marks, rowMode, moved } = this;
+    const { reached, dated, min, max, amounts, overdueOnly, fieldsAll, pledgersAll, inPledgers, stepped, marks, skipLedger, rowMode, moved } = this;
     const { dayCounts, dayDisclosed, daySums, dayErrors, dayFirst, pledgerCounts, pledgerSums, pledgerErrors, overdueSum, overdueError, byAmount, byPerYear } = this;
     let { inFields, kindListed, groupCounts, groupSums, groupErrors } = this;
     let overdueCount = this.overdueCount;
@@ -299,6 +311,7 @@ export class Pass {
         // as in SQL, whose step is worked out for the view's selections.
         if (!fieldsIn) continue;
         const mark = id < marks.length ? marks[id]! : 0;
+        if (skipLedger && (mark & IN_LEDGER) !== 0) continue;
         const byColumns =
           !(mark & IN_LEDGER) &&
           (rowMode === ROW_POSITIVE ? a > 0 : rowMode === ROW_OUTSIDE_US ? (f & FLAG_OUTSIDE_US) !== 0 : rowMode === ROW_NOT_INVESTMENT && kindListed[g] === 1 && (f & FLAG_US_BOUND_POSITIVE) !== 0);

@@ -4,7 +4,7 @@ import type { Db } from '../platform/db.ts';
 import { statement } from '../platform/statements.ts';
 import { EMPTY_FILTER } from '../pledges/pledges.filter.ts';
 import type { WaterfallStep } from '../pledges/pledge.model.ts';
-import { packedPass, warmGroupsThen } from './dashboard.packed.ts';
+import { packedPass, packedStepPass, warmGroupsThen } from './dashboard.packed.ts';
 import type { PackedStep, PackedView } from './dashboard.packed-pass.ts';
 import { BLOCK_SHIFT, codesOf } from './dashboard.packing.ts';
 
@@ -14,7 +14,7 @@ const WARM_PLEDGES = 2 << BLOCK_SHIFT;
 /**
  * Runs the pass over a few thousand pledges twice for each kind of view (an amount range; dates with a selection; the
  * overdue pledges; pledgers; a search's matches; a day in the past, with and without a selection; each way a step
- * lists pledges, with its marks), so that every branch of its loop has been taken before a reader's view makes V8
+ * lists pledges, with its marks, and a step whose ledger's pledges come after the rest: packedStepPass), so that every branch of its loop has been taken before a reader's view makes V8
  * compile it. Without, the first view of each kind ran the loop compiled for the kinds before it, which V8 threw
  * away at its first new branch, then compiled again: 60-120 ms of a step's or a day's first view at a million pledges
  * (docs/performance.md). Before the server listens, on the facts warmReads has just packed.
@@ -51,5 +51,8 @@ export function warmPackedPass(db: Db, on: string): void {
   // thrown away, compiled again on another thread (40-60 ms) while the first reader's view ran it in the interpreter
   // (node --trace-opt --trace-deopt).
   warmGroupsThen(db, ids, asOf);
-  for (let round = 0; round < 2; round++) for (const [view, step, day] of views) packedPass(db, ids, day, view, step);
+  for (let round = 0; round < 2; round++) {
+    for (const [view, step, day] of views) packedPass(db, ids, day, view, step);
+    packedStepPass(db, ids, on, { ...EMPTY_FILTER, min: 1 }, 'not_new', every(2), () => stepOf('not_new'));
+  }
 }

@@ -10,7 +10,7 @@ import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
 import { codesOf, groupOrder } from './dashboard.packing.ts';
 import type { Ranked } from './dashboard.summary.ts';
-import { blocksOf } from './dashboard.packed-blocks.ts';
+import { blocksOf, indexesIn, partCopy, type BlockPart } from './dashboard.packed-blocks.ts';
 import { readsMargins } from './dashboard.as-of.ts';
 import { G_AMOUNT, G_COUNTS, G_DISCLOSED, G_KNOWN_SHARE, G_NO_HORIZON, G_OUTSIDE_US, G_PLEDGES, G_SHARE_BASE, G_SUMS, G_US, G_US_BOUND_POSITIVE, PASS, type Pass, type PackedStep, type PackedView } from './dashboard.packed-pass.ts';
 
@@ -60,6 +60,60 @@ export function packedPass(
   } finally {
     pass.end();
   }
+}
+
+/**
+ * packedPass for a step that lists pledges by their own columns too (ROW_STEPS), whose lists of the ledger's pledges
+ * are worked out elsewhere meanwhile (the waterfall helper: dashboard.reads.ts): the pass adds up the pledges outside
+ * the ledger (ledger: its ids, ascending), which the lists do not decide, and keeps a copy of the ledger's (about
+ * 50,000 of a million pledges: partCopy), then asks for the step (lists) and adds those up. At a million pledges the
+ * lists of a view with a filter take the ledger of every related pledge, about 200 ms, which the pass's first part,
+ * about as long, now hides (docs/performance.md).
+ */
+export function packedStepPass(
+  db: Db,
+  ids: readonly number[] | null,
+  on: string,
+  range: PackedView,
+  step: PackedStep['step'],
+  ledger: readonly number[],
+  lists: () => PackedStep,
+): OnePass | null {
+  const pass = PASS.begin(codesOf(db), range, { step, listed: [], ledger }, on, true);
+  const history = range.as_of !== null;
+  try {
+    const later = ids === null ? ledger : common(ids, ledger);
+    const kept: BlockPart[] = [];
+    let next = 0;
+    for (const part of blocksOf(db, ids, history)) {
+      if (part === null) return null;
+      pass.add(part);
+      const found = indexesIn(part, later, next);
+      next = found.next;
+      if (found.indexes.length > 0) kept.push(partCopy(part, found.indexes));
+    }
+    const full = lists();
+    pass.relist(full);
+    for (const part of kept) pass.add(part);
+    return summedUp(pass, full);
+  } finally {
+    pass.end();
+  }
+}
+
+/** The ids in both ascending lists, ascending. */
+function common(a: readonly number[], b: readonly number[]): number[] {
+  const both: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      both.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return both;
 }
 
 /**

@@ -14,8 +14,9 @@ import type { ConcessionRow } from '../events/event.model.ts';
 import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { countPledges, holdSearchMatches, lastPledgeId, searchHeld, searchMatchesJson, searchMatchIds, searchReadsTexts, stepLedgerMatches, stepListsKey } from '../pledges/pledges.sql.ts';
-import { keptStepLists, ledgerIds, ROW_STEPS, type StepLists } from '../pledges/pledges.waterfall.sql.ts';
-import { packedPass, packedServes } from './dashboard.packed.ts';
+import { keepStepLists, keptStepLists, ledgerIds, ROW_STEPS, type StepLists } from '../pledges/pledges.waterfall.sql.ts';
+import { packedPass, packedServes, packedStepPass } from './dashboard.packed.ts';
+import type { PackedStep } from './dashboard.packed-pass.ts';
 import { packStaleFacts, staleFactBlocks } from './dashboard.packing.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
 
@@ -178,7 +179,10 @@ export function waterfallAhead(cache: ReadCache, db: Db, filter: PledgeFilter, c
   const key = waterfallKey(filter);
   if (cache.peek(key) !== undefined || cache.peek(summaryKey(filter)) !== undefined) return;
   const split = filter.q === null || searchHeld(db, filter.q) || !searchReadsTexts(filter.q) ? null : searchSplit(db);
-  cache.waterfalls.ask(key, filter, concessions && filter.q !== null, filter.step === null ? null : stepListsToHand(cache, db, filter), split);
+  const steps = filter.step === null ? null : stepListsToHand(cache, db, filter);
+  // A step whose pass can begin without its lists (packedStepPass) has the helper work them out, when none are kept.
+  const lists = filter.step !== null && steps === null && ROW_STEPS.includes(filter.step) && packedServes(filter);
+  cache.waterfalls.ask(key, filter, concessions && filter.q !== null, steps, split, lists);
 }
 
 /**
@@ -281,14 +285,33 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
  * with the pledges its own columns list, or, for a step that lists only the ledger's, those alone.
  */
 function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
-  const matches = filter.q === null ? null : searchIdsOf(cache, db, filter.q, waterfallKey(filter));
+  const key = waterfallKey(filter);
+  const matches = filter.q === null ? null : searchIdsOf(cache, db, filter.q, key);
   if (filter.step === null) return packedPass(db, matches, filter.on, filter);
-  const listed = stepLedgerMatches(db, { ...filter, step: filter.step });
-  const listedUnchosen = filter.pledger.length === 0 ? listed : stepLedgerMatches(db, { ...filter, pledger: [], step: filter.step });
-  const listedOverdue = filter.overdue ? listed : stepLedgerMatches(db, { ...filter, overdue: true, step: filter.step });
-  const step = { step: filter.step, listed, listedUnchosen, listedOverdue, ledger: ledgerIds(db) };
+  const stepped = { ...filter, step: filter.step };
+  const ledger = ledgerIds(db);
+  const stepOf = (): PackedStep => {
+    const listed = stepLedgerMatches(db, stepped);
+    const listedUnchosen = filter.pledger.length === 0 ? listed : stepLedgerMatches(db, { ...stepped, pledger: [] });
+    const listedOverdue = filter.overdue ? listed : stepLedgerMatches(db, { ...stepped, overdue: true });
+    return { step: filter.step!, listed, listedUnchosen, listedOverdue, ledger };
+  };
+  // The helper works the lists out (waterfallAhead) while this thread adds up the pledges they do not decide; the
+  // lists it sends are kept here as this connection's own, which every later statement of the view reads.
+  if (cache.waterfalls?.listsComing(key)) {
+    const version = databaseVersion(db);
+    const pass = packedStepPass(db, matches, filter.on, filter, filter.step, ledger, () => {
+      const given = cache.waterfalls!.takeStepLists(db, key);
+      if (given !== null) keepStepLists(db, stepListsKey(filter), given);
+      return stepOf();
+    });
+    // Another connection's write while the pass ran: the pass is added up again, whole, at the new version.
+    if (databaseVersion(db) === version) return pass;
+  }
+  const step = stepOf();
   // A step that lists only the ledger's pledges reads those alone (every list's).
-  const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen, ...listedOverdue])].sort((a, b) => a - b));
+  const { listed, listedUnchosen, listedOverdue } = step;
+  const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen!, ...listedOverdue!])].sort((a, b) => a - b));
   return packedPass(db, ids, filter.on, filter, step);
 }
 

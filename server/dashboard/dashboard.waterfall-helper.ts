@@ -39,6 +39,12 @@ export interface HelperJob {
    * thread finds those below it (takeSearchHalf); null for none.
    */
   split: number | null;
+  /**
+   * For a step view whose lists the server's thread does not keep (steps null): the helper works them out first
+   * and sends them at once (a 'lists' reply), while the server's thread adds up the pledges they do not decide
+   * (packedStepPass), then works out the step view's ledger.
+   */
+  lists: boolean;
 }
 
 /** The server's thread's half of a search (below the split), sent to the helper for its own statements. */
@@ -53,6 +59,7 @@ export interface HelperHalf {
 export type HelperReply =
   | { type: 'ready' }
   | { type: 'search'; key: string; version: string; ids: string }
+  | { type: 'lists'; key: string; version: string; lists: StepLists }
   | { type: 'ledger'; key: string; version: string; ledger: LedgerSums; concessions: ConcessionRow[] | null; stepsKept: boolean }
   | { type: 'failed'; key: string; message: string };
 
@@ -74,9 +81,13 @@ export class WaterfallHelper {
   private ready = false;
   /** The key of the ledger the helper is working out, until its reply is read. */
   private working: string | null = null;
-  private reply: Exclude<HelperReply, { type: 'ready' | 'search' }> | null = null;
+  private reply: Exclude<HelperReply, { type: 'ready' | 'search' | 'lists' }> | null = null;
   /** The search's half that the helper found for the view being worked out (HelperJob.split), until it is taken. */
   private half: Extract<HelperReply, { type: 'search' }> | null = null;
+  /** The step lists the helper sent for the view being worked out (HelperJob.lists), until they are taken. */
+  private lists: Extract<HelperReply, { type: 'lists' }> | null = null;
+  /** Whether the view being worked out asked for its step lists (HelperJob.lists). */
+  private listsAsked = false;
   /** The split asked with the view being worked out, and whether its lower half was sent (giveSearchHalf). */
   private split: number | null = null;
   private given = false;
@@ -86,9 +97,9 @@ export class WaterfallHelper {
   private failedAt = -Infinity;
   /**
    * Ledgers asked of the helper, those the server's thread used, concessions it used, steps' lists the helper kept as
-   * given, and the helper's threads started.
+   * given, the helper's threads started, search halves it found, and step lists it worked out for the server's thread.
    */
-  readonly counts = { asked: 0, used: 0, concessions: 0, stepLists: 0, started: 0, halves: 0 };
+  readonly counts = { asked: 0, used: 0, concessions: 0, stepLists: 0, started: 0, halves: 0, listsGiven: 0 };
 
   constructor(
     private readonly file: string,
@@ -99,9 +110,9 @@ export class WaterfallHelper {
 
   /**
    * Asks the helper for the ledger of the view under key, when it is running, ready and free (returns true); else
-   * starts it for the views to come, if it is not running. steps: a step view's lists, as HelperJob says.
+   * starts it for the views to come, if it is not running. steps, split, lists: as HelperJob says.
    */
-  ask(key: string, filter: PledgeFilter, concessions = false, steps: StepLists | null = null, split: number | null = null): boolean {
+  ask(key: string, filter: PledgeFilter, concessions = false, steps: StepLists | null = null, split: number | null = null, lists = false): boolean {
     this.readReplies();
     this.keepAwake();
     if (this.worker === null && performance.now() - this.failedAt >= this.options.retryMs) this.start();
@@ -109,10 +120,12 @@ export class WaterfallHelper {
     this.working = key;
     this.reply = null;
     this.half = null;
+    this.lists = null;
+    this.listsAsked = lists;
     this.split = split;
     this.given = false;
     this.counts.asked++;
-    this.port!.postMessage({ key, filter, concessions, steps, split } satisfies HelperJob);
+    this.port!.postMessage({ key, filter, concessions, steps, split, lists } satisfies HelperJob);
     return true;
   }
 
@@ -139,22 +152,35 @@ export class WaterfallHelper {
    */
   takeSearchHalf(db: Db, key: string): number[] | null {
     if (this.splitOf(key) === null) return null;
-    const deadline = performance.now() + this.options.waitMs;
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0);
-      this.readReplies();
+    return this.waitFor(key, () => {
       const half = this.half;
-      if (half !== null && half.key === key) {
-        this.half = null;
-        if (half.version !== databaseVersion(db)) return null;
-        this.counts.halves++;
-        return JSON.parse(half.ids) as number[];
-      }
-      if (this.working !== key) return null;
-      const left = deadline - performance.now();
-      if (left <= 0) return null;
-      Atomics.wait(this.signal, 0, seen, left);
-    }
+      if (half === null || half.key !== key) return undefined;
+      this.half = null;
+      if (half.version !== databaseVersion(db)) return null;
+      this.counts.halves++;
+      return JSON.parse(half.ids) as number[];
+    });
+  }
+
+  /** Whether the helper was asked for the step lists of the view under key (HelperJob.lists). */
+  listsComing(key: string): boolean {
+    return (this.working === key || this.reply?.key === key) && this.listsAsked;
+  }
+
+  /**
+   * The step lists of the view under key (listsComing), as the helper worked them out at db's current data version,
+   * waited for; null when it failed, took longer than waitMs or read another version.
+   */
+  takeStepLists(db: Db, key: string): StepLists | null {
+    if (!this.listsComing(key)) return null;
+    return this.waitFor(key, () => {
+      const lists = this.lists;
+      if (lists === null || lists.key !== key) return undefined;
+      this.lists = null;
+      if (lists.version !== databaseVersion(db)) return null;
+      this.counts.listsGiven++;
+      return lists.lists;
+    });
   }
 
   /**
@@ -180,16 +206,27 @@ export class WaterfallHelper {
     // A view that found its search without the helper's half (its matches were held already): the helper, waiting
     // for this thread's half, finds it itself.
     this.giveSearchHalf(db, key, null);
+    return this.waitFor(key, () => {
+      const reply = this.reply;
+      if (reply === null || reply.key !== key) return undefined;
+      return reply.type === 'failed' || reply.version !== databaseVersion(db) ? null : reply;
+    });
+  }
+
+  /**
+   * What found() gives once the helper's replies for the view under key are read (undefined: not come yet), waited
+   * for; null when found() says so, the helper ended (an error, or close) or moved on before it came, or waitMs
+   * passed (too slow: its reply is read and dropped later; the helper takes no other view until then).
+   */
+  private waitFor<T>(key: string, found: () => T | null | undefined): T | null {
     const deadline = performance.now() + this.options.waitMs;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       this.readReplies();
-      const reply = this.reply;
-      if (reply !== null && reply.key === key) return reply.type === 'failed' || reply.version !== databaseVersion(db) ? null : reply;
-      // The helper ended (an error, or close) before it answered.
+      const value = found();
+      if (value !== undefined) return value;
       if (this.working !== key) return null;
       const left = deadline - performance.now();
-      // Too slow: its reply is read and dropped later (the helper takes no other view until then).
       if (left <= 0) return null;
       Atomics.wait(this.signal, 0, seen, left);
     }
@@ -243,6 +280,7 @@ export class WaterfallHelper {
     this.working = null;
     this.reply = null;
     this.half = null;
+    this.lists = null;
   }
 
   /** Reads the replies that came: the ready word, and the last view's ledger (a late one, no longer waited for, dropped). */
@@ -258,6 +296,10 @@ export class WaterfallHelper {
       if (reply.key !== this.working) continue;
       if (reply.type === 'search') {
         this.half = reply;
+        continue;
+      }
+      if (reply.type === 'lists') {
+        this.lists = reply;
         continue;
       }
       this.working = null;

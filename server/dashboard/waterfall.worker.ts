@@ -9,8 +9,8 @@ import { databaseVersion } from '../platform/meta.repository.ts';
 import { waterfallLedger } from './dashboard.waterfall.ts';
 import { MAX_CONCESSION_JOINS } from './dashboard.charts.ts';
 import { listConcessions } from '../events/concessions.repository.ts';
-import { holdSearchMatches, searchHeld, searchMatches, searchMatchesJson, searchMatchIds, stepListsKey } from '../pledges/pledges.sql.ts';
-import { keepStepLists } from '../pledges/pledges.waterfall.sql.ts';
+import { holdSearchMatches, searchHeld, searchMatches, searchMatchesJson, searchMatchIds, stepLedgerMatches, stepListsKey } from '../pledges/pledges.sql.ts';
+import { keepStepLists, keptStepLists } from '../pledges/pledges.waterfall.sql.ts';
 import type { HelperHalf, HelperInput, HelperJob, HelperReply } from './dashboard.waterfall-helper.ts';
 
 const { file, port, signal } = workerData as HelperInput;
@@ -46,7 +46,7 @@ function belowFor(key: string, version: string): string | null {
 port.on('message', (message: HelperJob | HelperHalf) => {
   // A half of a search no longer waited for (belowFor) is dropped.
   if ('type' in message) return;
-  const { key, filter, concessions, steps, split } = message;
+  const { key, filter, concessions, steps, split, lists } = message;
   try {
     const read = db.transaction(() => {
       const version = databaseVersion(db);
@@ -64,6 +64,12 @@ port.on('message', (message: HelperJob | HelperHalf) => {
       // A step view's lists as the server's thread handed them, kept before the ledger's step condition looks for
       // them (handed at another data version: not kept, and the ledger works them out).
       const stepsKept = steps !== null && keepStepLists(db, stepListsKey(filter), steps);
+      // The step lists the server's thread waits for (HelperJob.lists): worked out (kept) here first, sent at once.
+      if (lists && filter.step !== null && !stepsKept) {
+        stepLedgerMatches(db, { ...filter, step: filter.step });
+        const worked = keptStepLists(db, stepListsKey(filter));
+        if (worked !== null) answer({ type: 'lists', key, version, lists: worked });
+      }
       const ledger = waterfallLedger(db, filter);
       // A search's concessions as the charts read them: a view of a search reads its every match whatever it selects
       // besides (pledgesRead), so the count it is given is the search's own.

@@ -236,9 +236,9 @@ export function keepStepLists(db: Db, key: string, lists: StepLists): boolean {
   return keepGivenIds(db, STEPS, key, lists);
 }
 
-/** The pledges of the ledger (LEDGER_IDS): those a step lists only where the ledger says so. */
+/** The pledges of the ledger (LEDGER_IDS), ascending: those a step lists only where the ledger says so. */
 export function ledgerIds(db: Db): number[] {
-  return statement(db, LEDGER_IDS).pluck().all() as number[];
+  return statement(db, `${LEDGER_IDS} ORDER BY id`).pluck().all() as number[];
 }
 
 /** Runs the ledger for the view into the connection's kept ids, once per data version; returns the run. */

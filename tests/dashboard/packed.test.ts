@@ -10,7 +10,9 @@ import { groupKey, type CubeGroup } from '../../server/dashboard/dashboard.group
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
-import { packedPass, packedServes, warmGroupsThen } from '../../server/dashboard/dashboard.packed.ts';
+import { packedPass, packedServes, packedStepPass, warmGroupsThen } from '../../server/dashboard/dashboard.packed.ts';
+import { rank, type Ranking } from '../../server/dashboard/dashboard.packed-blocks.ts';
+import { MAX_BARS } from '../../server/dashboard/dashboard.summary.ts';
 import { BLOCK_SHIFT, codesOf, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
 import { summarize, type Summary } from '../../server/dashboard/dashboard.summary.ts';
 import { generatePledges } from '../../server/import/generate.ts';
@@ -423,6 +425,58 @@ describe('the waterfall steps at start', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('a step’s ledger added up after the rest', () => {
+  it('ranks pledges that come out of id order as SQL orders them: the value descending, then the id', () => {
+    // Values with many ties, met in a shuffled order (a step's pass meets its ledger's pledges after the rest).
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let round = 0; round < 20; round++) {
+      const pledges = Array.from({ length: 200 }, (_, i) => ({ id: i + 1, value: Math.floor(random() * 6) * 1e9 }));
+      const met = [...pledges].sort(() => random() - 0.5);
+      const ranking: Ranking = { values: [], ids: [] };
+      for (const pledge of met) rank(ranking, pledge.value, pledge.id);
+      const ordered = [...pledges].sort((a, b) => b.value - a.value || a.id - b.id).slice(0, MAX_BARS);
+      expect(ranking.ids).toEqual(ordered.map((pledge) => pledge.id));
+      expect(ranking.values).toEqual(ordered.map((pledge) => pledge.value));
+    }
+  });
+
+  it('gives the figures of the whole pass when the step’s lists come after the pledges they do not decide', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    const ledger = ledgerIds(ctx.db);
+    let inLedger = 0;
+    for (const view of [
+      { step: 'not_new' },
+      { step: 'not_new', min: '1' },
+      { step: 'outside_us', q: 'ing' },
+      { step: 'not_investment', from: '2019', sector: 'Energy' },
+      { step: 'not_new', pledger: ['Nvidia', 'Intel', 'Apple'], overdue: '1' },
+      { step: 'outside_us', as_of: '2023-03-15', max: '5B' },
+      { step: 'not_new', q: 'Giga' },
+    ]) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const stepped = { ...filter, step: filter.step! };
+      const listed = stepLedgerMatches(ctx.db, stepped);
+      const step = {
+        step: filter.step!,
+        listed,
+        listedUnchosen: stepLedgerMatches(ctx.db, { ...stepped, pledger: [] }),
+        listedOverdue: filter.overdue ? listed : stepLedgerMatches(ctx.db, { ...stepped, overdue: true }),
+        ledger,
+      };
+      const ids = filter.q === null ? null : searchMatchIds(ctx.db, filter.q);
+      let asked = 0;
+      const later = packedStepPass(ctx.db, ids, filter.on, filter, filter.step!, ledger, () => (asked++, step));
+      expect(asked, JSON.stringify(view)).toBe(1);
+      expect(later, JSON.stringify(view)).toEqual(packedPass(ctx.db, ids, filter.on, filter, step));
+      expect(later!.cube.length, JSON.stringify(view)).toBeGreaterThan(0);
+      inLedger += later!.ranked!.by_amount.filter((id) => ledger.includes(id)).length;
+    }
+    // The rankings hold pledges of the ledger, added up after the rest.
+    expect(inLedger).toBeGreaterThan(0);
   });
 });
 

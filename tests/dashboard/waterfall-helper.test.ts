@@ -11,6 +11,7 @@ import { cachedSummary, cachedWaterfall, ReadCache, viewConcessions, waterfallAh
 import { MAX_CONCESSION_JOINS } from '../../server/dashboard/dashboard.charts.ts';
 import { listConcessions } from '../../server/events/concessions.repository.ts';
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
+import { summarize } from '../../server/dashboard/dashboard.summary.ts';
 import { WaterfallHelper } from '../../server/dashboard/dashboard.waterfall-helper.ts';
 import { generatePledges } from '../../server/import/generate.ts';
 import { collectBeforeLongWork, releaseBeforeLongWork } from '../../server/platform/memory.ts';
@@ -151,6 +152,32 @@ describe('the waterfall helper', () => {
     expect(helper.counts.stepLists).toBe(handed + 1);
   }, 60_000);
 
+  it('works out a filtered step’s lists for the server’s thread, which adds up the rest meanwhile, to SQL’s figures', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    // Steps that list pledges by their own columns too, under a filter whose lists no connection keeps yet: the
+    // helper sends them; a step of the ledger alone (overlaps) reads only the ledger's pledges, and waits for none.
+    for (const [view, sent] of [
+      [{ step: 'not_new', min: '1' }, true],
+      [{ step: 'outside_us', country: 'Japan', from: '2019' }, true],
+      [{ step: 'not_investment', q: 'Steel' }, true],
+      [{ step: 'not_new', pledger: ['Nvidia', 'Intel'], to: '2024' }, true],
+      [{ step: 'not_new', as_of: '2023-06-30', sector: 'Energy' }, true],
+      [{ step: 'overlaps', min: '1' }, false],
+    ] as const) {
+      const filter = parseFilter(view, TEST_TODAY);
+      const given = helper.counts.listsGiven;
+      releaseHeldIds(ctx.db);
+      const { waterfall, summary } = throughHelper(new ReadCache(ctx.db, () => TEST_TODAY, helper), filter);
+      expect(helper.counts.listsGiven - given, JSON.stringify(view)).toBe(sent ? 1 : 0);
+      expect(summary, JSON.stringify(view)).toEqual(summarize(ctx.db, filter));
+      expect(summary.totals.pledge_count, JSON.stringify(view)).toBeGreaterThan(0);
+      expect(waterfall, JSON.stringify(view)).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+      // The lists it sent are this connection's own now: the step's table reads them, without the ledger again.
+      expect(stepLedgerMatches(ctx.db, { ...filter, step: filter.step! }).length, JSON.stringify(view)).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('is not used when a write came between its read and the view’s: the view works its ledger out again', async () => {
     const helper = newHelper();
     await ready(helper);
@@ -171,6 +198,25 @@ describe('the waterfall helper', () => {
     expect(waterfall.announced_usd).toBe(7_000_000_000);
     expect(waterfall.steps.find((step) => step.step === 'not_new')!.pledge_count).toBe(1);
     expect(waterfall).toEqual(computeWaterfall(ctx.db, filter, cubeOf(ctx.db, filter)));
+  }, 60_000);
+
+  it('sends no step lists of another version: after a write, the server’s thread works them out itself', async () => {
+    const helper = newHelper();
+    await ready(helper);
+    const filter = parseFilter({ step: 'not_new', min: '2', sector: 'Energy' }, TEST_TODAY);
+    const cache = new ReadCache(ctx.db, () => TEST_TODAY, helper);
+    waterfallAhead(cache, ctx.db, filter);
+    for (let tries = 0; helper.busy; tries++) {
+      if (tries > 600) throw new Error('the helper never answered');
+      await sleep(50);
+    }
+    // Written after the helper's lists: a pledge the step lists (a positive amount outside the ledger).
+    addPledge(ctx.db, { pledger: 'Written after the lists', project: 'A plant', amount_usd: 900_000_000_000_000, sector: 'Energy', us_share_pct: 50 });
+    const given = helper.counts.listsGiven;
+    const summary = cachedSummary(cache, ctx.db, filter);
+    expect(helper.counts.listsGiven).toBe(given);
+    expect(summary).toEqual(summarize(ctx.db, filter));
+    expect(summary.by_pledge.some((row) => row.pledger === 'Written after the lists')).toBe(true);
   }, 60_000);
 
   it('finds no half of a search for a view when a write came after it did: the view finds that half itself', async () => {
