@@ -178,7 +178,7 @@ export function waterfallAhead(cache: ReadCache, db: Db, filter: PledgeFilter, c
   if (cache.waterfalls === null || isEmptyFilter(filter) || readsMargins(filter)) return;
   const key = waterfallKey(filter);
   if (cache.peek(key) !== undefined || cache.peek(summaryKey(filter)) !== undefined) return;
-  const split = filter.q === null || searchHeld(db, filter.q) || !searchReadsTexts(filter.q) ? null : searchSplit(db);
+  const split = filter.q === null || searchHeld(db, filter.q) ? null : searchSplit(db, filter.q);
   const steps = filter.step === null ? null : stepListsToHand(cache, db, filter);
   // A step whose pass can begin without its lists (packedStepPass) has the helper work them out, when none are kept.
   const lists = filter.step !== null && steps === null && ROW_STEPS.includes(filter.step) && packedServes(filter);
@@ -186,13 +186,16 @@ export function waterfallAhead(cache: ReadCache, db: Db, filter: PledgeFilter, c
 }
 
 /**
- * Where a search that reads texts is split between the server's thread and the waterfall helper (the middle id):
- * each finds the matches of its half, most of a term's time reading the candidates' texts for its LIKE (searchIdsOf).
- * At a million pledges, alternated three times (`/work/perf/split.ts`): `data` 137-155 → 80-106 ms, `energy` 97-120
- * → 70-79, `Semiconductors` 155-245 → 104-145; a term that is its one trigram (`ing`, 47-63 ms) is not split.
+ * Where a search is split between the server's thread and the waterfall helper (the id from which the helper finds
+ * the matches): each finds the matches of its half, most of a term's time reading the candidates' texts for its LIKE
+ * (searchIdsOf). At a million pledges, alternated three times (`/work/perf/split.ts`): `data` 137-155 → 80-106 ms,
+ * `energy` 97-120 → 70-79, `Semiconductors` 155-245 → 104-145. A term that is its one trigram reads no text, and
+ * halves gained nothing (`ing`, 47-63 ms): the server's thread finds every match, and the helper takes them rather
+ * than find them again beside it, which slowed the server's thread (`/?q=ing` on a fresh built server, alternated
+ * six times: 348-501 → 266-388 ms, docs/performance.md).
  */
-function searchSplit(db: Db): number {
-  return Math.floor(lastPledgeId(db) / 2) + 1;
+function searchSplit(db: Db, q: string): number {
+  return searchReadsTexts(q) ? Math.floor(lastPledgeId(db) / 2) + 1 : lastPledgeId(db) + 1;
 }
 
 /**
