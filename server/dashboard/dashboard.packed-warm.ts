@@ -14,8 +14,8 @@ const WARM_PLEDGES = 2 << BLOCK_SHIFT;
 /**
  * Runs the pass over a few thousand pledges twice for each kind of view (an amount range; dates with a selection; the
  * overdue pledges; pledgers; a search's matches; a day in the past, with and without a selection; each way a step
- * lists pledges, with its marks, and a step whose ledger's pledges come after the rest: packedStepPass), so that every branch of its loop has been taken before a reader's view makes V8
- * compile it. Without, the first view of each kind ran the loop compiled for the kinds before it, which V8 threw
+ * lists pledges, with its marks; a step whose ledger's pledges come after the rest, packedStepPass), so that every
+ * branch of its loop has been taken before a reader's view makes V8 compile it. Without, the first view of each kind ran the loop compiled for the kinds before it, which V8 threw
  * away at its first new branch, then compiled again: 60-120 ms of a step's or a day's first view at a million pledges
  * (docs/performance.md). Before the server listens, on the facts warmReads has just packed.
  */

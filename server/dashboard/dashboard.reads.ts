@@ -285,7 +285,8 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
 
 /**
  * packedPass for the view: a search's matches, or every pledge; a step's pledges of the ledger (stepLedgerMatches)
- * with the pledges its own columns list, or, for a step that lists only the ledger's, those alone.
+ * with the pledges its own columns list, or, for a step that lists only the ledger's, those alone. A step whose lists
+ * the helper works out (waterfallAhead) adds up the rest while they come (packedStepPass).
  */
 function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
   const key = waterfallKey(filter);
@@ -293,7 +294,7 @@ function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass |
   if (filter.step === null) return packedPass(db, matches, filter.on, filter);
   const stepped = { ...filter, step: filter.step };
   const ledger = ledgerIds(db);
-  const stepOf = (): PackedStep => {
+  const stepOf = (): Required<PackedStep> => {
     const listed = stepLedgerMatches(db, stepped);
     const listedUnchosen = filter.pledger.length === 0 ? listed : stepLedgerMatches(db, { ...stepped, pledger: [] });
     const listedOverdue = filter.overdue ? listed : stepLedgerMatches(db, { ...stepped, overdue: true });
@@ -314,7 +315,7 @@ function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass |
   const step = stepOf();
   // A step that lists only the ledger's pledges reads those alone (every list's).
   const { listed, listedUnchosen, listedOverdue } = step;
-  const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen!, ...listedOverdue!])].sort((a, b) => a - b));
+  const ids = matches ?? (ROW_STEPS.includes(filter.step) ? null : [...new Set([...listed, ...listedUnchosen, ...listedOverdue])].sort((a, b) => a - b));
   return packedPass(db, ids, filter.on, filter, step);
 }
 
