@@ -74,6 +74,12 @@ export interface HelperOptions {
   onError?: (error: Error) => void;
 }
 
+/** The replies the helper sends ahead of a view's ledger, by type. */
+interface SentAhead {
+  search: Extract<HelperReply, { type: 'search' }> | null;
+  lists: Extract<HelperReply, { type: 'lists' }> | null;
+}
+
 export class WaterfallHelper {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
@@ -82,10 +88,11 @@ export class WaterfallHelper {
   /** The key of the ledger the helper is working out, until its reply is read. */
   private working: string | null = null;
   private reply: Exclude<HelperReply, { type: 'ready' | 'search' | 'lists' }> | null = null;
-  /** The search's half that the helper found for the view being worked out (HelperJob.split), until it is taken. */
-  private half: Extract<HelperReply, { type: 'search' }> | null = null;
-  /** The step lists the helper sent for the view being worked out (HelperJob.lists), until they are taken. */
-  private lists: Extract<HelperReply, { type: 'lists' }> | null = null;
+  /**
+   * What the helper sent ahead of the ledger for the view being worked out, until it is taken: the search's half it
+   * found (HelperJob.split), the step lists it worked out (HelperJob.lists).
+   */
+  private sent: SentAhead = { search: null, lists: null };
   /** Whether the view being worked out asked for its step lists (HelperJob.lists). */
   private listsAsked = false;
   /** The split asked with the view being worked out, and whether its lower half was sent (giveSearchHalf). */
@@ -119,8 +126,7 @@ export class WaterfallHelper {
     if (!this.ready || this.working !== null) return false;
     this.working = key;
     this.reply = null;
-    this.half = null;
-    this.lists = null;
+    this.sent = { search: null, lists: null };
     this.listsAsked = lists;
     this.split = split;
     this.given = false;
@@ -152,14 +158,10 @@ export class WaterfallHelper {
    */
   takeSearchHalf(db: Db, key: string): number[] | null {
     if (this.splitOf(key) === null) return null;
-    return this.waitFor(key, () => {
-      const half = this.half;
-      if (half === null || half.key !== key) return undefined;
-      this.half = null;
-      if (half.version !== databaseVersion(db)) return null;
-      this.counts.halves++;
-      return JSON.parse(half.ids) as number[];
-    });
+    const half = this.takeSent(db, key, 'search');
+    if (half === null) return null;
+    this.counts.halves++;
+    return JSON.parse(half.ids) as number[];
   }
 
   /** Whether the helper was asked for the step lists of the view under key (HelperJob.lists). */
@@ -173,13 +175,22 @@ export class WaterfallHelper {
    */
   takeStepLists(db: Db, key: string): StepLists | null {
     if (!this.listsComing(key)) return null;
+    const sent = this.takeSent(db, key, 'lists');
+    if (sent === null) return null;
+    this.counts.listsGiven++;
+    return sent.lists;
+  }
+
+  /**
+   * What the helper sends ahead of the ledger (type) for the view under key, waited for and taken; null when it
+   * failed, took longer than waitMs or read another data version than db's current one.
+   */
+  private takeSent<T extends keyof SentAhead>(db: Db, key: string, type: T): NonNullable<SentAhead[T]> | null {
     return this.waitFor(key, () => {
-      const lists = this.lists;
-      if (lists === null || lists.key !== key) return undefined;
-      this.lists = null;
-      if (lists.version !== databaseVersion(db)) return null;
-      this.counts.listsGiven++;
-      return lists.lists;
+      const sent = this.sent[type];
+      if (sent === null || sent.key !== key) return undefined;
+      this.sent[type] = null as SentAhead[T];
+      return sent.version === databaseVersion(db) ? (sent as NonNullable<SentAhead[T]>) : null;
     });
   }
 
@@ -279,8 +290,7 @@ export class WaterfallHelper {
     this.ready = false;
     this.working = null;
     this.reply = null;
-    this.half = null;
-    this.lists = null;
+    this.sent = { search: null, lists: null };
   }
 
   /** Reads the replies that came: the ready word, and the last view's ledger (a late one, no longer waited for, dropped). */
@@ -294,12 +304,8 @@ export class WaterfallHelper {
       }
       // The reply of the view being worked out frees the helper; take() finds it by its key, unless it no longer waits.
       if (reply.key !== this.working) continue;
-      if (reply.type === 'search') {
-        this.half = reply;
-        continue;
-      }
-      if (reply.type === 'lists') {
-        this.lists = reply;
+      if (reply.type === 'search' || reply.type === 'lists') {
+        this.sent = { ...this.sent, [reply.type]: reply };
         continue;
       }
       this.working = null;
