@@ -264,7 +264,8 @@ describe('the waterfall helper', () => {
 
   it('leaves the views to the server’s thread when it cannot open the database, says why, and waits to retry', async () => {
     const errors: Error[] = [];
-    const helper = new WaterfallHelper(`${ctx.file}.missing`, { waitMs: 30_000, retryMs: 60_000, onError: (error) => errors.push(error) });
+    // Not ended for quiet (idleMs) before its thread has failed to open the file, however slow the machine.
+    const helper = new WaterfallHelper(`${ctx.file}.missing`, { idleMs: 60_000, waitMs: 30_000, retryMs: 60_000, onError: (error) => errors.push(error) });
     helpers.push(helper);
     const filter = parseFilter({ q: 'energy', min: '1B' }, TEST_TODAY);
     expect(helper.ask('first', filter)).toBe(false);
