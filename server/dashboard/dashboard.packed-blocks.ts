@@ -70,24 +70,15 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
   const at = new Uint16Array(1 << BLOCK_SHIFT);
   let next = 0;
   while (next < ids.length) {
-    const block = ids[next]! >> BLOCK_SHIFT;
-    const end = (block + 1) << BLOCK_SHIFT;
-    const part = partOf(block);
+    const part = partOf(ids[next]! >> BLOCK_SHIFT);
     if (part === null) {
       yield null;
       return;
     }
-    const { b, base } = part;
-    // A block without gaps (no pledge deleted) finds a pledge by its id alone; another searches its ids.
-    const first = b.n === 0 ? 0 : b.offset[0]!;
-    const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
-    let count = 0;
-    for (; next < ids.length && ids[next]! < end; next++) {
-      const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
-      if (i >= 0 && i < b.n) at[count++] = i;
-    }
+    const found = indexesIn(part, ids, next, at);
+    next = found.next;
     part.at = at;
-    part.count = count;
+    part.count = found.count;
     yield part;
   }
 }
@@ -97,7 +88,7 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
  * it has them: what a pass keeps to add up later without reading the block again (packedStepPass). Its columns are
  * made in the order columns() and historyColumns() make theirs, so that the pass's loop sees objects of one shape.
  */
-export function partCopy(part: BlockPart, indexes: readonly number[]): BlockPart {
+export function partCopy(part: BlockPart, indexes: ArrayLike<number>): BlockPart {
   const { b, h } = part;
   const count = indexes.length;
   const pick = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(column: T): T => {
@@ -134,19 +125,22 @@ export function partCopy(part: BlockPart, indexes: readonly number[]): BlockPart
   return { b: copied, h: steps, base: part.base, at: EVERY, count };
 }
 
-/** The index of each of ids (ascending) in a block's part that holds a pledge (in its `at`), from ids[next] on. */
-export function indexesIn(part: BlockPart, ids: readonly number[], next: number): { indexes: number[]; next: number } {
+/**
+ * The index in a block's part of each of ids (ascending) from ids[next] on, up to the block's end, that it holds,
+ * written into at from its start: how many, and where the ids past the block begin. A block without gaps (no pledge
+ * deleted) finds a pledge by its id alone; another searches its ids.
+ */
+export function indexesIn(part: BlockPart, ids: readonly number[], next: number, at: Uint16Array): { count: number; next: number } {
   const { b, base } = part;
   const end = base + (1 << BLOCK_SHIFT);
-  const indexes: number[] = [];
   const first = b.n === 0 ? 0 : b.offset[0]!;
   const dense = b.n > 0 && b.offset[b.n - 1]! - first === b.n - 1;
+  let count = 0;
   for (; next < ids.length && ids[next]! < end; next++) {
-    if (ids[next]! < base) continue;
     const i = dense ? ids[next]! - base - first : indexOf(b.offset, ids[next]! - base);
-    if (i >= 0 && i < b.n) indexes.push(i);
+    if (i >= 0 && i < b.n) at[count++] = i;
   }
-  return { indexes, next };
+  return { count, next };
 }
 
 /** A block's status steps (null: not asked for), which the packer wrote with its facts, for the same pledges. */

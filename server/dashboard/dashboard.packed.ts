@@ -8,7 +8,7 @@ import type { Db } from '../platform/db.ts';
 import { EMPTY_FILTER, type PledgeFilter } from '../pledges/pledges.filter.ts';
 import { CUBE_FIELDS, type CubeGroup } from './dashboard.groups.ts';
 import type { OnePass } from './dashboard.one-pass.ts';
-import { codesOf, groupOrder } from './dashboard.packing.ts';
+import { BLOCK_SHIFT, codesOf, groupOrder } from './dashboard.packing.ts';
 import type { Ranked } from './dashboard.summary.ts';
 import { blocksOf, indexesIn, partCopy, type BlockPart } from './dashboard.packed-blocks.ts';
 import { readsMargins } from './dashboard.as-of.ts';
@@ -84,13 +84,14 @@ export function packedStepPass(
   try {
     const later = ids === null ? ledger : common(ids, ledger);
     const kept: BlockPart[] = [];
+    const at = new Uint16Array(1 << BLOCK_SHIFT);
     let next = 0;
     for (const part of blocksOf(db, ids, history)) {
       if (part === null) return null;
       pass.add(part);
-      const found = indexesIn(part, later, next);
+      const found = indexesIn(part, later, next, at);
       next = found.next;
-      if (found.indexes.length > 0) kept.push(partCopy(part, found.indexes));
+      if (found.count > 0) kept.push(partCopy(part, at.subarray(0, found.count)));
     }
     const full = lists();
     pass.relist(full);
