@@ -9,25 +9,13 @@ import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../process.ts';
 import { pledgeForm } from '../helpers.ts';
-import { nginxAvailable, startApp, startNginx, type RunningApp, type RunningNginx } from './nginx.ts';
+import { appCounts, nginxAvailable, startApp, startNginx, type RunningApp, type RunningNginx } from './nginx.ts';
 
 const MAX_AGE_S = 2;
 const PASSWORD = 'a long admin password for the nginx test';
 const LOAD = { connections: 50, duration: 10 };
 const BROWSER = { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** How many requests for each URL the app itself has received (tests/deploy/count-requests.ts). */
-async function appCounts(server: RunningApp): Promise<Record<string, number>> {
-  const from = server.output.length;
-  server.signal('SIGUSR2');
-  for (let tries = 0; tries < 100; tries++) {
-    const match = /request counts (\{.*\})\n/.exec(server.output.slice(from));
-    if (match) return JSON.parse(match[1]) as Record<string, number>;
-    await sleep(20);
-  }
-  throw new Error('the app did not report its request counts');
-}
 
 async function load(url: string) {
   const result = await autocannon({ url, ...LOAD, headers: BROWSER });
@@ -68,12 +56,10 @@ describe.skipIf(!nginxAvailable)('nginx in front of the app (deploy/nginx.conf)'
     expect(alone).toMatchObject({ other: 0, errors: 0, timeouts: 0 });
     expect(cached).toMatchObject({ other: 0, errors: 0, timeouts: 0 });
     expect(cached.ok).toBeGreaterThan(0);
-    // The issue asks for ten times the app's rate. Here the load generator, nginx and the app share two cores, and the
-    // ratio is the machine's, not the code's: 2.8 to 21.9 times beside other work, 1.7 to 1.9 times on a quiet
-    // machine, where the app answers from its own cache at about the rate autocannon can send (docs/performance.md,
-    // "Behind nginx"; the bench reports both rates). What does not depend on the machine is asserted: the cache
-    // answers the load, the app only refreshes it. One request a window refreshes the copy (lock, background
-    // update); allow a second per window.
+    // autocannon's one thread reads no more than about 4,000 of these pages a second here, so its ratio is the
+    // client's: the issue's ten times is measured with wrk, in a file run alone (spike.test.ts). What autocannon
+    // shows is the rest: the cache answers the load, the app only refreshes it. One request a window refreshes the
+    // copy (lock, background update); allow a second per window.
     expect(reached).toBeLessThanOrEqual(2 * Math.ceil(seconds / MAX_AGE_S));
     // Two runs of autocannon: more than npm test's 20 s a test.
   }, 60_000);

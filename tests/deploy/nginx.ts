@@ -1,6 +1,6 @@
 // Debian's nginx, run by a test in front of the app with deploy/nginx.conf itself: the site file is read from the
 // repository and only its addresses and folders are replaced, in a temporary prefix, on a free port.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,6 +18,42 @@ export const NGINX = [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbi
 export const nginxAvailable = NGINX !== undefined;
 if (!nginxAvailable && process.env.CI) {
   throw new Error('nginx is missing (looked in /usr/sbin, /usr/local/sbin, /usr/bin and NGINX_PATH); CI must install it (apt-get install -y nginx).');
+}
+
+/**
+ * wrk, the load generator of the spike's rate (tests/deploy/spike.test.ts): written in C, it reads answers faster
+ * than autocannon's one JavaScript thread, which on this machine tops out at about 4,000 brotli dashboards a second
+ * whoever answers. Required under CI as nginx is.
+ */
+export const WRK = [process.env.WRK_PATH, '/usr/bin/wrk', '/usr/local/bin/wrk'].find((file): file is string => file !== undefined && fs.existsSync(file));
+export const wrkAvailable = WRK !== undefined;
+if (!wrkAvailable && process.env.CI) {
+  throw new Error('wrk is missing (looked in /usr/bin, /usr/local/bin and WRK_PATH); CI must install it (apt-get install -y wrk).');
+}
+
+export interface WrkRun {
+  rate: number;
+  requests: number;
+  /** Answers other than 2xx (wrk counts 3xx with them). */
+  other: number;
+  /** Connections refused, reads and writes that failed, requests timed out. */
+  socketErrors: number;
+}
+
+/**
+ * wrk against url with a browser's headers: one thread, as the server side gets the other core of this machine.
+ */
+export function wrkLoad(url: string, connections: number, seconds: number): WrkRun {
+  const headers = ['-H', 'accept-encoding: gzip, deflate, br', '-H', 'accept: text/html'];
+  const out = execFileSync(WRK!, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', ...headers, url], { encoding: 'utf8' });
+  const number = (pattern: RegExp) => Number(pattern.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rate: number(/Requests\/sec:\s+([\d.]+)/),
+    requests: number(/(\d+) requests in/),
+    other: number(/Non-2xx or 3xx responses: (\d+)/),
+    socketErrors: errors ? errors.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0,
+  };
 }
 
 export const SITE_FILE = path.join(root, 'deploy', 'nginx.conf');
@@ -177,4 +213,16 @@ export async function startNginx(upstream: string): Promise<RunningNginx> {
     throw error;
   }
   return nginx;
+}
+
+/** How many requests for each URL the app itself has received (tests/deploy/count-requests.ts, preloaded). */
+export async function appCounts(server: RunningApp): Promise<Record<string, number>> {
+  const from = server.output.length;
+  server.signal('SIGUSR2');
+  for (let tries = 0; tries < 100; tries++) {
+    const match = /request counts (\{.*\})\n/.exec(server.output.slice(from));
+    if (match) return JSON.parse(match[1]) as Record<string, number>;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the app did not report its request counts');
 }
