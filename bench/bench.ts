@@ -20,7 +20,7 @@ import { parseFilter } from '../server/pledges/pledges.filter.ts';
 import { exportSql } from '../server/pledges/pledges.export.ts';
 import { IDENTITY_INDEX } from '../server/pledges/pledges.repository.ts';
 import { utcToday } from '../server/lib/dates.ts';
-import { nginxAvailable, startNginx } from '../tests/deploy/nginx.ts';
+import { nginxAvailable, startNginx, wrkAvailable, wrkLoad } from '../tests/deploy/nginx.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -299,8 +299,28 @@ async function load(url: string): Promise<Load> {
   };
 }
 
-/** The dashboard through nginx with deploy/nginx.conf (tests/deploy/nginx.ts), as a news spike would meet it. */
-async function behindNginx(appUrl: string): Promise<Load | undefined> {
+/** A news spike's rate: the dashboard loaded by wrk (SPIKE_CONNECTIONS), the app alone and through nginx. */
+interface Spike {
+  connections: number;
+  /** Requests/s of each round, alternated (SPIKE_ROUNDS of DURATION / SPIKE_ROUNDS seconds each). */
+  app_runs: number[];
+  nginx_runs: number[];
+  /** The medians' ratio, nginx's over the app's; issue 20 asks ten times. */
+  ratio: number;
+  /** Answers other than 2xx and socket errors, over every round. */
+  failures: number;
+}
+
+/** Issue 20's load: 50 connections, as tests/deploy/spike.test.ts loads them. */
+const SPIKE_CONNECTIONS = 50;
+const SPIKE_ROUNDS = 3;
+
+/**
+ * The dashboard through nginx with deploy/nginx.conf (tests/deploy/nginx.ts), as a news spike would meet it:
+ * autocannon as on the other routes, and wrk against the app alone and through nginx, alternated. autocannon's
+ * one thread reads about as many brotli pages a second as the app serves, so only wrk shows what the cache adds.
+ */
+async function behindNginx(appUrl: string): Promise<{ load: Load; spike?: Spike } | undefined> {
   if (!nginxAvailable) {
     log('No nginx: the dashboard behind it left out');
     return undefined;
@@ -308,7 +328,31 @@ async function behindNginx(appUrl: string): Promise<Load | undefined> {
   const proxy = await startNginx(new URL(appUrl).host);
   try {
     log(`autocannon / through nginx (${DURATION} s)`);
-    return await load(`${proxy.url}/`);
+    const through = await load(`${proxy.url}/`);
+    if (!wrkAvailable) {
+      log('No wrk: the spike through nginx left out');
+      return { load: through };
+    }
+    const seconds = Math.round(DURATION / SPIKE_ROUNDS);
+    log(`wrk / alone and through nginx, ${SPIKE_CONNECTIONS} connections (${SPIKE_ROUNDS} rounds of ${seconds} s each)`);
+    const appRuns = [];
+    const nginxRuns = [];
+    for (let round = 0; round < SPIKE_ROUNDS; round++) {
+      appRuns.push(wrkLoad(`${appUrl}/`, SPIKE_CONNECTIONS, seconds));
+      nginxRuns.push(wrkLoad(`${proxy.url}/`, SPIKE_CONNECTIONS, seconds));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const rates = (runs: { rate: number }[]) => runs.map((run) => Math.round(run.rate));
+    return {
+      load: through,
+      spike: {
+        connections: SPIKE_CONNECTIONS,
+        app_runs: rates(appRuns),
+        nginx_runs: rates(nginxRuns),
+        ratio: Math.round((10 * median(rates(nginxRuns))) / median(rates(appRuns))) / 10,
+        failures: [...appRuns, ...nginxRuns].reduce((sum, run) => sum + run.other + run.socketErrors, 0),
+      },
+    };
   } finally {
     await proxy.stop();
   }
@@ -439,6 +483,8 @@ interface SizeResult {
   load: Record<string, Load>;
   /** The dashboard through deploy/nginx.conf's cache, in front of the same server; absent without nginx. */
   nginx?: Load;
+  /** The same loaded by wrk, against the app alone too (behindNginx); absent without nginx or wrk. */
+  spike?: Spike;
   /** The hello-world route, measured before and after the routes (requests/s: their mean). */
   hello: { requests_per_s: number; p99_ms: number; before: Load; after: Load; same_bytes: Load };
   browser?: { transferred_bytes: number; charts_drawn_ms: number; charts_drawn_range_ms: [number, number]; charts: number };
@@ -520,7 +566,7 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
       log(`autocannon ${route} (${DURATION} s)`);
       loads[route] = await load(`${server.url}${route}`);
     }
-    const nginx = await behindNginx(server.url);
+    const behind = await behindNginx(server.url);
     // The same route sending as many bytes as the dashboard's answer: the rate the load generator reads answers
     // that size at, with no work behind them (the bound of the dashboard's own rate on this machine).
     const dashboardBody = loads['/'].bytes_per_request - HELLO_HEADER_BYTES;
@@ -577,7 +623,8 @@ async function measureSize(rows: number, sqliteVersion: string, helloUrl: string
       uncached_ms: uncached,
       waterfall_ms: waterfall,
       load: loads,
-      nginx,
+      nginx: behind?.load,
+      spike: behind?.spike,
       hello,
       browser,
       server_rss_mb: Math.round(memory(pid).rss),
@@ -730,6 +777,16 @@ function targets(large: SizeResult, imported: ImportResult): Target[] {
       met: dashboard.requests_per_s >= 0.6 * hello.requests_per_s,
     },
     { what: 'dashboard p99', target: '≤ 50 ms', measured: `${dashboard.p99_ms} ms`, met: dashboard.p99_ms <= 50 },
+    ...(large.spike
+      ? [
+          {
+            what: `dashboard through nginx vs the app alone (wrk, ${large.spike.connections} connections, medians)`,
+            target: '≥ 10×, all 2xx',
+            measured: `${large.spike.ratio}× (${large.spike.nginx_runs.join(', ')} vs ${large.spike.app_runs.join(', ')} req/s${large.spike.failures > 0 ? `; ${large.spike.failures} failed` : ''})`,
+            met: large.spike.ratio >= 10 && large.spike.failures === 0,
+          },
+        ]
+      : []),
     {
       what: `uncached filtered dashboard (slowest of ${UNCACHED.length})`,
       target: '≤ 300 ms',
@@ -809,6 +866,7 @@ function report(results: SizeResult[], checks: Target[]): string {
     }),
     ...ROUTES.map((route) => line(`load ${route} (req/s, p99 ms)`, (r) => `${r.load[route].requests_per_s}, ${r.load[route].p99_ms}`)),
     line('load / through nginx (req/s, p99 ms)', (r) => (r.nginx ? `${r.nginx.requests_per_s}, ${r.nginx.p99_ms}` : '-')),
+    line('wrk /, 50 connections: app alone; through nginx (req/s, rounds)', (r) => (r.spike ? `${r.spike.app_runs.join(', ')}; ${r.spike.nginx_runs.join(', ')}` : '-')),
     line('hello world, before → after (req/s)', (r) => `${r.hello.before.requests_per_s} → ${r.hello.after.requests_per_s}`),
     line("hello world sending the dashboard's bytes (req/s; B)", (r) => `${r.hello.same_bytes.requests_per_s}; ${r.hello.same_bytes.bytes_per_request}`),
     line('Chromium: dashboard kB transferred', (r) => (r.browser ? String(Math.round(r.browser.transferred_bytes / 1000)) : '-')),
