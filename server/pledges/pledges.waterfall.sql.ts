@@ -99,15 +99,20 @@ const LEFT_4 = `max(${LEFT_3} - not_new, 0)`;
  * with a disclosed amount a, and d1…d6 the dollars each step took off it. The text is a WITH clause whose last table is `ledger`:
  * the caller adds its statement. Unknowns are counted only where dollars were left that they could have taken.
  */
-function ledgerSql(view: string): string {
-  return `WITH RECURSIVE
-  ${view},
-  -- p is superseded by "by", directly or through a chain of supersedes (whose middle may be outside the view).
-  superseded(p, by) AS (
+function ledgerSql(view: string, whole = false): string {
+  // p is removed when a pledge of the view supersedes it, directly or through a chain of supersedes (whose middle may
+  // be outside the view). Of the whole view (whole: no filter), every pledge superseding one of the ledger is in it
+  // (pledge_ledger holds the other side of each relation), so a direct one decides: no chain to follow.
+  const removed = whole
+    ? `removed(id) AS (SELECT DISTINCT r.other_id FROM v JOIN pledge_relations r ON r.other_id = v.id AND r.kind = 'supersedes' WHERE v.own AND v.a IS NOT NULL),`
+    : `superseded(p, by) AS (
     SELECT r.other_id, r.pledge_id FROM v JOIN pledge_relations r ON r.other_id = v.id AND r.kind = 'supersedes' WHERE v.own AND v.a IS NOT NULL
     UNION
     SELECT s.p, r.pledge_id FROM superseded s JOIN pledge_relations r ON r.other_id = s.by AND r.kind = 'supersedes'),
-  removed(id) AS (SELECT DISTINCT s.p FROM superseded s JOIN v ON v.id = s.by),
+  removed(id) AS (SELECT DISTINCT s.p FROM superseded s JOIN v ON v.id = s.by),`;
+  return `WITH RECURSIVE
+  ${view},
+  ${removed}
   -- p is contained in "by", directly or through a chain of contains; amt: the smallest amount along the chain
   -- (NULL: all of p at every link).
   contained(p, by, amt) AS (
@@ -171,13 +176,13 @@ export function withLedger<T>(db: Db, where: { sql: string; params: unknown[] },
   return db.transaction(() => {
     statement(db, 'DELETE FROM temp.waterfall_view').run();
     statement(db, `INSERT INTO temp.waterfall_view (id, a, nm, s, k, own) ${viewSql(where.sql)}`).run(...where.params);
-    return use(ledgerSql('v AS (SELECT id, a, nm, s, k, own FROM temp.waterfall_view)'));
+    return use(ledgerSql('v AS (SELECT id, a, nm, s, k, own FROM temp.waterfall_view)', where.sql === ''));
   })();
 }
 
 /** The ledger in one statement, for a caller without a connection of its own: where's parameters go first. */
 function inlineLedger(where: string): string {
-  return ledgerSql(`v(id, a, nm, s, k, own) AS MATERIALIZED (${viewSql(where)})`);
+  return ledgerSql(`v(id, a, nm, s, k, own) AS MATERIALIZED (${viewSql(where)})`, where === '');
 }
 
 /** The ledger's rows each step lists: the pledges it took dollars from or counted as unknown. */
