@@ -296,6 +296,11 @@ export function searchReadsTexts(q: string): boolean {
   return !indexAlone(q);
 }
 
+/** How many pledges a search matches: its matches found and held (searchHits) if they are not yet. */
+export function searchMatchCount(db: Db, q: string): number {
+  return heldSearch(db, q).ids.length;
+}
+
 /** Whether a search's matches are held at the connection's data version (searchMatchIds then finds nothing). */
 export function searchHeld(db: Db, q: string): boolean {
   return heldIds(db, SEARCHES, q) !== undefined;
