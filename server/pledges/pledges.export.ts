@@ -4,7 +4,7 @@ import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import { csvLine, FORMULA_START, type CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
 import { EVENT_IDS, SOURCE_URLS, statusColumns } from './pledges.repository.ts';
-import { whereClause } from './pledges.sql.ts';
+import { searchMatchCount, whereClause } from './pledges.sql.ts';
 
 /** The CSV's columns as SQL over pledges p, in its order, with the parameters of the status and overdue columns. */
 function exportColumns(filter: Pick<PledgeFilter, 'on' | 'as_of'>, db?: Db): { columns: { name: (typeof CSV_COLUMNS)[number]; sql: string }[]; params: unknown[] } {
@@ -22,6 +22,17 @@ export function exportSql(whereSql = '', filter: Pick<PledgeFilter, 'on' | 'as_o
   const { columns, params } = exportColumns(filter, db);
   const list = columns.map(({ name, sql }) => (sql === `p.${name}` ? sql : `${sql} AS ${name}`));
   return { sql: `SELECT ${list.join(', ')} FROM pledges p ${whereSql} ORDER BY p.id`, params };
+}
+
+/** The rows past which an export is long work (collectBeforeLongWork): about 14 MB of CSV. */
+export const LONG_EXPORT_ROWS = 50_000;
+
+/**
+ * Whether the export of the filter's pledges is long work: every export but that of a search matching at most
+ * LONG_EXPORT_ROWS pledges (its matches found and held for the export, which reads them).
+ */
+export function exportIsLong(db: Db, filter: PledgeFilter, longRows = LONG_EXPORT_ROWS): boolean {
+  return filter.q === null || searchMatchCount(db, filter.q) > longRows;
 }
 
 /**

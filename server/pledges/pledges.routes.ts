@@ -6,9 +6,9 @@ import { parseId, HttpError } from '../platform/errors.ts';
 import { csvFilename, streamCsvLines } from './pledges.csv.ts';
 import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
-import { exportLines } from './pledges.export.ts';
+import { exportIsLong, exportLines } from './pledges.export.ts';
 import { findPledge, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
-import { countPledges, parseSort, searchMatchCount } from './pledges.sql.ts';
+import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
 import { relationsSection } from '../relations/relations.repository.ts';
 import { todayOf } from '../platform/http/today.ts';
@@ -61,19 +61,17 @@ export function pledgesRouter(
     });
   });
 
-  /** The rows past which an export is long work (collectBeforeLongWork): about 14 MB of CSV. */
-  const LONG_EXPORT_ROWS = 50_000;
-
   router.get('/pledges.csv', (req, res) => {
     const filter = parseFilter(req.query, todayOf(res));
     res.type('text/csv; charset=utf-8');
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
-    // A long export first lets go of what the views hold and collects (27-51 ms at a million pledges), so that its
-    // memory does not come on top of theirs. A search of fewer matches than LONG_EXPORT_ROWS is not long: its rows
-    // are known before the first byte, and at the line the export lasts well under a second.
-    if (filter.q === null || searchMatchCount(snapshot, filter.q) > LONG_EXPORT_ROWS) collectBeforeLongWork();
+    // An export first lets go of what the views hold (the waterfall helper, the searches' matches), and a long one
+    // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of fewer
+    // matches than LONG_EXPORT_ROWS is not long: its rows are known before the first byte, and it lasts well under a
+    // second.
+    collectBeforeLongWork(exportIsLong(snapshot, filter));
     const done = (error?: Error | null) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.

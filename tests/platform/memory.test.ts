@@ -2,8 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import request from 'supertest';
-import { memoryKeeper, QUIET_MS, releaseBeforeLongWork } from '../../server/platform/memory.ts';
+import { memoryKeeper, QUIET_MS } from '../../server/platform/memory.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
 import { countPledges } from '../../server/pledges/pledges.sql.ts';
 import { statement, statementsKept, STATEMENTS_KEPT } from '../../server/platform/statements.ts';
@@ -145,29 +144,3 @@ describe('the collections after large answers', () => {
   });
 });
 
-describe('/pledges.csv before it streams', () => {
-  let ctx: TestContext;
-  beforeAll(() => (ctx = freshApp()));
-  afterAll(() => ctx.cleanup());
-
-  /** How many times the export let go of what the views hold (releaseBeforeLongWork) to answer path. */
-  async function releasesFor(path: string): Promise<number> {
-    let released = 0;
-    const stop = releaseBeforeLongWork(() => released++);
-    try {
-      const res = await request(ctx.app).get(path);
-      expect(res.status).toBe(200);
-    } finally {
-      stop();
-    }
-    return released;
-  }
-
-  it('lets go of the views’ memory and collects before an export of every pledge, not before a search of a few', async () => {
-    expect(await releasesFor('/pledges.csv')).toBe(1);
-    expect(await releasesFor('/pledges.csv?sector=Semiconductors')).toBe(1);
-    // A search's matches are counted first: five pledges at most here, far under the rows of a long export.
-    expect(await releasesFor('/pledges.csv?q=TSMC')).toBe(0);
-    expect(await releasesFor('/pledges.csv?q=zzzz-no-such-pledge')).toBe(0);
-  });
-});
