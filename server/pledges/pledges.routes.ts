@@ -68,8 +68,8 @@ export function pledgesRouter(
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
     // An export first lets go of what the views hold (the waterfall helper, the searches' matches), and a long one
-    // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of fewer
-    // matches than LONG_EXPORT_ROWS is not long: its rows are known before the first byte, and it lasts well under a
+    // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of at most
+    // LONG_EXPORT_ROWS matches is not long: its rows are known before the first byte, and it lasts well under a
     // second.
     collectBeforeLongWork(exportIsLong(snapshot, filter));
     const done = (error?: Error | null) => {

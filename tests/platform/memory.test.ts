@@ -143,4 +143,3 @@ describe('the collections after large answers', () => {
     }).not.toThrow();
   });
 });
-
