@@ -2,14 +2,11 @@
 // runs it on an SQLite file of its own, the 2025 dataset. The app says what may be cached (a max-age of 2 s here,
 // so that the windows fit in a test); nginx must absorb a spike, never show one editor's page to a reader, and
 // keep serving what it holds while the app is down.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../process.ts';
 import { pledgeForm } from '../helpers.ts';
-import { appCounts, nginxAvailable, startApp, startNginx, type RunningApp, type RunningNginx } from './nginx.ts';
+import { appCounts, nginxAvailable, startDeployment, type Deployment, type RunningApp, type RunningNginx } from './nginx.ts';
 
 const MAX_AGE_S = 2;
 const PASSWORD = 'a long admin password for the nginx test';
@@ -23,25 +20,16 @@ async function load(url: string) {
 }
 
 describe.skipIf(!nginxAvailable)('nginx in front of the app (deploy/nginx.conf)', () => {
-  let dir = '';
+  let deployment: Deployment | undefined;
   let app: RunningApp | undefined;
   let nginx: RunningNginx | undefined;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-deploy-'));
-    // As in production, request lines not logged; the app's own count of what reaches it instead.
-    app = await startApp(
-      { DATABASE_PATH: path.join(dir, 'pledges.db'), ADMIN_PASSWORD: PASSWORD, NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: '1', CACHE_MAX_AGE: String(MAX_AGE_S), CACHE_STALE: '60' },
-      ['--import', 'tsx', '--import', './tests/deploy/count-requests.ts', 'server/server.ts'],
-    );
-    nginx = await startNginx(new URL(app.url).host);
+    deployment = await startDeployment({ adminPassword: PASSWORD, maxAgeS: MAX_AGE_S });
+    ({ app, nginx } = deployment);
   });
 
-  afterAll(async () => {
-    await nginx?.stop();
-    await app?.stop('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => deployment?.stop());
 
   it('serves the dashboard under load from its cache, all 2xx, the app asked about once a max-age', async () => {
     const alone = await load(`${app!.url}/`);

@@ -226,3 +226,37 @@ export async function appCounts(server: RunningApp): Promise<Record<string, numb
   }
   throw new Error('the app did not report its request counts');
 }
+
+/** The app as in production with nginx in front (startDeployment); stop ends both and removes the database. */
+export interface Deployment {
+  app: RunningApp;
+  nginx: RunningNginx;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The server as in production (`NODE_ENV=production`, `LOG_LEVEL=warn`, `TRUST_PROXY=1`) on a database of its own in
+ * a temporary folder (the 2025 dataset, seeded at start), public reads cacheable for maxAgeS, request lines not
+ * logged but counted by a preload (count-requests.ts, appCounts); deploy/nginx.conf's nginx in front of it.
+ */
+export async function startDeployment({ adminPassword, maxAgeS }: { adminPassword: string; maxAgeS: number }): Promise<Deployment> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-deploy-'));
+  let app: RunningApp | undefined;
+  let nginx: RunningNginx | undefined;
+  const stop = async () => {
+    await nginx?.stop();
+    await app?.stop('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    app = await startApp(
+      { DATABASE_PATH: path.join(dir, 'pledges.db'), ADMIN_PASSWORD: adminPassword, NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: '1', CACHE_MAX_AGE: String(maxAgeS), CACHE_STALE: '60' },
+      ['--import', 'tsx', '--import', './tests/deploy/count-requests.ts', 'server/server.ts'],
+    );
+    nginx = await startNginx(new URL(app.url).host);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { app, nginx, stop };
+}

@@ -2,11 +2,8 @@
 // by wrk with 50 connections and a browser's headers. It runs on its own after the other test files (package.json's
 // test script): beside another file's work on two cores, what each side gets of the machine, not the code, decides
 // the ratio (docs/performance.md, "Behind nginx").
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appCounts, nginxAvailable, startApp, startNginx, wrkLoad, wrkAvailable, type RunningApp, type RunningNginx, type WrkRun } from './nginx.ts';
+import { appCounts, nginxAvailable, startDeployment, wrkLoad, wrkAvailable, type Deployment, type RunningApp, type RunningNginx, type WrkRun } from './nginx.ts';
 
 const MAX_AGE_S = 2;
 /** Rounds of each side, alternated, so that a slow spell of the machine falls on both; the medians are compared. */
@@ -17,24 +14,16 @@ const CONNECTIONS = 50;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 describe.skipIf(!nginxAvailable || !wrkAvailable)('a news spike through nginx, loaded by wrk', () => {
-  let dir = '';
+  let deployment: Deployment | undefined;
   let app: RunningApp | undefined;
   let nginx: RunningNginx | undefined;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tracker-spike-'));
-    app = await startApp(
-      { DATABASE_PATH: path.join(dir, 'pledges.db'), ADMIN_PASSWORD: 'a long admin password for the spike test', NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: '1', CACHE_MAX_AGE: String(MAX_AGE_S), CACHE_STALE: '60' },
-      ['--import', 'tsx', '--import', './tests/deploy/count-requests.ts', 'server/server.ts'],
-    );
-    nginx = await startNginx(new URL(app.url).host);
+    deployment = await startDeployment({ adminPassword: 'a long admin password for the spike test', maxAgeS: MAX_AGE_S });
+    ({ app, nginx } = deployment);
   });
 
-  afterAll(async () => {
-    await nginx?.stop();
-    await app?.stop('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => deployment?.stop());
 
   it('serves the dashboard at ten times the rate the app serves alone, all 2xx, the app asked once a max-age', async () => {
     // Both warm before the first round: the app's cache and compiled code (a first round of a cold app ran at half
