@@ -195,11 +195,14 @@ describe('invalid filters over HTTP', () => {
             clientTimes.push(performance.now() - started);
             expect(res.status).toBe(400);
             expect(path.startsWith('/api') ? res.body.error.message : res.text).toContain(`parameter ${param} is wrong: at most 100 characters.`);
-            // The server's own time, from its request line: a few milliseconds.
+            // The server's own time, from its request line: 4 to 47 ms with this file alone.
             const line = ctx.logLines.find((entry) => (entry.req as { id: string }).id === res.headers['x-request-id']);
             serverTimes.push(line!.duration_ms as number);
           }
-          expect(Math.min(...serverTimes)).toBeLessThan(100);
+          // The old regexes took 10 to 19 s on the first value (2.1 s at half its length). Under the full run on two
+          // cores, the best of three once took 105 ms, so the line sits at half a second: ten times what the check
+          // takes alone, and still far below that backtracking.
+          expect(Math.min(...serverTimes)).toBeLessThan(500);
           // From the client: tens of milliseconds, most of them spent building and sending 100 kB.
           expect(Math.min(...clientTimes)).toBeLessThan(1000);
         }
