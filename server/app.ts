@@ -74,6 +74,11 @@ export interface AppOptions {
   today?: Clock;
   /** The aggregates' cache; the server passes one it has already warmed. */
   cache?: ReadCache;
+  /**
+   * The table's size from which a long CSV export is made on a thread of its own (EXPORT_THREAD_ROWS); null: never.
+   * A test sets 0 to send its small exports there.
+   */
+  exportThreadRows?: number | null;
 }
 
 /** The change log's length, kept with the dashboard's reads until the next write; as of a date, counted each time. */
@@ -118,7 +123,7 @@ export function warmReads(cache: ReadCache, db: Db, today: string): void {
   stepListsToHand(cache, db, { ...unfiltered, step: WATERFALL_STEPS[0] });
 }
 
-export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today) }: AppOptions): Express {
+export function createApp({ db, config, logger = createLogger('silent'), today = utcToday, cache = new ReadCache(db, today), exportThreadRows }: AppOptions): Express {
   const app = express();
   const log = (error: unknown) => logger.error({ err: error }, 'request failed');
   app.set('views', path.join(ROOT, 'views'));
@@ -210,7 +215,7 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   app.use(embedRouter(db, cache));
   app.use(chartCardsRouter(db, cache));
   // The facets beside the table are the same for every reader until something is written.
-  app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter), (filter) => cachedCount(cache, db, filter)));
+  app.use(pledgesRouter(db, log, (filter) => cachedFacets(cache, db, filter), (filter) => cachedCount(cache, db, filter), exportThreadRows));
   app.use(eventsEditRouter(db));
   app.use(eventsRouter(db));
   app.use(concessionsRouter(db, log));

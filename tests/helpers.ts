@@ -48,7 +48,12 @@ export const DATASET_SEED = path.join(import.meta.dirname, '..', 'db', 'seed.jso
  */
 export const TEST_TODAY = '2026-06-30';
 
-export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED, today = (): string => TEST_TODAY } = {}): TestContext {
+export function freshApp({
+  seed = true,
+  seedFile = FIVE_PLEDGE_SEED,
+  today = (): string => TEST_TODAY,
+  exportThreadRows,
+}: { seed?: boolean; seedFile?: string; today?: () => string; exportThreadRows?: number | null } = {}): TestContext {
   const file = tempDbPath();
   const db = openDatabase(file);
   migrate(db);
@@ -59,6 +64,7 @@ export function freshApp({ seed = true, seedFile = FIVE_PLEDGE_SEED, today = ():
     db,
     today,
     config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: false },
+    exportThreadRows,
     logger: createLogger('info', {
       write: (line: string) => {
         const entry = JSON.parse(line) as { level: number; err?: unknown };

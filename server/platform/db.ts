@@ -68,7 +68,12 @@ const SORTER_THREADS = Math.min(os.availableParallelism(), 8);
  * that must not keep the shared connection busy between chunks. Close it when done.
  */
 export function openSnapshot(db: Db): Db {
-  const reader = openReader(db.name);
+  return openSnapshotOf(db.name);
+}
+
+/** openSnapshot of a database file: for a thread of its own that reads one snapshot of it. */
+export function openSnapshotOf(file: string): Db {
+  const reader = openReader(file);
   reader.exec('BEGIN');
   // A read transaction in WAL mode starts at its first read; pin the snapshot now.
   reader.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();

@@ -65,19 +65,34 @@ export function csvLine(cells: readonly CsvCell[]): string {
   return `${line}\r\n`;
 }
 
-const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 
 /**
  * The header and then the records (CRLF-terminated lines), in chunks of about 64 kB, each made only when the reader
- * asks for it. Each record is written into the chunk's bytes as it is made, so that it is garbage at once: a chunk
- * kept as a string would hold its records until it was sent, and the server's small young generation would copy
- * them from one collection to the next.
+ * asks for it.
  */
-function* csvChunks(lines: Iterable<string>, header: readonly string[]): Generator<Buffer> {
-  const head = csvLine(header);
+export function csvChunks(lines: Iterable<string>, header: readonly string[]): Generator<Buffer> {
+  return chunked<never>(lines, csvLine(header));
+}
+
+/**
+ * Lines (after head, if any) written into chunks of about 64 kB, each in bytes of its own (the next is made in new
+ * ones); a number among the lines ends the chunk being written, and comes after it as it is (pledges.export-thread.ts:
+ * a run of ids made). Each line is written into the chunk's bytes as it comes, so that it is garbage at once: a chunk
+ * kept as a string would hold its lines until it was sent, and the server's small young generation would copy them
+ * from one collection to the next.
+ */
+export function* chunked<Mark extends number = never>(lines: Iterable<string | Mark>, head = ''): Generator<Buffer | Mark> {
   let chunk = Buffer.allocUnsafe(Math.max(2 * CHUNK_BYTES, 3 * head.length));
   let used = chunk.write(head);
   for (const line of lines) {
+    if (typeof line === 'number') {
+      if (used > 0) yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+      used = 0;
+      yield line;
+      continue;
+    }
     // A UTF-8 character takes at most three bytes for each UTF-16 unit of the string.
     if (used + 3 * line.length > chunk.length) {
       if (used > 0) yield chunk.subarray(0, used);

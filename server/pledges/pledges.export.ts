@@ -1,5 +1,6 @@
 // The pledges' exports: /pledges.csv's query and records, and /sources.csv's rows.
 import type { Db } from '../platform/db.ts';
+import { statement } from '../platform/statements.ts';
 import { CSV_COLUMNS, SOURCE_CSV_COLUMNS } from './pledge.model.ts';
 import { csvLine, FORMULA_START, type CsvCell } from './pledges.csv.ts';
 import { EMPTY_FILTER, type PledgeFilter } from './pledges.filter.ts';
@@ -33,6 +34,18 @@ export const LONG_EXPORT_ROWS = 50_000;
  */
 export function exportIsLong(db: Db, filter: PledgeFilter, longRows = LONG_EXPORT_ROWS): boolean {
   return filter.q === null || searchMatchCount(db, filter.q) > longRows;
+}
+
+/**
+ * The table's size (its largest id) from which a long export (exportIsLong) is made in parts on threads of their own
+ * (pledges.export-thread.ts): a thread takes tens of milliseconds to start, which a small table's export does not
+ * make up for.
+ */
+export const EXPORT_THREAD_ROWS = LONG_EXPORT_ROWS;
+
+/** The pledges table's largest id (0: empty): its size near enough to choose how to export, and its last run of ids. */
+export function lastPledgeId(db: Db): number {
+  return statement(db, 'SELECT coalesce(max(id), 0) FROM pledges').pluck().get() as number;
 }
 
 /**
@@ -80,8 +93,11 @@ const QUOTE_OR_BREAK = /["\r\n]/;
  * with a filter, whose query may sort its matches, every later record is read cell by cell instead, the query
  * started once more.
  */
-export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterable<string> {
-  const where = whereClause(filter, db);
+export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER, part: ExportPart | null = null): Iterable<string> {
+  const matching = whereClause(filter, db);
+  // Without a filter the query reads the table in id order, a part's too.
+  const inId = matching.sql === '';
+  const where = part === null ? matching : partOf(matching, part);
   const { columns, params } = exportColumns(filter, db);
   const cells: RecordCell[] = [];
   let run: string[] = [];
@@ -104,7 +120,6 @@ export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterab
   const first = joined(where.sql);
   const later = joined(after);
   const byId = whole('WHERE p.id = ?');
-  const inId = where.sql === '';
   // Everything above (the search's matches too) is worked out before the answer starts, as a failure should be.
   return (function* lines(): Generator<string> {
     let rows = first.iterate(...params, ...where.params) as IterableIterator<CsvCell[]>;
@@ -134,6 +149,26 @@ export function exportLines(db: Db, filter: PledgeFilter = EMPTY_FILTER): Iterab
       return;
     }
   })();
+}
+
+/**
+ * One of the parts an export is made in side by side (pledges.export-thread.ts): the pledges of every `of`-th run of
+ * 2^shift ids, from the run `index` (runs counted from id 0).
+ */
+export interface ExportPart {
+  index: number;
+  of: number;
+  shift: number;
+}
+
+/** The id run of a pledge (ExportPart). */
+export function idRun(id: number, shift: number): number {
+  return Math.floor(id / 2 ** shift);
+}
+
+function partOf(where: { sql: string; params: unknown[] }, { index, of, shift }: ExportPart): { sql: string; params: unknown[] } {
+  const condition = '((p.id >> ?) % ?) = ?';
+  return { sql: where.sql === '' ? `WHERE ${condition}` : `${where.sql} AND ${condition}`, params: [...where.params, shift, of, index] };
 }
 
 /**

@@ -3,10 +3,13 @@ import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
-import { csvFilename, streamCsvLines } from './pledges.csv.ts';
+import { pipeline } from 'node:stream';
+import { csvChunks, csvFilename, streamCsvLines } from './pledges.csv.ts';
 import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
-import { exportIsLong, exportLines } from './pledges.export.ts';
+import { EXPORT_THREAD_ROWS, exportIsLong, exportLines, lastPledgeId } from './pledges.export.ts';
+import { databaseVersion } from '../platform/meta.repository.ts';
+import { partedChunks } from './pledges.export-thread.ts';
 import { findPledge, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
@@ -39,6 +42,7 @@ export function pledgesRouter(
   log: (error: unknown) => void,
   facetsOf: (filter: PledgeFilter) => Facet[],
   countOf: (filter: PledgeFilter) => number = (filter) => countPledges(db, filter),
+  exportThreadRows: number | null = EXPORT_THREAD_ROWS,
 ): Router {
   const router = Router();
 
@@ -71,13 +75,30 @@ export function pledgesRouter(
     // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of at most
     // LONG_EXPORT_ROWS matches is not long: its rows are known before the first byte, and it lasts well under a
     // second.
-    collectBeforeLongWork(exportIsLong(snapshot, filter));
+    const long = exportIsLong(snapshot, filter);
+    collectBeforeLongWork(long);
     const done = (error?: Error | null) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
     };
-    streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
+    const lastId = lastPledgeId(snapshot);
+    if (!long || exportThreadRows === null || lastId < exportThreadRows) {
+      streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
+      return;
+    }
+    // A long export over a large table is made in parts side by side, here and on threads of their own at this
+    // snapshot's data version; whole here when they cannot be (a write in between, a thread that fails to start).
+    const chunks = partedChunks({
+      file: db.name,
+      filter,
+      version: databaseVersion(snapshot),
+      lastId,
+      lines: (part) => exportLines(snapshot, filter, part),
+      whole: () => csvChunks(exportLines(snapshot, filter), CSV_COLUMNS),
+      onWhole: (reason) => log(new Error("The CSV export is made whole on the server's thread: its parts could not be made side by side", { cause: reason })),
+    });
+    pipeline(chunks, res, done);
   });
 
   /** The pledge as the request's date sees it; a 404 that says why when it had not been announced by an as-of date. */
