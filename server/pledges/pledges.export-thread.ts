@@ -75,6 +75,25 @@ function* partLines(lines: Iterable<string>, part: ExportPart, lastRun: number):
   for (; run <= lastRun; run += part.of) yield run;
 }
 
+/**
+ * The exports made in parts at once: one (it keeps both cores busy); another export meanwhile is made whole on the
+ * server's thread, as before, so that many at once cannot start a thread each (13-16 MB apiece).
+ */
+export const EXPORTS_IN_PARTS_AT_ONCE = 1;
+
+let inParts = 0;
+let threadsRunning = 0;
+
+/** Whether an export may be made in parts now (EXPORTS_IN_PARTS_AT_ONCE). */
+export function partsFree(): boolean {
+  return inParts < EXPORTS_IN_PARTS_AT_ONCE;
+}
+
+/** The exports' threads started and not yet ended. */
+export function exportThreadsRunning(): number {
+  return threadsRunning;
+}
+
 /** The export to make in parts, and how to make it whole on the server's thread instead. */
 export interface PartedExport {
   file: string;
@@ -121,9 +140,12 @@ class PartedChunks extends Readable {
   private done = false;
   /** The whole export's chunks made on this thread, after a fallback. */
   private whole: Iterator<Buffer> | null = null;
+  /** Whether this export no longer counts among those made in parts (partsFree). */
+  private released = false;
 
   constructor(private readonly options: PartedExport) {
     super({ highWaterMark: 4 * CHUNK_BYTES });
+    inParts++;
     const of = options.parts ?? EXPORT_PARTS;
     const partOf = (index: number): ExportPart => ({ index, of, shift: EXPORT_RUN_SHIFT });
     this.lastRun = idRun(options.lastId, EXPORT_RUN_SHIFT);
@@ -131,6 +153,7 @@ class PartedChunks extends Readable {
     this.threads = Array.from({ length: of - 1 }, (_, i) => {
       const job: ExportJob = { file: options.file, filter: options.filter, version: options.version, part: partOf(i + 1), lastRun: this.lastRun };
       const part: ThreadPart = { worker: startWorker(import.meta.url, 'export.worker', { workerData: job }), ready: false, queue: [], owed: 0, ended: false };
+      threadsRunning++;
       part.worker.on('message', (message: ExportMessage) => {
         if (this.destroyed || this.whole !== null) return;
         if (message.type === 'moved') this.failed(new Error(`A write came in before an export's thread read the data (version ${options.version}, then ${message.version})`));
@@ -143,6 +166,7 @@ class PartedChunks extends Readable {
       });
       part.worker.on('error', (error) => this.failed(error));
       part.worker.on('exit', (code) => {
+        threadsRunning--;
         if (!part.ended) this.failed(new Error(`An export's thread stopped (exit code ${code}) before its end`));
       });
       return part;
@@ -160,6 +184,7 @@ class PartedChunks extends Readable {
     while (!this.done) {
       if (this.run > this.lastRun) {
         this.done = true;
+        this.release();
         this.push(null);
         return;
       }
@@ -215,6 +240,13 @@ class PartedChunks extends Readable {
       part.ended = true;
       void part.worker.terminate();
     }
+    this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    inParts--;
   }
 
   override _read(): void {

@@ -9,7 +9,7 @@ import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
 import { EXPORT_THREAD_ROWS, exportIsLong, exportLines, lastPledgeId } from './pledges.export.ts';
 import { databaseVersion } from '../platform/meta.repository.ts';
-import { partedChunks } from './pledges.export-thread.ts';
+import { partedChunks, partsFree } from './pledges.export-thread.ts';
 import { findPledge, listPledges, pledgeStory, sourcesOf } from './pledges.repository.ts';
 import { countPledges, parseSort } from './pledges.sql.ts';
 import { revisionsOf, wasDeleted } from '../revisions/revisions.repository.ts';
@@ -83,12 +83,13 @@ export function pledgesRouter(
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
     };
     const lastId = lastPledgeId(snapshot);
-    if (!long || exportThreadRows === null || lastId < exportThreadRows) {
+    if (!long || exportThreadRows === null || lastId < exportThreadRows || !partsFree()) {
       streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
       return;
     }
     // A long export over a large table is made in parts side by side, here and on threads of their own at this
-    // snapshot's data version; whole here when they cannot be (a write in between, a thread that fails to start).
+    // snapshot's data version (one export at a time: partsFree); whole here when they cannot be (a write in between,
+    // a thread that fails to start).
     const chunks = partedChunks({
       file: db.name,
       filter,

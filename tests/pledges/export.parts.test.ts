@@ -1,6 +1,6 @@
 // A long CSV export made in parts side by side (pledges.export-thread.ts): the server's thread makes every other run of
 // 1,024 ids, a thread of its own the rest, and the answer is the same bytes as the export made whole.
-import fs from 'node:fs';
+import http from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
@@ -11,7 +11,7 @@ import { databaseVersion } from '../../server/platform/meta.repository.ts';
 import { CSV_COLUMNS } from '../../server/pledges/pledge.model.ts';
 import { csvChunks, tableCsv, type CsvCell } from '../../server/pledges/pledges.csv.ts';
 import { exportLines, exportSql, lastPledgeId } from '../../server/pledges/pledges.export.ts';
-import { partedChunks } from '../../server/pledges/pledges.export-thread.ts';
+import { exportThreadsRunning, partedChunks, partsFree } from '../../server/pledges/pledges.export-thread.ts';
 import { EMPTY_FILTER, parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
 import { addPledge, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
 
@@ -19,11 +19,6 @@ function binary(res: request.Response, callback: (error: Error | null, body: Buf
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
-
-/** The threads of this process (Linux): an export's thread is one while it runs. */
-function threads(): number {
-  return Number(/Threads:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
 }
 
 async function until(condition: () => boolean, ms = 10_000): Promise<void> {
@@ -42,6 +37,7 @@ async function withServer(app: Express, fn: (base: string) => Promise<void>): Pr
     const { port } = server.address() as { port: number };
     await fn(`http://127.0.0.1:${port}`);
   } finally {
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 }
@@ -101,32 +97,84 @@ async function parted(filter: PledgeFilter, { parts = 3, version, file = ctx.fil
 const filterOf = (query: string): PledgeFilter => parseFilter(Object.fromEntries(new URLSearchParams(query)), TEST_TODAY);
 
 describe('GET /pledges.csv made in parts side by side', () => {
-  it('sends every pledge as the rows written at once, its thread running beside the server while the client reads', async () => {
-    // About 30 MB: more than the socket's buffers and the chunks made ahead, so that a client that stops reading
-    // holds the thread.
-    const big = freshApp({ seed: false, exportThreadRows: 0 });
-    try {
+  // About 66 MB: more than the chunks made ahead and the socket's buffers (a reading side may take 32 MB here), so
+  // that a client that stops reading holds the thread.
+  describe('over 60 MB, a client that stops reading holds the thread', () => {
+    let big: TestContext;
+    beforeAll(() => {
+      big = freshApp({ seed: false, exportThreadRows: 0 });
       big.db.transaction(() => {
-        for (let i = 0; i < 3_000; i++) addPledge(big.db, { pledger: `Pledger ${i}`, context_note: `${i} `.repeat(2_000) });
+        for (let i = 0; i < 3_000; i++) addPledge(big.db, { pledger: `Pledger ${i}`, context_note: `${i} `.repeat(4_500) });
       })();
-      const before = threads();
+    });
+    afterAll(() => big?.cleanup());
+
+    /** The whole export as csv-stringify writes the rows of one statement. */
+    const expected = () => {
+      const query = exportSql('', { ...EMPTY_FILTER, on: TEST_TODAY }, big.db);
+      return Buffer.from(tableCsv([[...CSV_COLUMNS], ...(big.db.prepare(query.sql).raw().all(...query.params) as CsvCell[][])]));
+    };
+
+    /**
+     * An export's answer, its first chunk read and the rest left unread (the socket paused, so that the server's
+     * writes wait); rest() reads it to its end.
+     */
+    const started = (url: string): Promise<{ rest: () => Promise<Buffer> }> =>
+      new Promise((resolve, reject) => {
+        http
+          .get(url, (res) => {
+            const chunks: Buffer[] = [];
+            res.once('data', (chunk: Buffer) => {
+              chunks.push(chunk);
+              res.pause();
+              resolve({
+                rest: () =>
+                  new Promise((done) => {
+                    res.on('data', (more: Buffer) => chunks.push(more));
+                    res.once('end', () => done(Buffer.concat(chunks)));
+                    res.resume();
+                  }),
+              });
+            });
+          })
+          .once('error', reject);
+      });
+
+    it('sends every pledge as the rows written at once, its thread running beside the server while the client reads', async () => {
       await withServer(big.app, async (base) => {
-        const res = await fetch(`${base}/pledges.csv`);
-        const reader = res.body!.getReader();
-        const chunks: Buffer[] = [Buffer.from((await reader.read()).value!)];
-        await until(() => threads() > before);
-        for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(Buffer.from(next.value));
-        const query = exportSql('', { ...EMPTY_FILTER, on: TEST_TODAY }, big.db);
-        const rows = big.db.prepare(query.sql).raw().all(...query.params) as CsvCell[][];
-        const sent = Buffer.concat(chunks);
-        expect(sent.length).toBeGreaterThan(25_000_000);
-        expect(sent.equals(Buffer.from(tableCsv([[...CSV_COLUMNS], ...rows])))).toBe(true);
-        await until(() => threads() <= before);
+        const answer = await started(`${base}/pledges.csv`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(exportThreadsRunning()).toBe(1);
+        expect(partsFree()).toBe(false);
+        const sent = await answer.rest();
+        expect(sent.length).toBeGreaterThan(60_000_000);
+        expect(sent.equals(expected())).toBe(true);
+        await until(() => exportThreadsRunning() === 0);
         expect(big.errors).toEqual([]);
       });
-    } finally {
-      big.cleanup();
-    }
+    });
+
+    it('makes one export at a time in parts: another meanwhile is made whole, with no thread of its own', async () => {
+      await withServer(big.app, async (base) => {
+        const first = await started(`${base}/pledges.csv`);
+        const second = await started(`${base}/pledges.csv`);
+        // Both are being sent, neither read on: the second started no thread.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(exportThreadsRunning()).toBe(1);
+        const [one, two] = await Promise.all([first.rest(), second.rest()]);
+        const whole = expected();
+        expect(one.equals(whole)).toBe(true);
+        expect(two.equals(whole)).toBe(true);
+        await until(() => exportThreadsRunning() === 0);
+        // Once the first is sent, the next is made in parts again.
+        expect(partsFree()).toBe(true);
+        const third = await started(`${base}/pledges.csv`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(exportThreadsRunning()).toBe(1);
+        expect((await third.rest()).equals(whole)).toBe(true);
+        expect(big.errors).toEqual([]);
+      });
+    });
   });
 
   it.each(['sector=Semiconductors', 'status=announced&from=2021', 'min=1B&max=100B', 'overdue=1', 'as_of=2023-06-30', 'lever=none&pledger_kind=company', 'step=not_new'])(
@@ -141,7 +189,6 @@ describe('GET /pledges.csv made in parts side by side', () => {
   );
 
   it('gives the export as it was when asked for, whatever is written while it is sent, and ends its thread when the client walks away', async () => {
-    const before = threads();
     const expected = wholeChunks({ ...EMPTY_FILTER, on: TEST_TODAY });
     await withServer(ctx.app, async (base) => {
       const res = await fetch(`${base}/pledges.csv`);
@@ -157,7 +204,7 @@ describe('GET /pledges.csv made in parts side by side', () => {
       await partial.body!.getReader().read();
       abandoned.abort();
       // The thread ends, and neither part's snapshot is held: the WAL folds back in whole.
-      await until(() => threads() <= before);
+      await until(() => exportThreadsRunning() === 0);
       await until(() => (ctx.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy === 0);
       const after = await request(ctx.app).get('/pledges.csv').buffer(true).parse(binary);
       expect((after.body as Buffer).toString()).toContain(`\r\n${added},Written meanwhile,`);
