@@ -142,6 +142,8 @@ class PartedChunks extends Readable {
   private whole: Iterator<Buffer> | null = null;
   /** Whether this export no longer counts among those made in parts (partsFree). */
   private released = false;
+  /** Whether a thread could not be started: the export is made whole. */
+  private unstarted = false;
 
   constructor(private readonly options: PartedExport) {
     super({ highWaterMark: 4 * CHUNK_BYTES });
@@ -150,9 +152,20 @@ class PartedChunks extends Readable {
     const partOf = (index: number): ExportPart => ({ index, of, shift: EXPORT_RUN_SHIFT });
     this.lastRun = idRun(options.lastId, EXPORT_RUN_SHIFT);
     this.own = partChunks(options.lines(partOf(0)), partOf(0), this.lastRun)[Symbol.iterator]();
-    this.threads = Array.from({ length: of - 1 }, (_, i) => {
-      const job: ExportJob = { file: options.file, filter: options.filter, version: options.version, part: partOf(i + 1), lastRun: this.lastRun };
-      const part: ThreadPart = { worker: startWorker(import.meta.url, 'export.worker', { workerData: job }), ready: false, queue: [], owed: 0, ended: false };
+    this.threads = [];
+    for (let i = 1; i < of; i++) {
+      const job: ExportJob = { file: options.file, filter: options.filter, version: options.version, part: partOf(i), lastRun: this.lastRun };
+      let worker: Worker;
+      try {
+        worker = startWorker(import.meta.url, 'export.worker', { workerData: job });
+      } catch (error) {
+        // No thread to be had (the process's limit, say): the export is made whole, once the stream is set up.
+        this.unstarted = true;
+        process.nextTick(() => this.failed(error as Error));
+        break;
+      }
+      const part: ThreadPart = { worker, ready: false, queue: [], owed: 0, ended: false };
+      this.threads.push(part);
       threadsRunning++;
       part.worker.on('message', (message: ExportMessage) => {
         if (this.destroyed || this.whole !== null) return;
@@ -169,13 +182,12 @@ class PartedChunks extends Readable {
         threadsRunning--;
         if (!part.ended) this.failed(new Error(`An export's thread stopped (exit code ${code}) before its end`));
       });
-      return part;
-    });
+    }
   }
 
   /** Whether every thread has said its snapshot is the request's: until then, nothing is sent. */
   private get ready(): boolean {
-    return this.threads.every((part) => part.ready);
+    return !this.unstarted && this.threads.every((part) => part.ready);
   }
 
   /** Puts the parts' runs into the stream, in order, as far as it has room and they are made. */
@@ -192,7 +204,14 @@ class PartedChunks extends Readable {
       const part = index === 0 ? null : this.threads[index - 1]!;
       let made: Buffer | number;
       if (part === null) {
-        const next = this.own.next();
+        let next: IteratorResult<Buffer | number>;
+        try {
+          next = this.own.next();
+        } catch (error) {
+          // Reached from a thread's message too, where a throw would be the process's: the stream ends with it.
+          this.destroy(error as Error);
+          return;
+        }
         if (next.done) {
           this.destroy(new Error(`The export's own part ended before run ${this.run}`));
           return;
@@ -231,8 +250,12 @@ class PartedChunks extends Readable {
     }
     this.stopThreads();
     this.options.onWhole(error);
-    this.whole = this.options.whole()[Symbol.iterator]();
-    this._read();
+    try {
+      this.whole = this.options.whole()[Symbol.iterator]();
+      this._read();
+    } catch (failure) {
+      this.destroy(failure as Error);
+    }
   }
 
   private stopThreads(): void {
@@ -252,6 +275,7 @@ class PartedChunks extends Readable {
   override _read(): void {
     if (this.whole !== null) {
       for (;;) {
+        // A throw here ends the stream with it (Readable catches what _read throws); from failed(), failed catches it.
         const next = this.whole.next();
         if (next.done) {
           this.push(null);

@@ -72,13 +72,16 @@ function wholeChunks(filter: PledgeFilter): Buffer {
 }
 
 /** The export made in parts by partedChunks itself (parts: threads of their own besides this one), and why it fell back. */
-async function parted(filter: PledgeFilter, { parts = 3, version, file = ctx.file }: { parts?: number; version?: string; file?: string } = {}): Promise<{ bytes: Buffer; fellBack: Error[] }> {
+async function parted(
+  filter: PledgeFilter,
+  { parts = 3, version, file = ctx.file, threadFilter = filter }: { parts?: number; version?: string; file?: string; threadFilter?: PledgeFilter } = {},
+): Promise<{ bytes: Buffer; fellBack: Error[] }> {
   const snapshot = openSnapshot(ctx.db);
   const fellBack: Error[] = [];
   try {
     const stream = partedChunks({
       file,
-      filter,
+      filter: threadFilter,
       version: version ?? databaseVersion(snapshot),
       lastId: lastPledgeId(snapshot),
       parts,
@@ -227,6 +230,16 @@ describe('partedChunks', () => {
     const { bytes, fellBack } = await parted(filter, { version: 'another' });
     expect(fellBack.map((error) => error.message)).toEqual([expect.stringContaining('A write came in before an export\'s thread read the data')]);
     expect(bytes.equals(wholeChunks(filter))).toBe(true);
+  });
+
+  it('makes the export whole on the server\'s thread when its thread cannot be started', async () => {
+    const filter = { ...EMPTY_FILTER, on: TEST_TODAY };
+    // What a thread cannot be given (a function) makes starting it throw, as a process out of threads would.
+    const { bytes, fellBack } = await parted(filter, { parts: 2, threadFilter: { ...filter, on: (() => TEST_TODAY) as unknown as string } });
+    expect(fellBack).toHaveLength(1);
+    expect(fellBack[0]!.name).toBe('DataCloneError');
+    expect(bytes.equals(wholeChunks(filter))).toBe(true);
+    expect(partsFree()).toBe(true);
   });
 
   it('makes the export whole on the server\'s thread when its threads cannot read the database', async () => {
