@@ -147,11 +147,12 @@ class PartedChunks extends Readable {
 
   constructor(private readonly options: PartedExport) {
     super({ highWaterMark: 4 * CHUNK_BYTES });
-    inParts++;
     const of = options.parts ?? EXPORT_PARTS;
     const partOf = (index: number): ExportPart => ({ index, of, shift: EXPORT_RUN_SHIFT });
     this.lastRun = idRun(options.lastId, EXPORT_RUN_SHIFT);
     this.own = partChunks(options.lines(partOf(0)), partOf(0), this.lastRun)[Symbol.iterator]();
+    // Counted once nothing above can throw (the part's statements prepared): release() undoes it.
+    inParts++;
     this.threads = [];
     for (let i = 1; i < of; i++) {
       const job: ExportJob = { file: options.file, filter: options.filter, version: options.version, part: partOf(i), lastRun: this.lastRun };

@@ -1,9 +1,9 @@
 // Reader pages about pledges: the table, one pledge, and the CSV export.
+import { pipeline } from 'node:stream';
 import { Router, type Response } from 'express';
 import { closeSnapshot, openSnapshot, type Db } from '../platform/db.ts';
 import { collectBeforeLongWork } from '../platform/memory.ts';
 import { parseId, HttpError } from '../platform/errors.ts';
-import { pipeline } from 'node:stream';
 import { csvChunks, csvFilename, streamCsvLines } from './pledges.csv.ts';
 import { isDatedBy, parseFilter, type PledgeFilter } from './pledges.filter.ts';
 import { CSV_COLUMNS, type Facet } from './pledge.model.ts';
@@ -71,35 +71,41 @@ export function pledgesRouter(
     res.attachment(csvFilename());
     // A snapshot of its own: the export is consistent and never holds the shared connection between chunks.
     const snapshot = openSnapshot(db);
-    // An export first lets go of what the views hold (the waterfall helper, the searches' matches), and a long one
-    // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of at most
-    // LONG_EXPORT_ROWS matches is not long: its rows are known before the first byte, and it lasts well under a
-    // second.
-    const long = exportIsLong(snapshot, filter);
-    collectBeforeLongWork(long);
     const done = (error?: Error | null) => {
       closeSnapshot(snapshot);
       // A client that went away is not a server error. Anything else has already cut the response short.
       if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log(error);
     };
-    const lastId = lastPledgeId(snapshot);
-    if (!long || exportThreadRows === null || lastId < exportThreadRows || !partsFree()) {
-      streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
-      return;
+    try {
+      // An export first lets go of what the views hold (the waterfall helper, the searches' matches), and a long one
+      // collects (27-51 ms at a million pledges), so that its memory does not come on top of theirs. A search of at
+      // most LONG_EXPORT_ROWS matches is not long: its rows are known before the first byte, and it lasts well under
+      // a second.
+      const long = exportIsLong(snapshot, filter);
+      collectBeforeLongWork(long);
+      const lastId = lastPledgeId(snapshot);
+      if (!long || exportThreadRows === null || lastId < exportThreadRows || !partsFree()) {
+        streamCsvLines(exportLines(snapshot, filter), res, done, CSV_COLUMNS);
+        return;
+      }
+      // A long export over a large table is made in parts side by side, here and on threads of their own at this
+      // snapshot's data version (one export at a time: partsFree); whole here when they cannot be (a write in
+      // between, a thread that fails to start).
+      const chunks = partedChunks({
+        file: db.name,
+        filter,
+        version: databaseVersion(snapshot),
+        lastId,
+        lines: (part) => exportLines(snapshot, filter, part),
+        whole: () => csvChunks(exportLines(snapshot, filter), CSV_COLUMNS),
+        onWhole: (reason) => log(new Error("The CSV export is made whole on the server's thread: its parts could not be made side by side", { cause: reason })),
+      });
+      pipeline(chunks, res, done);
+    } catch (error) {
+      // Nothing is sent yet: the error page says what failed, and the snapshot does not stay open, holding the WAL.
+      closeSnapshot(snapshot);
+      throw error;
     }
-    // A long export over a large table is made in parts side by side, here and on threads of their own at this
-    // snapshot's data version (one export at a time: partsFree); whole here when they cannot be (a write in between,
-    // a thread that fails to start).
-    const chunks = partedChunks({
-      file: db.name,
-      filter,
-      version: databaseVersion(snapshot),
-      lastId,
-      lines: (part) => exportLines(snapshot, filter, part),
-      whole: () => csvChunks(exportLines(snapshot, filter), CSV_COLUMNS),
-      onWhole: (reason) => log(new Error("The CSV export is made whole on the server's thread: its parts could not be made side by side", { cause: reason })),
-    });
-    pipeline(chunks, res, done);
   });
 
   /** The pledge as the request's date sees it; a 404 that says why when it had not been announced by an as-of date. */

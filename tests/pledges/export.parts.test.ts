@@ -13,13 +13,7 @@ import { csvChunks, tableCsv, type CsvCell } from '../../server/pledges/pledges.
 import { exportLines, exportSql, lastPledgeId } from '../../server/pledges/pledges.export.ts';
 import { exportThreadsRunning, partedChunks, partsFree } from '../../server/pledges/pledges.export-thread.ts';
 import { EMPTY_FILTER, parseFilter, type PledgeFilter } from '../../server/pledges/pledges.filter.ts';
-import { addPledge, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
-
-function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
+import { addPledge, binary, freshApp, TEST_TODAY, type TestContext } from '../helpers.ts';
 
 async function until(condition: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -213,6 +207,25 @@ describe('GET /pledges.csv made in parts side by side', () => {
       expect((after.body as Buffer).toString()).toContain(`\r\n${added},Written meanwhile,`);
       expect(ctx.errors).toEqual([]);
     });
+  });
+});
+
+describe('GET /pledges.csv that fails before its first byte', () => {
+  it('answers 500 and leaves no snapshot open, made in parts or whole', async () => {
+    for (const exportThreadRows of [0, null]) {
+      const broken = freshApp({ exportThreadRows });
+      try {
+        // The export's statements cannot be prepared.
+        broken.db.exec('ALTER TABLE pledge_events RENAME TO pledge_events_gone');
+        const res = await request(broken.app).get('/pledges.csv');
+        expect(res.status).toBe(500);
+        // No reader holds the WAL: it folds back in whole.
+        expect((broken.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy).toBe(0);
+        expect(partsFree()).toBe(true);
+      } finally {
+        broken.cleanup();
+      }
+    }
   });
 });
 
