@@ -194,3 +194,10 @@ export function pledgeForm(overrides: Record<string, string | string[]> = {}): R
     ...overrides,
   };
 }
+
+/** A supertest parser that keeps an answer's body as its bytes: `.buffer(true).parse(binary)`, then res.body. */
+export function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}

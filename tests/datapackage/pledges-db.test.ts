@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { removeEditor, renameEditor } from '../../server/auth/editors.ts';
 import { createApiToken, findUserByName } from '../../server/auth/users.repository.ts';
 import { SnapshotFiles } from '../../server/datapackage/snapshot.files.ts';
-import { addPledge, DATASET_SEED, freshApp, signedIn, type TestContext } from '../helpers.ts';
+import { addPledge, binary, DATASET_SEED, freshApp, signedIn, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -26,11 +26,7 @@ async function download(app: TestContext['app']): Promise<{ res: request.Respons
   const res = await request(app)
     .get('/pledges.db')
     .buffer(true)
-    .parse((stream, done) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    .parse(binary);
   return { res, body: res.body as Buffer };
 }
 

@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLocale } from '../../server/platform/i18n.ts';
-import { freshApp, signedIn, type TestContext } from '../helpers.ts';
+import { binary, freshApp, signedIn, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 let editor: Awaited<ReturnType<typeof signedIn>>;
@@ -194,11 +194,7 @@ describe('the link cards in German', () => {
 
 describe('the card images in German', () => {
   const png = async (path: string, language?: string) => {
-    const req = request(ctx.app).get(path).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const req = request(ctx.app).get(path).buffer(true).parse(binary);
     const res = await (language ? req.set('Accept-Language', language) : req);
     expect(res.status, path).toBe(200);
     expect(res.type).toBe('image/png');

@@ -6,18 +6,12 @@ import { csvLine, neutraliseFormula, tableCsv, unneutraliseFormula, type CsvCell
 import { CSV_COLUMNS } from '../../server/pledges/pledge.model.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
 import { exportSql } from '../../server/pledges/pledges.export.ts';
-import { addPledge, freshApp, type TestContext } from '../helpers.ts';
+import { addPledge, binary, freshApp, type TestContext } from '../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
 
 const EXPECTED = fs.readFileSync(new URL('../fixtures/pledges-expected.csv', import.meta.url));
-
-function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 function arrangeTrickyRows() {
   ctx = freshApp({ seed: false });
