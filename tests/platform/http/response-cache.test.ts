@@ -2,8 +2,9 @@ import zlib from 'node:zlib';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../server/platform/db.ts';
+import { createApp } from '../../../server/app.ts';
 import { ResponseCache } from '../../../server/platform/http/response-cache.ts';
-import { freshApp, signedIn, TEST_TODAY, type TestContext } from '../../helpers.ts';
+import { binary, freshApp, signedIn, TEST_TODAY, type TestContext } from '../../helpers.ts';
 
 let ctx: TestContext;
 afterEach(() => ctx?.cleanup());
@@ -91,6 +92,76 @@ describe('the page cache (readers without a session)', () => {
     expect(page.text).toContain('http://tracker.test/embed/amounts');
     expect(page.text).not.toContain('evil.test');
     expect((await reader('/')).headers['x-cache']).toBe('hit');
+  });
+
+  it('answers a hit with every header the first answer carried, but its own id, date and X-Cache', async () => {
+    ctx = freshApp();
+    // A page, a page in German (chosen by ?lang: no Accept-Language in Vary), the JSON summary, an embed (framed by
+    // any site: its own security policy) and a card image (a PNG, sent as it is).
+    for (const path of ['/', '/pledges?lang=de', '/api/summary', '/embed/amounts', '/cards/charts/waterfall.png']) {
+      const ask = () => reader(path).set('Accept-Encoding', 'gzip, deflate, br').set('Accept-Language', 'de').buffer(true).parse(binary);
+      const first = await ask();
+      const hit = await ask();
+      expect([path, first.status, first.headers['x-cache'], hit.status, hit.headers['x-cache']]).toEqual([path, 200, 'miss', 200, 'hit']);
+      const own = ['x-request-id', 'date', 'x-cache'];
+      const kept = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).filter(([name]) => !own.includes(name)));
+      expect(kept(hit.headers), path).toEqual(kept(first.headers));
+      expect(hit.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Buffer.compare(hit.body as Buffer, first.body as Buffer), path).toBe(0);
+    }
+  }, 20_000);
+
+  it('logs a hit as any request, with the id its answer names', async () => {
+    ctx = freshApp();
+    await reader('/api/summary');
+    const hit = await reader('/api/summary?x=1').then(() => reader('/api/summary?x=1'));
+    expect(hit.headers['x-cache']).toBe('hit');
+    const line = ctx.logLines.filter((entry) => entry.req).at(-1);
+    expect(line).toMatchObject({ level: 30, req: { id: hit.headers['x-request-id'], method: 'GET', path: '/api/summary' }, res: { status: 200 } });
+    expect(typeof line?.duration_ms).toBe('number');
+  });
+
+  it('sends a HEAD hit the headers of its GET and no body, and a 304 its headers but the length', async () => {
+    ctx = freshApp();
+    const get = await reader('/').set('Accept-Encoding', 'br');
+    const head = await request(ctx.app).head('/').set('Host', 'tracker.test').set('Accept-Encoding', 'br');
+    expect([head.status, head.headers['x-cache'], head.headers['content-length'], head.headers['content-encoding']]).toEqual([200, 'hit', get.headers['content-length'], 'br']);
+    expect(head.text ?? '').toBe('');
+    const again = await reader('/').set('Accept-Encoding', 'br').set('If-None-Match', get.headers.etag);
+    expect([again.status, again.headers['x-cache'], again.headers.etag, again.headers.vary, again.headers['content-language']]).toEqual([
+      304,
+      'hit',
+      get.headers.etag,
+      get.headers.vary,
+      'en',
+    ]);
+    expect(again.headers['content-length']).toBeUndefined();
+    expect(again.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('says HSTS on a hit that came over HTTPS through a trusted proxy, and no other', async () => {
+    ctx = freshApp();
+    const behindProxy = createApp({ db: ctx.db, today: () => TEST_TODAY, config: { env: 'test', sessionSecret: 'test-secret-test-secret-test-secret!', trustProxy: 1 } });
+    const overHttps = () => request(behindProxy).get('/api/summary').set('X-Forwarded-Proto', 'https');
+    await overHttps();
+    const hit = await overHttps();
+    expect([hit.headers['x-cache'], hit.headers['strict-transport-security']]).toEqual(['hit', 'max-age=31536000']);
+    const plain = await request(behindProxy).get('/api/summary');
+    expect([plain.headers['x-cache'], plain.headers['strict-transport-security']]).toEqual(['hit', undefined]);
+  });
+
+  it('answers a kept page with 400 when ?lang names a language the site lacks, and a token with no-store', async () => {
+    ctx = freshApp();
+    await reader('/');
+    await reader('/?lang=xx');
+    const refused = await reader('/?lang=xx');
+    expect([refused.status, refused.headers['x-cache']]).toEqual([400, undefined]);
+    expect(refused.text).toContain('lang=en or lang=de');
+    // The JSON API ignores it: the summary is kept under the reader's own language.
+    await request(ctx.app).get('/api/summary?lang=xx');
+    expect((await request(ctx.app).get('/api/summary?lang=xx')).headers['x-cache']).toBe('hit');
+    const withToken = await reader('/').set('Authorization', 'Bearer something');
+    expect([withToken.headers['x-cache'], withToken.headers['cache-control']]).toEqual(['hit', 'private, no-store']);
   });
 
   it('answers a page the reader already has with 304 Not Modified', async () => {
