@@ -44,7 +44,7 @@ import { warmPackedPass } from './dashboard/dashboard.packed-warm.ts';
 import { findDeepPageMarks } from './pledges/pledges.deep-pages.ts';
 import { stepLedgerMatches } from './pledges/pledges.sql.ts';
 import { WATERFALL_STEPS } from './pledges/pledge.model.ts';
-import { answerKept, keepAnswers, ResponseCache } from './platform/http/response-cache.ts';
+import { pageCache, ResponseCache } from './platform/http/response-cache.ts';
 import { collectAfterLargeAnswers } from './platform/memory.ts';
 import { compileViews, viewOptions } from './platform/http/views.ts';
 import { createLogger, requestLogger, type Logger } from './platform/log.ts';
@@ -140,16 +140,11 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
   Object.assign(app.locals, viewHelpers, relationViewHelpers);
   app.locals.writesPerMinute = config.writesPerMinute;
 
-  const cachePolicy = { maxAge: config.cacheMaxAge ?? 60, staleWhileRevalidate: config.cacheStaleSeconds ?? 600, sessionCookie: SESSION_COOKIE };
-  // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers, sent
-  // with the headers (security policy included) that the first answer carried, before anything else runs.
-  const answers = new ResponseCache(db, undefined, today);
-  app.use(answerKept(answers, { sessionCookie: SESSION_COOKIE, publicUrl: config.publicUrl, today, logger, policy: cachePolicy }));
-  // What every other request goes through, as one layer of the router (inOrder).
+  // What every request goes through before the response cache answers it, as one layer of the router (inOrder).
   app.use(
     inOrder(
-      // First, so that it sees every answer's final status and headers (cookies included).
-      cacheControl(cachePolicy),
+      // First, so that it sees every answer's final status and headers (cookies included), cached answers too.
+      cacheControl({ maxAge: config.cacheMaxAge ?? 60, staleWhileRevalidate: config.cacheStaleSeconds ?? 600, sessionCookie: SESSION_COOKIE }),
       requestLogger(logger),
       stampToday(today),
       // The origin of the addresses a page gives other sites (link cards, embed codes): PUBLIC_URL, else the request's.
@@ -157,8 +152,9 @@ export function createApp({ db, config, logger = createLogger('silent'), today =
       strictTransportSecurity,
       // The page's language (?lang, the switch's cookie, Accept-Language): part of the cached answers' key.
       stampLanguage((language) => ({ ...wordsOf(language), ...relationWordsOf(language), ...changeWordsOf(language) })),
-      // What the routes answer such a reader is kept for the next one.
-      keepAnswers(answers, SESSION_COOKIE, config.publicUrl),
+      // Readers without a session get the dashboard, table and summary from a cache of whole, compressed answers,
+      // sent with the headers (security policy included) that the first answer carried.
+      pageCache(new ResponseCache(db, undefined, today), SESSION_COOKIE, config.publicUrl),
     ),
   );
   // What the cache did not answer may have left much garbage: collected once it is sent (platform/memory.ts).

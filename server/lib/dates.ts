@@ -41,19 +41,9 @@ export function daysBetween(from: string, to: string): number | null {
 }
 
 /** Today's date in UTC, YYYY-MM-DD: the reference date overdue is computed against, unless a view gives another. */
-export function utcToday(now?: Date): string {
-  if (now) return now.toISOString().slice(0, 10);
-  // Read by every request: worked out again only when the clock leaves the day last worked out (either way: a
-  // test may set the clock back).
-  const ms = Date.now();
-  if (ms < today.starts || ms >= today.ends) {
-    const starts = Math.floor(ms / DAY_MS) * DAY_MS;
-    today = { date: new Date(starts).toISOString().slice(0, 10), starts, ends: starts + DAY_MS };
-  }
-  return today.date;
+export function utcToday(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
 }
-
-let today = { date: '', starts: 0, ends: 0 };
 
 /**
  * The least text after every date dated by `date` (YYYY-MM-DD, YYYY-MM or YYYY), as dates compare in SQL: a date given

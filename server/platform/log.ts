@@ -1,6 +1,6 @@
 // Structured logs: one JSON line per request (method, path, status, duration), never a secret.
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, type ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
@@ -88,30 +88,19 @@ Object.defineProperty(IncomingMessage.prototype, 'log', {
  */
 export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    res.setHeader('X-Request-Id', trackRequest(logger, req, res));
+    const started = performance.now();
+    const id = randomUUID();
+    const binding: Binding = { logger, id, url: req.originalUrl ?? req.url };
+    req.id = id;
+    (req as LoggedRequest)[BINDING] = binding;
+    res.setHeader('X-Request-Id', id);
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const duration = Math.round(performance.now() - started);
+      logger[level]({ ...fieldsOf(req, binding), res: { status }, duration_ms: duration }, `${req.method} ${pathOf(binding.url)} ${status} ${duration}ms`);
+    });
     next();
   };
-}
-
-/**
- * Gives a request its id (req.id, req.log) and logs its line when it finishes, as requestLogger does: for the
- * answers sent before any middleware runs (the response cache's), which set their headers at once. The id is
- * returned for the X-Request-Id header.
- */
-export function trackRequest(logger: Logger, req: IncomingMessage, res: ServerResponse): string {
-  const started = performance.now();
-  const id = randomUUID();
-  const binding: Binding = { logger, id, url: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '' };
-  req.id = id;
-  (req as LoggedRequest)[BINDING] = binding;
-  // No listener when not even an error would be logged (LOG_LEVEL=silent).
-  if (!logger.isLevelEnabled('error')) return id;
-  res.once('finish', () => {
-    const status = res.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (!logger.isLevelEnabled(level)) return;
-    const duration = Math.round(performance.now() - started);
-    logger[level]({ ...fieldsOf(req, binding), res: { status }, duration_ms: duration }, `${req.method} ${pathOf(binding.url)} ${status} ${duration}ms`);
-  });
-  return id;
 }

@@ -27,27 +27,14 @@ function personal(req: Request, sessionCookie: string): boolean {
   return !isSharedPage(req.path) && (req.headers.cookie?.includes(`${sessionCookie}=`) ?? false);
 }
 
-/**
- * Whether every reader may be given this answer from a cache: a GET or HEAD, a status that says the same to all,
- * no cookie set, not a private page, not asked for with a session or a token.
- */
-export function sharedAnswer(req: Request, status: number, setsCookie: boolean, sessionCookie: string): boolean {
-  return (
-    (req.method === 'GET' || req.method === 'HEAD') &&
-    PUBLIC_STATUSES.has(status) &&
-    !setsCookie &&
-    !PRIVATE_PATHS.has(req.path) &&
-    !personal(req, sessionCookie)
-  );
-}
-
-/** What a public answer says: `public, max-age=…, stale-while-revalidate=…`. */
-export function publicCacheControl(policy: CachePolicy): string {
-  return `public, max-age=${policy.maxAge}, stale-while-revalidate=${policy.staleWhileRevalidate}`;
-}
-
 function decide(req: Request, res: Response, policy: CachePolicy, publicValue: string): void {
-  if (!sharedAnswer(req, res.statusCode, Boolean(res.getHeader('Set-Cookie')), policy.sessionCookie)) {
+  const shared =
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    PUBLIC_STATUSES.has(res.statusCode) &&
+    !res.getHeader('Set-Cookie') &&
+    !PRIVATE_PATHS.has(req.path) &&
+    !personal(req, policy.sessionCookie);
+  if (!shared) {
     res.setHeader('Cache-Control', PRIVATE_NO_STORE);
     return;
   }
@@ -61,10 +48,9 @@ function decide(req: Request, res: Response, policy: CachePolicy, publicValue: s
  * Registered first, so that it runs after every other header is set (the session's cookie, compression's Vary):
  * public reads get `public, max-age, stale-while-revalidate`; anything for a session or a token, a form, a
  * write, a redirect, an error other than 404/410, and any answer that sets a cookie get `private, no-store`.
- * The response cache's answers decide theirs with sharedAnswer as they are sent (response-cache.ts).
  */
 export function cacheControl(policy: CachePolicy): RequestHandler {
-  const publicValue = publicCacheControl(policy);
+  const publicValue = `public, max-age=${policy.maxAge}, stale-while-revalidate=${policy.staleWhileRevalidate}`;
   return (req, res, next) => {
     onHeaders(res, () => decide(req, res, policy, publicValue));
     next();

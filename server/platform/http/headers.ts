@@ -45,14 +45,11 @@ function headers(config: Pick<Config, 'trustProxy'>, { frameAncestors }: { frame
   });
 }
 
-/** The HSTS header's value (the response cache's answers send it too, before any middleware runs). */
-export const STRICT_TRANSPORT_SECURITY = `max-age=${HSTS_SECONDS}`;
-
 /**
  * HSTS, only when TRUST_PROXY trusts a proxy that says the request came over HTTPS (req.secure). Registered
  * before the response cache, which never replays this header from another request's answer.
  */
 export const strictTransportSecurity: RequestHandler = (req, res, next) => {
-  if (req.secure) res.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+  if (req.secure) res.set('Strict-Transport-Security', `max-age=${HSTS_SECONDS}`);
   next();
 };

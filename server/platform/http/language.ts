@@ -24,38 +24,8 @@ export function languageOf(res: Response): Language {
 function preferred(req: Request): Language {
   const cookie = isSharedPage(req.path) ? undefined : COOKIE.exec(req.headers.cookie ?? '')?.[1];
   if (isLanguage(cookie)) return cookie;
-  return acceptedLanguage(req);
-}
-
-/**
- * The language chosen for each Accept-Language header seen, which alone decides it: browsers send a handful of
- * values, and negotiating parses and sorts the header for every request. Forgotten all at once past CHOSEN_KEPT.
- */
-const chosenLanguages = new Map<string | undefined, Language>();
-const CHOSEN_KEPT = 100;
-
-function acceptedLanguage(req: Request): Language {
-  const accepted = req.headers['accept-language'];
-  let language = chosenLanguages.get(accepted);
-  if (language === undefined) {
-    const header = accepted ? new Negotiator(req).language([...LANGUAGES]) : undefined;
-    language = isLanguage(header) ? header : DEFAULT_LANGUAGE;
-    if (chosenLanguages.size >= CHOSEN_KEPT) chosenLanguages.clear();
-    chosenLanguages.set(accepted, language);
-  }
-  return language;
-}
-
-/** The request's language: ?lang when it names one of the site's, else the reader's preference. */
-export function chosenLanguage(req: Request): Language {
-  const asked = req.query.lang;
-  return isLanguage(asked) ? asked : preferred(req);
-}
-
-/** Whether ?lang names a language the site does not have, which a page answers with 400 (the JSON API ignores it). */
-export function refusedLanguage(req: Request): boolean {
-  const asked = req.query.lang;
-  return asked !== undefined && !isLanguage(asked) && !req.path.startsWith('/api/');
+  const header = req.headers['accept-language'] ? new Negotiator(req).language([...LANGUAGES]) : undefined;
+  return isLanguage(header) ? header : DEFAULT_LANGUAGE;
 }
 
 /**
@@ -69,7 +39,7 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
   const words = Object.fromEntries(LANGUAGES.map((language) => [language, { t: translator(language), translated: messages[language], ...helpers(language) }]));
   return (req: Request, res: Response, next: NextFunction) => {
     const asked = req.query.lang;
-    const language = chosenLanguage(req);
+    const language = isLanguage(asked) ? asked : preferred(req);
     res.locals.lang = language;
     // The error handler words a page's title and message before it renders it (platform/errors.ts).
     res.locals.t = words[language].t;
@@ -90,7 +60,7 @@ export function stampLanguage(helpers: (language: Language) => object): RequestH
       return render(...args);
     }) as Response['render'];
     // The JSON API is in English whatever it is asked: lang= means nothing there.
-    if (refusedLanguage(req)) {
+    if (asked !== undefined && !isLanguage(asked) && !req.path.startsWith('/api/')) {
       throw new HttpError(400, `The language "${String(asked).slice(0, 20)}" is not one of this site's: use lang=en or lang=de.`);
     }
     if (isLanguage(asked)) rewriteRenders(res, next, (html) => keepInLinks(html, 'lang', language, WORDLESS));

@@ -5,14 +5,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 export function stampOrigin(publicUrl: string | undefined): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.origin = requestOrigin(req, publicUrl);
+    res.locals.origin = publicUrl ?? `${req.protocol}://${req.host}`;
     next();
   };
-}
-
-/** PUBLIC_URL, else the origin the request named (its protocol and host, as TRUST_PROXY lets a proxy say them). */
-export function requestOrigin(req: Request, publicUrl: string | undefined): string {
-  return publicUrl ?? `${req.protocol}://${req.host}`;
 }
 
 /** The origin addresses are built from, without a trailing slash ("https://tracker.example"). */

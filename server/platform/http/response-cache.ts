@@ -3,19 +3,14 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import fresh from 'fresh';
 import Negotiator from 'negotiator';
-import vary from 'vary';
 import type { Db } from '../db.ts';
-import { trackRequest, type Logger } from '../log.ts';
 import { connectionChanges, databaseVersion } from '../meta.repository.ts';
 import { utcToday } from '../../lib/dates.ts';
-import { PRIVATE_NO_STORE, publicCacheControl, sharedAnswer, type CachePolicy } from './cache-control.ts';
-import { STRICT_TRANSPORT_SECURITY } from './headers.ts';
-import { chosenLanguage, languageOf } from './language.ts';
-import { originOf, requestOrigin } from './public-url.ts';
+import { todayOf } from './today.ts';
 import { isSharedPage } from './shared-pages.ts';
-import { todayOf, type Clock } from './today.ts';
+import { languageOf } from './language.ts';
+import { originOf } from './public-url.ts';
 
 /** The pages whose answer depends only on the URL and the data, never on who asks. */
 const CACHEABLE = new Set(['/', '/pledges', '/levers', '/events', '/concessions', '/changes', '/api/summary', '/api/concessions', '/api/changes', '/api/openapi.json']);
@@ -31,13 +26,8 @@ function printsOrigin(path: string): boolean {
 
 interface Entry {
   key: string;
-  /**
-   * The headers the first answer carried (security policy, type, language), replayed on every hit: names and values
-   * one after another, as writeHead takes them, with its ETag and a Vary that names Accept-Encoding too.
-   */
-  replayed: (string | number | string[])[];
-  /** The Cache-Control its route chose (the cards' images), if any: kept when the answer is public. */
-  cacheControl: string | undefined;
+  /** The headers the first answer carried (security policy, type), replayed on every hit. */
+  headers: [string, string | number | string[]][];
   etag: string;
   identity: Buffer;
   /** False for what is compressed already (a PNG): sent as it is. */
@@ -160,12 +150,12 @@ export class ResponseCache {
    * first takes that encoding (body): an answer made for a browser, which takes brotli, is not also gzipped while
    * its reader waits (2-3 ms of a dashboard at a million pledges).
    */
-  set(key: string, headers: [string, string | number | string[]][], body: string | Buffer, compress = true): Entry | undefined {
+  set(key: string, headers: Entry['headers'], body: string | Buffer, compress = true): Entry | undefined {
     this.current();
     const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
     if (identity.length > this.maxBytes / 4) return undefined;
     const etag = `W/"${crypto.createHash('sha1').update(identity).digest('base64url').slice(0, 27)}"`;
-    const entry = { key, ...replayedHeaders(headers, etag), etag, identity, compressible: compress, gzip: null, br: null, bytes: identity.length, hits: 0 };
+    const entry = { key, headers, etag, identity, compressible: compress, gzip: null, br: null, bytes: identity.length, hits: 0 };
     // An answer made again for a key it holds (two readers missed it at once) replaces the old one, bytes and all.
     const replaced = this.entries.get(key);
     if (replaced) {
@@ -261,22 +251,20 @@ export function compressedEncoding(req: Request): Encoding {
   return encoding;
 }
 
-/**
- * The headers replayed on every hit, flat: the first answer's own, but its Cache-Control (decided for each request)
- * and its Vary, which names Accept-Encoding too (added to what the page varies on: its language's Accept-Language,
- * http/language.ts), never in its place.
- */
-function replayedHeaders(headers: [string, string | number | string[]][], etag: string): Pick<Entry, 'replayed' | 'cacheControl'> {
-  const replayed: Entry['replayed'] = [];
-  let varies = '';
-  let cacheControl: string | undefined;
-  for (const [name, value] of headers) {
-    if (name === 'vary') varies = String(value);
-    else if (name === 'cache-control') cacheControl = String(value);
-    else replayed.push(name, value);
+function send(cache: ResponseCache, req: Request, res: Response, entry: Entry): void {
+  for (const [name, value] of entry.headers) res.setHeader(name, value);
+  res.setHeader('ETag', entry.etag);
+  // Added to what the page varies on (its language's Accept-Language and Cookie: http/language.ts), never in its place.
+  res.vary('Accept-Encoding');
+  if (req.fresh) {
+    res.status(304).end();
+    return;
   }
-  replayed.push('Vary', vary.append(varies, 'Accept-Encoding'), 'ETag', etag);
-  return { replayed, cacheControl };
+  const encoding = entry.compressible ? compressedEncoding(req) : 'identity';
+  const body = cache.body(entry, encoding);
+  if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** The shared pages (the embeds) are the same whatever cookie comes; the others, for readers without a session. */
@@ -286,83 +274,28 @@ function cacheable(req: Request, sessionCookie: string): boolean {
 }
 
 /**
- * What an answer is kept under: the request's day (an answer made just before midnight is not kept as the next
- * day's), its language (?lang, the switch's cookie or Accept-Language), the origin a page that prints it names
- * (without PUBLIC_URL: a forged Host reaches no other reader) and the address.
+ * Serves a cached answer to a GET from a reader without a session cookie, or caches the answer the routes
+ * give. An editor (or anyone with a session: a flash message, a CSRF token) always gets a fresh page, but for the
+ * shared pages, where no session is read.
  */
-function keyOf(req: Request, day: string, language: string, origin: () => string, publicUrl: string | undefined): string {
-  return `${day} ${language} ${publicUrl === undefined && printsOrigin(req.path) ? origin() : ''}${req.originalUrl}`;
-}
-
-export interface KeptAnswersOptions {
-  sessionCookie: string;
-  publicUrl: string | undefined;
-  today: Clock;
-  logger: Logger;
-  policy: CachePolicy;
-}
-
-/**
- * The first of the app's handlers: a GET from a reader without a session cookie whose answer is kept gets it from
- * here, before any other middleware runs. What those would add is added here, from the same functions: the
- * request's id and log line, Cache-Control, HSTS over HTTPS, the encoding the reader takes, 304 to a reader who has
- * it. Its headers are written at once, not one by one: at a million pledges the dashboard is read 3-4,000 times a
- * second here, and the middleware's path cost a third of each request.
- * Anything else goes on, and keepAnswers (in the middleware's place) keeps what the routes answer.
- */
-export function answerKept(cache: ResponseCache, { sessionCookie, publicUrl, today, logger, policy }: KeptAnswersOptions): RequestHandler {
-  const publicValue = publicCacheControl(policy);
-  return (req: Request, res: Response, next: NextFunction) => {
-    // (A page asked for in a language the site lacks is never kept: its answer is a 400.)
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !cacheable(req, sessionCookie)) {
-      next();
-      return;
-    }
-    let entry: Entry | undefined;
-    try {
-      entry = cache.get(keyOf(req, today(), chosenLanguage(req), () => requestOrigin(req, publicUrl), publicUrl));
-    } catch {
-      // The data's version could not be read (the database is gone): the routes fail the same way, and their
-      // error page gets what every answer gets (an id, a log line, no-store).
-      entry = undefined;
-    }
-    if (!entry) {
-      next();
-      return;
-    }
-    cache.hits++;
-    const headers = entry.replayed.slice();
-    const shared = sharedAnswer(req, 200, false, sessionCookie);
-    headers.push('X-Request-Id', trackRequest(logger, req, res), 'X-Cache', 'hit', 'Cache-Control', shared ? (entry.cacheControl ?? publicValue) : PRIVATE_NO_STORE);
-    if (req.secure) headers.push('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
-    if (fresh(req.headers, { etag: entry.etag })) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const encoding = entry.compressible ? compressedEncoding(req) : 'identity';
-    const body = cache.body(entry, encoding);
-    if (encoding === 'br' || encoding === 'gzip') headers.push('Content-Encoding', encoding);
-    headers.push('Content-Length', body.length);
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
-  };
-}
-
-/**
- * Keeps the answers the routes give to the requests answerKept could not answer from the cache (a GET from a
- * reader without a session cookie), and sends them compressed as a hit would be. An editor (or anyone with a
- * session: a flash message, a CSRF token) always gets a fresh page, but for the shared pages, where no session is
- * read.
- */
-export function keepAnswers(cache: ResponseCache, sessionCookie: string, publicUrl?: string): RequestHandler {
+export function pageCache(cache: ResponseCache, sessionCookie: string, publicUrl?: string): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !cacheable(req, sessionCookie)) {
       next();
       return;
     }
-    // The day, language and origin the middleware before it stamped (http/today.ts, language.ts, public-url.ts).
-    const key = keyOf(req, todayOf(res), languageOf(res), () => originOf(res), publicUrl);
+    // The request's own day too: an answer made just before midnight is not kept as the next day's.
+    // Without PUBLIC_URL, the request's origin, as http/public-url.ts (which runs first) worked it out.
+    const origin = publicUrl === undefined && printsOrigin(req.path) ? originOf(res) : '';
+    // Its language too (http/language.ts, which runs first): ?lang, the switch's cookie or Accept-Language choose it.
+    const key = `${todayOf(res)} ${languageOf(res)} ${origin}${req.originalUrl}`;
+    const hit = cache.get(key);
+    if (hit) {
+      cache.hits++;
+      res.setHeader('X-Cache', 'hit');
+      send(cache, req, res, hit);
+      return;
+    }
     cache.misses++;
     const original = res.send.bind(res);
     res.send = (body?: unknown) => {
@@ -377,17 +310,7 @@ export function keepAnswers(cache: ResponseCache, sessionCookie: string, publicU
       const entry = cacheable && KEPT_TYPES.test(type) ? cache.set(key, headers, body as string | Buffer, !COMPRESSED_ALREADY.test(type)) : undefined;
       if (!entry) return original(body);
       res.setHeader('X-Cache', 'miss');
-      res.setHeader('ETag', entry.etag);
-      res.vary('Accept-Encoding');
-      if (req.fresh) {
-        res.status(304).end();
-        return res;
-      }
-      const encoding = entry.compressible ? compressedEncoding(req) : 'identity';
-      const sent = cache.body(entry, encoding);
-      if (encoding === 'br' || encoding === 'gzip') res.setHeader('Content-Encoding', encoding);
-      res.setHeader('Content-Length', sent.length);
-      res.end(req.method === 'HEAD' ? undefined : sent);
+      send(cache, req, res, entry);
       return res;
     };
     next();
