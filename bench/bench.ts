@@ -314,8 +314,6 @@ interface Spike {
 /** Issue 20's load: 50 connections, as tests/deploy/spike.test.ts loads them. */
 const SPIKE_CONNECTIONS = 50;
 const SPIKE_ROUNDS = 3;
-/** wrk's threads for the spike, as tests/deploy/spike.test.ts: with one, wrk was the bound of nginx's rate. */
-const SPIKE_THREADS = 2;
 
 /**
  * The dashboard through nginx with deploy/nginx.conf (tests/deploy/nginx.ts), as a news spike would meet it:
@@ -336,12 +334,12 @@ async function behindNginx(appUrl: string): Promise<{ load: Load; spike?: Spike 
       return { load: through };
     }
     const seconds = Math.round(DURATION / SPIKE_ROUNDS);
-    log(`wrk / alone and through nginx, ${SPIKE_CONNECTIONS} connections, ${SPIKE_THREADS} threads (${SPIKE_ROUNDS} rounds of ${seconds} s each)`);
+    log(`wrk / alone and through nginx, ${SPIKE_CONNECTIONS} connections (${SPIKE_ROUNDS} rounds of ${seconds} s each)`);
     const appRuns = [];
     const nginxRuns = [];
     for (let round = 0; round < SPIKE_ROUNDS; round++) {
-      appRuns.push(wrkLoad(`${appUrl}/`, SPIKE_CONNECTIONS, seconds, SPIKE_THREADS));
-      nginxRuns.push(wrkLoad(`${proxy.url}/`, SPIKE_CONNECTIONS, seconds, SPIKE_THREADS));
+      appRuns.push(wrkLoad(`${appUrl}/`, SPIKE_CONNECTIONS, seconds));
+      nginxRuns.push(wrkLoad(`${proxy.url}/`, SPIKE_CONNECTIONS, seconds));
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const rates = (runs: { rate: number }[]) => runs.map((run) => Math.round(run.rate));
@@ -960,7 +958,7 @@ function report(results: SizeResult[], checks: Target[]): string {
     }),
     ...ROUTES.map((route) => line(`load ${route} (req/s, p99 ms)`, (r) => `${r.load[route].requests_per_s}, ${r.load[route].p99_ms}`)),
     line('load / through nginx (req/s, p99 ms)', (r) => (r.nginx ? `${r.nginx.requests_per_s}, ${r.nginx.p99_ms}` : '-')),
-    line('wrk /, 50 connections, 2 threads: app alone; through nginx (req/s, rounds)', (r) => (r.spike ? `${r.spike.app_runs.join(', ')}; ${r.spike.nginx_runs.join(', ')}` : '-')),
+    line('wrk /, 50 connections: app alone; through nginx (req/s, rounds)', (r) => (r.spike ? `${r.spike.app_runs.join(', ')}; ${r.spike.nginx_runs.join(', ')}` : '-')),
     line('hello world, before → after (req/s)', (r) => `${r.hello.before.requests_per_s} → ${r.hello.after.requests_per_s}`),
     line("hello world sending the dashboard's bytes (req/s; B)", (r) => `${r.hello.same_bytes.requests_per_s}; ${r.hello.same_bytes.bytes_per_request}`),
     line("wrk, 20 connections: hello world; sending the dashboard's bytes; / (req/s, rounds)", (r) =>

@@ -43,9 +43,9 @@ export interface WrkRun {
 /**
  * wrk against url with a browser's headers: one thread, as the server side gets the other core of this machine.
  */
-export function wrkLoad(url: string, connections: number, seconds: number, threads = 1): WrkRun {
+export function wrkLoad(url: string, connections: number, seconds: number): WrkRun {
   const headers = ['-H', 'accept-encoding: gzip, deflate, br', '-H', 'accept: text/html'];
-  const out = execFileSync(WRK!, [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', ...headers, url], { encoding: 'utf8' });
+  const out = execFileSync(WRK!, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', ...headers, url], { encoding: 'utf8' });
   const number = (pattern: RegExp) => Number(pattern.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {

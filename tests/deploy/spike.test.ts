@@ -10,11 +10,6 @@ const MAX_AGE_S = 2;
 const ROUNDS = 3;
 const ROUND_S = 4;
 const CONNECTIONS = 50;
-/**
- * wrk's threads, on both sides: with one, wrk itself was the bound of nginx's rate on two cores (25,000-53,000
- * requests/s against 52,000-61,000 with two, the app alone in the same range either way).
- */
-const THREADS = 2;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -35,17 +30,17 @@ describe.skipIf(!nginxAvailable || !wrkAvailable)('a news spike through nginx, l
     // its rate), nginx's copy.
     for (const url of [app!.url, nginx!.url]) {
       expect((await fetch(`${url}/`, { headers: { 'accept-encoding': 'gzip, deflate, br' } })).status).toBe(200);
-      wrkLoad(`${url}/`, CONNECTIONS, 1, THREADS);
+      wrkLoad(`${url}/`, CONNECTIONS, 1);
     }
     const alone: WrkRun[] = [];
     const cached: WrkRun[] = [];
     let reached = 0;
     let seconds = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      alone.push(wrkLoad(`${app!.url}/`, CONNECTIONS, ROUND_S, THREADS));
+      alone.push(wrkLoad(`${app!.url}/`, CONNECTIONS, ROUND_S));
       const before = (await appCounts(app!))['/'] ?? 0;
       const started = Date.now();
-      cached.push(wrkLoad(`${nginx!.url}/`, CONNECTIONS, ROUND_S, THREADS));
+      cached.push(wrkLoad(`${nginx!.url}/`, CONNECTIONS, ROUND_S));
       seconds += (Date.now() - started) / 1000;
       reached += ((await appCounts(app!))['/'] ?? 0) - before;
     }
