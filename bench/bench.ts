@@ -106,6 +106,8 @@ const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br', accept: 'text/
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const seconds = (ms: number) => Math.round(ms) / 1000;
+/** The middle value (of an odd count; the upper middle of an even one). */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 // ---- processes and memory ---------------------------------------------------------------------------
 
@@ -341,7 +343,6 @@ async function behindNginx(appUrl: string): Promise<{ load: Load; spike?: Spike 
       appRuns.push(wrkLoad(`${appUrl}/`, SPIKE_CONNECTIONS, seconds));
       nginxRuns.push(wrkLoad(`${proxy.url}/`, SPIKE_CONNECTIONS, seconds));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const rates = (runs: { rate: number }[]) => runs.map((run) => Math.round(run.rate));
     return {
       load: through,
@@ -403,7 +404,6 @@ function wrkShare(helloUrl: string, sameBytesUrl: string, dashboardUrl: string):
     dashboard.push(rate(dashboardUrl));
     hello.push([before, rate(helloUrl)]);
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const shares = (of: number[]) => of.map((value, round) => Math.round((2000 * value) / (hello[round]![0] + hello[round]![1])) / 10);
   return {
     connections: CONNECTIONS,
@@ -501,7 +501,7 @@ async function browserTimings(url: string): Promise<{ transferred_bytes: number;
     const drawn = runs.map((run) => run.drawn).sort((a, b) => a - b);
     return {
       transferred_bytes: Math.max(...runs.map((run) => run.transferred)),
-      charts_drawn_ms: drawn[Math.floor(drawn.length / 2)],
+      charts_drawn_ms: median(drawn),
       charts_drawn_range_ms: [drawn[0], drawn.at(-1)!],
       charts: runs[0].charts,
     };
@@ -723,7 +723,6 @@ function measureWaterfalls(file: string): SizeResult['waterfall_ms'] {
         db.close();
       }
     });
-    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
     const cube = median(runs.map((run) => run.cube));
     const waterfall = median(runs.map((run) => run.waterfall));
     results[query === '' ? '(none)' : query] = { cube, waterfall, total: median(runs.map((run) => run.cube + run.waterfall)) };
@@ -777,7 +776,6 @@ async function measureImport(): Promise<ImportResult> {
     log("Writing the same rows with SQLite alone (the import's floor)");
     floors.push(sqliteFloor(target, path.join(workDir, 'import-floor.db')));
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const importMs = median(imports.map((run) => run.ms));
   const floorMs = median(floors);
   const pairPercents = imports.map((run, pair) => Math.round((1000 * floors[pair]!) / run.ms) / 10);
