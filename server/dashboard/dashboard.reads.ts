@@ -15,7 +15,7 @@ import { utcToday } from '../lib/dates.ts';
 import { onePass, onePassServes, readsOnePass, type OnePass } from './dashboard.one-pass.ts';
 import { countPledges, holdSearchMatches, lastPledgeId, searchHeld, searchMatchesJson, searchMatchIds, searchReadsTexts, stepLedgerMatches, stepListsKey } from '../pledges/pledges.sql.ts';
 import { keepStepLists, keptStepLists, ledgerIds, ROW_STEPS, type StepLists } from '../pledges/pledges.waterfall.sql.ts';
-import { packedPass, packedServes, packedStepPass } from './dashboard.packed.ts';
+import { packedPass, packedServes, packedStepPass, sparseIn } from './dashboard.packed.ts';
 import type { PackedStep } from './dashboard.packed-pass.ts';
 import { packStaleFacts, staleFactBlocks } from './dashboard.packing.ts';
 import { asOfMargins, marginGroups, marginOverdue, readsMargins, type AsOfMargins } from './dashboard.as-of.ts';
@@ -291,6 +291,8 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
 function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
   const key = waterfallKey(filter);
   const matches = filter.q === null ? null : searchIdsOf(cache, db, filter.q, key);
+  // A search matching few pledges of the blocks they are in is read in SQL, by id (onePass, the caller's fallback).
+  if (matches !== null && filter.step === null && sparseIn(matches) && readsOnePass(db, filter)) return null;
   if (filter.step === null) return packedPass(db, matches, filter.on, filter);
   const stepped = { ...filter, step: filter.step };
   const ledger = ledgerIds(db);

@@ -10,7 +10,7 @@ import { groupKey, type CubeGroup } from '../../server/dashboard/dashboard.group
 import { computeWaterfall } from '../../server/dashboard/dashboard.waterfall.ts';
 import { facets } from '../../server/dashboard/dashboard.facets.ts';
 import { onePass, type OnePass } from '../../server/dashboard/dashboard.one-pass.ts';
-import { packedPass, packedServes, packedStepPass, warmGroupsThen } from '../../server/dashboard/dashboard.packed.ts';
+import { packedPass, packedServes, packedStepPass, sparseIn, warmGroupsThen } from '../../server/dashboard/dashboard.packed.ts';
 import { rank, type Ranking } from '../../server/dashboard/dashboard.packed-blocks.ts';
 import { MAX_BARS } from '../../server/dashboard/dashboard.summary.ts';
 import { BLOCK_SHIFT, codesOf, packInBackground, packStaleFacts, staleFactBlocks } from '../../server/dashboard/dashboard.packing.ts';
@@ -424,6 +424,35 @@ describe('the waterfall steps at start', () => {
       expect(keys()).toEqual(started);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('a search matching few of its blocks’ pledges', () => {
+  it('is read by id in SQL when it holds at most one pledge in 64 of the blocks it is in', () => {
+    const block = 1 << BLOCK_SHIFT;
+    const ids = (from: number, count: number, step = 1) => Array.from({ length: count }, (_, i) => from + i * step);
+    expect(sparseIn([])).toBe(true);
+    expect(sparseIn(ids(0, block / 64))).toBe(true);
+    expect(sparseIn(ids(0, block / 64 + 1))).toBe(false);
+    expect(sparseIn(ids(0, block))).toBe(false);
+    // Spread over four blocks, the same number of pledges is sparse; gathered in one, it is not.
+    expect(sparseIn(ids(1, 100, block / 25))).toBe(true);
+    expect(sparseIn(ids(1, 100))).toBe(false);
+  });
+
+  it('gives every figure of its dashboard and waterfall that SQL gives', () => {
+    expect(packStaleFacts(ctx.db)).toBe(true);
+    const q = 'center 12';
+    const matches = searchMatchIds(ctx.db, q);
+    expect(matches.length).toBeGreaterThan(0);
+    expect(sparseIn(matches)).toBe(true);
+    for (const query of [{ q }, { q, from: '2019' }, { q, overdue: '1' }]) {
+      const filter = parseFilter(query, TEST_TODAY);
+      const cache = new ReadCache(ctx.db, () => TEST_TODAY);
+      const groups = cubeOf(ctx.db, filter);
+      expect(cachedSummary(cache, ctx.db, filter), q).toEqual(summarize(ctx.db, filter, groups));
+      expect(cachedWaterfall(cache, ctx.db, filter), q).toEqual(computeWaterfall(ctx.db, filter, groups));
     }
   });
 });
