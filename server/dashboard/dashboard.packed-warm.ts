@@ -47,17 +47,17 @@ export function warmPackedPass(db: Db, on: string): void {
     [{ ...EMPTY_FILTER, pledger: [pledger] }, stepOf('not_investment'), on],
     [EMPTY_FILTER, stepOf('superseded'), on],
   ];
-  // A day's groups of then that no pledge has today, which these pledges do not meet. Then every view twice: V8
-  // compiles the loop while the first round still takes branches new to it, and throws that code away at each; the
-  // second round, every branch seen, leaves it compiled for good. With one round and this last, the loop was left
-  // thrown away, compiled again on another thread (40-60 ms) while the first reader's view ran it in the interpreter
-  // (node --trace-opt --trace-deopt).
   // A tie at a ranking's last place (a value equal to the last one kept, told apart by id), which the first blocks may
   // not hold and a million pledges do (round amounts): rank, inlined in the loop, had never compared two ids there,
   // so the first view to meet one threw the loop's compiled code away and ran on in the interpreter while V8
   // compiled it again (node --trace-deopt: /?max=1000000000&from=2019). Ranked before the loop is compiled.
   const tied: Ranking = { values: [], ids: [] };
   for (let id = MAX_BARS + 1; id > 0; id--) rank(tied, 1, id);
+  // A day's groups of then that no pledge has today, which these pledges do not meet. Then every view twice: V8
+  // compiles the loop while the first round still takes branches new to it, and throws that code away at each; the
+  // second round, every branch seen, leaves it compiled for good. With one round and this last, the loop was left
+  // thrown away, compiled again on another thread (40-60 ms) while the first reader's view ran it in the interpreter
+  // (node --trace-opt --trace-deopt).
   warmGroupsThen(db, ids, asOf);
   for (let round = 0; round < 2; round++) {
     for (const [view, step, day] of views) packedPass(db, ids, day, view, step);
