@@ -268,9 +268,10 @@ function cachedPledgers(cache: ReadCache, db: Db, filter: PledgeFilter): FacetVa
  * The view's grouped pass, overdue count, timeline, pledger facet (and rankings) read together, or null when it has
  * none. A view the packed facts serve (packedServes: a search, an amount range, the overdue pledges, dates with a
  * selection or a waterfall step, with any selections besides, and views as of a day) adds them up from them
- * (dashboard.packed.ts). When its blocks cannot be packed now (too many stale, another connection's write lock), a
- * search or the overdue pledges without a selection, and a waterfall step, read them in one statement
- * (dashboard.one-pass.ts) if readsOnePass; the rest then read each in its own statements (null). Only a view of
+ * (dashboard.packed.ts). When its blocks cannot be packed now (too many stale, another connection's write lock), or
+ * its search matches few pledges of the blocks they are in (packedPassOf: sparseIn), a search or the overdue pledges
+ * without a selection, and a waterfall step, read them in one statement (dashboard.one-pass.ts) if readsOnePass; the
+ * rest then read each in its own statements (null). Only a view of
  * the pass's shape asks the cache: the rest would each hold one of its entries for a null.
  */
 function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
@@ -286,12 +287,13 @@ function onePassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | nu
 /**
  * packedPass for the view: a search's matches, or every pledge; a step's pledges of the ledger (stepLedgerMatches)
  * with the pledges its own columns list, or, for a step that lists only the ledger's, those alone. A step whose lists
- * the helper works out (waterfallAhead) adds up the rest while they come (packedStepPass).
+ * the helper works out (waterfallAhead) adds up the rest while they come (packedStepPass). Null, for the caller to read
+ * in SQL, when a block is not packed, or when a search's matches are few of their blocks' pledges (sparseIn).
  */
 function packedPassOf(cache: ReadCache, db: Db, filter: PledgeFilter): OnePass | null {
   const key = waterfallKey(filter);
   const matches = filter.q === null ? null : searchIdsOf(cache, db, filter.q, key);
-  // A search matching few pledges of the blocks they are in is read in SQL, by id (onePass, the caller's fallback).
+  // A search matching few pledges of the blocks they are in is read in SQL, by id (onePass: the caller's).
   if (matches !== null && filter.step === null && sparseIn(matches) && readsOnePass(db, filter)) return null;
   if (filter.step === null) return packedPass(db, matches, filter.on, filter);
   const stepped = { ...filter, step: filter.step };
