@@ -42,7 +42,7 @@ COPY --from=build /app/db ./db
 # container's published port. Set ADMIN_PASSWORD for the first start, SESSION_SECRET, PUBLIC_URL and TRUST_PROXY as
 # for any deployment (README, "Configuration").
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATABASE_PATH=/data/pledges.db LOG_FORMAT=json \
-    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 MALLOC_TRIM_THRESHOLD_=131072
 VOLUME /data
 USER pledge-tracker
 EXPOSE 3000

@@ -14,6 +14,9 @@ import { statement } from '../platform/statements.ts';
 import { DUE_ON, NO_HORIZON, PER_YEAR, US_AMOUNT } from '../pledges/pledges.sql.ts';
 import { CUBE_FIELDS, GROUP_ROW, groupKey, interned, type CubeGroup } from './dashboard.groups.ts';
 import { STATUSES } from '../pledges/pledge.model.ts';
+// A full block's facts blob is 4,096 × 47 + 8 = 192,520 bytes: under the MALLOC_MMAP_THRESHOLD_ `npm start` sets
+// (262144), so glibc serves the driver's copy of each from its heap rather than mapping fresh pages for every read
+// (docs/performance.md, "The blobs under malloc's mmap threshold"). A larger block needs a larger threshold.
 export const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 /** A code for no value: a pledge not announced has no due day, one without evidence no evidence day. */
