@@ -1,6 +1,7 @@
 // What the packed pass (dashboard.packed.ts) reads and keeps besides its sums: the blocks holding a view's pledges,
 // each with the indexes of those pledges in it, and the rankings of the largest values it meets.
 import type { Db } from '../platform/db.ts';
+import { largeBufferRead } from '../platform/memory.ts';
 import { statement } from '../platform/statements.ts';
 import { BLOCK_SHIFT, columns, historyColumns } from './dashboard.packing.ts';
 import { MAX_BARS } from './dashboard.summary.ts';
@@ -55,6 +56,7 @@ export function* blocksOf(db: Db, ids: readonly number[] | null, history = false
   const partOf = (block: number): BlockPart | null => {
     const data = blob.get(block) as Buffer | undefined;
     const steps = stepsBlob === null ? null : (stepsBlob.get(block) as Buffer | undefined);
+    largeBufferRead((data?.length ?? 0) + (steps?.length ?? 0));
     if (!data || steps === undefined) return null;
     const b = columns(data);
     return { b, h: stepsOf(block, b, steps), base: block << BLOCK_SHIFT, at: EVERY, count: b.n };

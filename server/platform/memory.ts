@@ -93,7 +93,33 @@ export function memoryKeeper(collections: Collections | null): MemoryKeeper {
   };
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (options?: { type?: 'major' | 'minor' }) => void }).gc;
+
+/** Bytes of large buffers read past which a young-generation collection runs (youngCollector). */
+export const YOUNG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a loop that reads many large buffers and drops each soon calls with each one's size (a pass over the
+ * dashboard's blocks: 192 kB of facts and about 70 kB of status steps a block at a million pledges): every `every`
+ * bytes, collect (the young generation). Such a buffer's bytes live outside V8's heap, which the young generation's
+ * 2 MB does not count, so a pass over every block otherwise holds most of its 64 MB of blobs until a collection, and
+ * malloc takes fresh pages from the kernel for them (a page fault each 4 kB, dear on the machines of
+ * docs/performance.md) then gives them back once collected. Collected every 4 MB, the blobs come from memory the
+ * earlier ones freed (docs/performance.md, "A young collection every 4 MB of blobs").
+ */
+export function youngCollector(collect: (() => void) | null, every = YOUNG_BYTES): (bytes: number) => void {
+  if (collect === null) return () => {};
+  let read = 0;
+  return (bytes) => {
+    read += bytes;
+    if (read < every) return;
+    read = 0;
+    collect();
+  };
+}
+
+/** This thread's youngCollector: a young-generation collection given --expose-gc (as npm start runs), none without. */
+export const largeBufferRead = youngCollector(gc ? () => gc({ type: 'minor' }) : null);
 
 /** V8's collections, given --expose-gc; compacting, for one collection, by V8's own flag. */
 const processCollections: Collections | null = gc

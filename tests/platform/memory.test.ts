@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { memoryKeeper, QUIET_MS } from '../../server/platform/memory.ts';
+import { memoryKeeper, QUIET_MS, youngCollector } from '../../server/platform/memory.ts';
 import { EMPTY_FILTER } from '../../server/pledges/pledges.filter.ts';
 import { countPledges } from '../../server/pledges/pledges.sql.ts';
 import { statement, statementsKept, STATEMENTS_KEPT } from '../../server/platform/statements.ts';
@@ -141,5 +141,25 @@ describe('the collections after large answers', () => {
       keeper.came()();
       keeper.beforeLongWork();
     }).not.toThrow();
+  });
+});
+
+describe('youngCollector', () => {
+  it('collects once each time the bytes read since the last collection reach its measure', () => {
+    let collections = 0;
+    const read = youngCollector(() => collections++, 1_000);
+    read(999);
+    expect(collections).toBe(0);
+    read(1);
+    expect(collections).toBe(1);
+    // 9 reads of 300 bytes: 1,000 reached at the 4th and again at the 8th, counting afresh after each.
+    for (let i = 0; i < 9; i++) read(300);
+    expect(collections).toBe(3);
+    read(5_000);
+    expect(collections).toBe(4);
+  });
+
+  it('does nothing without a collector (a process run without --expose-gc)', () => {
+    expect(() => youngCollector(null, 1)(10)).not.toThrow();
   });
 });
